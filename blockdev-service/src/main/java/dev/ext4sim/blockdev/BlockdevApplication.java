@@ -1,0 +1,12 @@
+package dev.ext4sim.blockdev;
+
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+
+/** The block layer, scsi and drivers/ufs: the request queue and the emulated device on top of the image file. */
+@SpringBootApplication
+public class BlockdevApplication {
+    public static void main(String[] args) {
+        SpringApplication.run(BlockdevApplication.class, args);
+    }
+}

@@ -1,0 +1,33 @@
+package dev.ext4sim.bus.kafka;
+
+import dev.ext4sim.bus.call.PeerLiveness;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.clients.admin.DescribeConsumerGroupsOptions;
+
+/** A service is alive when its consumer group (named after the service) has members. */
+final class KafkaPeerLiveness implements PeerLiveness {
+    private final Admin admin;
+
+    KafkaPeerLiveness(Admin admin) {
+        this.admin = admin;
+    }
+
+    @Override
+    public Optional<Boolean> isAlive(String service) {
+        try {
+            ConsumerGroupDescription group = admin
+                    .describeConsumerGroups(List.of(service), new DescribeConsumerGroupsOptions().timeoutMs(1_000))
+                    .describedGroups().get(service).get(1_500, TimeUnit.MILLISECONDS);
+            return Optional.of(!group.members().isEmpty());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        } catch (Exception e) {
+            return Optional.empty();
+        }
+    }
+}

@@ -1,0 +1,77 @@
+package dev.ext4sim.bus.kafka;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * Client settings tuned for the latency of a call rather than throughput. linger.ms=0 matters most: Kafka 4's
+ * default of 5 ms is paid on both legs of a round trip. Blocking and delivery are bounded so that a broker that
+ * went away turns into an error within a call's deadline, not a minute later.
+ */
+public final class KafkaSettings {
+    private KafkaSettings() {
+    }
+
+    public static Map<String, Object> callProducer(String bootstrap, String clientId) {
+        Map<String, Object> p = common(bootstrap, clientId);
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 3_000);
+        p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 4_000);
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 8_000);
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        return p;
+    }
+
+    /** Trace events are many and small and nobody waits for them: batch them. */
+    public static Map<String, Object> traceProducer(String bootstrap, String clientId) {
+        Map<String, Object> p = callProducer(bootstrap, clientId);
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 20);
+        p.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+        p.put(ProducerConfig.ACKS_CONFIG, "1");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false);
+        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 1_000);
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
+        p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+        return p;
+    }
+
+    public static Map<String, Object> callConsumer(String bootstrap, String clientId, String group) {
+        Map<String, Object> c = consumer(bootstrap, clientId);
+        c.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+        // A call that arrived while this service was down is still served if its caller waits; stale ones are
+        // skipped by their deadline.
+        c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, true);
+        c.put(ConsumerConfig.AUTO_COMMIT_INTERVAL_MS_CONFIG, 500);
+        c.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
+        c.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 1_000);
+        return c;
+    }
+
+    /** Replies and traces are read by partition assignment: no group, no rebalance to wait for. */
+    public static Map<String, Object> consumer(String bootstrap, String clientId) {
+        Map<String, Object> c = common(bootstrap, clientId);
+        c.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 1);
+        c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100);
+        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
+        c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        return c;
+    }
+
+    private static Map<String, Object> common(String bootstrap, String clientId) {
+        Map<String, Object> m = new HashMap<>();
+        m.put("bootstrap.servers", bootstrap);
+        m.put("client.id", clientId);
+        m.put("reconnect.backoff.max.ms", 1_000);
+        return m;
+    }
+}

@@ -1,0 +1,120 @@
+package dev.ext4sim.bus.kafka;
+
+import dev.ext4sim.bus.call.Topics;
+import dev.ext4sim.bus.trace.TraceEvent;
+import dev.ext4sim.bus.trace.TraceEventCodec;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads the trace topic from its beginning into a consumer of events, and can wait until it has read everything
+ * the topic held when asked: GET /v1/trace after a call then shows that call's events.
+ */
+public final class TraceReader implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(TraceReader.class);
+    private static final TopicPartition PARTITION = new TopicPartition(Topics.TRACE, 0);
+
+    private final String bootstrap;
+    private final Consumer<TraceEvent> sink;
+    private final Admin admin;
+    private final Object progress = new Object();
+    private volatile long consumed;
+    private volatile boolean running = true;
+    private final Thread thread;
+
+    public TraceReader(String bootstrap, String clientId, Consumer<TraceEvent> sink) {
+        this.bootstrap = bootstrap;
+        this.sink = sink;
+        this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                AdminClientConfig.CLIENT_ID_CONFIG, clientId + "-admin",
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3_000,
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2_000));
+        this.thread = Thread.ofPlatform().name("trace-reader").daemon().unstarted(() -> run(clientId));
+    }
+
+    public void start() {
+        thread.start();
+    }
+
+    private void run(String clientId) {
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(KafkaSettings.consumer(bootstrap, clientId))) {
+            consumer.assign(List.of(PARTITION));
+            consumer.seekToBeginning(List.of(PARTITION));
+            long lastComplaint = 0;
+            while (running) {
+                try {
+                    for (var record : consumer.poll(Duration.ofMillis(200))) {
+                        try {
+                            sink.accept(TraceEventCodec.decode(record.value()));
+                        } catch (IllegalArgumentException e) {
+                            log.warn("skipped trace record {}: {}", Frames.origin(record), e.getMessage());
+                        }
+                    }
+                    long position = consumer.position(PARTITION, Duration.ofSeconds(1));
+                    synchronized (progress) {
+                        consumed = position;
+                        progress.notifyAll();
+                    }
+                } catch (org.apache.kafka.common.errors.WakeupException e) {
+                    return;
+                } catch (RuntimeException e) {
+                    if (System.nanoTime() - lastComplaint > 5_000_000_000L) {
+                        log.warn("trace reader: {}", e.toString());
+                        lastComplaint = System.nanoTime();
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Waits, at most {@code timeout}, until every event on the trace topic now has been handed to the sink.
+     * @return false when it did not catch up in time (the caller serves what it has)
+     */
+    public boolean catchUp(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long end;
+        try {
+            end = admin.listOffsets(Map.of(PARTITION, OffsetSpec.latest())).partitionResult(PARTITION)
+                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS).offset();
+        } catch (Exception e) {
+            return false;
+        }
+        synchronized (progress) {
+            while (consumed < end) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                try {
+                    progress.wait(Math.max(1, left / 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        try {
+            thread.join(3_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        admin.close(Duration.ofSeconds(1));
+    }
+}

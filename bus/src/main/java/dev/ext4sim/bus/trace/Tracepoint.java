@@ -1,0 +1,58 @@
+package dev.ext4sim.bus.trace;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A tracepoint definition: TRACE_EVENT's name, its fields in TP_STRUCT order, and its TP_printk format in C
+ * printf syntax (copied from the kernel, as in reference/tracepoints.md). Each argument of the format is a field
+ * value, in the order the format uses them.
+ */
+public record Tracepoint(String system, String name, String printk, List<String> fields) {
+    private static final Pattern C_CONVERSION = Pattern.compile("%([-#0 +]*\\d*(?:\\.\\d+)?)(hh|h|ll|l|z|j|t)?([diuxXscop%])");
+
+    public Tracepoint {
+        fields = List.copyOf(fields);
+        javaFormat(printk); // fail at definition, not at the first hit
+    }
+
+    public static Tracepoint define(String system, String name, String printk, String... fields) {
+        return new Tracepoint(system, name, printk, List.of(fields));
+    }
+
+    /** The TP_printk text for these field values (one per field, in field order). */
+    public String format(Object... values) {
+        if (values.length != fields.size()) {
+            throw new IllegalArgumentException(name + " takes " + fields.size() + " fields " + fields + ", got " + values.length);
+        }
+        return String.format(Locale.ROOT, javaFormat(printk), values);
+    }
+
+    public Map<String, Object> fieldMap(Object... values) {
+        Map<String, Object> map = new LinkedHashMap<>();
+        for (int i = 0; i < fields.size(); i++) {
+            map.put(fields.get(i), values[i]);
+        }
+        return map;
+    }
+
+    /** C's %lu, %llu, %u, %zu and friends to Java's %d; %lx to %x; widths and flags kept. */
+    static String javaFormat(String c) {
+        Matcher m = C_CONVERSION.matcher(c);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            String conv = switch (m.group(3)) {
+                case "i", "u" -> "d";
+                case "p" -> "s";
+                default -> m.group(3);
+            };
+            m.appendReplacement(out, Matcher.quoteReplacement("%" + m.group(1) + conv));
+        }
+        m.appendTail(out);
+        return out.toString();
+    }
+}

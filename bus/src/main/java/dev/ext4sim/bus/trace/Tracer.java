@@ -1,0 +1,36 @@
+package dev.ext4sim.bus.trace;
+
+import java.util.Objects;
+
+/**
+ * Emits tracepoints for one service: stamps each hit with the trace clock and a cpu, and hands it to the sink.
+ * A task stays on one cpu, so a writer's events read as one CPU column as they mostly do in a real trace.
+ */
+public final class Tracer {
+    private final String service;
+    private final TraceClock clock;
+    private final TraceSink sink;
+    private final int cpus;
+
+    public Tracer(String service, TraceClock clock, TraceSink sink, int cpus) {
+        this.service = Objects.requireNonNull(service);
+        this.clock = Objects.requireNonNull(clock);
+        this.sink = Objects.requireNonNull(sink);
+        if (cpus < 1) {
+            throw new IllegalArgumentException("cpus must be at least 1");
+        }
+        this.cpus = cpus;
+    }
+
+    public TraceEvent emit(Tracepoint tp, TraceContext ctx, Object... values) {
+        Task task = ctx.task();
+        TraceEvent event = new TraceEvent(clock.nanosSinceBoot(), task.comm(), task.pid(), cpuOf(task),
+                tp.system(), tp.name(), tp.fieldMap(values), tp.format(values), ctx.traceId(), service);
+        sink.publish(event);
+        return event;
+    }
+
+    int cpuOf(Task task) {
+        return Math.floorMod(task.comm().hashCode() * 31 + task.pid(), cpus);
+    }
+}

@@ -1,0 +1,56 @@
+package dev.ext4sim.launcher;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+
+/** Is a component serving? The broker when it answers describeCluster; a service when its health is UP. */
+final class Health {
+    private static final Pattern STATUS = Pattern.compile("\"status\"\\s*:\\s*\"([A-Z_]+)\"");
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+
+    private Health() {
+    }
+
+    /** UP, DOWN, OUT_OF_SERVICE... as the service reports it, or "unreachable". */
+    static String of(Settings settings, Component c) {
+        return c.service() ? service(settings.port(c)) : kafka(settings.bootstrap());
+    }
+
+    static String service(int port) {
+        try {
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/actuator/health"))
+                    .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+            Matcher m = STATUS.matcher(r.body());
+            return m.find() ? m.group(1) : "HTTP " + r.statusCode();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "unreachable";
+        } catch (Exception e) {
+            return "unreachable";
+        }
+    }
+
+    static String kafka(String bootstrap) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 1_000,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 1_500,
+                AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 200))) {
+            admin.describeCluster().nodes().get(1_500, TimeUnit.MILLISECONDS);
+            return "UP";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "unreachable";
+        } catch (Exception e) {
+            return "unreachable";
+        }
+    }
+}

@@ -1,0 +1,54 @@
+package dev.ext4sim.launcher;
+
+import java.nio.file.Path;
+
+/** ./ext4sim: runs the whole stack on one machine. The shell script finds a JDK 25 and builds what is missing. */
+public final class Main {
+    private static final String USAGE = """
+            usage: ./ext4sim COMMAND
+              up                 build what is missing, start Kafka and the six services, wait until healthy
+              down               stop everything
+              status             each process, its pid, port and health
+              kill SERVICE       SIGKILL one process (chaos testing): %s
+              start SERVICE      start one process again and wait until it is healthy
+              test               run the test suite (./mvnw verify)
+            environment: EXT4SIM_HOME (data folder, default ./.ext4sim), EXT4SIM_HTTP_PORT (gateway, default 8080;
+            the services take the next five), EXT4SIM_KAFKA_PORT (default 9092), EXT4SIM_JAVA_OPTS""";
+
+    private Main() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        System.exit(run(args));
+    }
+
+    static int run(String[] args) throws Exception {
+        Path root = Path.of(System.getProperty("ext4sim.root", ".")).toAbsolutePath().normalize();
+        Settings settings = Settings.fromEnvironment(root);
+        if (args.length == 0) {
+            System.out.println(USAGE.formatted(String.join(", ", Component.names())));
+            return 2;
+        }
+        String command = args[0];
+        if (!command.equals("up")) {
+            settings = settings.withRecordedPorts();
+        }
+        Stack stack = new Stack(settings, System.out);
+        return switch (command) {
+            case "up" -> stack.up();
+            case "down" -> stack.down();
+            case "status" -> stack.status();
+            case "kill", "start" -> {
+                if (args.length != 2) {
+                    System.out.println("ext4sim: " + command + " takes one name: " + String.join(", ", Component.names()));
+                    yield 2;
+                }
+                yield command.equals("kill") ? stack.kill(args[1]) : stack.start(args[1]);
+            }
+            default -> {
+                System.out.println("ext4sim: unknown command '" + command + "'\n" + USAGE.formatted(String.join(", ", Component.names())));
+                yield 2;
+            }
+        };
+    }
+}

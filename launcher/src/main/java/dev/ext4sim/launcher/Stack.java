@@ -1,0 +1,236 @@
+package dev.ext4sim.launcher;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+
+/** The commands of ./ext4sim that manage processes: up, down, status, kill, start. */
+public final class Stack {
+    static final Duration READY_DEADLINE = Duration.ofSeconds(180);
+
+    private final Settings settings;
+    private final Supervisor supervisor;
+    private final PrintStream out;
+
+    public Stack(Settings settings, PrintStream out) {
+        this.settings = settings;
+        this.supervisor = new Supervisor(settings);
+        this.out = out;
+    }
+
+    /** Starts whatever is not running, the broker and the services at once, and waits until all are healthy. */
+    public int up() throws IOException, InterruptedException {
+        List<Component> missingJars = Component.SERVICES.stream().filter(c -> !Files.exists(settings.jar(c))).toList();
+        if (!missingJars.isEmpty()) {
+            out.println("ext4sim: " + settings.jar(missingJars.getFirst()) + " is missing; build it with ./ext4sim up"
+                    + " (which runs the build) or ./mvnw -DskipTests package");
+            return 1;
+        }
+        long began = System.nanoTime();
+        boolean fresh = Component.all().stream().noneMatch(c -> supervisor.running(c).isPresent());
+        if (fresh) {
+            settings.recordPorts();
+        }
+        long boot = bootEpochNanos(fresh);
+        List<Component> started = new ArrayList<>();
+        for (Component c : Component.all()) {
+            if (supervisor.running(c).isPresent()) {
+                out.printf("  %-18s already running (pid %d)%n", c.name(), supervisor.running(c).get().pid());
+            } else {
+                supervisor.spawn(c, boot);
+                started.add(c);
+            }
+        }
+        out.printf("started %d processes in %s; waiting until they are healthy (logs: %s)%n",
+                started.size(), settings.home(), settings.logs());
+        if (!awaitHealthy(Component.all(), began)) {
+            out.println("ext4sim: the stack did not come up; what was started is stopped again. Read the logs named"
+                    + " above, then run ./ext4sim up again.");
+            for (Component c : started.reversed()) {
+                supervisor.stop(c, Duration.ofSeconds(5));
+            }
+            return 1;
+        }
+        double seconds = (System.nanoTime() - began) / 1e9;
+        out.printf("%nready in %.1f s; %d processes, %d MiB resident in all%n", seconds, Component.all().size(),
+                totalRssKiB() / 1024);
+        printUrls();
+        return 0;
+    }
+
+    public int down() {
+        List<Component> services = Component.SERVICES;
+        Map<Component, Boolean> stopped = new ConcurrentHashMap<>();
+        try (var threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (Component c : services) {
+                threads.execute(() -> stopped.put(c, supervisor.stop(c, Duration.ofSeconds(15))));
+            }
+        }
+        stopped.put(Component.KAFKA, supervisor.stop(Component.KAFKA, Duration.ofSeconds(20)));
+        for (Component c : Component.all()) {
+            out.printf("  %-18s %s%n", c.name(), stopped.get(c) ? "stopped" : "was not running");
+        }
+        for (ProcessHandle stray : supervisor.strays()) {
+            out.printf("  killing stray process %d of this stack (%s)%n", stray.pid(),
+                    stray.info().commandLine().orElse("?"));
+            stray.destroyForcibly();
+            stray.onExit().join();
+        }
+        return 0;
+    }
+
+    public int status() {
+        out.printf("%-18s %-8s %-7s %-12s %s%n", "NAME", "PID", "PORT", "HEALTH", "LOG");
+        boolean allUp = true;
+        for (Component c : Component.all()) {
+            Optional<ProcessHandle> h = supervisor.running(c);
+            String health = h.isPresent() ? Health.of(settings, c) : "stopped";
+            allUp &= "UP".equals(health);
+            out.printf("%-18s %-8s %-7d %-12s %s%n", c.name(), h.map(p -> String.valueOf(p.pid())).orElse("-"),
+                    settings.port(c), health, settings.home().relativize(settings.log(c)));
+        }
+        return allUp ? 0 : 1;
+    }
+
+    public int kill(String name) {
+        Optional<Component> c = known(name);
+        if (c.isEmpty()) {
+            return 2;
+        }
+        Optional<Long> pid = supervisor.kill(c.get());
+        if (pid.isEmpty()) {
+            out.println("ext4sim: " + name + " is not running; nothing to kill (./ext4sim status shows what runs)");
+            return 1;
+        }
+        out.println("killed " + name + " (pid " + pid.get() + ") with SIGKILL; start it again with ./ext4sim start " + name);
+        return 0;
+    }
+
+    public int start(String name) throws IOException, InterruptedException {
+        Optional<Component> c = known(name);
+        if (c.isEmpty()) {
+            return 2;
+        }
+        if (supervisor.running(c.get()).isPresent()) {
+            out.println(name + " is already running (pid " + supervisor.running(c.get()).get().pid() + ")");
+            return 0;
+        }
+        long began = System.nanoTime();
+        supervisor.spawn(c.get(), bootEpochNanos(false));
+        return awaitHealthy(List.of(c.get()), began) ? 0 : 1;
+    }
+
+    private Optional<Component> known(String name) {
+        Optional<Component> c = Component.byName(name);
+        if (c.isEmpty()) {
+            out.println("ext4sim: no service named '" + name + "'; the names are " + String.join(", ", Component.names()));
+        }
+        return c;
+    }
+
+    /** Polls every process's health until all are UP, printing each as it comes up; false on a death or timeout. */
+    private boolean awaitHealthy(List<Component> components, long began) throws InterruptedException {
+        Map<Component, Boolean> pending = new LinkedHashMap<>();
+        components.forEach(c -> pending.put(c, true));
+        long deadline = began + READY_DEADLINE.toNanos();
+        while (!pending.isEmpty()) {
+            for (Component c : List.copyOf(pending.keySet())) {
+                if (supervisor.running(c).isEmpty()) {
+                    out.printf("  %-18s exited while starting; last lines of %s:%n", c.name(), settings.log(c));
+                    tail(settings.log(c), 15).forEach(l -> out.println("    " + l));
+                    return false;
+                }
+                if ("UP".equals(Health.of(settings, c))) {
+                    pending.remove(c);
+                    out.printf("  %-18s up after %4.1f s  (pid %d, port %d)%n", c.name(),
+                            (System.nanoTime() - began) / 1e9, supervisor.running(c).map(ProcessHandle::pid).orElse(-1L),
+                            settings.port(c));
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                out.println("  still not healthy after " + READY_DEADLINE.toSeconds() + " s: " + pending.keySet().stream()
+                        .map(Component::name).toList() + "; see their logs in " + settings.logs());
+                return false;
+            }
+            if (!pending.isEmpty()) {
+                Thread.sleep(150); // polling pace of a health check that has its own deadline
+            }
+        }
+        return true;
+    }
+
+    private void printUrls() {
+        int gw = settings.port(Component.SERVICES.getFirst());
+        out.println();
+        out.println("  REST API     http://127.0.0.1:" + gw + "/v1   (try: curl http://127.0.0.1:" + gw + "/v1/ping)");
+        out.println("  Swagger UI   http://127.0.0.1:" + gw + "/swagger-ui.html");
+        out.println("  trace        http://127.0.0.1:" + gw + "/v1/trace");
+        out.println("  metrics      " + String.join("  ", Component.SERVICES.stream()
+                .map(c -> "http://127.0.0.1:" + settings.port(c) + "/actuator/prometheus").toList()));
+        out.println("  Kafka        " + settings.bootstrap());
+        out.println("  stop with    ./ext4sim down");
+    }
+
+    private long bootEpochNanos(boolean fresh) throws IOException {
+        Path file = settings.run().resolve("boot");
+        if (!fresh && Files.exists(file)) {
+            try {
+                return Long.parseLong(Files.readString(file).trim());
+            } catch (NumberFormatException ignored) {
+                // rewritten below
+            }
+        }
+        Instant now = Instant.now();
+        long boot = now.getEpochSecond() * 1_000_000_000L + now.getNano();
+        Files.createDirectories(settings.run());
+        Files.writeString(file, boot + "\n");
+        return boot;
+    }
+
+    long totalRssKiB() {
+        long total = 0;
+        for (Component c : Component.all()) {
+            Optional<ProcessHandle> h = supervisor.running(c);
+            if (h.isPresent()) {
+                total += rssKiB(h.get().pid());
+            }
+        }
+        return total;
+    }
+
+    static long rssKiB(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(pid), "status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (IOException | NumberFormatException ignored) {
+            // not on Linux, or the process just exited
+        }
+        return 0;
+    }
+
+    private static List<String> tail(Path file, int lines) {
+        try {
+            List<String> all = Files.readAllLines(file);
+            return all.subList(Math.max(0, all.size() - lines), all.size());
+        } catch (IOException e) {
+            return List.of("(no log: " + e.getMessage() + ")");
+        }
+    }
+
+    Supervisor supervisor() {
+        return supervisor;
+    }
+}

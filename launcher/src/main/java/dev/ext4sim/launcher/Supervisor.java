@@ -1,0 +1,136 @@
+package dev.ext4sim.launcher;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Starts the stack's processes detached from the terminal (setsid), each with its log file and a pid file, and
+ * stops or kills them by that pid file. A pid file also records the process's start time, so a pid that the
+ * system reused for another program is never signalled.
+ */
+final class Supervisor {
+    static final String HOME_MARK = "-Dext4sim.home=";
+
+    private final Settings settings;
+
+    Supervisor(Settings settings) {
+        this.settings = settings;
+    }
+
+    Optional<ProcessHandle> running(Component c) {
+        Path file = pidFile(c);
+        try {
+            String[] parts = Files.readString(file).trim().split("\\s+");
+            long pid = Long.parseLong(parts[0]);
+            long started = Long.parseLong(parts[1]);
+            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
+                    .filter(h -> h.info().startInstant().map(Instant::toEpochMilli).orElse(started) == started);
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    ProcessHandle spawn(Component c, long bootEpochNanos) throws IOException {
+        Files.createDirectories(settings.logs());
+        Files.createDirectories(settings.run());
+        List<String> cmd = new ArrayList<>();
+        if (new File("/usr/bin/setsid").canExecute()) {
+            cmd.add("/usr/bin/setsid"); // its own session: closing the terminal does not take the stack down
+        }
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add(HOME_MARK + settings.home());
+        cmd.addAll(JvmOptions.of(c, settings));
+        if (c.service()) {
+            cmd.add("-jar");
+            cmd.add(settings.jar(c).toString());
+            cmd.add("--server.port=" + settings.port(c));
+            cmd.add("--spring.kafka.bootstrap-servers=" + settings.bootstrap());
+        } else {
+            cmd.add("-cp");
+            cmd.add(launcherJar().toString());
+            cmd.add(BrokerMain.class.getName());
+            cmd.add(settings.kafkaData().toString());
+            cmd.add(String.valueOf(settings.kafkaPort()));
+            cmd.add(String.valueOf(settings.controllerPort()));
+        }
+        ProcessBuilder pb = new ProcessBuilder(cmd)
+                .directory(settings.home().toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(settings.log(c).toFile()))
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        pb.environment().put("EXT4SIM_BOOT_EPOCH_NANOS", String.valueOf(bootEpochNanos));
+        pb.environment().put("EXT4SIM_HOME", settings.home().toString());
+        Process p = pb.start();
+        ProcessHandle handle = p.toHandle();
+        long started = handle.info().startInstant().map(Instant::toEpochMilli).orElse(0L);
+        Files.writeString(pidFile(c), handle.pid() + " " + started + "\n");
+        return handle;
+    }
+
+    /** SIGTERM, then SIGKILL once the grace period is over. */
+    boolean stop(Component c, Duration grace) {
+        Optional<ProcessHandle> handle = running(c);
+        if (handle.isEmpty()) {
+            deletePidFile(c);
+            return false;
+        }
+        ProcessHandle h = handle.get();
+        h.destroy();
+        try {
+            h.onExit().get(grace.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            h.destroyForcibly();
+            h.onExit().join();
+        }
+        deletePidFile(c);
+        return true;
+    }
+
+    /** SIGKILL at once: a crash, for chaos testing. The pid file stays, as a dead process's would. */
+    Optional<Long> kill(Component c) {
+        Optional<ProcessHandle> handle = running(c);
+        handle.ifPresent(h -> {
+            h.destroyForcibly();
+            h.onExit().join();
+        });
+        return handle.map(ProcessHandle::pid);
+    }
+
+    /** Processes of this stack's home that no pid file knows of (a pid file lost or overwritten). */
+    List<ProcessHandle> strays() {
+        String mark = HOME_MARK + settings.home();
+        return ProcessHandle.allProcesses()
+                .filter(h -> h.pid() != ProcessHandle.current().pid())
+                .filter(h -> h.info().arguments().map(a -> List.of(a).contains(mark)).orElse(false))
+                .toList();
+    }
+
+    private Path pidFile(Component c) {
+        return settings.run().resolve(c.name() + ".pid");
+    }
+
+    private void deletePidFile(Component c) {
+        try {
+            Files.deleteIfExists(pidFile(c));
+        } catch (IOException ignored) {
+            // a stale pid file is verified by start time before use
+        }
+    }
+
+    static Path launcherJar() {
+        try {
+            return Path.of(Supervisor.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
