@@ -32,6 +32,6 @@ class PingController {
         TraceContext trace = TraceContext.of(CallerTask.of(request));
         response.setHeader(TraceController.TRACE_ID_HEADER, trace.traceId());
         Ping.Reply reply = ping.ping(0, trace, timeout);
-        return new PingResponse(trace.traceId(), reply.hops().getFirst().handledMicros(), reply.hops());
+        return new PingResponse(trace.traceId(), reply.hops().getFirst().handledUs(), reply.hops());
     }
 }

@@ -2,7 +2,6 @@ package dev.ext4sim.launcher;
 
 import java.io.File;
 import java.io.IOException;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -50,13 +49,21 @@ final class Supervisor {
         cmd.add(HOME_MARK + settings.home());
         cmd.addAll(JvmOptions.of(c, settings));
         if (c.service()) {
-            cmd.add("-jar");
-            cmd.add(settings.jar(c).toString());
+            StartupCache cache = new StartupCache(settings, System.out);
+            if (cache.ready(c)) {
+                cmd.add("-XX:AOTCache=" + cache.cache(c));
+                cmd.add("-jar");
+                cmd.add(cache.extractedJar(c).toString());
+            } else {
+                cmd.add("-jar");
+                cmd.add(settings.jar(c).toString());
+            }
             cmd.add("--server.port=" + settings.port(c));
             cmd.add("--spring.kafka.bootstrap-servers=" + settings.bootstrap());
         } else {
+            cmd.add("-Dlogback.configurationFile=logback-broker.xml");
             cmd.add("-cp");
-            cmd.add(launcherJar().toString());
+            cmd.add(System.getProperty("java.class.path")); // launcher.jar, whose manifest lists lib/; or a test's path
             cmd.add(BrokerMain.class.getName());
             cmd.add(settings.kafkaData().toString());
             cmd.add(String.valueOf(settings.kafkaPort()));
@@ -126,11 +133,4 @@ final class Supervisor {
         }
     }
 
-    static Path launcherJar() {
-        try {
-            return Path.of(Supervisor.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

@@ -15,6 +15,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,8 +64,15 @@ public final class CallClient {
             return future;
         }
         long deadline = time.currentTimeMillis() + timeout.toMillis();
-        Scheduler.Cancellable timer = scheduler.schedule(timeout, () -> expire(id));
-        pending.put(id, new Pending<>(peer, type, timeout, future, timer));
+        // Registered before the timer is armed: a timer that fires at once (a zero timeout) must find the call.
+        AtomicReference<Scheduler.Cancellable> timer = new AtomicReference<>();
+        pending.put(id, new Pending<>(peer, type, timeout, future, () -> {
+            Scheduler.Cancellable t = timer.get();
+            if (t != null) {
+                t.cancel();
+            }
+        }));
+        timer.set(scheduler.schedule(timeout, () -> expire(id)));
         Request req = new Request(type.name(), type.version(), id, replyTopic, deadline, trace, body);
         transport.send(Topics.calls(peer), peer, EnvelopeCodec.encode(req)).whenComplete((ok, error) -> {
             if (error != null) {

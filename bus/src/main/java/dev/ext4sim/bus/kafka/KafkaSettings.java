@@ -46,6 +46,9 @@ public final class KafkaSettings {
     public static Map<String, Object> callConsumer(String bootstrap, String clientId, String group) {
         Map<String, Object> c = consumer(bootstrap, clientId);
         c.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+        // Static membership: a restarted instance takes its partitions back at once instead of waiting for the
+        // dead one's session to expire, and an older instance with the same id is fenced.
+        c.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, group + "-" + instance());
         // A call that arrived while this service was down is still served if its caller waits; stale ones are
         // skipped by their deadline.
         c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
@@ -65,6 +68,12 @@ public final class KafkaSettings {
         c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
         c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
         return c;
+    }
+
+    /** Which instance of a service this is (EXT4SIM_INSTANCE), for when a service is scaled out. */
+    static String instance() {
+        String v = System.getenv("EXT4SIM_INSTANCE");
+        return v == null || v.isBlank() ? "0" : v.trim();
     }
 
     private static Map<String, Object> common(String bootstrap, String clientId) {

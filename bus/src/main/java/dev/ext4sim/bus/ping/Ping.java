@@ -25,12 +25,12 @@ public final class Ping {
     }
 
     /**
-     * @param latencyMicros round trip of the call to this hop as its caller measured it, bus included
-     * @param handledMicros time spent inside this service, the calls it made included
+     * @param latencyUs round trip of the call to this hop as its caller measured it, bus included
+     * @param handledUs time spent inside this service, the calls it made included
      */
-    public record Hop(int hop, String service, long pid, long latencyMicros, long handledMicros) {
+    public record Hop(int hop, String service, long pid, long latencyUs, long handledUs) {
         Hop withLatency(long micros) {
-            return new Hop(hop, service, pid, micros, handledMicros);
+            return new Hop(hop, service, pid, micros, handledUs);
         }
     }
 

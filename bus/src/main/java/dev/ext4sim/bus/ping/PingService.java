@@ -29,7 +29,7 @@ public final class PingService {
     }
 
     public Ping.Reply handle(Ping.Request request, CallContext context) {
-        return ping(request.hop(), context.trace(), context.remaining());
+        return ping(request.hop(), context.trace(), context.downstreamTimeout());
     }
 
     /** Pings from this hop on; the returned first hop has its latency set to the time spent here. */

@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
  * value, in the order the format uses them.
  */
 public record Tracepoint(String system, String name, String printk, List<String> fields) {
-    private static final Pattern C_CONVERSION = Pattern.compile("%([-#0 +]*\\d*(?:\\.\\d+)?)(hh|h|ll|l|z|j|t)?([diuxXscop%])");
+    private static final Pattern C_CONVERSION = Pattern.compile("%([-#0 +]*\\d*(?:\\.\\d+)?)(hh|h|ll|l|z|j|t)?([diuxXsco%]|p[A-Za-z0-9]*)");
 
     public Tracepoint {
         fields = List.copyOf(fields);
@@ -40,14 +40,14 @@ public record Tracepoint(String system, String name, String printk, List<String>
         return map;
     }
 
-    /** C's %lu, %llu, %u, %zu and friends to Java's %d; %lx to %x; widths and flags kept. */
+    /** C's %lu, %llu, %u, %zu and friends to Java's %d; %lx to %x; %pS and other %p extensions to %s; widths and flags kept. */
     static String javaFormat(String c) {
         Matcher m = C_CONVERSION.matcher(c);
         StringBuilder out = new StringBuilder();
         while (m.find()) {
-            String conv = switch (m.group(3)) {
+            // %p takes the letters after it as its extension, as the kernel's vsprintf does (%pS, %pg): one string
+            String conv = m.group(3).startsWith("p") ? "s" : switch (m.group(3)) {
                 case "i", "u" -> "d";
-                case "p" -> "s";
                 default -> m.group(3);
             };
             m.appendReplacement(out, Matcher.quoteReplacement("%" + m.group(1) + conv));

@@ -1,0 +1,151 @@
+package dev.ext4sim.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The launcher on a fresh data folder: `up` starts a real KRaft broker and the six services as processes, the
+ * ping crosses the chain over the real broker and leaves its tracepoints, a SIGKILLed service turns into an error
+ * and not a hang, `start` brings it back, and `down` leaves no process behind. One stack for all the steps, on
+ * ports apart from a developer's running stack.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class LauncherIT {
+    static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    static Settings settings;
+    static Stack stack;
+    static final ByteArrayOutputStream output = new ByteArrayOutputStream();
+    static final List<Long> pids = new ArrayList<>();
+
+    @BeforeAll
+    static void freshFolder() throws IOException {
+        Path root = Path.of(System.getProperty("user.dir")).getParent();
+        Path home = Files.createTempDirectory(root.resolve("launcher").resolve("target"), "stack-");
+        int base = freePortBlock(10);
+        settings = new Settings(root, home, base, base + 8, "");
+        stack = new Stack(settings, new PrintStream(output, true, StandardCharsets.UTF_8));
+    }
+
+    @AfterAll
+    static void cleanUp() {
+        if (stack != null) {
+            stack.down();
+        }
+        System.out.println(output.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    @Order(1)
+    void upStartsTheBrokerAndTheSixServicesUntilHealthy() throws Exception {
+        assertThat(stack.up()).as(output.toString(StandardCharsets.UTF_8)).isZero();
+        for (Component c : Component.all()) {
+            Optional<ProcessHandle> h = stack.supervisor().running(c);
+            assertThat(h).as(c.name()).isPresent();
+            pids.add(h.get().pid());
+            assertThat(Health.of(settings, c)).as(c.name()).isEqualTo("UP");
+        }
+        assertThat(Files.exists(settings.log(Component.KAFKA))).isTrue();
+        assertThat(output.toString(StandardCharsets.UTF_8)).contains("ready in", "/swagger-ui.html", "/actuator/prometheus");
+        assertThat(stack.status()).isZero();
+    }
+
+    @Test
+    @Order(2)
+    void pingCrossesTheChainAndLeavesOneTracepointPerHop() throws Exception {
+        HttpResponse<String> ping = get("/v1/ping", "test-ping", "4242");
+        assertThat(ping.statusCode()).as(ping.body()).isEqualTo(200);
+        assertThat(ping.body()).contains("\"service\":\"gateway\"", "\"service\":\"vfs-service\"",
+                "\"service\":\"ext4-service\"", "\"service\":\"jbd2-service\"", "\"service\":\"blockdev-service\"",
+                "\"latency_us\"");
+        String traceId = ping.headers().firstValue("X-Trace-Id").orElseThrow();
+
+        HttpResponse<String> trace = get("/v1/trace?trace=" + traceId, "test-ping", "4242");
+        assertThat(trace.statusCode()).isEqualTo(200);
+        assertThat(trace.headers().firstValue("Content-Type").orElse("")).startsWith("text/plain");
+        assertThat(trace.body()).startsWith("# tracer: nop\n");
+        List<String> lines = trace.body().lines().filter(l -> !l.startsWith("#")).toList();
+        assertThat(lines).hasSize(5);
+        assertThat(lines).allMatch(l -> l.matches(" {6}test-ping-4242  \\[\\d{3}] \\.\\.\\.1 +\\d+\\.\\d{6}: ext4sim_ping: service [a-z0-9-]+ hop \\d handled_us \\d+"));
+        assertThat(String.join("\n", lines)).contains("service blockdev-service hop 4");
+    }
+
+    @Test
+    @Order(3)
+    void aKilledServiceIsAnErrorNotAHangAndStartBringsItBack() throws Exception {
+        assertThat(stack.kill("jbd2-service")).isZero();
+        assertThat(stack.supervisor().running(Component.byName("jbd2-service").orElseThrow())).isEmpty();
+
+        long began = System.nanoTime();
+        HttpResponse<String> ping = get("/v1/ping", "test-chaos", "77");
+        assertThat(Duration.ofNanos(System.nanoTime() - began)).isLessThan(Duration.ofSeconds(20));
+        assertThat(ping.statusCode()).isIn(502, 504);
+        assertThat(ping.headers().firstValue("Content-Type").orElse("")).startsWith("application/problem+json");
+        assertThat(ping.body()).containsPattern("\"errno\":\"(ETIMEDOUT|EIO)\"").contains("jbd2-service");
+
+        assertThat(stack.start("jbd2-service")).isZero();
+        pids.add(stack.supervisor().running(Component.byName("jbd2-service").orElseThrow()).orElseThrow().pid());
+        assertThat(get("/v1/ping", "test-chaos", "77").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    @Order(4)
+    void downLeavesNoProcessBehind() throws Exception {
+        assertThat(stack.down()).isZero();
+        for (long pid : pids) {
+            assertThat(ProcessHandle.of(pid).filter(ProcessHandle::isAlive)).as("pid " + pid).isEmpty();
+        }
+        assertThat(stack.supervisor().strays()).isEmpty();
+        for (Component c : Component.all()) {
+            try (ServerSocket s = new ServerSocket(settings.port(c))) {
+                assertThat(s.isBound()).as("port of " + c.name() + " is free again").isTrue();
+            }
+        }
+        assertThat(stack.status()).isNotZero();
+    }
+
+    static HttpResponse<String> get(String path, String comm, String pid) throws Exception {
+        int port = settings.port(Component.SERVICES.getFirst());
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .header("X-Comm", comm).header("X-Pid", pid).timeout(Duration.ofSeconds(30)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The first port of `count` consecutive free ports, above the usual ones. */
+    static int freePortBlock(int count) throws IOException {
+        for (int base = 18000 + (int) (ProcessHandle.current().pid() % 500) * 10; base < 60000; base += 10) {
+            boolean free = true;
+            for (int p = base; p < base + count && free; p++) {
+                try (ServerSocket s = new ServerSocket(p)) {
+                    s.setReuseAddress(true);
+                } catch (IOException e) {
+                    free = false;
+                }
+            }
+            if (free) {
+                return base;
+            }
+        }
+        throw new IOException("no block of " + count + " free ports");
+    }
+}
