@@ -105,8 +105,9 @@ public final class KafkaBus implements AutoCloseable {
         KafkaConsumer<String, byte[]> replies = new KafkaConsumer<>(
                 KafkaSettings.consumer(bootstrap, service + "-replies-" + instance));
         try {
-            List<TopicPartition> parts = replies.partitionsFor(Topics.replies(service), timeout).stream()
-                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            // The reply topic has one partition (created above); assign it by name, since metadata for a topic
+            // created a moment ago may not have reached this client yet.
+            List<TopicPartition> parts = List.of(new TopicPartition(Topics.replies(service), 0));
             replies.assign(parts);
             replies.seekToEnd(parts);
             // Resolve the end offsets now: a reply written before the first poll must not be skipped.
