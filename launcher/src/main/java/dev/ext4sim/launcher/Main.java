@@ -30,8 +30,10 @@ public final class Main {
             return 2;
         }
         String command = args[0];
-        if (!command.equals("up")) {
-            settings = settings.withRecordedPorts();
+        Settings recorded = settings.withRecordedPorts();
+        boolean running = Component.all().stream().anyMatch(c -> new Supervisor(recorded).running(c).isPresent());
+        if (!command.equals("up") || running) {
+            settings = recorded; // talk to the stack that runs, on the ports it was started with
         }
         Stack stack = new Stack(settings, System.out);
         return switch (command) {

@@ -86,7 +86,7 @@ class LauncherIT {
         assertThat(trace.body()).startsWith("# tracer: nop\n");
         List<String> lines = trace.body().lines().filter(l -> !l.startsWith("#")).toList();
         assertThat(lines).hasSize(5);
-        assertThat(lines).allMatch(l -> l.matches(" {6}test-ping-4242  \\[\\d{3}] \\.\\.\\.1 +\\d+\\.\\d{6}: ext4sim_ping: service [a-z0-9-]+ hop \\d handled_us \\d+"));
+        assertThat(lines).allMatch(l -> l.matches(" {7}test-ping-4242  \\[\\d{3}] \\.\\.\\.1 +\\d+\\.\\d{6}: ext4sim_ping: service [a-z0-9-]+ hop \\d handled_us \\d+"));
         assertThat(String.join("\n", lines)).contains("service blockdev-service hop 4");
     }
 

@@ -74,7 +74,7 @@ public final class EnvelopeCodec {
         if (deadline == null || deadline.length != Long.BYTES) {
             throw new MalformedEnvelopeException("header " + DEADLINE + " is missing or not 8 bytes", id, replyTo);
         }
-        return new Request(call, version, id, replyTo, ByteBuffer.wrap(deadline).getLong(), trace(frame), frame.value());
+        return new Request(call, version, id, replyTo, ByteBuffer.wrap(deadline).getLong(), traceOf(frame), frame.value());
     }
 
     public static Reply decodeReply(Frame frame) throws MalformedEnvelopeException {
@@ -101,7 +101,8 @@ public final class EnvelopeCodec {
         h.put(PID, utf8(Integer.toString(trace.task().pid())));
     }
 
-    private static TraceContext trace(Frame frame) {
+    /** The trace context a frame carries, or null when it carries none. */
+    public static TraceContext traceOf(Frame frame) {
         byte[] id = frame.header(TRACE_ID);
         byte[] comm = frame.header(COMM);
         byte[] pid = frame.header(PID);

@@ -4,6 +4,7 @@ import dev.ext4sim.bus.Scheduler;
 import dev.ext4sim.bus.Time;
 import dev.ext4sim.bus.call.CallClient;
 import dev.ext4sim.bus.call.CallServer;
+import dev.ext4sim.bus.call.Events;
 import dev.ext4sim.bus.call.Topics;
 import dev.ext4sim.bus.trace.TraceClock;
 import dev.ext4sim.bus.trace.TraceSink;
@@ -47,6 +48,7 @@ public final class KafkaBus implements AutoCloseable {
     private final ExecutorService handlers = Executors.newVirtualThreadPerTaskExecutor();
     private final CallClient client;
     private final CallServer server;
+    private final Events events;
     private final Tracer tracer;
     private final List<PollLoop> loops = new ArrayList<>();
     private volatile boolean callsAssigned;
@@ -67,6 +69,7 @@ public final class KafkaBus implements AutoCloseable {
         this.client = new CallClient(Topics.replies(service), transport, Time.SYSTEM,
                 Scheduler.system(service + "-call-deadlines"), new KafkaPeerLiveness(admin), handlers);
         this.server = new CallServer(service, transport, Time.SYSTEM, handlers);
+        this.events = new Events(service, transport);
         this.tracer = new Tracer(service, TraceClock.since(TraceClock.bootEpochNanos()), traceSink,
                 Runtime.getRuntime().availableProcessors());
     }
@@ -82,6 +85,11 @@ public final class KafkaBus implements AutoCloseable {
     /** Register handlers here before {@link #start}. */
     public CallServer server() {
         return server;
+    }
+
+    /** Publish one-way events; subscribe before {@link #start}. */
+    public Events events() {
+        return events;
     }
 
     public Tracer tracer() {
@@ -136,8 +144,14 @@ public final class KafkaBus implements AutoCloseable {
                 r -> server.onRequest(Frames.fromRecord(r), Frames.origin(r)));
         loops.add(replyLoop);
         loops.add(callLoop);
-        replyLoop.start();
-        callLoop.start();
+        if (events.hasSubscriptions()) {
+            // A group of its own per service: each service sees every event once, even those sent before it started.
+            KafkaConsumer<String, byte[]> eventConsumer = new KafkaConsumer<>(KafkaSettings.callConsumer(bootstrap,
+                    service + "-events-" + instance, service + ".events"));
+            eventConsumer.subscribe(List.of(Topics.EVENTS));
+            loops.add(new PollLoop(service + "-events", eventConsumer, r -> events.onEvent(Frames.fromRecord(r), Frames.origin(r))));
+        }
+        loops.forEach(PollLoop::start);
         started = true;
     }
 

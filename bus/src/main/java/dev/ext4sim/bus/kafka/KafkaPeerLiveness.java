@@ -26,6 +26,10 @@ final class KafkaPeerLiveness implements PeerLiveness {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Optional.empty();
+        } catch (java.util.concurrent.ExecutionException e) {
+            // A group that never existed, or was deleted: nobody has ever served, or still serves, that service.
+            return e.getCause() instanceof org.apache.kafka.common.errors.GroupIdNotFoundException
+                    ? Optional.of(false) : Optional.empty();
         } catch (Exception e) {
             return Optional.empty();
         }

@@ -49,6 +49,11 @@ class KafkaBusIntegrationTest {
     static final Map<String, PingService> pings = new LinkedHashMap<>();
     static final List<TraceEvent> traced = new CopyOnWriteArrayList<>();
     static TraceReader traceReader;
+    record Announcement(String disk, String bdi) {
+    }
+    static final dev.ext4sim.bus.call.EventType<Announcement> ANNOUNCED =
+            dev.ext4sim.bus.call.EventType.json("test_device_added", 1, Announcement.class);
+    static final List<Announcement> announced = new CopyOnWriteArrayList<>();
 
     @BeforeAll
     static void chainOfBuses() {
@@ -68,6 +73,9 @@ class KafkaBusIntegrationTest {
                     NEVER.await();
                     return null;
                 });
+            }
+            if (service.equals("gateway")) {
+                bus.events().subscribe(ANNOUNCED, (event, trace) -> announced.add(event));
             }
             buses.put(service, bus);
             pings.put(service, ping);
@@ -115,6 +123,13 @@ class KafkaBusIntegrationTest {
             assertThat(e.pid()).isEqualTo(4242);
             assertThat(e.text()).startsWith("service " + e.service() + " hop ");
         });
+    }
+
+    @Test
+    void aOneWayEventReachesTheServiceThatSubscribed() {
+        buses.get("blockdev-service").events().publish(ANNOUNCED, "sda", new Announcement("sda", "8:0"),
+                TraceContext.of(new Task("kworker/u16:0", 9))).join();
+        await("the announcement", () -> announced.contains(new Announcement("sda", "8:0")), Duration.ofSeconds(20));
     }
 
     @Test
