@@ -22,5 +22,5 @@ public record CallContext(String call, TraceContext trace, long deadlineEpochMil
         return Duration.ofMillis(Math.max(0, deadlineEpochMillis - time.currentTimeMillis() - HOP_MARGIN_MILLIS));
     }
 
-    static final long HOP_MARGIN_MILLIS = 150;
+    static final long HOP_MARGIN_MILLIS = 300;
 }

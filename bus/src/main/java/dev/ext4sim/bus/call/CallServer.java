@@ -3,8 +3,6 @@ package dev.ext4sim.bus.call;
 import dev.ext4sim.bus.Errno;
 import dev.ext4sim.bus.ErrnoException;
 import dev.ext4sim.bus.Time;
-import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeSet;
@@ -114,10 +112,6 @@ public final class CallServer {
     }
 
     private void deadLetter(Frame frame, String origin, String reason) {
-        log.warn("dead-lettered a record from {} to {}: {}", origin, Topics.DEAD_LETTER, reason);
-        Map<String, byte[]> headers = new LinkedHashMap<>(frame.headers());
-        headers.put(DLT_REASON, reason.getBytes(StandardCharsets.UTF_8));
-        headers.put(DLT_SERVICE, service.getBytes(StandardCharsets.UTF_8));
-        transport.send(Topics.DEAD_LETTER, service, new Frame(headers, frame.value()));
+        DeadLetters.send(transport, service, frame, origin, reason);
     }
 }

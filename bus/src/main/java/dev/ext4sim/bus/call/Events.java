@@ -8,8 +8,6 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * One-way events on the events topic: publish to everyone, and deliver what arrives to the handlers this service
@@ -17,7 +15,6 @@ import org.slf4j.LoggerFactory;
  * types this service does not subscribe to are not its business and are skipped.
  */
 public final class Events {
-    private static final Logger log = LoggerFactory.getLogger(Events.class);
     public static final String EVENT = "ext4sim-event";
     static final String KIND_EVENT = "event";
 
@@ -89,10 +86,6 @@ public final class Events {
     }
 
     private void deadLetter(Frame frame, String origin, String reason) {
-        log.warn("dead-lettered a record from {} to {}: {}", origin, Topics.DEAD_LETTER, reason);
-        Map<String, byte[]> headers = new LinkedHashMap<>(frame.headers());
-        headers.put(CallServer.DLT_REASON, reason.getBytes(StandardCharsets.UTF_8));
-        headers.put(CallServer.DLT_SERVICE, service.getBytes(StandardCharsets.UTF_8));
-        transport.send(Topics.DEAD_LETTER, service, new Frame(headers, frame.value()));
+        DeadLetters.send(transport, service, frame, origin, reason);
     }
 }

@@ -8,7 +8,11 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.DescribeConsumerGroupsOptions;
 
-/** A service is alive when its consumer group (named after the service) has members. */
+/**
+ * A service is alive when its consumer group (named after the service) has members. The answer must come within
+ * the margin a caller keeps for its own reply ({@code CallContext.downstreamTimeout}), so it is asked with a
+ * short timeout and "unknown" is the answer when the broker is slow.
+ */
 final class KafkaPeerLiveness implements PeerLiveness {
     private final Admin admin;
 
@@ -20,8 +24,8 @@ final class KafkaPeerLiveness implements PeerLiveness {
     public Optional<Boolean> isAlive(String service) {
         try {
             ConsumerGroupDescription group = admin
-                    .describeConsumerGroups(List.of(service), new DescribeConsumerGroupsOptions().timeoutMs(1_000))
-                    .describedGroups().get(service).get(1_500, TimeUnit.MILLISECONDS);
+                    .describeConsumerGroups(List.of(service), new DescribeConsumerGroupsOptions().timeoutMs(200))
+                    .describedGroups().get(service).get(250, TimeUnit.MILLISECONDS);
             return Optional.of(!group.members().isEmpty());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
