@@ -7,10 +7,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 
@@ -47,8 +48,12 @@ public final class Stack {
         out.printf("starting in %s (logs: %s)%n", settings.home(), settings.logs());
         // The broker first, alone: on two cores, six JVMs starting beside it slow it tenfold, and nothing is
         // ready before it is.
-        boolean healthy = startAll(List.of(Component.KAFKA), boot, started) && awaitHealthy(List.of(Component.KAFKA), began)
-                && startAll(Component.SERVICES, boot, started) && awaitHealthy(Component.SERVICES, began);
+        startAll(List.of(Component.KAFKA), boot, started);
+        boolean healthy = awaitHealthy(List.of(Component.KAFKA), began);
+        if (healthy) {
+            startAll(Component.SERVICES, boot, started);
+            healthy = awaitHealthy(Component.SERVICES, began);
+        }
         if (!healthy) {
             out.println("ext4sim: the stack did not come up; what was started is stopped again. Read the logs named"
                     + " above, then run ./ext4sim up again.");
@@ -64,7 +69,7 @@ public final class Stack {
         return 0;
     }
 
-    private boolean startAll(List<Component> components, long boot, List<Component> started) throws IOException {
+    private void startAll(List<Component> components, long boot, List<Component> started) throws IOException {
         for (Component c : components) {
             Optional<ProcessHandle> running = supervisor.running(c);
             if (running.isPresent()) {
@@ -74,7 +79,6 @@ public final class Stack {
                 started.add(c);
             }
         }
-        return true;
     }
 
     public int down() {
@@ -149,11 +153,10 @@ public final class Stack {
 
     /** Polls every process's health until all are UP, printing each as it comes up; false on a death or timeout. */
     private boolean awaitHealthy(List<Component> components, long began) throws InterruptedException {
-        Map<Component, Boolean> pending = new LinkedHashMap<>();
-        components.forEach(c -> pending.put(c, true));
+        Set<Component> pending = new LinkedHashSet<>(components);
         long deadline = began + READY_DEADLINE.toNanos();
         while (!pending.isEmpty()) {
-            for (Component c : List.copyOf(pending.keySet())) {
+            for (Component c : List.copyOf(pending)) {
                 if (supervisor.running(c).isEmpty()) {
                     out.printf("  %-18s exited while starting; last lines of %s:%n", c.name(), settings.log(c));
                     tail(settings.log(c), 15).forEach(l -> out.println("    " + l));
@@ -167,7 +170,7 @@ public final class Stack {
                 }
             }
             if (System.nanoTime() > deadline) {
-                out.println("  still not healthy after " + READY_DEADLINE.toSeconds() + " s: " + pending.keySet().stream()
+                out.println("  still not healthy after " + READY_DEADLINE.toSeconds() + " s: " + pending.stream()
                         .map(Component::name).toList() + "; see their logs in " + settings.logs());
                 return false;
             }

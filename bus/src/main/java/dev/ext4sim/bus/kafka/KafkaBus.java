@@ -11,6 +11,7 @@ import dev.ext4sim.bus.trace.TraceSink;
 import dev.ext4sim.bus.trace.Tracer;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -130,12 +131,12 @@ public final class KafkaBus implements AutoCloseable {
                 KafkaSettings.callConsumer(bootstrap, service + "-calls-" + instance, service));
         calls.subscribe(List.of(Topics.calls(service)), new ConsumerRebalanceListener() {
             @Override
-            public void onPartitionsRevoked(java.util.Collection<TopicPartition> partitions) {
+            public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
                 callsAssigned = false;
             }
 
             @Override
-            public void onPartitionsAssigned(java.util.Collection<TopicPartition> partitions) {
+            public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
                 callsAssigned = !partitions.isEmpty() || callsAssigned;
                 log.info("{} serves calls from {}", service, partitions);
             }
