@@ -17,8 +17,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** Test helpers around real e2fsprogs images: make, flag, copy, compare. */
 final class JournalImages {
-    /** e2fsck and debugfs stamp times from this, so two runs write the same bytes. */
-    static final Map<String, String> FAKE_TIME = Map.of("E2FSPROGS_FAKE_TIME", "1700000000");
+    /**
+     * e2fsck stamps s_lastcheck/s_wtime from E2FSCK_TIME when set, so its runs on two copies write the same
+     * bytes. One value for the whole test run, a little after now, so no superblock time looks in the future.
+     */
+    private static final String NOW = Long.toString(java.time.Instant.now().getEpochSecond() + 60);
+    static final Map<String, String> FAKE_TIME = Map.of("E2FSCK_TIME", NOW, "E2FSPROGS_FAKE_TIME", NOW);
     static final byte[] MAGIC = {(byte) 0xC0, 0x3B, 0x39, (byte) 0x98};
 
     private JournalImages() {
