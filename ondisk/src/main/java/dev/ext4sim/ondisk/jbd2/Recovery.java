@@ -17,7 +17,7 @@ import java.util.OptionalInt;
  *   <li>REPLAY checks every tag (revoked? checksum?) and plans the write of its block home.</li>
  * </ul>
  * Unlike the kernel, which writes into the buffer cache as it goes, the planned writes are made only after all
- * three passes succeeded, and each block is verified again when it is read for writing: an error anywhere in
+ * three passes succeeded (a block not kept in memory is verified again when it is read back): an error anywhere in
  * the log leaves the filesystem untouched, and no block is written that was not verified. The end state is the
  * kernel's, since later copies of a block replace earlier ones either way.
  *
@@ -36,8 +36,12 @@ import java.util.OptionalInt;
 public final class Recovery {
     enum Pass { SCAN, REVOKE, REPLAY }
 
-    private record PlannedWrite(long journalBlock, BlockTag tag, int tid) {
+    /** A verified block to write home; {@code data} is kept while within the memory budget, else read again. */
+    private record PlannedWrite(long journalBlock, BlockTag tag, int tid, byte[] data) {
     }
+
+    /** Verified copies kept in memory between REPLAY and the writes (the rest is read and verified again). */
+    static final long KEEP_BYTES = 64L << 20;
 
     private final Journal journal;
     private final JournalSuperblock sb;
@@ -47,6 +51,8 @@ public final class Recovery {
     private final RevokeTable revokes = new RevokeTable();
     private final Map<Long, PlannedWrite> planned = new LinkedHashMap<>();
     private final List<String> errors = new ArrayList<>();
+    private final long keepBytes;
+    private long keptBytes;
 
     // struct recovery_info
     private int startTransaction;
@@ -57,8 +63,9 @@ public final class Recovery {
     private long nrRevokeHits;
     private OptionalInt failedCommit = OptionalInt.empty();
 
-    private Recovery(Journal journal) {
+    private Recovery(Journal journal, long keepBytes) {
         this.journal = journal;
+        this.keepBytes = keepBytes;
         this.sb = journal.superblock();
         this.format = sb.tagFormat();
         this.csum = sb.csumV2or3();
@@ -70,7 +77,11 @@ public final class Recovery {
      * {@link OnDiskException} (nothing written) for a journal it cannot trust.
      */
     public static RecoveryResult recover(JournalArea area, RecoveryFlag flag) {
-        return new Recovery(Journal.load(area)).run(flag);
+        return recover(area, flag, KEEP_BYTES);
+    }
+
+    static RecoveryResult recover(JournalArea area, RecoveryFlag flag, long keepBytes) {
+        return new Recovery(Journal.load(area), keepBytes).run(flag);
     }
 
     private RecoveryResult run(RecoveryFlag flag) {
@@ -244,18 +255,29 @@ public final class Recovery {
                     + " names home block " + home + ", outside the filesystem of " + journal.area().homeBlocks()
                     + " blocks; nothing replayed");
         }
-        planned.remove(home);
-        planned.put(home, new PlannedWrite(ioBlock, tag, tid));
+        PlannedWrite previous = planned.remove(home);
+        if (previous != null && previous.data() != null) {
+            keptBytes -= previous.data().length;
+        }
+        byte[] keep = null;
+        if (keptBytes + copy.length <= keepBytes) {
+            keep = copy;
+            keptBytes += copy.length;
+        }
+        planned.put(home, new PlannedWrite(ioBlock, tag, tid, keep));
         nrReplays++;
     }
 
-    /** Reads each planned block again, verifies it again, restores an escaped magic, writes it home; flushes. */
+    /** Writes each planned block home (read and verified again if not kept), the magic restored if escaped; flushes. */
     private long writeReplayedBlocks() {
         for (Map.Entry<Long, PlannedWrite> e : planned.entrySet()) {
             PlannedWrite p = e.getValue();
-            byte[] b = journal.area().readJournal(p.journalBlock());
-            if (!p.tag().verify(format, seed, p.tid(), b)) {
-                throw journal.logError("data block", p.journalBlock(), "changed after it was verified; replay stopped");
+            byte[] b = p.data();
+            if (b == null) {
+                b = journal.area().readJournal(p.journalBlock());
+                if (!p.tag().verify(format, seed, p.tid(), b)) {
+                    throw journal.logError("data block", p.journalBlock(), "changed after it was verified; replay stopped");
+                }
             }
             if (p.tag().escaped()) {
                 b[0] = (byte) 0xC0;

@@ -78,32 +78,6 @@ final class JournalImages {
         }
     }
 
-    /** Byte ranges where two images differ, as "block B [from, to)" strings; empty when identical. */
-    static List<String> differences(Path a, Path b, int blockSize) {
-        byte[] x = bytes(a);
-        byte[] y = bytes(b);
-        List<String> out = new ArrayList<>();
-        if (x.length != y.length) {
-            out.add("sizes " + x.length + " vs " + y.length);
-            return out;
-        }
-        int i = 0;
-        while (i < x.length && out.size() < 50) {
-            if (x[i] != y[i]) {
-                int j = i;
-                while (j < x.length && (x[j] != y[j] || (j + 8 < x.length && x[j + 8] != y[j + 8]))) {
-                    j++;
-                }
-                out.add("block " + (i / blockSize) + " bytes [0x" + Integer.toHexString(i % blockSize) + ", 0x"
-                        + Integer.toHexString(j - (i / blockSize) * blockSize) + ")");
-                i = j;
-            } else {
-                i++;
-            }
-        }
-        return out;
-    }
-
     static byte[] randomBlock(Random rnd, int size) {
         byte[] b = new byte[size];
         rnd.nextBytes(b);
