@@ -40,6 +40,41 @@ public record JournalSuperblock(
         raw = Arrays.copyOf(raw, SIZE);
     }
 
+    @Override
+    public byte[] uuid() {
+        return uuid.clone();
+    }
+
+    @Override
+    public byte[] raw() {
+        return raw.clone();
+    }
+
+    /** {@code s_dynsuper}: unused by JBD2 since v2 (always 0 on mke2fs journals). */
+    public long dynsuper() {
+        return Be.u32(raw, 0x44);
+    }
+
+    /** {@code s_max_transaction}: unused (0). */
+    public long maxTransaction() {
+        return Be.u32(raw, 0x48);
+    }
+
+    /** {@code s_max_trans_data}: unused (0). */
+    public long maxTransData() {
+        return Be.u32(raw, 0x4C);
+    }
+
+    /** {@code s_checksum} as stored. */
+    public int checksum() {
+        return Be.s32(raw, CHECKSUM_OFFSET);
+    }
+
+    /** {@code s_users}: 48 UUIDs of 16 bytes for a shared external journal; zero for an internal one. */
+    public byte[] users() {
+        return Arrays.copyOfRange(raw, 0x100, 0x400);
+    }
+
     public boolean csumV2or3() {
         return (featureIncompat & (JournalFeatures.INCOMPAT_CSUM_V2 | JournalFeatures.INCOMPAT_CSUM_V3)) != 0;
     }

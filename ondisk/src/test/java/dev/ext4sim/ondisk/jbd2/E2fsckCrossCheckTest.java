@@ -78,6 +78,33 @@ class E2fsckCrossCheckTest {
     }
 
     @Test
+    void aPlainJournalWith1KiBBlocksReplaysAsE2fsckReplaysIt() {
+        // No 64bit, no metadata_csum: REVOKE only, 8-byte tags, no checksums anywhere.
+        Path img = JournalImages.mkfs(dir, "plain.img", "64M", 1024, "-O", "^64bit,^metadata_csum");
+        Ext4JournalLocator.Geometry g = Ext4JournalLocator.read(img);
+        assertThat(g.blockSize()).isEqualTo(1024);
+        long home = 45_000; // free blocks in group 5
+        List<MetadataBlock> first = new ArrayList<>();
+        for (int i = 0; i < 150; i++) {
+            first.add(new MetadataBlock(home + i, i % 10 == 0 ? JournalImages.escapedBlock(rnd, 1024) : JournalImages.randomBlock(rnd, 1024)));
+        }
+        try (ImageFile dev = JournalImages.open(img)) {
+            JournalWriter w = JournalWriter.open(Ext4JournalLocator.area(dev, g), JournalFeatures.incompatFor(false, false), WriteBarrier.ON);
+            assertThat(w.journal().superblock().tagFormat().tagBytes()).isEqualTo(8);
+            CommittedTransaction c = w.commit(tx(first, List.of(), 1_700_000_000));
+            assertThat(c.descriptors()).isEqualTo(2); // a 1 KiB descriptor takes 122 plain tags
+            w.commit(tx(List.of(new MetadataBlock(home + 500, JournalImages.randomBlock(rnd, 1024))), List.of(home + 3, home + 4), 1_700_000_001));
+        }
+        JournalImages.setNeedsRecovery(img);
+
+        ReplayComparison.Outcome o = ReplayComparison.replayBothWays(img, dir, true);
+
+        assertThat(o.ours().clean()).isTrue();
+        assertThat(o.ours().blocksReplayed()).isEqualTo(149);
+        assertThat(o.ours().blocksRevoked()).isEqualTo(2);
+    }
+
+    @Test
     void aMissingOrTornCommitBlockDropsTheTransactionInBoth() {
         for (String damage : List.of("missing", "garbage", "bad checksum")) {
             Path caseDir = dir.resolve(damage.replace(' ', '-'));

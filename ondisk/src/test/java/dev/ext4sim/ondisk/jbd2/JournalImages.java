@@ -30,8 +30,12 @@ final class JournalImages {
 
     /** A 64bit + metadata_csum ext4 image with 4 KiB blocks (mkfs.ext4 defaults otherwise). */
     static Path mkfs(Path dir, String name, String size, String... extra) {
+        return mkfs(dir, name, size, 4096, extra);
+    }
+
+    static Path mkfs(Path dir, String name, String size, int blockSize, String... extra) {
         Path img = dir.resolve(name);
-        List<String> cmd = new ArrayList<>(List.of("mke2fs", "-t", "ext4", "-q", "-F", "-b", "4096",
+        List<String> cmd = new ArrayList<>(List.of("mke2fs", "-t", "ext4", "-q", "-F", "-b", Integer.toString(blockSize),
                 "-O", "^resize_inode,^orphan_file", "-E", "root_owner=0:0", "-U", "6b1b4a8e-0d6e-4b2f-9a3c-2f1e0d9c8b7a"));
         cmd.addAll(List.of(extra));
         cmd.add(img.toString());
