@@ -105,6 +105,42 @@ class E2fsckCrossCheckTest {
     }
 
     @Test
+    void anEmptyJournalWithNeedsRecoveryOnlyMovesTheSequenceLikeE2fsck() {
+        Path img = JournalImages.mkfs(dir, "empty.img", "64M");
+        JournalImages.setNeedsRecovery(img);
+
+        ReplayComparison.Outcome o = ReplayComparison.replayBothWays(img, dir, true);
+
+        assertThat(o.ours().transactionsReplayed()).isZero();
+        assertThat(o.ours().nextTid()).isEqualTo(2);
+    }
+
+    @Test
+    void aCleanShutdownLeavesAJournalE2fsckAcceptsWithTheBlocksHome() {
+        Path img = JournalImages.mkfs(dir, "clean.img", "64M");
+        Ext4JournalLocator.Geometry g = Ext4JournalLocator.read(img);
+        List<MetadataBlock> b = blocks(HOME, 20, 4);
+        List<MetadataBlock> second = new ArrayList<>();
+        try (ImageFile dev = JournalImages.open(img)) {
+            JournalWriter w = JournalWriter.open(Ext4JournalLocator.area(dev, g), JournalFeatures.incompatFor(true, true), WriteBarrier.ON);
+            w.commit(tx(b, List.of(), 1_700_000_000));
+            w.checkpoint();
+            second.addAll(blocks(HOME + 100, 5, 2));
+            w.commit(tx(second, List.of(HOME + 1), 1_700_000_001));
+            w.shutdown();
+        }
+        E2fsprogs.Result check = E2fsprogs.run(JournalImages.FAKE_TIME, "e2fsck", "-fn", img.toString());
+        assertThat(check.exit()).as(check.output()).isZero();
+        String dump = E2fsprogs.run("dumpe2fs", "-h", img.toString()).output();
+        assertThat(dump).contains("Journal features:         journal_incompat_revoke journal_64bit journal_checksum_v3")
+                .contains("Journal sequence:         0x00000004").contains("Journal start:            0")
+                .contains("Journal checksum type:    crc32c");
+        assertThat(readBlock(img, HOME)).isEqualTo(b.get(0).data());
+        // Checkpointed from the caller's copy: the block that was escaped in the log is home with its magic.
+        assertThat(readBlock(img, HOME + 100)).isEqualTo(second.get(0).data()).startsWith(JournalImages.MAGIC);
+    }
+
+    @Test
     void aMissingOrTornCommitBlockDropsTheTransactionInBoth() {
         for (String damage : List.of("missing", "garbage", "bad checksum")) {
             Path caseDir = dir.resolve(damage.replace(' ', '-'));
