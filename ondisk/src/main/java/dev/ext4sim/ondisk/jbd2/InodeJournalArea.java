@@ -28,8 +28,10 @@ public final class InodeJournalArea implements JournalArea {
                         + " (extent starts at " + e.logical() + ")");
             }
             if (e.physical() + e.length() > device.blocks()) {
-                throw new OnDiskException("journal inode", -1, "extent " + e + " runs past the device, which holds "
-                        + device.blocks() + " blocks (truncated image?)");
+                long missing = e.logical() + Math.max(0, device.blocks() - e.physical());
+                throw new OnDiskException("journal", missing, "journal block " + missing + " would be device block "
+                        + (e.physical() + (missing - e.logical())) + ", past the end of the device, which holds "
+                        + device.blocks() + " blocks: the image is truncated");
             }
             next += e.length();
         }

@@ -172,8 +172,35 @@ class E2fsckCrossCheckTest {
         }
     }
 
-    /** tid 2: 10 blocks at HOME; tid 3: 10 blocks at HOME + 100. */
+    @Test
+    void aBadChecksumUnderAnOlderCommitTimeIsStaleForBoth() {
+        for (String damage : List.of("commit", "descriptor")) {
+            Path caseDir = dir.resolve("stale-" + damage);
+            Path img = writeTwoTransactions(caseDir, 999); // tid 3 claims to be older than tid 2
+            Ext4JournalLocator.Geometry g = Ext4JournalLocator.read(img);
+            try (ImageFile dev = JournalImages.open(img)) {
+                InodeJournalArea area = Ext4JournalLocator.area(dev, g);
+                long at = findBlock(area, damage.equals("commit") ? JournalHeader.COMMIT_BLOCK : JournalHeader.DESCRIPTOR_BLOCK, 3);
+                byte[] b = area.readJournal(at);
+                b[0x200] ^= 1;
+                area.writeJournal(at, b);
+            }
+            JournalImages.setNeedsRecovery(img);
+
+            ReplayComparison.Outcome o = ReplayComparison.replayBothWays(img, caseDir, true);
+
+            assertThat(o.ours().clean()).as(damage).isTrue();
+            assertThat(o.ours().endTid()).as(damage).isEqualTo(3);
+            assertThat(o.e2fsck().output()).as(damage).doesNotContain("corrupt").doesNotContain("checksum error");
+        }
+    }
+
     private Path writeTwoTransactions(Path caseDir) {
+        return writeTwoTransactions(caseDir, 1_700_000_001);
+    }
+
+    /** tid 2: 10 blocks at HOME; tid 3: 10 blocks at HOME + 100. */
+    private Path writeTwoTransactions(Path caseDir, long secondCommitTime) {
         try {
             Files.createDirectories(caseDir);
         } catch (java.io.IOException e) {
@@ -184,7 +211,7 @@ class E2fsckCrossCheckTest {
         try (ImageFile dev = JournalImages.open(img)) {
             JournalWriter w = JournalWriter.open(Ext4JournalLocator.area(dev, g), JournalFeatures.incompatFor(true, true), WriteBarrier.ON);
             assertThat(w.commit(tx(blocks(HOME, 10, 4), List.of(), 1_700_000_000)).tid()).isEqualTo(2);
-            assertThat(w.commit(tx(blocks(HOME + 100, 10, 4), List.of(), 1_700_000_001)).tid()).isEqualTo(3);
+            assertThat(w.commit(tx(blocks(HOME + 100, 10, 4), List.of(), secondCommitTime)).tid()).isEqualTo(3);
         }
         return img;
     }
