@@ -10,13 +10,24 @@ import java.util.List;
  * One node of an extent tree, parsed: the root in {@code i_block} (eh_max 4) or a tree block (eh_max
  * (block size − 12) / 12, then a 4-byte {@code ext4_extent_tail} checksum). A leaf (depth 0) holds extents,
  * an index node holds {@link ExtentIdx}.
+ *
+ * <p>{@code slack} keeps the bytes of the unused slots after the last entry as they were read: the kernel
+ * and e2fsprogs leave stale entries there when a node shrinks or is split, and keeping them makes a
+ * decode/encode round trip exact. Nodes built here have none (the slots are written as zeros).
  */
-public record ExtentNode(ExtentHeader header, List<Extent> extents, List<ExtentIdx> indexes) {
+public record ExtentNode(ExtentHeader header, List<Extent> extents, List<ExtentIdx> indexes, byte[] slack) {
     public static final int ENTRY_SIZE = 12;
 
     public ExtentNode {
         extents = List.copyOf(extents);
         indexes = List.copyOf(indexes);
+        if (slack.length != 0 && slack.length != ENTRY_SIZE * (header.max() - header.entries())) {
+            throw new IllegalArgumentException("slack of " + slack.length + " bytes for " + (header.max() - header.entries()) + " free slots");
+        }
+    }
+
+    public ExtentNode(ExtentHeader header, List<Extent> extents, List<ExtentIdx> indexes) {
+        this(header, extents, indexes, new byte[0]);
     }
 
     public static ExtentNode leaf(int max, int depth0Generation, List<Extent> extents) {
@@ -71,7 +82,13 @@ public record ExtentNode(ExtentHeader header, List<Extent> extents, List<ExtentI
                 idx.add(new ExtentIdx(Le.u32(b, p), Le.u32(b, p + 4) | (long) Le.u16(b, p + 8) << 32, Le.u16(b, p + 10)));
             }
         }
-        return new ExtentNode(h, ext, idx);
+        int used = off + ExtentHeader.SIZE + h.entries() * ENTRY_SIZE;
+        byte[] slack = java.util.Arrays.copyOfRange(b, used, off + tailOffset(h.max()));
+        boolean zero = true;
+        for (byte x : slack) {
+            zero &= x == 0;
+        }
+        return new ExtentNode(h, ext, idx, zero ? new byte[0] : slack);
     }
 
     /** Writes header and entries at {@code off}; the unused slots up to eh_max are zeroed. */
@@ -84,7 +101,11 @@ public record ExtentNode(ExtentHeader header, List<Extent> extents, List<ExtentI
         for (int i = 0; i < header.max(); i++) {
             int p = off + ExtentHeader.SIZE + i * ENTRY_SIZE;
             if (i >= n) {
-                java.util.Arrays.fill(b, p, p + ENTRY_SIZE, (byte) 0);
+                if (slack.length == 0) {
+                    java.util.Arrays.fill(b, p, p + ENTRY_SIZE, (byte) 0);
+                } else {
+                    System.arraycopy(slack, (i - n) * ENTRY_SIZE, b, p, ENTRY_SIZE);
+                }
             } else if (isLeaf()) {
                 Extent e = extents.get(i);
                 Le.u32(b, p, e.lblk());
