@@ -1,0 +1,76 @@
+package dev.ext4sim.ondisk.ext4;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ext4sim.ondisk.E2fsprogs;
+import dev.ext4sim.ondisk.MemoryBlockDevice;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The API's bookkeeping, checked directly and then by e2fsck. */
+class FilesystemApiTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void countersLinksAndHolesOn32BitDescriptors() {
+        Path img = dir.resolve("api.img");
+        Mkfs.format(img, MkfsOptions.defaults().withSize(300L << 20).with64bit(false).withTimestamp(1_700_000_000L));
+        try (Ext4Filesystem fs = Ext4Filesystem.open(img)) {
+            assertThat(fs.is64bit()).isFalse();
+            long freeBefore = fs.superBlock().s_free_blocks_count();
+            int a = fs.mkdir("/a", 0755);
+            int b = fs.mkdir("/a/b", 0700);
+            fs.mkdir("/a/c", 0755);
+            int f = fs.create("/a/b/file", 0644);
+            assertThat(f).isGreaterThanOrEqualTo(12);
+            assertThat(fs.inodes().read(Ext4.ROOT_INO).i_links_count()).isEqualTo(4);
+            assertThat(fs.inodes().read(a).i_links_count()).isEqualTo(4);
+            assertThat(fs.inodes().read(b).i_links_count()).isEqualTo(2);
+
+            fs.pwrite(f, 10 * 4096 + 5, "hello".getBytes()); // a hole of ten blocks first
+            fs.append(f, "world".getBytes());
+            Inode inode = fs.inodes().read(f);
+            assertThat(inode.i_size()).isEqualTo(10 * 4096 + 15);
+            assertThat(inode.i_blocks()).isEqualTo(8);
+            assertThat(fs.bmap(f, 0)).isEqualTo(-1);
+            byte[] all = fs.readAll(f);
+            assertThat(new String(all, 10 * 4096 + 5, 10)).isEqualTo("helloworld");
+            assertThat(all[0]).isZero();
+            fs.flush();
+            // three dir blocks and one data block
+            assertThat(fs.superBlock().s_free_blocks_count()).isEqualTo(freeBefore - 4);
+
+            // Low-level use, as ext4-service will: allocate, insert an extent, set the size, write the inode.
+            int g = fs.ialloc().newInode(b, false);
+            Inode raw = fs.ialloc().initInode(g, Ext4.S_IFREG | 0644, 1);
+            Mballoc.Run run = fs.mballoc().newBlocks(fs.bmap(f, 10) + 1, 3);
+            fs.extents().insert(raw, new Extent(0, run.len(), run.start()));
+            raw.i_blocks(raw.i_blocks() + run.len() * 8L);
+            raw.i_size(run.len() * 4096L);
+            fs.inodes().write(raw);
+            fs.namei().addEntry(fs.inodes().read(b), "lowlevel", g, Ext4.FT_REG_FILE);
+            assertThat(fs.lookup("/a/b/lowlevel")).isEqualTo(g);
+            assertThat(fs.bmap(g, 2)).isEqualTo(run.start() + 2);
+            assertThat(fs.readdir(b)).extracting(DirEntry::nameString).containsExactly(".", "..", "file", "lowlevel");
+        }
+        E2fsprogs.Result fsck = E2fsprogs.fsckReadOnly(img);
+        assertThat(fsck.exit()).as(fsck.output()).isZero();
+        assertThat(E2fsprogs.debugfs(img, "cat /a/b/file").stdout()).hasSize(10 * 4096 + 15);
+    }
+
+    @Test
+    void worksOnAMemoryDevice() {
+        MemoryBlockDevice dev = new MemoryBlockDevice(4096, 16384);
+        Mkfs.format(dev, MkfsOptions.defaults().withSize(64L << 20));
+        Ext4Filesystem fs = Ext4Filesystem.open(dev);
+        int f = fs.create("/x", 0600);
+        fs.pwrite(f, 0, new byte[] {42});
+        fs.flush();
+        Ext4Filesystem again = Ext4Filesystem.open(dev);
+        assertThat(again.readAll(again.lookup("/x"))).containsExactly(42);
+        assertThat(again.readdir(Ext4.ROOT_INO)).extracting(DirEntry::nameString).isEqualTo(List.of(".", "..", "lost+found", "x"));
+    }
+}
