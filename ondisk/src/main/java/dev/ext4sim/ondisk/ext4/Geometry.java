@@ -5,12 +5,18 @@ package dev.ext4sim.ondisk.ext4;
  * fixed at mkfs time and read from the superblock afterwards.
  */
 public record Geometry(int blockSize, long blocksCount, long firstDataBlock, int blocksPerGroup, int inodesPerGroup,
-                       int inodeSize, int descSize, boolean sparseSuper) {
+                       int inodeSize, int descSize, boolean sparseSuper, int reservedGdtBlocks) {
+
+    /** Without reserved GDT blocks (no resize_inode), as this library's mkfs makes them. */
+    public Geometry(int blockSize, long blocksCount, long firstDataBlock, int blocksPerGroup, int inodesPerGroup,
+                    int inodeSize, int descSize, boolean sparseSuper) {
+        this(blockSize, blocksCount, firstDataBlock, blocksPerGroup, inodesPerGroup, inodeSize, descSize, sparseSuper, 0);
+    }
 
     public static Geometry of(SuperBlock sb) {
         return new Geometry(sb.blockSize(), sb.s_blocks_count(), sb.s_first_data_block(), sb.s_blocks_per_group(),
                 sb.s_inodes_per_group(), sb.s_inode_size(), sb.descSize(),
-                (sb.s_feature_ro_compat() & Ext4.RO_COMPAT_SPARSE_SUPER) != 0);
+                (sb.s_feature_ro_compat() & Ext4.RO_COMPAT_SPARSE_SUPER) != 0, sb.s_reserved_gdt_blocks());
     }
 
     public int groupCount() {
@@ -67,8 +73,11 @@ public record Geometry(int blockSize, long blocksCount, long firstDataBlock, int
         return p == n;
     }
 
-    /** Superblock plus GDT blocks at the start of {@code group} (0 if it has no copy). */
+    /**
+     * ext4_num_base_meta_blocks: superblock, GDT and reserved GDT blocks (resize_inode) at the start of
+     * {@code group}, 0 if it has no copy.
+     */
     public int superAndGdtBlocks(int group) {
-        return hasSuper(group) ? 1 + gdtBlocks() : 0;
+        return hasSuper(group) ? 1 + gdtBlocks() + reservedGdtBlocks : 0;
     }
 }

@@ -62,6 +62,38 @@ class FilesystemApiTest {
     }
 
     @Test
+    void writesIntoAnImageMadeByMke2fs() throws java.io.IOException {
+        // mke2fs defaults (flex_bg, resize_inode, orphan_file, uninitialised groups), linear directories.
+        Path img = dir.resolve("mke2fs.img");
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(img.toFile(), "rw")) {
+            f.setLength(512L << 20);
+        }
+        E2fsprogs.Result mk = E2fsprogs.run("mkfs.ext4", "-q", "-F", "-b", "4096", "-O", "^dir_index", img.toString());
+        assertThat(mk.exit()).as(mk.output()).isZero();
+        java.util.Random rnd = new java.util.Random(5);
+        java.util.Map<String, byte[]> content = new java.util.LinkedHashMap<>();
+        try (Ext4Filesystem fs = Ext4Filesystem.open(img)) {
+            for (int d = 0; d < 6; d++) {
+                fs.mkdir("/d" + d, 0755);
+                for (int i = 0; i < 10; i++) {
+                    String path = "/d" + d + "/f" + i;
+                    byte[] b = new byte[rnd.nextInt(100_000)];
+                    rnd.nextBytes(b);
+                    fs.pwrite(fs.create(path, 0644), 0, b);
+                    content.put(path, b);
+                }
+            }
+            assertThat(java.util.stream.IntStream.range(0, fs.groupCount()).filter(g -> fs.group(g).bg_used_dirs_count() > 0).count())
+                    .as("directories spread over several groups").isGreaterThan(1);
+        }
+        E2fsprogs.Result fsck = E2fsprogs.fsckReadOnly(img);
+        assertThat(fsck.exit()).as(fsck.output()).isZero();
+        for (var e : content.entrySet()) {
+            assertThat(E2fsprogs.debugfs(img, "cat " + e.getKey()).stdout()).as(e.getKey()).isEqualTo(e.getValue());
+        }
+    }
+
+    @Test
     void worksOnAMemoryDevice() {
         MemoryBlockDevice dev = new MemoryBlockDevice(4096, 16384);
         Mkfs.format(dev, MkfsOptions.defaults().withSize(64L << 20));
