@@ -28,6 +28,12 @@ public final class Namei {
             throw new OnDiskException(what, -1, "is a hole; run e2fsck");
         }
         byte[] b = fs.device().read(pblk);
+        if ((dir.i_flags() & Ext4.INDEX_FL) != 0) {
+            DirBlock dx = dxBlockAsEntries(b, lblk);
+            if (dx != null) {
+                return dx;
+            }
+        }
         if (tail()) {
             DirBlock.decode(b, true, what, pblk); // checks the tail is there before trusting its checksum
             int want = DirBlock.checksum(fs.csumSeed(), dir.ino(), dir.i_generation(), b);
@@ -37,6 +43,25 @@ public final class Namei {
             }
         }
         return DirBlock.decode(b, tail(), what, pblk);
+    }
+
+    /**
+     * In an htree directory (made by mke2fs or the kernel with dir_index) the dx_root and dx_node blocks
+     * look like directory blocks holding only '.' and '..' or one empty record, so that a linear scan
+     * skips them (as ext4's readdir fallback does). Returns what such a block holds as entries, or null if
+     * it is a leaf.
+     */
+    private DirBlock dxBlockAsEntries(byte[] b, long lblk) {
+        int bs = b.length;
+        if (lblk == 0 && dev.ext4sim.ondisk.Le.u16(b, 4) == 12 && dev.ext4sim.ondisk.Le.u16(b, 12 + 4) == bs - 12) {
+            return new DirBlock(List.of(
+                    new DirEntry((int) dev.ext4sim.ondisk.Le.u32(b, 0), 12, ".".getBytes(StandardCharsets.UTF_8), Ext4.FT_DIR),
+                    new DirEntry((int) dev.ext4sim.ondisk.Le.u32(b, 12), bs - 12, "..".getBytes(StandardCharsets.UTF_8), Ext4.FT_DIR)), false);
+        }
+        if (dev.ext4sim.ondisk.Le.u32(b, 0) == 0 && dev.ext4sim.ondisk.Le.u16(b, 4) == bs) {
+            return new DirBlock(List.of(new DirEntry(0, bs, new byte[0], 0)), false);
+        }
+        return null;
     }
 
     /** Writes a directory block with its tail checksum. */
@@ -95,6 +120,10 @@ public final class Namei {
      */
     public void addEntry(Inode dir, String name, int ino, int fileType) {
         requireDir(dir);
+        if ((dir.i_flags() & Ext4.INDEX_FL) != 0) {
+            throw new IllegalArgumentException("directory inode " + dir.ino() + " is an htree (dir_index) directory; "
+                    + "this library adds entries to linear directories only (make images with -O ^dir_index)");
+        }
         byte[] n = name.getBytes(StandardCharsets.UTF_8);
         if (n.length == 0 || n.length > DirEntry.NAME_MAX || name.contains("/") || name.equals(".") || name.equals("..")) {
             throw new IllegalArgumentException("bad directory entry name '" + name + "'");

@@ -94,6 +94,35 @@ class FilesystemApiTest {
     }
 
     @Test
+    void readsHtreeDirectoriesButDoesNotAddToThem() throws java.io.IOException {
+        Path src = dir.resolve("src");
+        java.nio.file.Files.createDirectories(src.resolve("big"));
+        for (int i = 0; i < 400; i++) {
+            java.nio.file.Files.writeString(src.resolve("big/entry-with-a-long-name-" + i), "v" + i);
+        }
+        Path img = dir.resolve("htree.img");
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(img.toFile(), "rw")) {
+            f.setLength(64L << 20);
+        }
+        E2fsprogs.Result mk = E2fsprogs.run("mkfs.ext4", "-q", "-F", "-b", "4096", "-d", src.toString(), img.toString());
+        assertThat(mk.exit()).as(mk.output()).isZero();
+        // mke2fs -d writes linear directories; e2fsck -D indexes them.
+        E2fsprogs.Result index = E2fsprogs.run("e2fsck", "-fyD", img.toString());
+        assertThat(index.exit()).as(index.output()).isLessThanOrEqualTo(1);
+        try (Ext4Filesystem fs = Ext4Filesystem.open(img)) {
+            int big = fs.lookup("/big");
+            assertThat(fs.inodes().read(big).i_flags() & Ext4.INDEX_FL).as("mke2fs made an htree").isNotZero();
+            for (int i = 0; i < 400; i++) {
+                int ino = fs.lookup("/big/entry-with-a-long-name-" + i);
+                assertThat(new String(fs.readAll(ino))).isEqualTo("v" + i);
+            }
+            assertThat(fs.readdir(big)).hasSize(402);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> fs.create("/big/new", 0644))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("htree");
+        }
+    }
+
+    @Test
     void worksOnAMemoryDevice() {
         MemoryBlockDevice dev = new MemoryBlockDevice(4096, 16384);
         Mkfs.format(dev, MkfsOptions.defaults().withSize(64L << 20));
