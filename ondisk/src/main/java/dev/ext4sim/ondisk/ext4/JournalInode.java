@@ -16,10 +16,43 @@ public final class JournalInode {
     private JournalInode() {
     }
 
+    /**
+     * get_midpoint_journal_block: the middle group or a neighbour with more free blocks (the first of equals
+     * wins); with flex_bg and a middle past the first flex group, the first group of its flex group that
+     * has free blocks.
+     */
+    static long midpointJournalBlock(Ext4Filesystem fs) {
+        Geometry geo = fs.geometry();
+        int n = fs.groupCount();
+        int group = geo.groupOfBlock((geo.blocksCount() - geo.firstDataBlock()) / 2);
+        int logFlex = fs.superBlock().hasFlexBg() ? fs.superBlock().s_log_groups_per_flex() : 0;
+        int flex = 1 << logFlex;
+        int start;
+        if (logFlex != 0 && group > flex) {
+            group &= ~(flex - 1);
+            while (group < n && fs.group(group).bg_free_blocks_count() == 0) {
+                group++;
+            }
+            if (group == n) {
+                group = 0;
+            }
+            start = group;
+        } else {
+            start = group > 0 ? group - 1 : group;
+        }
+        int end = group + 1 < n ? group + 1 : group;
+        group = start;
+        for (int i = start + 1; i <= end; i++) {
+            if (fs.group(i).bg_free_blocks_count() > fs.group(group).bg_free_blocks_count()) {
+                group = i;
+            }
+        }
+        return geo.groupFirstBlock(group);
+    }
+
     public static void create(Ext4Filesystem fs, int blocks) {
         Geometry geo = fs.geometry();
-        int mid = geo.groupOfBlock((geo.blocksCount() - geo.firstDataBlock()) / 2);
-        long goal = geo.groupFirstBlock(mid);
+        long goal = midpointJournalBlock(fs);
         Inode j = new Inode(Ext4.JOURNAL_INO, new byte[geo.inodeSize()]);
         j.i_mode(Ext4.S_IFREG | 0600);
         j.i_links_count(1);

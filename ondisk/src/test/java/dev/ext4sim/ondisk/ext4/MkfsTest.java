@@ -24,7 +24,7 @@ class MkfsTest {
     Path dir;
 
     @ParameterizedTest(name = "{0} MiB, 64bit {1}")
-    @CsvSource({"1024, true", "1024, false", "64, true", "200, true", "300, false"})
+    @CsvSource({"1024, true", "1024, false", "64, true", "200, true", "300, false", "768, true", "2000, true"})
     void passesE2fsckAndMatchesMke2fsCounts(int mib, boolean bit64) throws IOException {
         Path ours = dir.resolve("ours.img");
         Mkfs.format(ours, MkfsOptions.defaults().withSize((long) mib << 20).with64bit(bit64).withUuid(UUID_1).withTimestamp(1_700_000_000L).withLabel("sim"));
