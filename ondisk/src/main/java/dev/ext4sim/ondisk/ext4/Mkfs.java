@@ -5,12 +5,14 @@ import dev.ext4sim.ondisk.ImageFile;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.BitSet;
 import java.util.List;
 import java.util.UUID;
 
 /**
  * mke2fs for ext4 with 4 KiB blocks and 256-byte inodes (misc/mke2fs.c, lib/ext2fs/initialize.c): the
- * geometry as ext2fs_initialize computes it, per-group bitmaps and inode tables (no flex_bg), root and
+ * geometry as ext2fs_initialize computes it, group tables placed as alloc_tables.c places them (per group,
+ * or packed per flex group with flex_bg), root and
  * lost+found, the journal inode (lib/ext2fs/mkjournal.c) in the middle group, backups by sparse_super.
  *
  * <p>Only blocks that hold something are written: the device must read zeros elsewhere, as a freshly
@@ -20,6 +22,8 @@ public final class Mkfs {
     public static final int INODE_SIZE = 256;
     public static final int EXTRA_ISIZE = 32;
     static final int LOST_AND_FOUND_BYTES = 16384;
+    /** mke2fs's default flex_bg size: 16 groups. */
+    static final int LOG_GROUPS_PER_FLEX = 4;
 
     private Mkfs() {
     }
@@ -114,45 +118,55 @@ public final class Mkfs {
         Geometry geo = Geometry.of(sb);
         int seed = sb.csumSeed();
 
-        // Group descriptors, bitmaps: bitmaps and the inode table right after the group's sb/GDT copy.
+        // Block map of the whole filesystem: sb/GDT copies, then the group tables (alloc_tables.c), then
+        // root and lost+found at the first free blocks of group 0 (ext2fs_mkdir's goal).
+        if (blocks >= Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("mkfs here handles up to 2^31 blocks (8 TiB), not " + blocks);
+        }
+        BitSet used = new BitSet((int) blocks);
+        for (int g = 0; g < groups; g++) {
+            long first = geo.groupFirstBlock(g);
+            used.set((int) first, (int) (first + geo.superAndGdtBlocks(g)));
+        }
+        AllocTables.Tables[] tables = new AllocTables(geo, used, o.flexBg() ? LOG_GROUPS_PER_FLEX : 0).allocate();
+        int dirBlocks = 1 + LOST_AND_FOUND_BYTES / bs;
+        long rootBlock = used.nextClearBit(0);
+        for (int i = 0; i < dirBlocks; i++) {
+            if (used.get((int) rootBlock + i)) {
+                throw new IllegalStateException("root and lost+found blocks are not contiguous at " + rootBlock);
+            }
+        }
+        used.set((int) rootBlock, (int) rootBlock + dirBlocks);
+
         byte[] gdt = new byte[geo.gdtBlocks() * bs];
         GroupDesc[] gds = new GroupDesc[groups];
-        byte[][] bb = new byte[groups][];
-        byte[][] ib = new byte[groups][];
-        long rootBlock = 0;
         for (int g = 0; g < groups; g++) {
             GroupDesc gd = new GroupDesc(gdt, g * descSize, descSize);
             gds[g] = gd;
+            gd.bg_block_bitmap(tables[g].blockBitmap());
+            gd.bg_inode_bitmap(tables[g].inodeBitmap());
+            gd.bg_inode_table(tables[g].inodeTable());
             long first = geo.groupFirstBlock(g);
-            int meta = geo.superAndGdtBlocks(g);
-            gd.bg_block_bitmap(first + meta);
-            gd.bg_inode_bitmap(first + meta + 1);
-            gd.bg_inode_table(first + meta + 2);
-            int used = meta + 2 + itb;
-            bb[g] = new byte[bs];
-            Bitmaps.setRange(bb[g], 0, used);
-            ib[g] = new byte[bs];
-            Bitmaps.markEnd(ib[g], ipg);
-            int usedInodes = 0;
-            int dirs = 0;
-            if (g == 0) {
-                rootBlock = first + used;
-                Bitmaps.setRange(bb[g], used, 1 + LOST_AND_FOUND_BYTES / bs);
-                used += 1 + LOST_AND_FOUND_BYTES / bs;
-                usedInodes = Ext4.FIRST_INO;
-                Bitmaps.setRange(ib[g], 0, usedInodes);
-                dirs = 2;
+            int inGroup = geo.blocksInGroup(g);
+            byte[] bb = new byte[bs];
+            for (int i = used.nextSetBit((int) first); i >= 0 && i < first + inGroup; i = used.nextSetBit(i + 1)) {
+                Bitmaps.set(bb, (int) (i - first));
             }
-            Bitmaps.markEnd(bb[g], geo.blocksInGroup(g));
-            gd.bg_free_blocks_count(geo.blocksInGroup(g) - used);
+            int usedBlocks = used.get((int) first, (int) (first + inGroup)).cardinality();
+            Bitmaps.markEnd(bb, inGroup);
+            byte[] ib = new byte[bs];
+            Bitmaps.markEnd(ib, ipg);
+            int usedInodes = g == 0 ? Ext4.FIRST_INO : 0;
+            Bitmaps.setRange(ib, 0, usedInodes);
+            gd.bg_free_blocks_count(inGroup - usedBlocks);
             gd.bg_free_inodes_count(ipg - usedInodes);
-            gd.bg_used_dirs_count(dirs);
+            gd.bg_used_dirs_count(g == 0 ? 2 : 0);
             gd.bg_itable_unused(ipg - usedInodes);
             gd.bg_flags(Ext4.BG_INODE_ZEROED);
-            gd.bg_block_bitmap_csum(Bitmaps.checksum(seed, bb[g], bpg / 8));
-            gd.bg_inode_bitmap_csum(Bitmaps.checksum(seed, ib[g], ipg / 8));
-            dev.write(gd.bg_block_bitmap(), bb[g]);
-            dev.write(gd.bg_inode_bitmap(), ib[g]);
+            gd.bg_block_bitmap_csum(Bitmaps.checksum(seed, bb, bpg / 8));
+            gd.bg_inode_bitmap_csum(Bitmaps.checksum(seed, ib, ipg / 8));
+            dev.write(gd.bg_block_bitmap(), bb);
+            dev.write(gd.bg_inode_bitmap(), ib);
         }
         for (int g = 0; g < groups; g++) {
             gds[g].updateChecksum(seed, g);
@@ -197,7 +211,11 @@ public final class Mkfs {
 
     private static SuperBlock superBlock(MkfsOptions o, long blocks, int groups, int ipg, long now, UUID uuid, UUID hashSeed) {
         SuperBlock sb = SuperBlock.empty();
-        sb.s_feature_incompat(Ext4.INCOMPAT_FILETYPE | Ext4.INCOMPAT_EXTENTS | (o.bit64() ? Ext4.INCOMPAT_64BIT : 0));
+        sb.s_feature_incompat(Ext4.INCOMPAT_FILETYPE | Ext4.INCOMPAT_EXTENTS | (o.bit64() ? Ext4.INCOMPAT_64BIT : 0)
+                | (o.flexBg() ? Ext4.INCOMPAT_FLEX_BG : 0));
+        if (o.flexBg()) {
+            sb.s_log_groups_per_flex(LOG_GROUPS_PER_FLEX);
+        }
         sb.s_inodes_count((long) ipg * groups);
         sb.s_blocks_count(blocks);
         sb.s_r_blocks_count(blocks * 5 / 100);

@@ -14,9 +14,10 @@ import java.util.UUID;
  * @param timestamp        seconds since the epoch for every time field; empty for now
  * @param journalBlocks    journal size in blocks; empty for ext2fs_default_journal_size
  * @param hashSeed         s_hash_seed; empty for a random one
+ * @param flexBg           flex_bg with 16 groups per flex group (mke2fs's default; off here by default)
  */
 public record MkfsOptions(long sizeBytes, Optional<UUID> uuid, String label, boolean bit64, Optional<Long> timestamp,
-                          Optional<Integer> journalBlocks, Optional<UUID> hashSeed) {
+                          Optional<Integer> journalBlocks, Optional<UUID> hashSeed, boolean flexBg) {
     public static final long DEFAULT_SIZE = 1L << 30;
     public static final int BLOCK_SIZE = 4096;
 
@@ -30,35 +31,39 @@ public record MkfsOptions(long sizeBytes, Optional<UUID> uuid, String label, boo
     }
 
     public static MkfsOptions defaults() {
-        return new MkfsOptions(DEFAULT_SIZE, Optional.empty(), "", true, Optional.empty(), Optional.empty(), Optional.empty());
+        return new MkfsOptions(DEFAULT_SIZE, Optional.empty(), "", true, Optional.empty(), Optional.empty(), Optional.empty(), false);
     }
 
     public MkfsOptions withSize(long bytes) {
-        return new MkfsOptions(bytes, uuid, label, bit64, timestamp, journalBlocks, hashSeed);
+        return new MkfsOptions(bytes, uuid, label, bit64, timestamp, journalBlocks, hashSeed, flexBg);
     }
 
     public MkfsOptions withUuid(UUID u) {
-        return new MkfsOptions(sizeBytes, Optional.of(u), label, bit64, timestamp, journalBlocks, hashSeed);
+        return new MkfsOptions(sizeBytes, Optional.of(u), label, bit64, timestamp, journalBlocks, hashSeed, flexBg);
     }
 
     public MkfsOptions withLabel(String l) {
-        return new MkfsOptions(sizeBytes, uuid, l, bit64, timestamp, journalBlocks, hashSeed);
+        return new MkfsOptions(sizeBytes, uuid, l, bit64, timestamp, journalBlocks, hashSeed, flexBg);
     }
 
     public MkfsOptions with64bit(boolean on) {
-        return new MkfsOptions(sizeBytes, uuid, label, on, timestamp, journalBlocks, hashSeed);
+        return new MkfsOptions(sizeBytes, uuid, label, on, timestamp, journalBlocks, hashSeed, flexBg);
     }
 
-    /** Fixed times (like E2FSPROGS_FAKE_TIME) and, unless set otherwise, fixed UUID and hash seed derived from it. */
+    /** Fixed times (like E2FSPROGS_FAKE_TIME); with a fixed UUID and hash seed the image is reproducible. */
     public MkfsOptions withTimestamp(long epochSeconds) {
-        return new MkfsOptions(sizeBytes, uuid, label, bit64, Optional.of(epochSeconds), journalBlocks, hashSeed);
+        return new MkfsOptions(sizeBytes, uuid, label, bit64, Optional.of(epochSeconds), journalBlocks, hashSeed, flexBg);
     }
 
     public MkfsOptions withJournalBlocks(int blocks) {
-        return new MkfsOptions(sizeBytes, uuid, label, bit64, timestamp, Optional.of(blocks), hashSeed);
+        return new MkfsOptions(sizeBytes, uuid, label, bit64, timestamp, Optional.of(blocks), hashSeed, flexBg);
+    }
+
+    public MkfsOptions withFlexBg(boolean on) {
+        return new MkfsOptions(sizeBytes, uuid, label, bit64, timestamp, journalBlocks, hashSeed, on);
     }
 
     public MkfsOptions withHashSeed(UUID u) {
-        return new MkfsOptions(sizeBytes, uuid, label, bit64, timestamp, journalBlocks, Optional.of(u));
+        return new MkfsOptions(sizeBytes, uuid, label, bit64, timestamp, journalBlocks, Optional.of(u), flexBg);
     }
 }

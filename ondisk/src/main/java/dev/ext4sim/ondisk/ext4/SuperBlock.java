@@ -263,6 +263,7 @@ public final class SuperBlock {
     public void s_flags(int v) { Le.u32(b, 0x160, v); }
 
     public int s_log_groups_per_flex() { return Le.u8(b, 0x174); }
+    public void s_log_groups_per_flex(int v) { Le.u8(b, 0x174, v); }
 
     public int s_checksum_type() { return Le.u8(b, 0x175); }
     public void s_checksum_type(int v) { Le.u8(b, 0x175, v); }

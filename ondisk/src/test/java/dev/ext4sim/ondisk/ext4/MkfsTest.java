@@ -23,11 +23,12 @@ class MkfsTest {
     @TempDir
     Path dir;
 
-    @ParameterizedTest(name = "{0} MiB, 64bit {1}")
-    @CsvSource({"1024, true", "1024, false", "64, true", "200, true", "300, false", "768, true", "2000, true"})
-    void passesE2fsckAndMatchesMke2fsCounts(int mib, boolean bit64) throws IOException {
+    @ParameterizedTest(name = "{0} MiB, 64bit {1}, flex_bg {2}")
+    @CsvSource({"1024, true, false", "1024, false, false", "64, true, false", "200, true, false", "300, false, false",
+            "768, true, false", "2000, true, false", "1024, true, true", "200, true, true", "2000, false, true", "5120, true, true"})
+    void passesE2fsckAndMatchesMke2fsCounts(int mib, boolean bit64, boolean flexBg) throws IOException {
         Path ours = dir.resolve("ours.img");
-        Mkfs.format(ours, MkfsOptions.defaults().withSize((long) mib << 20).with64bit(bit64).withUuid(UUID_1).withTimestamp(1_700_000_000L).withLabel("sim"));
+        Mkfs.format(ours, MkfsOptions.defaults().withSize((long) mib << 20).with64bit(bit64).withFlexBg(flexBg).withUuid(UUID_1).withTimestamp(1_700_000_000L).withLabel("sim"));
 
         E2fsprogs.Result fsck = E2fsprogs.fsckReadOnly(ours);
         assertThat(fsck.exit()).as(fsck.output()).isZero();
@@ -37,22 +38,23 @@ class MkfsTest {
             f.setLength((long) mib << 20);
         }
         E2fsprogs.Result mk = E2fsprogs.run(Map.of("E2FSPROGS_FAKE_TIME", "1700000000"), "mkfs.ext4", "-q", "-F", "-b", "4096",
-                "-O", "^resize_inode,^orphan_file,^flex_bg" + (bit64 ? "" : ",^64bit"), "-U", UUID_1.toString(), theirs.toString());
+                "-O", "^resize_inode,^orphan_file" + (flexBg ? "" : ",^flex_bg") + (bit64 ? "" : ",^64bit"), "-U", UUID_1.toString(), theirs.toString());
         assertThat(mk.exit()).as(mk.output()).isZero();
 
         Map<String, String> a = header(ours);
         Map<String, String> b = header(theirs);
         assertThat(a.get("Filesystem features")).contains("has_journal", "ext_attr", "filetype", "extent", "sparse_super",
-                "large_file", "huge_file", "dir_nlink", "extra_isize", "metadata_csum").doesNotContain("resize_inode", "orphan_file", "flex_bg");
+                "large_file", "huge_file", "dir_nlink", "extra_isize", "metadata_csum").doesNotContain("resize_inode", "orphan_file");
+        assertThat(a.get("Filesystem features").contains("flex_bg")).isEqualTo(flexBg);
         assertThat(a.get("Filesystem features").contains("64bit")).isEqualTo(bit64);
         assertThat(a.get("Filesystem volume name")).isEqualTo("sim");
         for (String key : new String[] {"Inode count", "Block count", "Reserved block count", "Free blocks", "Free inodes",
                 "Blocks per group", "Inodes per group", "Inode blocks per group", "Inode size", "Journal inode", "Total journal blocks",
-                "Journal sequence", "Journal start", "Journal features", "Filesystem UUID", "Group descriptor size"}) {
+                "Journal sequence", "Journal start", "Journal features", "Filesystem UUID", "Group descriptor size", "Flex block group size"}) {
             assertThat(a.get(key)).as(key).isEqualTo(b.get(key));
         }
         // Per group: same placement of bitmaps and inode tables, same free ranges and counts.
-        assertThat(groupLines(ours)).isEqualTo(groupLines(theirs));
+        assertThat(groupLines(ours)).contains("Free blocks: ", "Inode table at ").isEqualTo(groupLines(theirs));
         // The journal lands where mke2fs puts it (first free block of the middle group).
         String ja = E2fsprogs.debugfs(ours, "ex <8>").output();
         String jb = E2fsprogs.debugfs(theirs, "ex <8>").output();
