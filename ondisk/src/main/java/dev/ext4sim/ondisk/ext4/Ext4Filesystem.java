@@ -141,6 +141,11 @@ public final class Ext4Filesystem implements AutoCloseable {
         return extents.map(inodes.read(ino), lblk);
     }
 
+    /** The journal inode's extents, in logical order: its whole block map at once. */
+    public List<Extent> journalExtents() {
+        return extents.extents(inodes.read(journalInum()));
+    }
+
     /** Sets or clears needs_recovery (incompat RECOVER) in the primary superblock and writes it at once. */
     public void setNeedsRecovery(boolean on) {
         int f = sb.s_feature_incompat();

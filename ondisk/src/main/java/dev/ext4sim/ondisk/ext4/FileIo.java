@@ -18,8 +18,11 @@ public final class FileIo {
 
     public void pwrite(int ino, long offset, byte[] data, int off, int len) {
         Inode inode = fs.inodes().read(ino);
-        pwrite(inode, offset, data, off, len);
-        fs.inodes().write(inode);
+        try {
+            pwrite(inode, offset, data, off, len);
+        } finally {
+            fs.inodes().write(inode);
+        }
     }
 
     /**
@@ -40,8 +43,19 @@ public final class FileIo {
             throw new IllegalArgumentException("write beyond the largest ext4 file (2^32 blocks): offset " + offset);
         }
         List<Extent> mapped = new ArrayList<>(fs.extents().extents(inode));
-        List<Extent> added = mapRange(inode, mapped, first, last);
-
+        List<Extent> added = new ArrayList<>();
+        NoSpaceException full = null;
+        try {
+            mapRange(inode, mapped, first, last, added);
+        } catch (NoSpaceException e) {
+            // A short write, as the kernel makes on ENOSPC: everything up to the first block left unmapped.
+            full = e;
+            long l = first;
+            while (l <= last && physical(mapped, l) >= 0) {
+                l++;
+            }
+            last = l - 1;
+        }
         for (long l = first; l <= last; l++) {
             long pblk = physical(mapped, l);
             boolean fresh = physical(added, l) >= 0;
@@ -57,8 +71,15 @@ public final class FileIo {
             System.arraycopy(data, off + (int) (blockStart + from - offset), buf, from, to - from);
             fs.device().write(pblk, buf);
         }
-        if (offset + len > inode.i_size()) {
-            inode.i_size(offset + len);
+        long end = Math.min(offset + len, (last + 1) * bs);
+        if (end > offset && end > inode.i_size()) {
+            inode.i_size(end);
+        }
+        if (full != null) {
+            inode.i_mtime(fs.now());
+            inode.i_ctime(fs.now());
+            throw new NoSpaceException("wrote " + Math.max(0, end - offset) + " of " + len + " bytes at offset " + offset
+                    + " of inode " + inode.ino() + " (" + full.getMessage() + ")");
         }
         inode.i_mtime(fs.now());
         inode.i_ctime(fs.now());
@@ -70,34 +91,62 @@ public final class FileIo {
      */
     public List<Extent> mapRange(Inode inode, List<Extent> mapped, long first, long last) {
         List<Extent> added = new ArrayList<>();
+        mapRange(inode, mapped, first, last, added);
+        return added;
+    }
+
+    /**
+     * As above, collecting the new extents in {@code added}. On ENOSPC the blocks mapped so far stay mapped
+     * (and in {@code mapped} and {@code added}) before the exception propagates; if even the extent tree
+     * cannot grow, nothing of this call stays allocated.
+     */
+    void mapRange(Inode inode, List<Extent> mapped, long first, long last, List<Extent> added) {
+        long blocksBefore = inode.i_blocks();
+        NoSpaceException full = null;
         long l = first;
-        while (l <= last) {
-            if (physical(mapped, l) >= 0) {
-                l++;
-                continue;
-            }
-            long holeEnd = last + 1;
-            for (Extent e : mapped) {
-                if (e.lblk() > l) {
-                    holeEnd = Math.min(holeEnd, e.lblk());
-                    break;
+        try {
+            while (l <= last) {
+                if (physical(mapped, l) >= 0) {
+                    l++;
+                    continue;
                 }
+                long holeEnd = last + 1;
+                for (Extent e : mapped) {
+                    if (e.lblk() > l) {
+                        holeEnd = Math.min(holeEnd, e.lblk());
+                        break;
+                    }
+                }
+                int want = (int) Math.min(holeEnd - l, Extent.INIT_MAX_LEN);
+                Mballoc.Run r = fs.mballoc().newBlocks(findGoal(inode, mapped, l), want);
+                Extent e = new Extent(l, r.len(), r.start());
+                added.add(e);
+                insertSorted(mapped, e);
+                inode.i_blocks(inode.i_blocks() + (long) r.len() * (fs.blockSize() / 512));
+                l += r.len();
             }
-            int want = (int) Math.min(holeEnd - l, Extent.INIT_MAX_LEN);
-            Mballoc.Run r = fs.mballoc().newBlocks(findGoal(inode, mapped, l), want);
-            Extent e = new Extent(l, r.len(), r.start());
-            added.add(e);
-            insertSorted(mapped, e);
-            inode.i_blocks(inode.i_blocks() + (long) r.len() * (fs.blockSize() / 512));
-            l += r.len();
+        } catch (NoSpaceException e) {
+            full = e;
         }
         if (!added.isEmpty()) {
             List<Extent> merged = ExtentTree.merge(mapped);
-            fs.extents().store(inode, merged);
+            try {
+                fs.extents().store(inode, merged);
+            } catch (NoSpaceException e) {
+                for (Extent a : added) {
+                    fs.mballoc().freeBlocks(a.pblk(), a.len());
+                    mapped.remove(a);
+                }
+                added.clear();
+                inode.i_blocks(blocksBefore);
+                throw e;
+            }
             mapped.clear();
             mapped.addAll(merged);
         }
-        return added;
+        if (full != null) {
+            throw full;
+        }
     }
 
     /** ext4_ext_find_goal: continue the extent before {@code lblk}, else the inode's own group. */

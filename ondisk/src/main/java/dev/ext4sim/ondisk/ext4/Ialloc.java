@@ -57,6 +57,24 @@ public final class Ialloc {
         throw new NoSpaceException("no free inode");
     }
 
+    /** ext4_free_inode's bookkeeping: the bitmap bit and the group counters (the slot is the caller's). */
+    public void freeInode(int ino, boolean dir) {
+        Geometry geo = fs.geometry();
+        int g = geo.groupOfInode(ino);
+        int bit = (ino - 1) % geo.inodesPerGroup();
+        byte[] map = fs.bitmaps().inodeBitmap(g);
+        if (!Bitmaps.test(map, bit)) {
+            throw new IllegalArgumentException("freeing inode " + ino + ", which is not in use");
+        }
+        Bitmaps.clear(map, bit);
+        fs.bitmaps().markInodeDirty(g);
+        GroupDesc gd = fs.group(g);
+        gd.bg_free_inodes_count(gd.bg_free_inodes_count() + 1);
+        if (dir) {
+            gd.bg_used_dirs_count(gd.bg_used_dirs_count() - 1);
+        }
+    }
+
     /** A fresh inode as __ext4_new_inode fills it: extents, extra isize 32, empty extent root, times now. */
     public Inode initInode(int ino, int mode, int links) {
         Inode inode = new Inode(ino, new byte[fs.geometry().inodeSize()]);

@@ -158,19 +158,35 @@ public final class Namei {
         return FileIo.physical(mapped, l);
     }
 
-    /** ext4_mkdir: a new directory with '.' and '..', linked into its parent (whose link count grows). */
+    /**
+     * ext4_mkdir: a new directory with '.' and '..', linked into its parent (whose link count grows). On
+     * ENOSPC nothing stays allocated.
+     */
     public int mkdir(String path, int perm) {
         Parent p = parent(path);
         Inode parent = fs.inodes().read(p.ino);
+        requireAbsent(parent, p.name);
         int ino = fs.ialloc().newInode(p.ino, true);
         Inode dir = fs.ialloc().initInode(ino, Ext4.S_IFDIR | (perm & 07777), 2);
-        long pblk = appendBlock(dir);
+        long pblk;
+        try {
+            pblk = appendBlock(dir);
+        } catch (NoSpaceException e) {
+            fs.ialloc().freeInode(ino, true);
+            throw e;
+        }
         int space = DirBlock.space(fs.blockSize(), tail());
         writeBlock(dir, pblk, new DirBlock(List.of(
                 DirEntry.of(ino, ".", Ext4.FT_DIR, 12),
                 DirEntry.of(p.ino, "..", Ext4.FT_DIR, space - 12)), tail()));
+        try {
+            addEntry(parent, p.name, ino, Ext4.FT_DIR);
+        } catch (NoSpaceException e) {
+            fs.mballoc().freeBlocks(pblk, 1);
+            fs.ialloc().freeInode(ino, true);
+            throw e;
+        }
         fs.inodes().write(dir);
-        addEntry(parent, p.name, ino, Ext4.FT_DIR);
         // dir_nlink: past EXT4_LINK_MAX the count sticks at 1 meaning "many".
         int links = parent.i_links_count();
         parent.i_links_count(links >= 65000 - 1 || links == 1 ? 1 : links + 1);
@@ -180,18 +196,30 @@ public final class Namei {
         return ino;
     }
 
-    /** ext4_create: an empty regular file. */
+    /** ext4_create: an empty regular file. On ENOSPC nothing stays allocated. */
     public int create(String path, int perm) {
         Parent p = parent(path);
         Inode parent = fs.inodes().read(p.ino);
+        requireAbsent(parent, p.name);
         int ino = fs.ialloc().newInode(p.ino, false);
         Inode file = fs.ialloc().initInode(ino, Ext4.S_IFREG | (perm & 07777), 1);
+        try {
+            addEntry(parent, p.name, ino, Ext4.FT_REG_FILE);
+        } catch (NoSpaceException e) {
+            fs.ialloc().freeInode(ino, false);
+            throw e;
+        }
         fs.inodes().write(file);
-        addEntry(parent, p.name, ino, Ext4.FT_REG_FILE);
         parent.i_mtime(fs.now());
         parent.i_ctime(fs.now());
         fs.inodes().write(parent);
         return ino;
+    }
+
+    private void requireAbsent(Inode dir, String name) {
+        if (lookup(dir, name) != 0) {
+            throw new IllegalArgumentException("'" + name + "' already exists in directory inode " + dir.ino());
+        }
     }
 
     private record Parent(int ino, String name) {

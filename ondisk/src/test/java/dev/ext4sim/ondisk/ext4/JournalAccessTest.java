@@ -41,6 +41,7 @@ class JournalAccessTest {
                 assertThat(fs.superBlock().s_jnl_blocks(i)).isEqualTo(dev.ext4sim.ondisk.Le.u32(iblock, 4 * i));
             }
             assertThat(fs.superBlock().s_jnl_blocks(16)).isEqualTo(8192L * 4096);
+            assertThat(fs.journalExtents()).containsExactly(new Extent(0, 8192, 131586));
             fs.setNeedsRecovery(true);
         }
         assertThat(MkfsTest.header(img).get("Filesystem features")).contains("needs_recovery");

@@ -41,6 +41,14 @@ class RandomWorkloadTest {
     void randomTreeOfFilesMatchesDebugfsAndPassesE2fsck() {
         long seed = Long.getLong("ext4.seed", new Random().nextLong());
         String why = "seed " + seed + " (replay with -Dext4.seed=" + seed + ")";
+        try {
+            run(seed, why);
+        } catch (RuntimeException e) {
+            throw new AssertionError("random workload failed, " + why + ": " + e, e);
+        }
+    }
+
+    private void run(long seed, String why) {
         Random rnd = new Random(seed);
         Path img = dir.resolve("rw.img");
         Mkfs.format(img, MkfsOptions.defaults().withSize(512L << 20).withUuid(new UUID(seed, 1)).withTimestamp(1_700_000_000L));
