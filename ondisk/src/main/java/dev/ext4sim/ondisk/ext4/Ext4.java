@@ -35,6 +35,13 @@ public final class Ext4 {
     public static final int RO_COMPAT_EXTRA_ISIZE = 0x40;
     public static final int RO_COMPAT_METADATA_CSUM = 0x400;
 
+    /**
+     * Ro_compat bits this library keeps right when it writes; any other (gdt_csum's CRC16, bigalloc, quota,
+     * orphan_present, ...) makes {@code open} refuse the image rather than leave it inconsistent.
+     */
+    public static final int RO_COMPAT_SUPPORTED = RO_COMPAT_SPARSE_SUPER | RO_COMPAT_LARGE_FILE | RO_COMPAT_HUGE_FILE
+            | RO_COMPAT_DIR_NLINK | RO_COMPAT_EXTRA_ISIZE | RO_COMPAT_METADATA_CSUM;
+
     /** Incompat bits this library understands; anything else makes {@code open} refuse the image. */
     public static final int INCOMPAT_SUPPORTED = INCOMPAT_FILETYPE | INCOMPAT_RECOVER | INCOMPAT_EXTENTS
             | INCOMPAT_64BIT | INCOMPAT_FLEX_BG | INCOMPAT_CSUM_SEED;

@@ -44,6 +44,11 @@ public final class Ext4Filesystem implements AutoCloseable {
         if (unknown != 0) {
             throw new OnDiskException("superblock", 0, String.format("unsupported incompat features 0x%X", unknown));
         }
+        int unknownRo = sb.s_feature_ro_compat() & ~Ext4.RO_COMPAT_SUPPORTED;
+        if (unknownRo != 0) {
+            throw new OnDiskException("superblock", 0, String.format(
+                    "unsupported ro_compat features 0x%X; this library would not keep them consistent", unknownRo));
+        }
         if (dev.blocks() < sb.s_blocks_count()) {
             throw new OnDiskException("image", dev.blocks(), "truncated: the superblock says " + sb.s_blocks_count()
                     + " blocks but the device ends at block " + dev.blocks() + "; the image was cut short");

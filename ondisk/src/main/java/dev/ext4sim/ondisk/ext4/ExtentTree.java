@@ -147,7 +147,7 @@ public final class ExtentTree {
         int depth = 0;
         while (current.size() > ROOT_MAX) {
             levels.add(current);
-            current = chunksToIndexes(current, perBlock, depth);
+            current = chunksToIndexes(current, perBlock);
             depth++;
         }
         int needed = 0;
@@ -193,7 +193,7 @@ public final class ExtentTree {
         inode.i_block(nodeOf(entries, ROOT_MAX, levels.size()).toIBlock());
     }
 
-    private static List<ExtentIdx> chunksToIndexes(List<?> entries, int perBlock, int depth) {
+    private static List<ExtentIdx> chunksToIndexes(List<?> entries, int perBlock) {
         List<ExtentIdx> up = new ArrayList<>();
         for (int from = 0; from < entries.size(); from += perBlock) {
             up.add(new ExtentIdx(firstLblk(entries.get(from)), 0));

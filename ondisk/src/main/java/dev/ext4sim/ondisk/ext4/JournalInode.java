@@ -1,6 +1,7 @@
 package dev.ext4sim.ondisk.ext4;
 
 import dev.ext4sim.ondisk.Be;
+import dev.ext4sim.ondisk.Le;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -88,7 +89,7 @@ public final class JournalInode {
         SuperBlock sb = fs.superBlock();
         byte[] iblock = j.i_block();
         for (int i = 0; i < 15; i++) {
-            sb.s_jnl_blocks(i, dev.ext4sim.ondisk.Le.u32(iblock, 4 * i));
+            sb.s_jnl_blocks(i, Le.u32(iblock, 4 * i));
         }
         sb.s_jnl_blocks(15, j.i_size() >>> 32);
         sb.s_jnl_blocks(16, j.i_size() & 0xFFFFFFFFL);

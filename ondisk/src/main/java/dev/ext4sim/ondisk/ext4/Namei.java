@@ -1,8 +1,10 @@
 package dev.ext4sim.ondisk.ext4;
 
+import dev.ext4sim.ondisk.Le;
 import dev.ext4sim.ondisk.OnDiskException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -53,12 +55,12 @@ public final class Namei {
      */
     private DirBlock dxBlockAsEntries(byte[] b, long lblk) {
         int bs = b.length;
-        if (lblk == 0 && dev.ext4sim.ondisk.Le.u16(b, 4) == 12 && dev.ext4sim.ondisk.Le.u16(b, 12 + 4) == bs - 12) {
+        if (lblk == 0 && Le.u16(b, 4) == 12 && Le.u16(b, 12 + 4) == bs - 12) {
             return new DirBlock(List.of(
-                    new DirEntry((int) dev.ext4sim.ondisk.Le.u32(b, 0), 12, ".".getBytes(StandardCharsets.UTF_8), Ext4.FT_DIR),
-                    new DirEntry((int) dev.ext4sim.ondisk.Le.u32(b, 12), bs - 12, "..".getBytes(StandardCharsets.UTF_8), Ext4.FT_DIR)), false);
+                    new DirEntry((int) Le.u32(b, 0), 12, ".".getBytes(StandardCharsets.UTF_8), Ext4.FT_DIR),
+                    new DirEntry((int) Le.u32(b, 12), bs - 12, "..".getBytes(StandardCharsets.UTF_8), Ext4.FT_DIR)), false);
         }
-        if (dev.ext4sim.ondisk.Le.u32(b, 0) == 0 && dev.ext4sim.ondisk.Le.u16(b, 4) == bs) {
+        if (Le.u32(b, 0) == 0 && Le.u16(b, 4) == bs) {
             return new DirBlock(List.of(new DirEntry(0, bs, new byte[0], 0)), false);
         }
         return null;
@@ -91,7 +93,7 @@ public final class Namei {
     public int lookup(Inode dir, String name) {
         byte[] n = name.getBytes(StandardCharsets.UTF_8);
         for (DirEntry e : entries(dir)) {
-            if (java.util.Arrays.equals(e.name(), n)) {
+            if (Arrays.equals(e.name(), n)) {
                 return e.inode();
             }
         }
@@ -132,7 +134,7 @@ public final class Namei {
         for (long l = 0; l < count; l++) {
             DirBlock blk = readBlock(dir, l);
             for (DirEntry e : blk.live()) {
-                if (java.util.Arrays.equals(e.name(), n)) {
+                if (Arrays.equals(e.name(), n)) {
                     throw new IllegalArgumentException("'" + name + "' already exists in directory inode " + dir.ino());
                 }
             }

@@ -140,6 +140,22 @@ class BadInputTest {
     }
 
     @Test
+    void unsupportedFeaturesAreRefused() throws IOException {
+        try (RandomAccessFile f = new RandomAccessFile(img.toFile(), "rw")) {
+            byte[] sb = new byte[1024];
+            f.seek(1024);
+            f.readFully(sb);
+            dev.ext4sim.ondisk.Le.u32(sb, 0x64, dev.ext4sim.ondisk.Le.u32(sb, 0x64) | 0x200); // bigalloc
+            SuperBlock view = new SuperBlock(sb);
+            view.updateChecksum();
+            f.seek(1024);
+            f.write(sb);
+        }
+        assertThatThrownBy(() -> Ext4Filesystem.open(img)).isInstanceOf(OnDiskException.class)
+                .hasMessageContaining("superblock at block 0").hasMessageContaining("ro_compat features 0x200");
+    }
+
+    @Test
     void badArgumentsAreIllegalArguments() {
         try (Ext4Filesystem fs = Ext4Filesystem.open(img)) {
             assertThatThrownBy(() -> fs.create("/f", 0644)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("already exists");
