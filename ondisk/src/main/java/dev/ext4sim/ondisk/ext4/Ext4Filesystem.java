@@ -32,6 +32,8 @@ public final class Ext4Filesystem implements AutoCloseable {
     private final Namei namei;
     private final FileIo files;
     private long now = -1;
+    /** Group descriptors or superblock changed since the last flush; a read-only user leaves the image untouched. */
+    private boolean dirty;
 
     private Ext4Filesystem(BlockDevice dev, AutoCloseable owned) {
         this.dev = dev;
@@ -177,6 +179,7 @@ public final class Ext4Filesystem implements AutoCloseable {
         return csumSeed;
     }
 
+    /** The live descriptor of group {@code g}; after changing it directly, call {@link #markDirty}. */
     public GroupDesc group(int g) {
         return groups[g];
     }
@@ -261,6 +264,10 @@ public final class Ext4Filesystem implements AutoCloseable {
      * from the groups (as ext4_commit_super does from the percpu counters), then flushes the device.
      */
     public void flush() {
+        if (!dirty) {
+            dev.flush();
+            return;
+        }
         bitmaps.writeDirty();
         long freeBlocks = 0;
         long freeInodes = 0;
@@ -279,10 +286,17 @@ public final class Ext4Filesystem implements AutoCloseable {
         }
         writeSuper();
         dev.flush();
+        dirty = false;
+    }
+
+    /** Records that descriptors or superblock fields changed, so {@link #flush} writes them. */
+    public void markDirty() {
+        dirty = true;
     }
 
     /** Also rewrites every backup superblock and GDT copy (ext2fs_flush does at mkfs time; resize does). */
     public void flushWithBackups() {
+        markDirty();
         flush();
         for (int g = 1; g < groups.length; g++) {
             if (!geo.hasSuper(g)) {

@@ -42,12 +42,14 @@ public final class GroupBitmaps {
 
     public void markBlockDirty(int g) {
         blockDirty[g] = true;
+        fs.markDirty();
         GroupDesc gd = fs.group(g);
         gd.bg_flags(gd.bg_flags() & ~Ext4.BG_BLOCK_UNINIT);
     }
 
     public void markInodeDirty(int g) {
         inodeDirty[g] = true;
+        fs.markDirty();
         GroupDesc gd = fs.group(g);
         gd.bg_flags(gd.bg_flags() & ~Ext4.BG_INODE_UNINIT);
     }

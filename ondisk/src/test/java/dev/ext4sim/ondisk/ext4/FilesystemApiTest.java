@@ -123,6 +123,22 @@ class FilesystemApiTest {
     }
 
     @Test
+    void readingLeavesTheImageUntouched() throws java.io.IOException {
+        Path img = dir.resolve("ro.img");
+        Mkfs.format(img, MkfsOptions.defaults().withSize(64L << 20));
+        try (Ext4Filesystem fs = Ext4Filesystem.open(img)) {
+            fs.pwrite(fs.create("/f", 0644), 0, "data".getBytes());
+        }
+        Path copy = dir.resolve("copy.img");
+        java.nio.file.Files.copy(img, copy);
+        try (Ext4Filesystem fs = Ext4Filesystem.open(img)) {
+            assertThat(new String(fs.readAll(fs.lookup("/f")))).isEqualTo("data");
+            assertThat(fs.journalBlocks()).isEqualTo(1024);
+        }
+        assertThat(java.nio.file.Files.mismatch(img, copy)).isEqualTo(-1);
+    }
+
+    @Test
     void worksOnAMemoryDevice() {
         MemoryBlockDevice dev = new MemoryBlockDevice(4096, 16384);
         Mkfs.format(dev, MkfsOptions.defaults().withSize(64L << 20));
