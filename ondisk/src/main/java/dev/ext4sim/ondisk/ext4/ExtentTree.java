@@ -6,10 +6,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Extent trees (extents.c): lookup (ext4_ext_map_blocks without create), insertion and the walk over every
- * leaf. Insertion rebuilds the tree from the sorted extent list: leaves packed full, then as many index
- * levels as needed to get down to the 4 entries of the root, reusing the inode's existing tree blocks. The
- * result is a tree e2fsck finds neither too deep nor too wide. The caller writes the inode afterwards.
+ * Extent trees (extents.c): lookup (ext4_ext_map_blocks without create), insertion as the kernel does it,
+ * the walk over every leaf, and {@link #store}, which rebuilds a whole tree from a sorted list (leaves packed
+ * full, as few levels as fit), for mkfs and bulk loads. The caller writes the inode afterwards.
  */
 public final class ExtentTree {
     public static final int ROOT_MAX = 4;
@@ -104,20 +103,12 @@ public final class ExtentTree {
 
     /**
      * ext4_ext_insert_extent: adds {@code e}, which must not overlap a mapped block, merging it with a
-     * neighbour it continues (ext4_ext_try_to_merge). Tree blocks are counted in i_blocks here; data blocks
-     * are the caller's.
+     * neighbour it continues, splitting full nodes and growing the tree as the kernel does (see
+     * {@link ExtentInsert}); only the nodes on the path are rewritten. New tree blocks are counted in
+     * i_blocks here; data blocks are the caller's.
      */
     public void insert(Inode inode, Extent e) {
-        List<Extent> list = new ArrayList<>(extents(inode));
-        int at = 0;
-        while (at < list.size() && list.get(at).lblk() < e.lblk()) {
-            at++;
-        }
-        if (at > 0 && list.get(at - 1).endLblk() > e.lblk() || at < list.size() && e.endLblk() > list.get(at).lblk()) {
-            throw new IllegalArgumentException("extent " + e + " overlaps a mapped block of inode " + inode.ino());
-        }
-        list.add(at, e);
-        store(inode, merge(list));
+        new ExtentInsert(fs, this).insert(inode, e);
     }
 
     /** Merges neighbours that continue each other logically and physically (same written state). */

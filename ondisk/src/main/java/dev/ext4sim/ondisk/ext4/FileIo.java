@@ -96,56 +96,37 @@ public final class FileIo {
     }
 
     /**
-     * As above, collecting the new extents in {@code added}. On ENOSPC the blocks mapped so far stay mapped
-     * (and in {@code mapped} and {@code added}) before the exception propagates; if even the extent tree
-     * cannot grow, nothing of this call stays allocated.
+     * As above, collecting the new extents in {@code added}. Each run is inserted as it is allocated
+     * (ext4_ext_insert_extent). On ENOSPC the blocks mapped so far stay mapped (and in {@code mapped} and
+     * {@code added}) before the exception propagates; a run whose tree insertion failed is given back.
      */
     void mapRange(Inode inode, List<Extent> mapped, long first, long last, List<Extent> added) {
-        long blocksBefore = inode.i_blocks();
-        NoSpaceException full = null;
         long l = first;
-        try {
-            while (l <= last) {
-                if (physical(mapped, l) >= 0) {
-                    l++;
-                    continue;
-                }
-                long holeEnd = last + 1;
-                for (Extent e : mapped) {
-                    if (e.lblk() > l) {
-                        holeEnd = Math.min(holeEnd, e.lblk());
-                        break;
-                    }
-                }
-                int want = (int) Math.min(holeEnd - l, Extent.INIT_MAX_LEN);
-                Mballoc.Run r = fs.mballoc().newBlocks(findGoal(inode, mapped, l), want);
-                Extent e = new Extent(l, r.len(), r.start());
-                added.add(e);
-                insertSorted(mapped, e);
-                inode.i_blocks(inode.i_blocks() + (long) r.len() * (fs.blockSize() / 512));
-                l += r.len();
+        while (l <= last) {
+            if (physical(mapped, l) >= 0) {
+                l++;
+                continue;
             }
-        } catch (NoSpaceException e) {
-            full = e;
-        }
-        if (!added.isEmpty()) {
-            List<Extent> merged = ExtentTree.merge(mapped);
+            long holeEnd = last + 1;
+            for (Extent e : mapped) {
+                if (e.lblk() > l) {
+                    holeEnd = Math.min(holeEnd, e.lblk());
+                    break;
+                }
+            }
+            int want = (int) Math.min(holeEnd - l, Extent.INIT_MAX_LEN);
+            Mballoc.Run r = fs.mballoc().newBlocks(findGoal(inode, mapped, l), want);
+            Extent e = new Extent(l, r.len(), r.start());
             try {
-                fs.extents().store(inode, merged);
-            } catch (NoSpaceException e) {
-                for (Extent a : added) {
-                    fs.mballoc().freeBlocks(a.pblk(), a.len());
-                    mapped.remove(a);
-                }
-                added.clear();
-                inode.i_blocks(blocksBefore);
-                throw e;
+                fs.extents().insert(inode, e);
+            } catch (NoSpaceException ex) {
+                fs.mballoc().freeBlocks(r.start(), r.len());
+                throw ex;
             }
-            mapped.clear();
-            mapped.addAll(merged);
-        }
-        if (full != null) {
-            throw full;
+            added.add(e);
+            insertSorted(mapped, e);
+            inode.i_blocks(inode.i_blocks() + (long) r.len() * (fs.blockSize() / 512));
+            l += r.len();
         }
     }
 
