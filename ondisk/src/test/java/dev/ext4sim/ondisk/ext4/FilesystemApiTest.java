@@ -123,6 +123,38 @@ class FilesystemApiTest {
     }
 
     @Test
+    void extentInsertionInRandomOrderKeepsAValidTree() {
+        Path img = dir.resolve("ins.img");
+        Mkfs.format(img, MkfsOptions.defaults().withSize(256L << 20));
+        int n = 3000;
+        java.util.List<Integer> order = new java.util.ArrayList<>(java.util.stream.IntStream.range(0, n).boxed().toList());
+        java.util.Collections.shuffle(order, new java.util.Random(9));
+        java.util.Map<Long, Long> model = new java.util.TreeMap<>();
+        int ino;
+        try (Ext4Filesystem fs = Ext4Filesystem.open(img)) {
+            ino = fs.create("/ins", 0644);
+            Inode inode = fs.inodes().read(ino);
+            for (int k : order) {
+                // Logical blocks 3k, physical far apart: nothing merges, every insert adds an entry.
+                Mballoc.Run r = fs.mballoc().newBlocks(20000 + 2L * k, 1);
+                fs.extents().insert(inode, new Extent(3L * k, 1, r.start()));
+                inode.i_blocks(inode.i_blocks() + 8);
+                model.put(3L * k, r.start());
+            }
+            inode.i_size(3L * (n - 1) * 4096 + 4096);
+            fs.inodes().write(inode);
+            java.util.List<Extent> got = fs.extents().extents(inode);
+            assertThat(got).hasSize(n);
+            for (Extent e : got) {
+                assertThat(model.get(e.lblk())).isEqualTo(e.pblk());
+            }
+            assertThat(fs.extents().root(inode).header().depth()).isGreaterThanOrEqualTo(2);
+        }
+        E2fsprogs.Result fsck = E2fsprogs.fsckReadOnly(img);
+        assertThat(fsck.exit()).as(fsck.output()).isZero();
+    }
+
+    @Test
     void readingLeavesTheImageUntouched() throws java.io.IOException {
         Path img = dir.resolve("ro.img");
         Mkfs.format(img, MkfsOptions.defaults().withSize(64L << 20));
