@@ -9,13 +9,21 @@ import java.util.List;
 /**
  * A linear directory leaf block: a chain of {@link DirEntry} records filling the block, then with
  * metadata_csum the 12-byte {@code ext4_dir_entry_tail} (inode 0, rec_len 12, name_len 0, type 0xDE, crc).
+ *
+ * <p>{@code base} is the block as read (empty for a new block): encoding writes the records over it, so the
+ * bytes the records do not cover (padding after names, leftovers of removed entries, which the kernel
+ * does not clear either) come back as they were and a decode/encode round trip is exact.
  */
-public record DirBlock(List<DirEntry> entries, boolean tail) {
+public record DirBlock(List<DirEntry> entries, boolean tail, byte[] base) {
     public static final int TAIL_SIZE = 12;
     public static final int TAIL_FT = 0xDE;
 
     public DirBlock {
         entries = List.copyOf(entries);
+    }
+
+    public DirBlock(List<DirEntry> entries, boolean tail) {
+        this(entries, tail, new byte[0]);
     }
 
     /** The bytes the entries may use: the block minus the tail. */
@@ -53,12 +61,15 @@ public record DirBlock(List<DirEntry> entries, boolean tail) {
             out.add(new DirEntry(ino, recLen, name, Le.u8(b, off + 7)));
             off += recLen;
         }
-        return new DirBlock(out, tail);
+        return new DirBlock(out, tail, b.clone());
     }
 
     /** The block bytes; with a tail the checksum is left zero (see {@link #setChecksum}). */
     public byte[] encode(int blockSize) {
-        byte[] b = new byte[blockSize];
+        if (base.length != 0 && base.length != blockSize) {
+            throw new IllegalArgumentException("directory block read as " + base.length + " bytes, encoded as " + blockSize);
+        }
+        byte[] b = base.length == 0 ? new byte[blockSize] : base.clone();
         int off = 0;
         for (DirEntry e : entries) {
             Le.u32(b, off, e.inode() & 0xFFFFFFFFL);
@@ -73,7 +84,9 @@ public record DirBlock(List<DirEntry> entries, boolean tail) {
             throw new IllegalArgumentException("directory entries cover " + off + " bytes, the block has " + space);
         }
         if (tail) {
+            Le.u32(b, space, 0);
             Le.u16(b, space + 4, TAIL_SIZE);
+            Le.u8(b, space + 6, 0);
             Le.u8(b, space + 7, TAIL_FT);
         }
         return b;
@@ -110,13 +123,13 @@ public record DirBlock(List<DirEntry> entries, boolean tail) {
             DirEntry e = list.get(i);
             if (e.inode() == 0 && e.recLen() >= need) {
                 list.set(i, new DirEntry(inode, e.recLen(), name, fileType));
-                return new DirBlock(list, tail);
+                return new DirBlock(list, tail, base);
             }
             if (e.inode() != 0 && e.slack() >= need) {
                 int keep = DirEntry.recLen(e.name().length);
                 list.set(i, e.withRecLen(keep));
                 list.add(i + 1, new DirEntry(inode, e.recLen() - keep, name, fileType));
-                return new DirBlock(list, tail);
+                return new DirBlock(list, tail, base);
             }
         }
         return null;

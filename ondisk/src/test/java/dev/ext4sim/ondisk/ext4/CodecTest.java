@@ -89,6 +89,18 @@ class CodecTest {
     }
 
     @Test
+    void dirBlockKeepsBytesItsRecordsDoNotCover() {
+        byte[] raw = DirBlock.empty(4096, true).withAdded(12, "long-name-here".getBytes(), 1).encode(4096);
+        // Rename in place to something shorter, as a kernel would leave it: old name bytes stay after the new one.
+        Le.u8(raw, 6, 1);
+        raw[8] = 'x';
+        DirBlock back = DirBlock.decode(raw, true, "d", 1);
+        assertThat(back.live()).extracting(DirEntry::nameString).containsExactly("x");
+        assertThat(back.encode(4096)).isEqualTo(raw);
+        assertThat(new DirBlock(back.entries(), true).encode(4096)).isNotEqualTo(raw);
+    }
+
+    @Test
     void dirBlockDecodeRejectsBadRecords() {
         byte[] b = DirBlock.empty(4096, true).encode(4096);
         Le.u16(b, 4, 10); // rec_len not a multiple of 4
