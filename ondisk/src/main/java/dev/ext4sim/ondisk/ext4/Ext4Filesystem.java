@@ -34,6 +34,7 @@ public final class Ext4Filesystem implements AutoCloseable {
     private long now = -1;
     /** Group descriptors or superblock changed since the last flush; a read-only user leaves the image untouched. */
     private boolean dirty;
+    private java.util.function.LongConsumer metadataListener = block -> { };
 
     private Ext4Filesystem(BlockDevice dev, AutoCloseable owned) {
         this.dev = dev;
@@ -282,11 +283,26 @@ public final class Ext4Filesystem implements AutoCloseable {
         sb.s_free_inodes_count(freeInodes);
         long gdtStart = sb.s_first_data_block() + 1;
         for (int i = 0; i < gdtBlocks.length; i++) {
-            dev.write(gdtStart + i, gdtBlocks[i]);
+            writeMetadata(gdtStart + i, gdtBlocks[i]);
         }
         writeSuper();
         dev.flush();
         dirty = false;
+    }
+
+    /**
+     * Called with the block number after every metadata block write (superblock, descriptors, bitmaps,
+     * inode table, extent tree, directory blocks); data blocks are not reported. The journal side can
+     * collect a transaction's metadata buffers this way (the content is what the device now holds).
+     */
+    public void setMetadataListener(java.util.function.LongConsumer listener) {
+        this.metadataListener = listener;
+    }
+
+    /** Writes a metadata block and reports it to the listener. */
+    public void writeMetadata(long block, byte[] content) {
+        dev.write(block, content);
+        metadataListener.accept(block);
     }
 
     /** Records that descriptors or superblock fields changed, so {@link #flush} writes them. */
@@ -309,9 +325,9 @@ public final class Ext4Filesystem implements AutoCloseable {
             byte[] blk = new byte[blockSize()];
             // A backup starts its group's first block at offset 0, whatever the block size.
             System.arraycopy(copy.raw(), 0, blk, 0, SuperBlock.SIZE);
-            dev.write(first, blk);
+            writeMetadata(first, blk);
             for (int i = 0; i < gdtBlocks.length; i++) {
-                dev.write(first + 1 + i, gdtBlocks[i]);
+                writeMetadata(first + 1 + i, gdtBlocks[i]);
             }
         }
         dev.flush();
@@ -323,7 +339,7 @@ public final class Ext4Filesystem implements AutoCloseable {
         long block = Ext4.SUPERBLOCK_OFFSET / blockSize();
         byte[] blk = dev.read(block);
         System.arraycopy(sb.raw(), 0, blk, Ext4.SUPERBLOCK_OFFSET % blockSize(), SuperBlock.SIZE);
-        dev.write(block, blk);
+        writeMetadata(block, blk);
     }
 
     /** Flushes and, if this filesystem opened the image file, closes it. */

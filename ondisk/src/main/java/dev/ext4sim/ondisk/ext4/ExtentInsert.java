@@ -256,7 +256,7 @@ final class ExtentInsert {
         if (n.block < 0) {
             inode.i_block(n.toNode().toIBlock());
         } else {
-            fs.device().write(n.block, n.toNode().toBlock(fs.blockSize(), fs.csumSeed(), inode.ino(), inode.i_generation(), fs.hasMetadataCsum()));
+            fs.writeMetadata(n.block, n.toNode().toBlock(fs.blockSize(), fs.csumSeed(), inode.ino(), inode.i_generation(), fs.hasMetadataCsum()));
         }
         n.dirty = false;
     }

@@ -176,7 +176,7 @@ public final class ExtentTree {
                 List<?> chunk = entries.subList(from, Math.min(entries.size(), from + perBlock));
                 ExtentNode node = nodeOf(chunk, perBlock, level);
                 long block = blocks.get(next++);
-                fs.device().write(block, node.toBlock(fs.blockSize(), fs.csumSeed(), inode.ino(), inode.i_generation(), fs.hasMetadataCsum()));
+                fs.writeMetadata(block, node.toBlock(fs.blockSize(), fs.csumSeed(), inode.ino(), inode.i_generation(), fs.hasMetadataCsum()));
                 up.add(new ExtentIdx(firstLblk(chunk.getFirst()), block));
             }
             entries = up;

@@ -116,14 +116,14 @@ public final class GroupBitmaps {
                 if (fs.hasMetadataCsum()) {
                     gd.bg_block_bitmap_csum(Bitmaps.checksum(fs.csumSeed(), block[g], fs.superBlock().s_clusters_per_group() / 8));
                 }
-                fs.device().write(gd.bg_block_bitmap(), block[g]);
+                fs.writeMetadata(gd.bg_block_bitmap(), block[g]);
                 blockDirty[g] = false;
             }
             if (inodeDirty[g]) {
                 if (fs.hasMetadataCsum()) {
                     gd.bg_inode_bitmap_csum(Bitmaps.checksum(fs.csumSeed(), inode[g], fs.geometry().inodesPerGroup() / 8));
                 }
-                fs.device().write(gd.bg_inode_bitmap(), inode[g]);
+                fs.writeMetadata(gd.bg_inode_bitmap(), inode[g]);
                 inodeDirty[g] = false;
             }
         }

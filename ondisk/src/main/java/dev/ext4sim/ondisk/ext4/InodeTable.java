@@ -52,6 +52,6 @@ public final class InodeTable {
         long block = fs.inodeTableBlock(inode.ino());
         byte[] blk = fs.device().read(block);
         System.arraycopy(inode.raw(), 0, blk, offsetInBlock(inode.ino()), inode.raw().length);
-        fs.device().write(block, blk);
+        fs.writeMetadata(block, blk);
     }
 }

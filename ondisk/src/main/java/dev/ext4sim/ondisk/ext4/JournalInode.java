@@ -84,7 +84,7 @@ public final class JournalInode {
         Be.u32(jsb, 0x18, 1);
         System.arraycopy(fs.uuid(), 0, jsb, 0x30, 16);
         Be.u32(jsb, 0x40, 1);
-        fs.device().write(extents.getFirst().pblk(), jsb);
+        fs.writeMetadata(extents.getFirst().pblk(), jsb);
 
         SuperBlock sb = fs.superBlock();
         byte[] iblock = j.i_block();

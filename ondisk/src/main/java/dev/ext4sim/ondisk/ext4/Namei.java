@@ -72,7 +72,7 @@ public final class Namei {
         if (block.tail()) {
             DirBlock.setChecksum(fs.csumSeed(), dir.ino(), dir.i_generation(), b);
         }
-        fs.device().write(pblk, b);
+        fs.writeMetadata(pblk, b);
     }
 
     private long blocks(Inode dir) {

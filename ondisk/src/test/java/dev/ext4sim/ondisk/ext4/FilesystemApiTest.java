@@ -155,6 +155,24 @@ class FilesystemApiTest {
     }
 
     @Test
+    void metadataWritesAreReportedDataWritesAreNot() {
+        Path img = dir.resolve("meta.img");
+        Mkfs.format(img, MkfsOptions.defaults().withSize(64L << 20));
+        try (Ext4Filesystem fs = Ext4Filesystem.open(img)) {
+            java.util.Set<Long> seen = new java.util.TreeSet<>();
+            fs.setMetadataListener(seen::add);
+            int f = fs.create("/f", 0644);
+            fs.pwrite(f, 0, new byte[4096]);
+            long data = fs.bmap(f, 0);
+            long rootDir = fs.bmap(Ext4.ROOT_INO, 0);
+            long itable = fs.group(0).bg_inode_table() + (f - 1) / 16;
+            assertThat(seen).contains(rootDir, itable).doesNotContain(data, 0L, 1L);
+            fs.flush();
+            assertThat(seen).contains(0L, 1L, fs.group(0).bg_block_bitmap(), fs.group(0).bg_inode_bitmap()).doesNotContain(data);
+        }
+    }
+
+    @Test
     void readingLeavesTheImageUntouched() throws java.io.IOException {
         Path img = dir.resolve("ro.img");
         Mkfs.format(img, MkfsOptions.defaults().withSize(64L << 20));
