@@ -5,6 +5,7 @@ import dev.ext4sim.ondisk.ImageFile;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
 import java.util.UUID;
@@ -70,10 +71,6 @@ public final class Mkfs {
         if (dev.blocks() < blocks) {
             throw new IllegalArgumentException("device holds " + dev.blocks() + " blocks, the filesystem needs " + blocks);
         }
-        int journal = o.journalBlocks().orElse(defaultJournalBlocks(blocks));
-        if (journal < 1024) {
-            throw new IllegalArgumentException("a filesystem of " + blocks + " blocks is too small for a journal of at least 1024 blocks; use at least 8 MiB");
-        }
         long now = o.timestamp().orElse(System.currentTimeMillis() / 1000);
         UUID uuid = o.uuid().orElseGet(UUID::randomUUID);
         UUID hashSeed = o.hashSeed().orElseGet(UUID::randomUUID);
@@ -106,6 +103,11 @@ public final class Mkfs {
                 continue;
             }
             break;
+        }
+        // Sized on the final block count, as mke2fs does after ext2fs_initialize.
+        int journal = o.journalBlocks().orElse(defaultJournalBlocks(blocks));
+        if (journal < 1024) {
+            throw new IllegalArgumentException("a filesystem of " + blocks + " blocks is too small for a journal of at least 1024 blocks; use at least 8 MiB");
         }
         if ((long) ipg * groups >= 1L << 32) {
             throw new IllegalArgumentException("too many inodes for " + blocks + " blocks");
@@ -172,7 +174,7 @@ public final class Mkfs {
             gds[g].updateChecksum(seed, g);
         }
         for (int i = 0; i < geo.gdtBlocks(); i++) {
-            dev.write(1 + i, java.util.Arrays.copyOfRange(gdt, i * bs, (i + 1) * bs));
+            dev.write(1 + i, Arrays.copyOfRange(gdt, i * bs, (i + 1) * bs));
         }
         byte[] block0 = new byte[bs];
         sb.updateChecksum();

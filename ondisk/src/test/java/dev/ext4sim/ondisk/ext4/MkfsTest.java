@@ -25,7 +25,7 @@ class MkfsTest {
 
     @ParameterizedTest(name = "{0} MiB, 64bit {1}, flex_bg {2}")
     @CsvSource({"1024, true, false", "1024, false, false", "64, true, false", "200, true, false", "300, false, false",
-            "768, true, false", "2000, true, false", "1024, true, true", "200, true, true", "2000, false, true", "5120, true, true"})
+            "768, true, false", "2000, true, false", "1024, true, true", "200, true, true", "2000, false, true", "5120, true, true", "1025, true, false"})
     void passesE2fsckAndMatchesMke2fsCounts(int mib, boolean bit64, boolean flexBg) throws IOException {
         Path ours = dir.resolve("ours.img");
         Mkfs.format(ours, MkfsOptions.defaults().withSize((long) mib << 20).with64bit(bit64).withFlexBg(flexBg).withUuid(UUID_1).withTimestamp(1_700_000_000L).withLabel("sim"));
