@@ -1,0 +1,95 @@
+package dev.ext4sim.ondisk.ext4;
+
+/**
+ * The block allocator (mballoc.c, much simplified): the first free run at or after a goal block, searching
+ * group by group and wrapping around, as ext4_mb_regular_allocator's goal pass does. Updates the bitmap
+ * and bg_free_blocks_count; the superblock total is summed at flush.
+ */
+public final class Mballoc {
+    /** {@code len} contiguous blocks from {@code start}. */
+    public record Run(long start, int len) {
+    }
+
+    private final Ext4Filesystem fs;
+
+    Mballoc(Ext4Filesystem fs) {
+        this.fs = fs;
+    }
+
+    /**
+     * ext4_mb_new_blocks: allocates up to {@code maxLen} contiguous blocks starting at the first free block at
+     * or after {@code goal} (any group if that one is full). The run may be shorter than asked.
+     */
+    public Run newBlocks(long goal, int maxLen) {
+        if (maxLen <= 0) {
+            throw new IllegalArgumentException("allocation of " + maxLen + " blocks");
+        }
+        Geometry geo = fs.geometry();
+        if (goal < geo.firstDataBlock() || goal >= geo.blocksCount()) {
+            goal = geo.firstDataBlock();
+        }
+        int n = fs.groupCount();
+        int g0 = geo.groupOfBlock(goal);
+        for (int k = 0; k <= n; k++) {
+            int g = (g0 + k) % n;
+            GroupDesc gd = fs.group(g);
+            if (gd.bg_free_blocks_count() == 0) {
+                continue;
+            }
+            int from = k == 0 ? (int) (goal - geo.groupFirstBlock(g)) : 0;
+            byte[] map = fs.bitmaps().blockBitmap(g);
+            int limit = geo.blocksInGroup(g);
+            int bit = Bitmaps.findNextZero(map, from, limit);
+            if (bit < 0) {
+                continue;
+            }
+            int len = 0;
+            while (len < maxLen && bit + len < limit && !Bitmaps.test(map, bit + len)) {
+                Bitmaps.set(map, bit + len);
+                len++;
+            }
+            gd.bg_free_blocks_count(gd.bg_free_blocks_count() - len);
+            fs.bitmaps().markBlockDirty(g);
+            return new Run(geo.groupFirstBlock(g) + bit, len);
+        }
+        throw new NoSpaceException("no free block for an allocation of " + maxLen);
+    }
+
+    /** Marks {@code len} blocks from {@code start} used, which must be free (mkfs uses it for fixed places). */
+    public void claim(long start, int len) {
+        Geometry geo = fs.geometry();
+        for (long b = start; b < start + len; b++) {
+            int g = geo.groupOfBlock(b);
+            byte[] map = fs.bitmaps().blockBitmap(g);
+            int bit = (int) (b - geo.groupFirstBlock(g));
+            if (Bitmaps.test(map, bit)) {
+                throw new IllegalArgumentException("block " + b + " is already in use");
+            }
+            Bitmaps.set(map, bit);
+            fs.group(g).bg_free_blocks_count(fs.group(g).bg_free_blocks_count() - 1);
+            fs.bitmaps().markBlockDirty(g);
+        }
+    }
+
+    /** ext4_free_blocks. */
+    public void freeBlocks(long start, int len) {
+        Geometry geo = fs.geometry();
+        for (long b = start; b < start + len; b++) {
+            int g = geo.groupOfBlock(b);
+            byte[] map = fs.bitmaps().blockBitmap(g);
+            int bit = (int) (b - geo.groupFirstBlock(g));
+            if (!Bitmaps.test(map, bit)) {
+                throw new IllegalArgumentException("freeing block " + b + ", which is already free");
+            }
+            Bitmaps.clear(map, bit);
+            fs.group(g).bg_free_blocks_count(fs.group(g).bg_free_blocks_count() + 1);
+            fs.bitmaps().markBlockDirty(g);
+        }
+    }
+
+    public boolean inUse(long block) {
+        Geometry geo = fs.geometry();
+        int g = geo.groupOfBlock(block);
+        return Bitmaps.test(fs.bitmaps().blockBitmap(g), (int) (block - geo.groupFirstBlock(g)));
+    }
+}
