@@ -1,6 +1,7 @@
 package dev.ext4sim.launcher;
 
 import java.nio.file.Path;
+import java.util.List;
 
 /** ./ext4sim: runs the whole stack on one machine. The shell script finds a JDK 25 and builds what is missing. */
 public final class Main {
@@ -11,6 +12,8 @@ public final class Main {
               status             each process, its pid, port and health
               kill SERVICE       SIGKILL one process (chaos testing): %s
               start SERVICE      start one process again and wait until it is healthy
+              mkfs [IMAGE] [--size 1G] [--uuid UUID] [--label NAME] [--no-64bit] [--force]
+                                 create a fresh ext4 image (default: the stack's disk, EXT4SIM_HOME/sda.img)
               test               run the test suite (./mvnw verify)
             environment: EXT4SIM_HOME (data folder, default ./.ext4sim), EXT4SIM_HTTP_PORT (gateway, default 8080;
             the services take the next five), EXT4SIM_KAFKA_PORT (default 9092), EXT4SIM_JAVA_OPTS""";
@@ -40,6 +43,7 @@ public final class Main {
             case "up" -> stack.up();
             case "down" -> stack.down();
             case "status" -> stack.status();
+            case "mkfs" -> new MkfsCommand(System.out).run(List.of(args).subList(1, args.length), settings.image(), running);
             case "kill", "start" -> {
                 if (args.length != 2) {
                     System.out.println("ext4sim: " + command + " takes one name: " + String.join(", ", Component.names()));

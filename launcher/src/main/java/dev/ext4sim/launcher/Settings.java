@@ -12,7 +12,7 @@ import java.util.Properties;
  * `status`, `kill` and `start` talk to the stack that is running even if the environment changed since.
  *
  * @param root the repository (the services' jars are under ROOT/MODULE/target)
- * @param home the data folder: kafka/, logs/, run/
+ * @param home the data folder: kafka/, logs/, run/, sda.img
  */
 public record Settings(Path root, Path home, int httpPort, int kafkaPort, String javaOpts) {
 
@@ -22,6 +22,11 @@ public record Settings(Path root, Path home, int httpPort, int kafkaPort, String
 
     public Path run() {
         return home.resolve("run");
+    }
+
+    /** The disk sda: the ext4 image that blockdev-service serves. */
+    public Path image() {
+        return home.resolve("sda.img");
     }
 
     public Path kafkaData() {

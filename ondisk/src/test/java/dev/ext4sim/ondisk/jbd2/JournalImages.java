@@ -59,7 +59,7 @@ final class JournalImages {
     }
 
     static boolean needsRecovery(Path img) {
-        return (dev.ext4sim.ondisk.Le.s32(Ext4JournalLocator.superblock(img), 0x60) & 0x4) != 0;
+        return Ext4JournalLocator.superblock(img).needsRecovery();
     }
 
     static E2fsprogs.Result fsck(Path img) {
@@ -95,6 +95,6 @@ final class JournalImages {
     }
 
     static ImageFile open(Path img) {
-        return ImageFile.open(img, Ext4JournalLocator.read(img).blockSize());
+        return ImageFile.open(img, Ext4JournalLocator.superblock(img).blockSize());
     }
 }

@@ -15,7 +15,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Prints how long replaying 10,000 journaled blocks takes (target < 2 s); asserts correctness (and equality with
  * e2fsck's replay of the same log), not time.
  */
-class RecoveryBenchmarkTest {
+class RecoveryBenchmark {
     private static final int BLOCKS = 10_000;
     private static final int PER_TRANSACTION = 1_000;
 
