@@ -215,21 +215,7 @@ final class ExtentInsert {
         long goal = near.depth == 0 && !near.ext.isEmpty()
                 ? near.ext.get(Math.min(near.pos, near.ext.size() - 1)).pblk()
                 : fs.geometry().groupFirstBlock(fs.geometry().groupOfInode(inode.ino()));
-        List<Long> out = new ArrayList<>();
-        try {
-            while (out.size() < n) {
-                Mballoc.Run r = fs.mballoc().newBlocks(goal, n - out.size());
-                for (int i = 0; i < r.len(); i++) {
-                    out.add(r.start() + i);
-                }
-                goal = r.start() + r.len();
-            }
-        } catch (NoSpaceException ex) {
-            for (long b : out) {
-                fs.mballoc().freeBlocks(b, 1);
-            }
-            throw ex;
-        }
+        List<Long> out = fs.mballoc().newBlocksAll(goal, n);
         inode.i_blocks(inode.i_blocks() + (long) n * (fs.blockSize() / 512));
         return out;
     }

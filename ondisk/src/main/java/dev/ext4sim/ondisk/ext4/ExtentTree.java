@@ -147,20 +147,9 @@ public final class ExtentTree {
         }
         List<Long> blocks = new ArrayList<>(old.subList(0, Math.min(needed, old.size())));
         long goal = sorted.isEmpty() ? fs.geometry().groupFirstBlock(fs.geometry().groupOfInode(inode.ino())) : sorted.getFirst().pblk();
-        try {
-            while (blocks.size() < needed) {
-                Mballoc.Run r = fs.mballoc().newBlocks(goal, needed - blocks.size());
-                for (int i = 0; i < r.len(); i++) {
-                    blocks.add(r.start() + i);
-                }
-                goal = r.start() + r.len();
-            }
-        } catch (NoSpaceException e) {
-            // Nothing changed yet on disk or in the inode: give back what this call took.
-            for (int i = old.size(); i < blocks.size(); i++) {
-                fs.mballoc().freeBlocks(blocks.get(i), 1);
-            }
-            throw e;
+        if (blocks.size() < needed) {
+            // Nothing changed yet on disk or in the inode, so ENOSPC here leaves the tree as it was.
+            blocks.addAll(fs.mballoc().newBlocksAll(goal, needed - blocks.size()));
         }
         for (int i = needed; i < old.size(); i++) {
             fs.mballoc().freeBlocks(old.get(i), 1);

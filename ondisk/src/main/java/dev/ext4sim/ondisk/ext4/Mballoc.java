@@ -1,5 +1,8 @@
 package dev.ext4sim.ondisk.ext4;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * The block allocator (mballoc.c, much simplified): the first free run at or after a goal block, searching
  * group by group and wrapping around, as ext4_mb_regular_allocator's goal pass does. Updates the bitmap
@@ -53,6 +56,29 @@ public final class Mballoc {
             return new Run(geo.groupFirstBlock(g) + bit, len);
         }
         throw new NoSpaceException("no free block for an allocation of " + maxLen);
+    }
+
+    /**
+     * {@code n} blocks, not necessarily contiguous, each run starting where the last ended (tree blocks and the
+     * like). All or nothing: on ENOSPC the blocks taken so far are given back.
+     */
+    public List<Long> newBlocksAll(long goal, int n) {
+        List<Long> out = new ArrayList<>(n);
+        try {
+            while (out.size() < n) {
+                Run r = newBlocks(goal, n - out.size());
+                for (int i = 0; i < r.len(); i++) {
+                    out.add(r.start() + i);
+                }
+                goal = r.start() + r.len();
+            }
+        } catch (NoSpaceException e) {
+            for (long b : out) {
+                freeBlocks(b, 1);
+            }
+            throw e;
+        }
+        return out;
     }
 
     /** Marks {@code len} blocks from {@code start} used, which must be free (mkfs uses it for fixed places). */
