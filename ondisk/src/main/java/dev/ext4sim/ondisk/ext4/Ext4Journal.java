@@ -54,8 +54,10 @@ public final class Ext4Journal {
     }
 
     /**
-     * A read-write mount: replay if needed, set needs_recovery (it stays set until {@link #unmount}), and open the
-     * journal for writing with the features the kernel turns on for this filesystem.
+     * A read-write mount: replay if needed, set needs_recovery (it stays set until {@link Mounted#unmount}), and
+     * open the journal for writing with the features the kernel turns on for this filesystem. The caller opens
+     * its {@link Ext4Filesystem} on whatever it stacks over {@code dev} (a buffer cache, say) and sends every
+     * metadata change through the journal.
      */
     public static Mounted mount(BlockDevice dev) {
         Optional<RecoveryResult> recovered = recover(dev);
@@ -63,16 +65,18 @@ public final class Ext4Journal {
         fs.setNeedsRecovery(true);
         JournalWriter writer = JournalWriter.open(area(fs),
                 JournalFeatures.incompatFor(fs.is64bit(), fs.hasMetadataCsum()), WriteBarrier.ON);
-        return new Mounted(fs, writer, recovered);
+        return new Mounted(dev, writer, recovered);
     }
 
-    /** A mounted filesystem with its journal open. */
-    public record Mounted(Ext4Filesystem fs, JournalWriter journal, Optional<RecoveryResult> recovered) {
-        /** ext4_put_super: checkpoint everything, empty the journal, write the counters, clear needs_recovery. */
+    /** A filesystem mounted read-write, with its journal open. */
+    public record Mounted(BlockDevice dev, JournalWriter journal, Optional<RecoveryResult> recovered) {
+        /**
+         * ext4_put_super, once every change is committed: checkpoint everything, empty the journal, then clear
+         * needs_recovery in the superblock as the checkpoint left it.
+         */
         public void unmount() {
             journal.shutdown();
-            fs.flush();
-            fs.setNeedsRecovery(false);
+            Ext4Filesystem.open(dev).setNeedsRecovery(false);
         }
     }
 }

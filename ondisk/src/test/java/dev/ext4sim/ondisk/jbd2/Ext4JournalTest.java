@@ -21,9 +21,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The two halves together, on an image made by our mkfs: files written through the filesystem API with their
  * metadata journaled by our writer (data=ordered), then a crash. {@code e2fsck -fy} on one copy and
- * {@link Ext4Journal#recover} on the other must give the same image, and the files must read back.
+ * {@link Ext4Journal#recover} on the other must give the same image, and the files must read back. A clean
+ * unmount instead leaves an image e2fsck passes without replaying anything.
  */
-class Ext4JournalCrashTest {
+class Ext4JournalTest {
     private static final int BS = 4096;
 
     @TempDir
@@ -59,37 +60,69 @@ class Ext4JournalCrashTest {
         }
     }
 
-    /** mkfs, mount, two transactions of files and directories, optionally a torn second commit block; no unmount. */
-    private Path crashImage(boolean tearSecondCommit) {
+    @Test
+    void aCleanUnmountCheckpointsEmptiesTheJournalAndClearsNeedsRecovery() {
+        Path img = mkfs();
+        try (ImageFile dev = ImageFile.open(img, BS)) {
+            Ext4Journal.Mounted mounted = Ext4Journal.mount(dev);
+            assertThat(Ext4Filesystem.open(dev).needsRecovery()).as("set while mounted").isTrue();
+            runWorkload(mounted, false);
+            mounted.unmount();
+        }
+
+        try (Ext4Filesystem fs = Ext4Filesystem.open(img)) {
+            assertThat(fs.needsRecovery()).isFalse();
+        }
+        String header = E2fsprogs.run("dumpe2fs", "-h", img.toString()).output();
+        assertThat(header).contains("Journal start:            0").contains("Journal sequence:         0x00000004")
+                .contains("journal_checksum_v3");
+        E2fsprogs.Result check = E2fsprogs.fsckReadOnly(img);
+        assertThat(check.exit()).as(check.output()).isZero();
+        assertFiles(img, first);
+        assertFiles(img, second);
+    }
+
+    private Path mkfs() {
         Path img = dir.resolve("crash.img");
         Mkfs.format(img, MkfsOptions.defaults().withSize(128L << 20)
                 .withUuid(UUID.fromString("3f0c6a52-1d7e-4c1b-a0d2-6b5e9f8a7c31")).withTimestamp(1_700_000_000L));
-        Random rnd = new Random(11);
+        return img;
+    }
+
+    /** mkfs, mount, two transactions of files and directories, optionally a torn second commit block; no unmount. */
+    private Path crashImage(boolean tearSecondCommit) {
+        Path img = mkfs();
         try (ImageFile dev = ImageFile.open(img, BS)) {
             Ext4Journal.Mounted mounted = Ext4Journal.mount(dev);
             assertThat(mounted.recovered()).isEmpty();
-            BufferCache cache = new BufferCache(dev);
-            Ext4Filesystem fs = Ext4Filesystem.open(cache);
-            fs.setClock(1_700_000_100L);
-            fs.setMetadataListener(cache::markMetadata);
-
-            fs.mkdir("/a", 0755);
-            write(fs, rnd, "/a/one", 5000, first);
-            write(fs, rnd, "/hello", 12, first);
-            fs.flush();
-            cache.commit(mounted.journal(), 1_700_000_101L);
-
-            fs.mkdir("/a/b", 0755);
-            write(fs, rnd, "/a/b/two", 300_000, second);
-            write(fs, rnd, "/three", 70_000, second);
-            fs.flush();
-            CommittedTransaction t2 = cache.commit(mounted.journal(), 1_700_000_102L);
-            if (tearSecondCommit) {
-                mounted.journal().journal().area().writeJournal(t2.commitBlock(), new byte[BS]);
-            }
+            runWorkload(mounted, tearSecondCommit);
             // The crash: the buffer cache is dropped, nothing is checkpointed, needs_recovery stays set.
         }
         return img;
+    }
+
+    /** Two transactions of files and directories through a buffer cache, committed in data=ordered order. */
+    private void runWorkload(Ext4Journal.Mounted mounted, boolean tearSecondCommit) {
+        Random rnd = new Random(11);
+        BufferCache cache = new BufferCache(mounted.dev());
+        Ext4Filesystem fs = Ext4Filesystem.open(cache);
+        fs.setClock(1_700_000_100L);
+        fs.setMetadataListener(cache::markMetadata);
+
+        fs.mkdir("/a", 0755);
+        write(fs, rnd, "/a/one", 5000, first);
+        write(fs, rnd, "/hello", 12, first);
+        fs.flush();
+        cache.commit(mounted.journal(), 1_700_000_101L);
+
+        fs.mkdir("/a/b", 0755);
+        write(fs, rnd, "/a/b/two", 300_000, second);
+        write(fs, rnd, "/three", 70_000, second);
+        fs.flush();
+        CommittedTransaction t2 = cache.commit(mounted.journal(), 1_700_000_102L);
+        if (tearSecondCommit) {
+            mounted.journal().journal().area().writeJournal(t2.commitBlock(), new byte[BS]);
+        }
     }
 
     private static void write(Ext4Filesystem fs, Random rnd, String path, int size, Map<String, byte[]> into) {
