@@ -147,21 +147,13 @@ public final class BlkMq {
         CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
         for (List<Integer> seg : segments) {
             chain = chain.thenCompose(v -> {
-                List<Bio> segBios = seg.stream().map(remapped::get).toList();
-                for (int k = 0; k < seg.size(); k++) {
-                    int i = seg.get(k);
+                for (int i : seg) {
                     start[i] = time.nanoTime();
-                    Bio b = segBios.get(k);
-                    if (part.partno() != 0) {
-                        // blk_partition_remap
-                        trace.emit(BLOCK_BIO_REMAP, ctx, disk.dev().devT(), b.sector(), b.nrSectors(), part.dev().devT(),
-                                bios.get(i).sector(), b.rwbs());
-                    }
-                    trace.emit(BLOCK_BIO_QUEUE, ctx, disk.dev().devT(), b.sector(), b.nrSectors(), b.rwbs(), ctx.task().comm());
                 }
-                return segBios.getFirst().isFlushOrFua()
-                        ? flushSequence(segBios.getFirst(), seg.getFirst(), ctx, done)
-                        : plugged(segBios, seg, ctx, done);
+                return bios.get(seg.getFirst()).isFlushOrFua()
+                        ? flushSequence(part, bios.get(seg.getFirst()), remapped.get(seg.getFirst()), seg.getFirst(), ctx, done)
+                        : plugged(part, seg.stream().map(bios::get).toList(), seg.stream().map(remapped::get).toList(),
+                                seg, ctx, done);
             });
         }
         return chain.thenApply(v -> {
@@ -177,14 +169,19 @@ public final class BlkMq {
     private CompletableFuture<Completed> submitOne(Gendisk.HdStruct part, Bio bio, TraceContext ctx) {
         long start = time.nanoTime();
         Bio b = bio.remapped(bio.sector() + part.startSect());
-        long dev = disk.dev().devT();
-        if (part.partno() != 0) {
-            trace.emit(BLOCK_BIO_REMAP, ctx, dev, b.sector(), b.nrSectors(), part.dev().devT(), bio.sector(), b.rwbs());
-        }
-        trace.emit(BLOCK_BIO_QUEUE, ctx, dev, b.sector(), b.nrSectors(), b.rwbs(), ctx.task().comm());
-        trace.emit(BLOCK_GETRQ, ctx, dev, b.sector(), b.nrSectors(), b.rwbs(), ctx.task().comm());
+        queueBio(part, bio, b, ctx);
+        trace.emit(BLOCK_GETRQ, ctx, disk.dev().devT(), b.sector(), b.nrSectors(), b.rwbs(), ctx.task().comm());
         long[] done = new long[1];
         return issue(Request.of(b, 0), ctx, done).thenApply(v -> new Completed(new long[]{done[0] - start}));
+    }
+
+    /** generic_make_request_checks: blk_partition_remap (block_bio_remap), then block_bio_queue. */
+    private void queueBio(Gendisk.HdStruct part, Bio original, Bio b, TraceContext ctx) {
+        long dev = disk.dev().devT();
+        if (part.partno() != 0) {
+            trace.emit(BLOCK_BIO_REMAP, ctx, dev, b.sector(), b.nrSectors(), part.dev().devT(), original.sector(), b.rwbs());
+        }
+        trace.emit(BLOCK_BIO_QUEUE, ctx, dev, b.sector(), b.nrSectors(), b.rwbs(), ctx.task().comm());
     }
 
     private void check(Gendisk.HdStruct part, int i, Bio b) {
@@ -217,17 +214,20 @@ public final class BlkMq {
     }
 
     /** blk_mq_make_request under a plug: merge into the last request or get a new one; blk_finish_plug issues them. */
-    private CompletableFuture<Void> plugged(List<Bio> bios, List<Integer> slots, TraceContext ctx, long[] done) {
+    private CompletableFuture<Void> plugged(Gendisk.HdStruct part, List<Bio> originals, List<Bio> bios,
+                                            List<Integer> slots, TraceContext ctx, long[] done) {
         String comm = ctx.task().comm();
         long dev = disk.dev().devT();
         if (bios.size() == 1) {
             Bio b = bios.getFirst();
+            queueBio(part, originals.getFirst(), b, ctx);
             trace.emit(BLOCK_GETRQ, ctx, dev, b.sector(), b.nrSectors(), b.rwbs(), comm);
             return issue(Request.of(b, slots.getFirst()), ctx, done);
         }
         Plug plug = new Plug();
         for (int k = 0; k < bios.size(); k++) {
             Bio b = bios.get(k);
+            queueBio(part, originals.get(k), b, ctx);
             Request last = plug.last();
             if (last != null && last.canBackMerge(b, MAX_BYTES)) {
                 trace.emit(BLOCK_BIO_BACKMERGE, ctx, dev, b.sector(), b.nrSectors(), b.rwbs(), comm);
@@ -258,8 +258,10 @@ public final class BlkMq {
      * is stripped from the data request and SYNC added; FUA stays (the device supports it). An empty flush bio's own
      * request completes when the flush does.
      */
-    private CompletableFuture<Void> flushSequence(Bio b, int slot, TraceContext ctx, long[] done) {
+    private CompletableFuture<Void> flushSequence(Gendisk.HdStruct part, Bio original, Bio b, int slot,
+                                                  TraceContext ctx, long[] done) {
         long dev = disk.dev().devT();
+        queueBio(part, original, b, ctx);
         trace.emit(BLOCK_GETRQ, ctx, dev, b.sector(), b.nrSectors(), b.rwbs(), ctx.task().comm());
         Set<ReqFlag> dataFlags = EnumSet.noneOf(ReqFlag.class);
         dataFlags.addAll(b.flags());
@@ -363,6 +365,11 @@ public final class BlkMq {
             tagLateness[tag] = Math.max(0, now - deadline);
         }
         tags.release();
+    }
+
+    /** Submitters waiting for a free tag. */
+    public int waitingForTag() {
+        return tags.getQueueLength();
     }
 
     /** Tags in use: commands in flight. */
