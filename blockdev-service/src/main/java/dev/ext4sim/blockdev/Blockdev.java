@@ -39,8 +39,15 @@ public final class Blockdev {
 
     /** Settings: see application.yml (ext4sim.blockdev.*). */
     public record Config(String profile, long partitionStartSector, Duration destageAge, Duration destageInterval,
-                         boolean tracing) {
+                         boolean tracing, long cacheBytes, Duration interruptAggregation) {
+        /** The defaults of application.yml, with the given profile and destage. */
+        public static Config of(String profile, Duration destageAge, Duration destageInterval) {
+            return new Config(profile, 0, destageAge, destageInterval, true, 64L << 20, Duration.ZERO);
+        }
     }
+
+    /** The most data one blk_submit call carries each way: split larger I/O into several calls. */
+    public static final int MAX_CALL_BYTES = 8 << 20;
 
     private final Config config;
     private final BlockDevice image;
@@ -48,6 +55,7 @@ public final class Blockdev {
     private final Time time;
     private final Scheduler scheduler;
     private final Executor completions;
+    private final Executor background;
     private final Trace trace;
     private final UfsDevice device;
     private final Ufshcd hba;
@@ -57,18 +65,19 @@ public final class Blockdev {
     private volatile Scheduler.Cancellable destage;
 
     public Blockdev(Config config, BlockDevice image, String imageName, Time time, Scheduler scheduler,
-                    Ufshcd.Sleeper sleeper, Random random, Executor completions, Trace trace) {
+                    Ufshcd.Sleeper sleeper, Random random, Executor completions, Executor background, Trace trace) {
         this.config = Objects.requireNonNull(config);
         this.image = Objects.requireNonNull(image);
         this.imageName = imageName;
         this.time = time;
         this.scheduler = scheduler;
         this.completions = completions;
+        this.background = background;
         this.trace = trace;
         Profile profile = Profile.named(config.profile());
         long sectors = image.blocks() * (image.blockSize() / 512);
-        this.device = new UfsDevice(profile, time, new WriteCache(image, time), new Faults(sectors));
-        this.hba = new Ufshcd(trace, time, sleeper, scheduler, random, device);
+        this.device = new UfsDevice(profile, time, new WriteCache(image, time), new Faults(sectors), config.cacheBytes());
+        this.hba = new Ufshcd(trace, time, sleeper, scheduler, random, device, config.interruptAggregation().toNanos());
     }
 
     /** The probe, then the destage timer; returns the announcement for the bus. */
@@ -80,7 +89,7 @@ public final class Blockdev {
                     + " must be a multiple of " + image.blockSize() / 512 + " inside the disk's " + sectors + " sectors");
         }
         Ufshcd.Probed p = hba.ufshcdPltfrmInit(traceId, sectors, config.partitionStartSector());
-        this.queue = new BlkMq(p.disk(), hba, trace, time, completions, image.blockSize());
+        this.queue = new BlkMq(p.disk(), hba, trace, time, completions, background, image.blockSize());
         this.probe = p;
         probed.countDown();
         scheduleDestage();
@@ -91,7 +100,8 @@ public final class Blockdev {
         if (config.destageInterval().isZero() || config.destageInterval().isNegative()) {
             return;
         }
-        destage = scheduler.schedule(config.destageInterval(), () -> {
+        // the timer only hands the work over: writing blocks to the image must not hold up completions
+        destage = scheduler.schedule(config.destageInterval(), () -> background.execute(() -> {
             if (!device.powered()) {
                 return;
             }
@@ -100,7 +110,7 @@ public final class Blockdev {
             } finally {
                 scheduleDestage();
             }
-        });
+        }));
     }
 
     public BlockIo.DeviceAdded announcement() {
@@ -178,6 +188,11 @@ public final class Blockdev {
                 data = new byte[b.bytes()];
             }
             bios.add(new Bio(op, flags, b.sector(), b.bytes(), data));
+        }
+        long readBytes = s.bios().stream().filter(b -> BlockIo.READ.equalsIgnoreCase(b.op())).mapToLong(b -> Math.max(0, b.bytes())).sum();
+        if (offset > MAX_CALL_BYTES || readBytes > MAX_CALL_BYTES) {
+            throw new ErrnoException(Errno.EINVAL, "one blk_submit carries at most " + MAX_CALL_BYTES + " bytes each way"
+                    + " (a Kafka record), this one " + Math.max(offset, readBytes) + "; split it into several calls");
         }
         if (offset != s.data().length) {
             throw new ErrnoException(Errno.EINVAL, "the WRITE bios need " + offset + " bytes of data, the record carries "

@@ -12,6 +12,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
+import java.util.concurrent.Executors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.annotation.Bean;
@@ -47,9 +48,9 @@ class BlockdevConfiguration {
     @Bean
     Blockdev blockdev(BlockdevProperties props, ImageFile image, Tracer tracer) {
         return new Blockdev(new Blockdev.Config(props.profile(), props.partitionStartSector(), props.destageAge(),
-                props.destageInterval(), props.tracing()), image, image.path().toString(), Time.SYSTEM,
-                Scheduler.system("ufshcd-irq"), nanos -> sleep(nanos), new Random(), Runnable::run,
-                new Trace(tracer, props.tracing()));
+                props.destageInterval(), props.tracing(), props.cacheSize().toBytes(), props.interruptAggregation()),
+                image, image.path().toString(), Time.SYSTEM, Scheduler.system("ufshcd-irq"), nanos -> sleep(nanos),
+                new Random(), Runnable::run, Executors.newVirtualThreadPerTaskExecutor(), new Trace(tracer, props.tracing()));
     }
 
     private static void sleep(long nanos) {

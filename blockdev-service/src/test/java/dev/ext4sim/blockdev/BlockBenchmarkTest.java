@@ -42,7 +42,9 @@ class BlockBenchmarkTest {
     void randomAndSequentialWritesPerProfile() throws Exception {
         StringBuilder report = new StringBuilder("\nblock benchmark (tracing off, in-memory backing, MB = 10^6 bytes)\n");
         report.append(String.format("%-8s %26s %26s%n", "profile", "4K randwrite QD32 IOPS", "1M seqwrite QD8 MB/s"));
-        run("ufs4.0", 4096, 32, true); // warms the JIT up; not reported
+        run("ufs4.0", 4096, 32, true); // warm the JIT up; not reported
+        run("ufs4.0", 1 << 20, 8, false);
+        run("ufs2.1", 4096, 32, true);
         for (String name : List.of("ufs2.1", "ufs3.1", "ufs4.0")) {
             Profile p = Profile.named(name);
             Result rand = run(name, 4096, 32, true);
@@ -59,9 +61,10 @@ class BlockBenchmarkTest {
     static Result run(String profile, int bs, int qd, boolean random) throws Exception {
         int blocks = 262_144; // 1 GiB of 4 KiB blocks
         Trace trace = new Trace(new Tracer("blockdev-service", TraceClock.since(0), TraceSink.NONE, 2), false);
-        Blockdev dev = new Blockdev(new Blockdev.Config(profile, 0, Duration.ofHours(1), Duration.ZERO, false),
+        Blockdev dev = new Blockdev(new Blockdev.Config(profile, 0, Duration.ofHours(1), Duration.ZERO, false, 2L << 30,
+                Duration.ofNanos(80_000)),
                 new MemoryBlockDevice(4096, blocks), "memory", Time.SYSTEM, Scheduler.system("bench-completions"),
-                nanos -> { }, new Random(1), Runnable::run, trace);
+                nanos -> { }, new Random(1), Runnable::run, Executors.newVirtualThreadPerTaskExecutor(), trace);
         dev.probe("bench");
         BlkMq q = dev.queue();
         LongAdder ios = new LongAdder();

@@ -48,6 +48,7 @@ class PowerCutIT {
         broker = new EmbeddedKafkaKraftBroker(1, 1);
         broker.brokerProperty("group.initial.rebalance.delay.ms", "0");
         broker.brokerProperty("offsets.topic.num.partitions", "1");
+        broker.brokerProperty("message.max.bytes", String.valueOf(16 << 20));
         broker.afterPropertiesSet();
         client = new KafkaBus("test-client", broker.getBrokersAsString());
         client.start(Duration.ofSeconds(30));
@@ -140,6 +141,11 @@ class PowerCutIT {
         submit(List.of(BlockIo.Bio.write(64, b.length, "SYNC", "FUA")), b);
         submit(List.of(BlockIo.Bio.write(128, c.length), BlockIo.Bio.write(256, d.length)), concat(c, d));
         assertThat(readBus(128, c.length)).as("reads see the volatile cache").isEqualTo(c);
+        byte[] big = block(9, 1024); // 4 MiB in one call: four 1 MiB bios, merged under the plug
+        submit(List.of(BlockIo.Bio.write(8192, 1 << 20), BlockIo.Bio.write(8192 + 2048, 1 << 20),
+                BlockIo.Bio.write(8192 + 4096, 1 << 20), BlockIo.Bio.write(8192 + 6144, 1 << 20, "FUA")), big);
+        assertThat(submit(List.of(BlockIo.Bio.read(8192, 1 << 20), BlockIo.Bio.read(8192 + 2048, 1 << 20),
+                BlockIo.Bio.read(8192 + 4096, 1 << 20), BlockIo.Bio.read(8192 + 6144, 1 << 20)), null).data()).isEqualTo(big);
 
         // bad input gets an errno and changes nothing
         assertThatThrownBy(() -> submit(List.of(BlockIo.Bio.write(3, 4096)), new byte[4096]))

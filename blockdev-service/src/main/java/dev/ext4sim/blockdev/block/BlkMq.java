@@ -57,6 +57,7 @@ public final class BlkMq {
     private final Trace trace;
     private final Time time;
     private final Executor completions;
+    private final Executor background;
     private final DiskStats stats = new DiskStats();
     private final int logicalBlock;
     private final Semaphore tags = new Semaphore(TAGS - RESERVED_TAGS);
@@ -70,7 +71,13 @@ public final class BlkMq {
     static final long TURNAROUND_NANOS = 200_000;
     private volatile LatencyObserver observer = LatencyObserver.NONE;
 
-    public BlkMq(Gendisk disk, Ufshcd hba, Trace trace, Time time, Executor completions, int logicalBlock) {
+    /**
+     * @param completions runs quick completions (the interrupt handler; inline in the service)
+     * @param background  runs completions that touch the image file (reads, FUA, flushes), off the interrupt
+     */
+    public BlkMq(Gendisk disk, Ufshcd hba, Trace trace, Time time, Executor completions, Executor background,
+                 int logicalBlock) {
+        this.background = Objects.requireNonNull(background);
         this.disk = Objects.requireNonNull(disk);
         this.hba = Objects.requireNonNull(hba);
         this.trace = Objects.requireNonNull(trace);
@@ -295,7 +302,8 @@ public final class BlkMq {
         } catch (RuntimeException e) {
             hw = CompletableFuture.failedFuture(e);
         }
-        return hw.thenRunAsync(() -> complete(rq, ctx, issued, done), completions);
+        return hw.thenRunAsync(() -> complete(rq, ctx, issued, done),
+                hba.device().quick(rq) ? completions : background);
     }
 
     /** The completion: blk_mq_complete_request → blk_update_request (block_rq_complete) → bio_endio; tag freed. */

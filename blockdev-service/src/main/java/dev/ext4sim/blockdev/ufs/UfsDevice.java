@@ -29,7 +29,10 @@ public final class UfsDevice {
     private long linkFreeAt = Long.MIN_VALUE;
     private volatile boolean powered = true;
 
-    public UfsDevice(Profile profile, Time time, WriteCache cache, Faults faults) {
+    private final long cacheBytes;
+
+    public UfsDevice(Profile profile, Time time, WriteCache cache, Faults faults, long cacheBytes) {
+        this.cacheBytes = cacheBytes;
         this.profile = Objects.requireNonNull(profile);
         this.time = Objects.requireNonNull(time);
         this.cache = Objects.requireNonNull(cache);
@@ -69,6 +72,15 @@ public final class UfsDevice {
     }
 
     /**
+     * Whether a command's data work is quick enough for the completion interrupt itself: a plain write that fits the
+     * cache only updates the cache's map. Reads, FUA, flushes and writes into a full cache touch the image file.
+     */
+    public boolean quick(Request rq) {
+        return rq.op() == ReqOp.WRITE && !rq.flags().contains(ReqFlag.FUA)
+                && cache.dirtyBytes() + rq.bytes() <= cacheBytes;
+    }
+
+    /**
      * Carries out a command that completed: its data moves. EIO when a fault covers it or the power is gone; nothing
      * changes then.
      */
@@ -87,7 +99,8 @@ public final class UfsDevice {
                 for (Bio bio : rq.bios()) {
                     for (int off = 0; off < bio.bytes(); off += cache.blockSize()) {
                         cache.write(block, bio.data(), off);
-                        if (rq.flags().contains(ReqFlag.FUA)) {
+                        // FUA writes through; a full cache degrades to write-through as a device's does
+                        if (rq.flags().contains(ReqFlag.FUA) || cache.dirtyBytes() > cacheBytes) {
                             cache.writeBack(block);
                         }
                         block++;

@@ -32,8 +32,8 @@ class BlkMqTest {
     final ManualClock clock = new ManualClock();
     final RecordingTraceSink sink = new RecordingTraceSink();
     final MemoryBlockDevice image = new MemoryBlockDevice(4096, 16384);
-    final Blockdev dev = new Blockdev(new Blockdev.Config("ufs3.1", 0, Duration.ofSeconds(5), Duration.ofMillis(100), true),
-            image, "memory", clock, clock, n -> clock.advance(Duration.ofNanos(n)), new Random(7), Runnable::run,
+    final Blockdev dev = new Blockdev(Blockdev.Config.of("ufs3.1", Duration.ofSeconds(5), Duration.ofMillis(100)),
+            image, "memory", clock, clock, n -> clock.advance(Duration.ofNanos(n)), new Random(7), Runnable::run, Runnable::run,
             new Trace(new Tracer("blockdev-service", clock.traceClock(), sink, 2), true));
     final TraceContext ctx = new TraceContext("t1", new Task("test", 42));
     final BlkMq q;
@@ -210,6 +210,12 @@ class BlkMqTest {
         assertThat(first.getFirst()).isDone();
         assertThat(first.get(1)).isNotDone();
         assertThat(last).isNotDone();
+        // the freed tag goes to the waiting submitter, on its own thread: wait until it issued
+        long issued = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while ((q.waitingForTag() != 0 || q.inFlight() != 31) && System.nanoTime() < issued) {
+            Thread.onSpinWait();
+        }
+        assertThat(q.inFlight()).isEqualTo(31);
         for (int i = 0; i < 100 && !last.isDone(); i++) {
             clock.advance(Duration.ofNanos(100_000));
         }

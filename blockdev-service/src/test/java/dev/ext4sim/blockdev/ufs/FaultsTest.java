@@ -24,8 +24,8 @@ import org.junit.jupiter.api.Test;
 class FaultsTest {
     final ManualClock clock = new ManualClock();
     final RecordingTraceSink sink = new RecordingTraceSink();
-    final Blockdev dev = new Blockdev(new Blockdev.Config("instant", 0, Duration.ofSeconds(5), Duration.ZERO, true),
-            new MemoryBlockDevice(4096, 1024), "memory", clock, clock, n -> clock.advance(Duration.ofNanos(n)), new Random(1), Runnable::run,
+    final Blockdev dev = new Blockdev(Blockdev.Config.of("instant", Duration.ofSeconds(5), Duration.ZERO),
+            new MemoryBlockDevice(4096, 1024), "memory", clock, clock, n -> clock.advance(Duration.ofNanos(n)), new Random(1), Runnable::run, Runnable::run,
             new Trace(new Tracer("blockdev-service", clock.traceClock(), sink, 2), true));
     final TraceContext ctx = new TraceContext("t", new Task("jbd2/sda1-8", 578));
 

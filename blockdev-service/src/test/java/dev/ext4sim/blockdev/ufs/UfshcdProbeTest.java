@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Test;
 class UfshcdProbeTest {
     final ManualClock clock = new ManualClock();
     final RecordingTraceSink sink = new RecordingTraceSink();
-    final Blockdev dev = new Blockdev(new Blockdev.Config("ufs3.1", 0, Duration.ofSeconds(5), Duration.ZERO, true),
-            new MemoryBlockDevice(4096, 262_144), "memory", clock, clock, n -> clock.advance(Duration.ofNanos(n)), new Random(3), Runnable::run,
+    final Blockdev dev = new Blockdev(Blockdev.Config.of("ufs3.1", Duration.ofSeconds(5), Duration.ZERO),
+            new MemoryBlockDevice(4096, 262_144), "memory", clock, clock, n -> clock.advance(Duration.ofNanos(n)), new Random(3), Runnable::run, Runnable::run,
             new Trace(new Tracer("blockdev-service", clock.traceClock(), sink, 2), true));
 
     @Test
