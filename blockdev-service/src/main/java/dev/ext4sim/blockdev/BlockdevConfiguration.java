@@ -63,6 +63,9 @@ class BlockdevConfiguration {
 
     @Bean
     Probe probe(Blockdev blockdev, KafkaBus bus) {
+        // A disk that was off does not execute the commands sent to its predecessor: replaying an old write after a
+        // power cut could overwrite newer data. Their callers time out and retry.
+        bus.serveOnlyNewCalls();
         return new Probe(blockdev, bus);
     }
 
