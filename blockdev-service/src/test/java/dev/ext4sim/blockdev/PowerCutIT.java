@@ -104,6 +104,13 @@ class PowerCutIT {
         }
     }
 
+    static HttpResponse<String> send(String method, String path, String json) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .header("Content-Type", "application/json")
+                .method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     static byte[] block(int seed, int blocks) {
         byte[] b = new byte[4096 * blocks];
         for (int i = 0; i < b.length; i++) {
@@ -155,6 +162,20 @@ class PowerCutIT {
         assertThatThrownBy(() -> client.client().invoke(BlockIo.SERVICE, BlockIo.SUBMIT,
                 new BlockIo.Submit("sdz", List.of(BlockIo.Bio.read(0, 4096)), null), CALL, ctx))
                 .isInstanceOf(ErrnoException.class).hasMessageContaining("EINVAL");
+
+        // faults through REST: EIO on a range, a clear problem+json for a bad body
+        HttpResponse<String> bad = send("POST", "/v1/blockdev/faults", "{\"kind\":\"melt\"}");
+        assertThat(bad.statusCode()).isEqualTo(400);
+        assertThat(bad.headers().firstValue("Content-Type").orElse("")).startsWith("application/problem+json");
+        assertThat(bad.body()).contains("\"errno\":\"EINVAL\"", "\"eio\\\" or \\\"latency\\\"");
+        HttpResponse<String> added = send("POST", "/v1/blockdev/faults",
+                "{\"kind\":\"eio\",\"op\":\"WRITE\",\"fromSector\":1024,\"toSector\":1032}");
+        assertThat(added.statusCode()).as(added.body()).isEqualTo(200);
+        assertThatThrownBy(() -> submit(List.of(BlockIo.Bio.write(1024, 4096)), new byte[4096]))
+                .isInstanceOf(ErrnoException.class).hasMessageContaining("EIO").hasMessageContaining("injected fault");
+        submit(List.of(BlockIo.Bio.write(1032, 4096)), new byte[4096]);
+        assertThat(send("DELETE", "/v1/blockdev/faults", null).body()).contains("\"faults\":[]");
+        submit(List.of(BlockIo.Bio.write(1024, 4096)), new byte[4096]);
 
         String metrics = get("/actuator/prometheus");
         assertThat(metrics).contains("node_disk_writes_completed_total{device=\"sda\"}",
