@@ -65,6 +65,7 @@ public final class BlkMq {
     /** Per tag: when the completion that freed it was processed, and how late after its due time (injected clock). */
     private final long[] tagFreedAt = new long[TAGS];
     private final long[] tagLateness = new long[TAGS];
+    private final long[] tagDeadline = new long[TAGS];
     /** The most lateness credited back to a command; beyond it, the host is slow, not the simulation. */
     static final long MAX_CREDIT_NANOS = 2_000_000;
     /** A host that re-issues on a freed tag within this time is pipelining, not thinking. */
@@ -177,7 +178,9 @@ public final class BlkMq {
         long start = time.nanoTime();
         Bio b = bio.remapped(bio.sector() + part.startSect());
         queueBio(part, bio, b, ctx);
-        trace.emit(BLOCK_GETRQ, ctx, disk.dev().devT(), b.sector(), b.nrSectors(), b.rwbs(), ctx.task().comm());
+        if (trace.enabled()) {
+            trace.emit(BLOCK_GETRQ, ctx, disk.dev().devT(), b.sector(), b.nrSectors(), b.rwbs(), ctx.task().comm());
+        }
         long[] done = new long[1];
         return issue(Request.of(b, 0), ctx, done).thenApply(v -> new Completed(new long[]{done[0] - start}));
     }
@@ -186,9 +189,13 @@ public final class BlkMq {
     private void queueBio(Gendisk.HdStruct part, Bio original, Bio b, TraceContext ctx) {
         long dev = disk.dev().devT();
         if (part.partno() != 0) {
-            trace.emit(BLOCK_BIO_REMAP, ctx, dev, b.sector(), b.nrSectors(), part.dev().devT(), original.sector(), b.rwbs());
+            if (trace.enabled()) {
+                trace.emit(BLOCK_BIO_REMAP, ctx, dev, b.sector(), b.nrSectors(), part.dev().devT(), original.sector(), b.rwbs());
+            }
         }
-        trace.emit(BLOCK_BIO_QUEUE, ctx, dev, b.sector(), b.nrSectors(), b.rwbs(), ctx.task().comm());
+        if (trace.enabled()) {
+            trace.emit(BLOCK_BIO_QUEUE, ctx, dev, b.sector(), b.nrSectors(), b.rwbs(), ctx.task().comm());
+        }
     }
 
     private void check(Gendisk.HdStruct part, int i, Bio b) {
@@ -228,7 +235,9 @@ public final class BlkMq {
         if (bios.size() == 1) {
             Bio b = bios.getFirst();
             queueBio(part, originals.getFirst(), b, ctx);
-            trace.emit(BLOCK_GETRQ, ctx, dev, b.sector(), b.nrSectors(), b.rwbs(), comm);
+            if (trace.enabled()) {
+                trace.emit(BLOCK_GETRQ, ctx, dev, b.sector(), b.nrSectors(), b.rwbs(), comm);
+            }
             return issue(Request.of(b, slots.getFirst()), ctx, done);
         }
         Plug plug = new Plug();
@@ -237,21 +246,31 @@ public final class BlkMq {
             queueBio(part, originals.get(k), b, ctx);
             Request last = plug.last();
             if (last != null && last.canBackMerge(b, MAX_BYTES)) {
-                trace.emit(BLOCK_BIO_BACKMERGE, ctx, dev, b.sector(), b.nrSectors(), b.rwbs(), comm);
+                if (trace.enabled()) {
+                    trace.emit(BLOCK_BIO_BACKMERGE, ctx, dev, b.sector(), b.nrSectors(), b.rwbs(), comm);
+                }
                 last.backMerge(b, slots.get(k));
                 (b.op() == ReqOp.READ ? stats.readsMerged : stats.writesMerged).increment();
                 continue;
             }
-            trace.emit(BLOCK_GETRQ, ctx, dev, b.sector(), b.nrSectors(), b.rwbs(), comm);
+            if (trace.enabled()) {
+                trace.emit(BLOCK_GETRQ, ctx, dev, b.sector(), b.nrSectors(), b.rwbs(), comm);
+            }
             if (plug.list.isEmpty()) {
-                trace.emit(BLOCK_PLUG, ctx, comm);
+                if (trace.enabled()) {
+                    trace.emit(BLOCK_PLUG, ctx, comm);
+                }
             }
             plug.list.add(Request.of(b, slots.get(k)));
         }
         // blk_finish_plug → blk_mq_flush_plug_list
-        trace.emit(BLOCK_UNPLUG, ctx, plug.list.size(), comm);
+        if (trace.enabled()) {
+            trace.emit(BLOCK_UNPLUG, ctx, plug.list.size(), comm);
+        }
         for (Request rq : plug.list) {
-            trace.emit(BLOCK_RQ_INSERT, ctx, dev, rq.sector(), rq.nrSectors(), 0, rq.rwbs(), comm, "");
+            if (trace.enabled()) {
+                trace.emit(BLOCK_RQ_INSERT, ctx, dev, rq.sector(), rq.nrSectors(), 0, rq.rwbs(), comm, "");
+            }
         }
         List<CompletableFuture<Void>> issued = new ArrayList<>();
         for (Request rq : plug.list) {
@@ -269,7 +288,9 @@ public final class BlkMq {
                                                   TraceContext ctx, long[] done) {
         long dev = disk.dev().devT();
         queueBio(part, original, b, ctx);
-        trace.emit(BLOCK_GETRQ, ctx, dev, b.sector(), b.nrSectors(), b.rwbs(), ctx.task().comm());
+        if (trace.enabled()) {
+            trace.emit(BLOCK_GETRQ, ctx, dev, b.sector(), b.nrSectors(), b.rwbs(), ctx.task().comm());
+        }
         Set<ReqFlag> dataFlags = EnumSet.noneOf(ReqFlag.class);
         dataFlags.addAll(b.flags());
         dataFlags.remove(ReqFlag.PREFLUSH);
@@ -283,7 +304,9 @@ public final class BlkMq {
         if (b.bytes() == 0) {
             return preflush.thenRun(() -> {
                 done[slot] = time.nanoTime();
-                trace.emit(BLOCK_RQ_COMPLETE, Trace.as(ctx, Trace.IRQ), dev, data.sector(), 0, 0, data.rwbs(), "");
+                if (trace.enabled()) {
+                    trace.emit(BLOCK_RQ_COMPLETE, Trace.as(ctx, Trace.IRQ), dev, data.sector(), 0, 0, data.rwbs(), "");
+                }
             });
         }
         return preflush.thenCompose(v -> issue(data, ctx, done));
@@ -295,7 +318,9 @@ public final class BlkMq {
         long issued = time.nanoTime();
         rq.arrival = arrival(rq.tag, issued);
         stats.start(issued);
-        trace.emit(BLOCK_RQ_ISSUE, ctx, disk.dev().devT(), rq.sector(), rq.nrSectors(), 0, rq.rwbs(), ctx.task().comm(), "");
+        if (trace.enabled()) {
+            trace.emit(BLOCK_RQ_ISSUE, ctx, disk.dev().devT(), rq.sector(), rq.nrSectors(), 0, rq.rwbs(), ctx.task().comm(), "");
+        }
         CompletableFuture<Void> hw;
         try {
             hw = hba.queuecommand(rq, ctx);
@@ -318,8 +343,10 @@ public final class BlkMq {
                     + " + " + rq.nrSectors() + ": " + e.getMessage() + "; see the blockdev-service log", e);
         }
         long now = time.nanoTime();
-        trace.emit(BLOCK_RQ_COMPLETE, Trace.as(ctx, Trace.IRQ), disk.dev().devT(), rq.sector(), rq.nrSectors(),
-                error == null ? 0 : -error.errno().code(), rq.rwbs(), "");
+        if (trace.enabled()) {
+            trace.emit(BLOCK_RQ_COMPLETE, Trace.as(ctx, Trace.IRQ), disk.dev().devT(), rq.sector(), rq.nrSectors(),
+                    error == null ? 0 : -error.errno().code(), rq.rwbs(), "");
+        }
         stats.done(rq, now, now - issued);
         if (error != null) {
             stats.errors.increment();
@@ -362,7 +389,9 @@ public final class BlkMq {
             }
             long turnaround = now - freed;
             long credit = tagLateness[tag] + (turnaround <= TURNAROUND_NANOS ? turnaround : 0);
-            return now - Math.min(credit, MAX_CREDIT_NANOS);
+            // never before the device finished the tag's previous command: a completion signalled early (the timer
+            // is armed early by its measured wake-up latency) does not let the host outrun the device
+            return Math.max(now - Math.min(credit, MAX_CREDIT_NANOS), tagDeadline[tag]);
         }
     }
 
@@ -371,6 +400,7 @@ public final class BlkMq {
             usedTags.clear(tag);
             tagFreedAt[tag] = now;
             tagLateness[tag] = Math.max(0, now - deadline);
+            tagDeadline[tag] = deadline;
         }
         tags.release();
     }

@@ -26,7 +26,7 @@ public final class UfsDevice {
     private final WriteCache cache;
     private final Faults faults;
     private final int sectorsPerBlock;
-    private long linkFreeAt = Long.MIN_VALUE;
+    private final Link link = new Link();
     private volatile boolean powered = true;
 
     private final long cacheBytes;
@@ -65,10 +65,40 @@ public final class UfsDevice {
         long ready = now + profile.overheadNanos(rq.op());
         long xfer = rq.op() == ReqOp.FLUSH ? profile.flushNanos(cache.dirtyBytes()) - profile.overheadNanos(ReqOp.FLUSH)
                 : profile.transferNanos(rq.op(), rq.bytes());
-        long begin = Math.max(ready, linkFreeAt);
-        long end = begin + xfer;
-        linkFreeAt = end;
-        return end + extra;
+        long begin = link.reserve(ready, xfer);
+        return begin + xfer + extra;
+    }
+
+    /**
+     * The link's timetable: the intervals in which it moves a command's data. A transfer takes the first free gap at
+     * or after the moment its command is ready, so commands that arrive out of order (a host credited for a late
+     * completion arrives "earlier" than one that was not) never wait behind transfers that start after them.
+     */
+    static final class Link {
+        private final java.util.TreeMap<Long, Long> busy = new java.util.TreeMap<>();
+
+        long reserve(long ready, long xfer) {
+            if (xfer <= 0) {
+                return ready;
+            }
+            // forget intervals long over; none of them can matter to a command ready now
+            while (!busy.isEmpty() && busy.firstEntry().getValue() < ready - 10_000_000) {
+                busy.pollFirstEntry();
+            }
+            long begin = ready;
+            var before = busy.floorEntry(ready);
+            if (before != null && before.getValue() > begin) {
+                begin = before.getValue();
+            }
+            for (var e : busy.tailMap(begin, true).entrySet()) {
+                if (e.getKey() >= begin + xfer) {
+                    break; // the gap before this interval fits
+                }
+                begin = Math.max(begin, e.getValue());
+            }
+            busy.put(begin, begin + xfer);
+            return begin;
+        }
     }
 
     /**

@@ -218,8 +218,10 @@ public final class Ufshcd {
             db = doorbell;
         }
         boolean rw = rq.op() != ReqOp.FLUSH;
-        trace.emit(UFSHCD_COMMAND, ctx, DEV_NAME, "send_req", rq.tag(), db, rw ? rq.bytes() : -1, 0,
-                rw ? rq.sector() >> 3 : 0L, opcode(rq), 0);
+        if (trace.enabled()) {
+            trace.emit(UFSHCD_COMMAND, ctx, DEV_NAME, "send_req", rq.tag(), db, rw ? rq.bytes() : -1, 0,
+                    rw ? rq.sector() >> 3 : 0L, opcode(rq), 0);
+        }
         long deadline = device.completionTime(rq, rq.arrival());
         rq.setDeadline(deadline);
         long irq = intrAggregationNanos > 0 ? Math.ceilDiv(deadline, intrAggregationNanos) * intrAggregationNanos : deadline;
@@ -259,8 +261,10 @@ public final class Ufshcd {
             db = doorbell;
         }
         boolean rw = rq.op() != ReqOp.FLUSH;
-        trace.emit(UFSHCD_COMMAND, Trace.as(ctx, Trace.IRQ), DEV_NAME, "complete_rsp", rq.tag(), db,
-                rw ? rq.bytes() : -1, 1, rw ? rq.sector() >> 3 : 0L, opcode(rq), 0);
+        if (trace.enabled()) {
+            trace.emit(UFSHCD_COMMAND, Trace.as(ctx, Trace.IRQ), DEV_NAME, "complete_rsp", rq.tag(), db,
+                    rw ? rq.bytes() : -1, 1, rw ? rq.sector() >> 3 : 0L, opcode(rq), 0);
+        }
         device.execute(rq);
     }
 }
