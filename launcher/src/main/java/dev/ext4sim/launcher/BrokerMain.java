@@ -65,6 +65,9 @@ public final class BrokerMain {
         // A service that joins its group serves at once, not 3 s later.
         p.setProperty("group.initial.rebalance.delay.ms", "0");
         p.setProperty("log.retention.hours", "24");
+        // blk_submit records carry block data: up to 8 MiB per call (KafkaSettings.MAX_RECORD_BYTES on the clients)
+        p.setProperty("message.max.bytes", String.valueOf(16 * 1024 * 1024));
+        p.setProperty("replica.fetch.max.bytes", String.valueOf(16 * 1024 * 1024));
         p.setProperty("log.segment.bytes", String.valueOf(64 * 1024 * 1024));
         Path config = dir.resolve("server.properties");
         try (Writer w = Files.newBufferedWriter(config)) {

@@ -92,6 +92,42 @@ class LauncherIT {
 
     @Test
     @Order(3)
+    void theUfsProbeLeavesItsTracepointsAndWritebackKnowsTheDisk() throws Exception {
+        HttpResponse<String> trace = get("/v1/trace", "test-probe", "4343");
+        assertThat(trace.statusCode()).isEqualTo(200);
+        List<String> lines = trace.body().lines().filter(l -> !l.startsWith("#")).toList();
+        String ts = " +\\d+\\.\\d{6}: ";
+        String scan = "^   kworker/u16:0-7     \\[\\d{3}] \\.\\.\\.1" + ts;
+        String irq = "^          <idle>-0     \\[\\d{3}] \\.\\.\\.1" + ts;
+        assertThat(lines).anyMatch(l -> l.matches(scan
+                + "ufshcd_uic_command: send_req: 1d84000\\.ufshc: cmd: 0x16, arg1: 0x0, arg2: 0x0, arg3: 0x0$"));
+        assertThat(lines).anyMatch(l -> l.matches(irq
+                + "ufshcd_uic_command: complete_rsp: 1d84000\\.ufshc: cmd: 0x16, arg1: 0x0, arg2: 0x0, arg3: 0x0$"));
+        assertThat(lines).anyMatch(l -> l.matches(scan + "ufshcd_upiu: query_send: 1d84000\\.ufshc: "
+                + "HDR:16 00 00 01 00 81 00 00 00 00 00 00, OSF:06 01 00 00 00 00 00 00 00 00 00 00 00 00 00 00$"));
+        assertThat(lines).anyMatch(l -> l.matches(scan + "ufshcd_init: 1d84000\\.ufshc: took \\d+ usecs, "
+                + "dev_state: UFS_ACTIVE_PWR_MODE, link_state: UIC_LINK_ACTIVE_STATE, err 0$"));
+        assertThat(lines).anyMatch(l -> l.matches(scan + "scsi_dispatch_cmd_start: host_no=0 channel=0 id=0 lun=49488 "
+                + "data_sgl=1 prot_sgl=0 prot_op=SCSI_PROT_NORMAL cmnd=\\(INQUIRY - raw=12 00 00 00 24 00\\)$"));
+        assertThat(lines).anyMatch(l -> l.matches(scan + "writeback_bdi_register: bdi 8:0$"));
+
+        int writeback = settings.port(Component.byName("writeback-service").orElseThrow());
+        HttpRequest bdiList = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + writeback + "/v1/writeback/bdi"))
+                .timeout(Duration.ofSeconds(10)).build();
+        String bdi = "";
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!bdi.contains("8:0") && System.nanoTime() < deadline) {
+            bdi = HTTP.send(bdiList, HttpResponse.BodyHandlers.ofString()).body();
+            if (!bdi.contains("8:0")) {
+                Thread.sleep(200); // polling pace: the events consumer may still be joining its group
+            }
+        }
+        assertThat(bdi).contains("\"bdi\":\"8:0\"", "\"disk\":\"sda\"", "\"dwork\":\"wb_workfn\"");
+        assertThat(settings.home().resolve("sda.img")).exists();
+    }
+
+    @Test
+    @Order(4)
     void aKilledServiceIsAnErrorNotAHangAndStartBringsItBack() throws Exception {
         assertThat(stack.kill("jbd2-service")).isZero();
         assertThat(stack.supervisor().running(Component.byName("jbd2-service").orElseThrow())).isEmpty();
@@ -109,7 +145,7 @@ class LauncherIT {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void downLeavesNoProcessBehind() throws Exception {
         assertThat(stack.down()).isZero();
         for (long pid : pids) {

@@ -53,6 +53,7 @@ public final class KafkaBus implements AutoCloseable {
     private final Tracer tracer;
     private final List<PollLoop> loops = new ArrayList<>();
     private volatile boolean callsAssigned;
+    private volatile boolean onlyNewCalls;
     private volatile boolean started;
 
     public KafkaBus(String service, String bootstrap) {
@@ -105,6 +106,15 @@ public final class KafkaBus implements AutoCloseable {
         return traceSink.dropped();
     }
 
+    /**
+     * Serve only calls sent after this instance took its call topic, not the backlog of a dead predecessor (call
+     * before {@link #start}). For a service whose calls must not run twice or late, such as a disk after a power
+     * cut: the callers of the skipped calls time out (ETIMEDOUT) and may retry.
+     */
+    public void serveOnlyNewCalls() {
+        this.onlyNewCalls = true;
+    }
+
     /** Creates the topics this service owns, positions the reply reader, and starts serving calls. */
     public synchronized void start(Duration timeout) {
         if (started) {
@@ -137,6 +147,10 @@ public final class KafkaBus implements AutoCloseable {
 
             @Override
             public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                if (onlyNewCalls && !partitions.isEmpty()) {
+                    calls.seekToEnd(partitions);
+                    partitions.forEach(calls::position); // resolve now: a call sent from here on is served
+                }
                 callsAssigned = !partitions.isEmpty() || callsAssigned;
                 log.info("{} serves calls from {}", service, partitions);
             }

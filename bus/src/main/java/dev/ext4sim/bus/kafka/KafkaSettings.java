@@ -15,6 +15,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * went away turns into an error within a call's deadline, not a minute later.
  */
 public final class KafkaSettings {
+    /** The largest record a call may be; the launcher's broker is configured with message.max.bytes to match. */
+    public static final int MAX_RECORD_BYTES = 16 << 20;
+
     private KafkaSettings() {
     }
 
@@ -25,6 +28,8 @@ public final class KafkaSettings {
         p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 3_000);
         p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 4_000);
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 8_000);
+        // block data travels in call records: up to 8 MiB of it per blk_submit (the broker allows 16 MiB)
+        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, MAX_RECORD_BYTES);
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
         return p;

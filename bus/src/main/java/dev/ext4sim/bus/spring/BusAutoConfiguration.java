@@ -41,8 +41,9 @@ public class BusAutoConfiguration {
 
     @Bean
     BusLifecycle busLifecycle(KafkaBus bus, List<CallRegistration> registrations,
+                              List<EventSubscription> subscriptions,
                               @Value("${spring.kafka.bootstrap-servers:127.0.0.1:9092}") String bootstrap) {
-        return new BusLifecycle(bus, registrations, bootstrap);
+        return new BusLifecycle(bus, registrations, subscriptions, bootstrap);
     }
 
     @Bean

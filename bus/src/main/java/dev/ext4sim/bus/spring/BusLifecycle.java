@@ -16,19 +16,23 @@ final class BusLifecycle implements SmartLifecycle {
 
     private final KafkaBus bus;
     private final List<CallRegistration> registrations;
+    private final List<EventSubscription> subscriptions;
     private final String bootstrap;
     private volatile boolean running;
     private Thread starter;
 
-    BusLifecycle(KafkaBus bus, List<CallRegistration> registrations, String bootstrap) {
+    BusLifecycle(KafkaBus bus, List<CallRegistration> registrations, List<EventSubscription> subscriptions,
+                 String bootstrap) {
         this.bus = bus;
         this.registrations = registrations;
+        this.subscriptions = subscriptions;
         this.bootstrap = bootstrap;
     }
 
     @Override
     public void start() {
         registrations.forEach(r -> r.register(bus.server()));
+        subscriptions.forEach(s -> s.subscribe(bus.events()));
         running = true;
         starter = Thread.ofVirtual().name(bus.service() + "-bus-start").start(this::startWithRetry);
     }

@@ -12,16 +12,37 @@ import java.util.regex.Pattern;
  * printf syntax (copied from the kernel, as in reference/tracepoints.md). Each argument of the format is a field
  * value, in the order the format uses them.
  */
-public record Tracepoint(String system, String name, String printk, List<String> fields) {
+public record Tracepoint(String system, String name, String printk, List<String> fields, Printk args) {
+    /**
+     * The formatter hook: turns the field values (field order) into the TP_printk arguments, for formats that derive
+     * values as the kernel's do ({@code MAJOR(dev), MINOR(dev)}, {@code __print_flags}, {@code __print_symbolic}).
+     */
+    @FunctionalInterface
+    public interface Printk {
+        Printk FIELDS = values -> values;
+
+        Object[] args(Object[] fieldValues);
+    }
+
     private static final Pattern C_CONVERSION = Pattern.compile("%([-#0 +]*\\d*(?:\\.\\d+)?)(hh|h|ll|l|z|j|t)?([diuxXsco%]|p[A-Za-z0-9]*)");
 
     public Tracepoint {
         fields = List.copyOf(fields);
+        args = args == null ? Printk.FIELDS : args;
         javaFormat(printk); // fail at definition, not at the first hit
+    }
+
+    public Tracepoint(String system, String name, String printk, List<String> fields) {
+        this(system, name, printk, fields, Printk.FIELDS);
     }
 
     public static Tracepoint define(String system, String name, String printk, String... fields) {
         return new Tracepoint(system, name, printk, List.of(fields));
+    }
+
+    /** The same tracepoint with a formatter hook: the format's arguments are computed from the field values. */
+    public Tracepoint printk(Printk hook) {
+        return new Tracepoint(system, name, printk, fields, hook);
     }
 
     /** The TP_printk text for these field values (one per field, in field order). */
@@ -29,7 +50,7 @@ public record Tracepoint(String system, String name, String printk, List<String>
         if (values.length != fields.size()) {
             throw new IllegalArgumentException(name + " takes " + fields.size() + " fields " + fields + ", got " + values.length);
         }
-        return String.format(Locale.ROOT, javaFormat(printk), values);
+        return String.format(Locale.ROOT, javaFormat(printk), args.args(values));
     }
 
     public Map<String, Object> fieldMap(Object... values) {

@@ -98,4 +98,14 @@ class TracepointTest {
 
         assertThatThrownBy(() -> tp.format("twelve")).isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void theFormatterHookDerivesTheArgumentsFromTheFields() {
+        Tracepoint tp = Tracepoint.define("block", "block_rq_complete", "%d,%d %s (%s) %llu + %u [%d]",
+                        "dev", "sector", "nr_sector", "error", "rwbs", "cmd")
+                .printk(v -> new Object[]{((Long) v[0]) >> 20, ((Long) v[0]) & 0xFFFFF, v[4], v[5], v[1], v[2], v[3]});
+        long dev = (8L << 20) | 1;
+        assertThat(tp.format(dev, 526344L, 8, 0, "WS", "")).isEqualTo("8,1 WS () 526344 + 8 [0]");
+        assertThat(tp.fieldMap(dev, 526344L, 8, 0, "WS", "")).containsEntry("dev", dev).containsEntry("rwbs", "WS");
+    }
 }

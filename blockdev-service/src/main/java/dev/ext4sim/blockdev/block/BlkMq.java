@@ -1,0 +1,417 @@
+package dev.ext4sim.blockdev.block;
+
+import static dev.ext4sim.blockdev.block.BlockTracepoints.BLOCK_BIO_BACKMERGE;
+import static dev.ext4sim.blockdev.block.BlockTracepoints.BLOCK_BIO_QUEUE;
+import static dev.ext4sim.blockdev.block.BlockTracepoints.BLOCK_BIO_REMAP;
+import static dev.ext4sim.blockdev.block.BlockTracepoints.BLOCK_GETRQ;
+import static dev.ext4sim.blockdev.block.BlockTracepoints.BLOCK_PLUG;
+import static dev.ext4sim.blockdev.block.BlockTracepoints.BLOCK_RQ_COMPLETE;
+import static dev.ext4sim.blockdev.block.BlockTracepoints.BLOCK_RQ_INSERT;
+import static dev.ext4sim.blockdev.block.BlockTracepoints.BLOCK_RQ_ISSUE;
+import static dev.ext4sim.blockdev.block.BlockTracepoints.BLOCK_UNPLUG;
+
+import dev.ext4sim.blockdev.Trace;
+import dev.ext4sim.blockdev.ufs.Ufshcd;
+import dev.ext4sim.bus.Errno;
+import dev.ext4sim.bus.ErrnoException;
+import dev.ext4sim.bus.Time;
+import dev.ext4sim.bus.trace.TraceContext;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Semaphore;
+
+/**
+ * block/blk-core.c, blk-mq.c and blk-flush.c for one disk: submit_bio (remap, checks), the task's plug with back
+ * merging of adjacent bios, the tag set (32 slots, one reserved: 31 commands in flight), dispatch to the driver, the
+ * flush machinery (a PREFLUSH becomes its own flush request "FF" before the data; FUA goes to the device, which
+ * supports it), and completion.
+ *
+ * <p>Ordering: bios of one submission are issued in order; a bio with PREFLUSH or FUA waits for the bios before it
+ * in the same submission to complete, so a commit block submitted after its journal blocks in one call is ordered
+ * after them.
+ */
+public final class BlkMq {
+    /** max_sectors_kb: 1 MiB, the most a UFS command transfers. */
+    public static final int MAX_BYTES = 1 << 20;
+    public static final int TAGS = 32;
+    public static final int RESERVED_TAGS = 1;
+
+    /** Called with each completed request's operation and its time from issue to completion. */
+    @FunctionalInterface
+    public interface LatencyObserver {
+        LatencyObserver NONE = (op, nanos) -> {
+        };
+
+        void observe(ReqOp op, long nanos);
+    }
+
+    private final Gendisk disk;
+    private final Ufshcd hba;
+    private final Trace trace;
+    private final Time time;
+    private final Executor completions;
+    private final Executor background;
+    private final DiskStats stats = new DiskStats();
+    private final int logicalBlock;
+    private final Semaphore tags = new Semaphore(TAGS - RESERVED_TAGS);
+    private final BitSet usedTags = new BitSet(TAGS);
+    /** Per tag: when the completion that freed it was processed, and how late after its due time (injected clock). */
+    private final long[] tagFreedAt = new long[TAGS];
+    private final long[] tagLateness = new long[TAGS];
+    private final long[] tagDeadline = new long[TAGS];
+    /** The most lateness credited back to a command; beyond it, the host is slow, not the simulation. */
+    static final long MAX_CREDIT_NANOS = 2_000_000;
+    /** A host that re-issues on a freed tag within this time is pipelining, not thinking. */
+    static final long TURNAROUND_NANOS = 200_000;
+    private volatile LatencyObserver observer = LatencyObserver.NONE;
+
+    /**
+     * @param completions runs quick completions (the interrupt handler; inline in the service)
+     * @param background  runs completions that touch the image file (reads, FUA, flushes), off the interrupt
+     */
+    public BlkMq(Gendisk disk, Ufshcd hba, Trace trace, Time time, Executor completions, Executor background,
+                 int logicalBlock) {
+        this.background = Objects.requireNonNull(background);
+        this.disk = Objects.requireNonNull(disk);
+        this.hba = Objects.requireNonNull(hba);
+        this.trace = Objects.requireNonNull(trace);
+        this.time = Objects.requireNonNull(time);
+        this.completions = Objects.requireNonNull(completions);
+        this.logicalBlock = logicalBlock;
+    }
+
+    public Gendisk disk() {
+        return disk;
+    }
+
+    public DiskStats stats() {
+        return stats;
+    }
+
+    public void setLatencyObserver(LatencyObserver observer) {
+        this.observer = observer == null ? LatencyObserver.NONE : observer;
+    }
+
+    /** What a submission returns: per bio, its latency in nanoseconds. Read data is in the read bios' buffers. */
+    public record Completed(long[] latencyNanos) {
+    }
+
+    /** submit_bio for each bio under one plug, waiting for all of them; an ErrnoException when any failed. */
+    public Completed submit(String dev, List<Bio> bios, TraceContext ctx) {
+        try {
+            return submitAsync(dev, bios, ctx).join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof ErrnoException errno) {
+                throw errno;
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Checks every bio first (nothing is submitted if one is bad: EINVAL, or EIO beyond the end of the device), then
+     * submits them. The future fails with the ErrnoException of the first failed request.
+     */
+    public CompletableFuture<Completed> submitAsync(String dev, List<Bio> bios, TraceContext ctx) {
+        Gendisk.HdStruct part = disk.lookup(dev);
+        if (bios.isEmpty()) {
+            throw new ErrnoException(Errno.EINVAL, "no bios to submit; send at least one");
+        }
+        for (int i = 0; i < bios.size(); i++) {
+            check(part, i, bios.get(i));
+        }
+        if (bios.size() == 1 && !bios.getFirst().isFlushOrFua()) {
+            return submitOne(part, bios.getFirst(), ctx);
+        }
+        long[] start = new long[bios.size()];
+        long[] done = new long[bios.size()];
+        List<List<Integer>> segments = new ArrayList<>();
+        List<Integer> plain = new ArrayList<>();
+        for (int i = 0; i < bios.size(); i++) {
+            if (bios.get(i).isFlushOrFua()) {
+                if (!plain.isEmpty()) {
+                    segments.add(plain);
+                    plain = new ArrayList<>();
+                }
+                segments.add(List.of(i));
+            } else {
+                plain.add(i);
+            }
+        }
+        if (!plain.isEmpty()) {
+            segments.add(plain);
+        }
+        List<Bio> remapped = new ArrayList<>(bios.size());
+        for (Bio b : bios) {
+            remapped.add(b.remapped(b.sector() + part.startSect()));
+        }
+        CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
+        for (List<Integer> seg : segments) {
+            chain = chain.thenCompose(v -> {
+                for (int i : seg) {
+                    start[i] = time.nanoTime();
+                }
+                return bios.get(seg.getFirst()).isFlushOrFua()
+                        ? flushSequence(part, bios.get(seg.getFirst()), remapped.get(seg.getFirst()), seg.getFirst(), ctx, done)
+                        : plugged(part, seg.stream().map(bios::get).toList(), seg.stream().map(remapped::get).toList(),
+                                seg, ctx, done);
+            });
+        }
+        return chain.thenApply(v -> {
+            long[] latency = new long[bios.size()];
+            for (int i = 0; i < latency.length; i++) {
+                latency[i] = done[i] - start[i];
+            }
+            return new Completed(latency);
+        });
+    }
+
+    /** The common case, one plain bio: no plug, no sequencing, direct issue. */
+    private CompletableFuture<Completed> submitOne(Gendisk.HdStruct part, Bio bio, TraceContext ctx) {
+        long start = time.nanoTime();
+        Bio b = bio.remapped(bio.sector() + part.startSect());
+        queueBio(part, bio, b, ctx);
+        if (trace.enabled()) {
+            trace.emit(BLOCK_GETRQ, ctx, disk.dev().devT(), b.sector(), b.nrSectors(), b.rwbs(), ctx.task().comm());
+        }
+        long[] done = new long[1];
+        return issue(Request.of(b, 0), ctx, done).thenApply(v -> new Completed(new long[]{done[0] - start}));
+    }
+
+    /** generic_make_request_checks: blk_partition_remap (block_bio_remap), then block_bio_queue. */
+    private void queueBio(Gendisk.HdStruct part, Bio original, Bio b, TraceContext ctx) {
+        long dev = disk.dev().devT();
+        if (part.partno() != 0) {
+            if (trace.enabled()) {
+                trace.emit(BLOCK_BIO_REMAP, ctx, dev, b.sector(), b.nrSectors(), part.dev().devT(), original.sector(), b.rwbs());
+            }
+        }
+        if (trace.enabled()) {
+            trace.emit(BLOCK_BIO_QUEUE, ctx, dev, b.sector(), b.nrSectors(), b.rwbs(), ctx.task().comm());
+        }
+    }
+
+    private void check(Gendisk.HdStruct part, int i, Bio b) {
+        String which = "bio " + i + " (" + b.op() + " sector " + b.sector() + " + " + b.bytes() + " bytes)";
+        if (b.op() == ReqOp.FLUSH) {
+            throw new ErrnoException(Errno.EINVAL, which + ": submit a cache flush as an empty WRITE with PREFLUSH");
+        }
+        if (b.bytes() == 0) {
+            if (!(b.op() == ReqOp.WRITE && b.flags().contains(ReqFlag.PREFLUSH))) {
+                throw new ErrnoException(Errno.EINVAL, which + ": only an empty WRITE with PREFLUSH (a cache flush) may have no data");
+            }
+            return;
+        }
+        if (b.bytes() < 0 || b.bytes() % logicalBlock != 0 || b.sector() < 0 || b.sector() % (logicalBlock / 512) != 0) {
+            throw new ErrnoException(Errno.EINVAL, which + ": the disk's logical block is " + logicalBlock
+                    + " bytes; sector must be a multiple of " + logicalBlock / 512 + " and the length a positive multiple of "
+                    + logicalBlock);
+        }
+        if (b.bytes() > MAX_BYTES) {
+            throw new ErrnoException(Errno.EINVAL, which + ": at most " + MAX_BYTES + " bytes per bio; split it");
+        }
+        if (b.sector() + b.nrSectors() > part.nrSects()) {
+            throw new ErrnoException(Errno.EIO, which + ": attempt to access beyond end of device " + part.name()
+                    + ", which has " + part.nrSects() + " sectors");
+        }
+        if (b.data() == null || b.data().length != b.bytes()) {
+            throw new ErrnoException(Errno.EINVAL, which + ": carries " + (b.data() == null ? 0 : b.data().length)
+                    + " bytes of data for a length of " + b.bytes());
+        }
+    }
+
+    /** blk_mq_make_request under a plug: merge into the last request or get a new one; blk_finish_plug issues them. */
+    private CompletableFuture<Void> plugged(Gendisk.HdStruct part, List<Bio> originals, List<Bio> bios,
+                                            List<Integer> slots, TraceContext ctx, long[] done) {
+        String comm = ctx.task().comm();
+        long dev = disk.dev().devT();
+        if (bios.size() == 1) {
+            Bio b = bios.getFirst();
+            queueBio(part, originals.getFirst(), b, ctx);
+            if (trace.enabled()) {
+                trace.emit(BLOCK_GETRQ, ctx, dev, b.sector(), b.nrSectors(), b.rwbs(), comm);
+            }
+            return issue(Request.of(b, slots.getFirst()), ctx, done);
+        }
+        Plug plug = new Plug();
+        for (int k = 0; k < bios.size(); k++) {
+            Bio b = bios.get(k);
+            queueBio(part, originals.get(k), b, ctx);
+            Request last = plug.last();
+            if (last != null && last.canBackMerge(b, MAX_BYTES)) {
+                if (trace.enabled()) {
+                    trace.emit(BLOCK_BIO_BACKMERGE, ctx, dev, b.sector(), b.nrSectors(), b.rwbs(), comm);
+                }
+                last.backMerge(b, slots.get(k));
+                (b.op() == ReqOp.READ ? stats.readsMerged : stats.writesMerged).increment();
+                continue;
+            }
+            if (trace.enabled()) {
+                trace.emit(BLOCK_GETRQ, ctx, dev, b.sector(), b.nrSectors(), b.rwbs(), comm);
+            }
+            if (plug.list.isEmpty()) {
+                if (trace.enabled()) {
+                    trace.emit(BLOCK_PLUG, ctx, comm);
+                }
+            }
+            plug.list.add(Request.of(b, slots.get(k)));
+        }
+        // blk_finish_plug → blk_mq_flush_plug_list
+        if (trace.enabled()) {
+            trace.emit(BLOCK_UNPLUG, ctx, plug.list.size(), comm);
+        }
+        for (Request rq : plug.list) {
+            if (trace.enabled()) {
+                trace.emit(BLOCK_RQ_INSERT, ctx, dev, rq.sector(), rq.nrSectors(), 0, rq.rwbs(), comm, "");
+            }
+        }
+        List<CompletableFuture<Void>> issued = new ArrayList<>();
+        for (Request rq : plug.list) {
+            issued.add(issue(rq, ctx, done));
+        }
+        return CompletableFuture.allOf(issued.toArray(CompletableFuture[]::new));
+    }
+
+    /**
+     * blk_insert_flush: a PREFLUSH becomes a flush request (FF) that completes before the data is issued; PREFLUSH
+     * is stripped from the data request and SYNC added; FUA stays (the device supports it). An empty flush bio's own
+     * request completes when the flush does.
+     */
+    private CompletableFuture<Void> flushSequence(Gendisk.HdStruct part, Bio original, Bio b, int slot,
+                                                  TraceContext ctx, long[] done) {
+        long dev = disk.dev().devT();
+        queueBio(part, original, b, ctx);
+        if (trace.enabled()) {
+            trace.emit(BLOCK_GETRQ, ctx, dev, b.sector(), b.nrSectors(), b.rwbs(), ctx.task().comm());
+        }
+        Set<ReqFlag> dataFlags = EnumSet.noneOf(ReqFlag.class);
+        dataFlags.addAll(b.flags());
+        dataFlags.remove(ReqFlag.PREFLUSH);
+        dataFlags.add(ReqFlag.SYNC);
+        Request data = new Request(b.op(), dataFlags, b.sector());
+        data.bios.add(b);
+        data.slots.add(slot);
+        data.bytes = b.bytes();
+        CompletableFuture<Void> preflush = b.flags().contains(ReqFlag.PREFLUSH)
+                ? issue(Request.flush(), ctx, done) : CompletableFuture.completedFuture(null);
+        if (b.bytes() == 0) {
+            return preflush.thenRun(() -> {
+                done[slot] = time.nanoTime();
+                if (trace.enabled()) {
+                    trace.emit(BLOCK_RQ_COMPLETE, Trace.as(ctx, Trace.IRQ), dev, data.sector(), 0, 0, data.rwbs(), "");
+                }
+            });
+        }
+        return preflush.thenCompose(v -> issue(data, ctx, done));
+    }
+
+    /** blk_mq_get_tag (waits while 31 commands are in flight), blk_mq_start_request, ->queue_rq. */
+    private CompletableFuture<Void> issue(Request rq, TraceContext ctx, long[] done) {
+        rq.tag = getTag();
+        long issued = time.nanoTime();
+        rq.arrival = arrival(rq.tag, issued);
+        stats.start(issued);
+        if (trace.enabled()) {
+            trace.emit(BLOCK_RQ_ISSUE, ctx, disk.dev().devT(), rq.sector(), rq.nrSectors(), 0, rq.rwbs(), ctx.task().comm(), "");
+        }
+        CompletableFuture<Void> hw;
+        try {
+            hw = hba.queuecommand(rq, ctx);
+        } catch (RuntimeException e) {
+            hw = CompletableFuture.failedFuture(e);
+        }
+        return hw.thenRunAsync(() -> complete(rq, ctx, issued, done),
+                hba.device().quick(rq) ? completions : background);
+    }
+
+    /** The completion: blk_mq_complete_request → blk_update_request (block_rq_complete) → bio_endio; tag freed. */
+    private void complete(Request rq, TraceContext ctx, long issued, long[] done) {
+        ErrnoException error = null;
+        try {
+            hba.complete(rq, ctx);
+        } catch (ErrnoException e) {
+            error = e;
+        } catch (RuntimeException e) {
+            error = new ErrnoException(Errno.EIO, "the device failed a " + rq.op() + " of sectors " + rq.sector()
+                    + " + " + rq.nrSectors() + ": " + e.getMessage() + "; see the blockdev-service log", e);
+        }
+        long now = time.nanoTime();
+        if (trace.enabled()) {
+            trace.emit(BLOCK_RQ_COMPLETE, Trace.as(ctx, Trace.IRQ), disk.dev().devT(), rq.sector(), rq.nrSectors(),
+                    error == null ? 0 : -error.errno().code(), rq.rwbs(), "");
+        }
+        stats.done(rq, now, now - issued);
+        if (error != null) {
+            stats.errors.increment();
+        }
+        observer.observe(rq.op(), now - issued);
+        for (int s : rq.slots) {
+            if (s >= 0) {
+                done[s] = now;
+            }
+        }
+        putTag(rq.tag, now, rq.deadline());
+        if (error != null) {
+            throw error;
+        }
+    }
+
+    private int getTag() {
+        tags.acquireUninterruptibly();
+        synchronized (usedTags) {
+            int t = usedTags.nextClearBit(0);
+            usedTags.set(t);
+            return t;
+        }
+    }
+
+    /**
+     * When the command on {@code tag} reaches the device. The simulation delivers completions later than their due
+     * time (a timer wake-up and a thread hand-off, more on a busy 2-core host); that lateness is the simulation's, not
+     * the device's, so the next command on the freed tag is credited with it: it arrives as if the completion had been
+     * on time. A host that re-issues within {@link #TURNAROUND_NANOS} (a pipelining submitter such as fio or the
+     * flusher) is credited with that turnaround too, as a kernel's is a few microseconds; a host that thinks longer
+     * pays for its thinking. The credit never exceeds {@link #MAX_CREDIT_NANOS}.
+     */
+    private long arrival(int tag, long now) {
+        synchronized (usedTags) {
+            long freed = tagFreedAt[tag];
+            tagFreedAt[tag] = 0;
+            if (freed == 0) {
+                return now;
+            }
+            long turnaround = now - freed;
+            long credit = tagLateness[tag] + (turnaround <= TURNAROUND_NANOS ? turnaround : 0);
+            // never before the device finished the tag's previous command: a completion signalled early (the timer
+            // is armed early by its measured wake-up latency) does not let the host outrun the device
+            return Math.max(now - Math.min(credit, MAX_CREDIT_NANOS), tagDeadline[tag]);
+        }
+    }
+
+    private void putTag(int tag, long now, long deadline) {
+        synchronized (usedTags) {
+            usedTags.clear(tag);
+            tagFreedAt[tag] = now;
+            tagLateness[tag] = Math.max(0, now - deadline);
+            tagDeadline[tag] = deadline;
+        }
+        tags.release();
+    }
+
+    /** Submitters waiting for a free tag. */
+    public int waitingForTag() {
+        return tags.getQueueLength();
+    }
+
+    /** Tags in use: commands in flight. */
+    public int inFlight() {
+        return stats.inFlight();
+    }
+}

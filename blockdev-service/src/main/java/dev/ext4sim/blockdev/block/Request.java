@@ -1,0 +1,96 @@
+package dev.ext4sim.blockdev.block;
+
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+
+/** struct request: one or more merged bios on adjacent disk sectors, or a flush request. */
+public final class Request {
+    final ReqOp op;
+    final Set<ReqFlag> flags;
+    final long sector;
+    final List<Bio> bios = new ArrayList<>();
+    /** Index of each bio in its submission, aligned with {@link #bios}; -1 for the flush machinery's own. */
+    final List<Integer> slots = new ArrayList<>();
+    int bytes;
+    int tag = -1;
+    /** When the command reached the device, and when the device completes it (injected clock). */
+    long arrival;
+    long deadline;
+
+    public Request(ReqOp op, Set<ReqFlag> flags, long sector) {
+        this.op = op;
+        this.flags = flags.isEmpty() ? EnumSet.noneOf(ReqFlag.class) : EnumSet.copyOf(flags);
+        this.sector = sector;
+    }
+
+    static Request of(Bio bio, int slot) {
+        Request rq = new Request(bio.op(), bio.flags(), bio.sector());
+        rq.bios.add(bio);
+        rq.slots.add(slot);
+        rq.bytes = bio.bytes();
+        return rq;
+    }
+
+    /** The flush request of blk-flush: REQ_OP_FLUSH | REQ_PREFLUSH, no data, rwbs "FF". */
+    public static Request flush() {
+        return new Request(ReqOp.FLUSH, EnumSet.of(ReqFlag.PREFLUSH), 0);
+    }
+
+    public ReqOp op() {
+        return op;
+    }
+
+    public Set<ReqFlag> flags() {
+        return flags;
+    }
+
+    public long sector() {
+        return sector;
+    }
+
+    public int bytes() {
+        return bytes;
+    }
+
+    public int nrSectors() {
+        return bytes >> 9;
+    }
+
+    public int tag() {
+        return tag;
+    }
+
+    public long arrival() {
+        return arrival;
+    }
+
+    public long deadline() {
+        return deadline;
+    }
+
+    public void setDeadline(long deadline) {
+        this.deadline = deadline;
+    }
+
+    public String rwbs() {
+        return Rwbs.of(op, flags);
+    }
+
+    public List<Bio> bios() {
+        return bios;
+    }
+
+    /** blk_attempt_bio_merge / bio_attempt_back_merge: same op and flags, starts where this request ends. */
+    boolean canBackMerge(Bio bio, int maxBytes) {
+        return bio.op() == op && bio.flags().equals(flags) && !bio.isFlushOrFua()
+                && sector + nrSectors() == bio.sector() && bytes + bio.bytes() <= maxBytes;
+    }
+
+    void backMerge(Bio bio, int slot) {
+        bios.add(bio);
+        slots.add(slot);
+        bytes += bio.bytes();
+    }
+}

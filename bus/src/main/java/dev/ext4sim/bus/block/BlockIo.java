@@ -1,0 +1,210 @@
+package dev.ext4sim.bus.block;
+
+import dev.ext4sim.bus.call.CallType;
+import dev.ext4sim.bus.call.Codec;
+import dev.ext4sim.bus.call.Codecs;
+import dev.ext4sim.bus.call.EventType;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * How other services talk to blockdev-service: submit bios ({@link #SUBMIT}), inject faults ({@link #ADMIN}), and
+ * learn of a probed disk ({@link #DEVICE_ADDED}). Block data travels as raw bytes after a small JSON header in the
+ * record value, never as base64.
+ */
+public final class BlockIo {
+    public static final String SERVICE = "blockdev-service";
+
+    /** submit_bio for a batch of bios under one plug; answers when every bio completed. */
+    public static final CallType<Submit, Completion> SUBMIT =
+            new CallType<>("blk_submit", 1, framed(SubmitHeader.class, Submit::header, (h, d) -> new Submit(h.dev(), h.bios(), d), Submit::data),
+                    framed(CompletionHeader.class, Completion::header, (h, d) -> new Completion(h.latencyUs(), d), Completion::data));
+
+    /** Faults, power cut and status of the emulated device. */
+    public static final CallType<Admin, AdminReply> ADMIN = CallType.json("blk_admin", 1, Admin.class, AdminReply.class);
+
+    /** Published once the ufshcd probe made the disk and its bdi (8:0): writeback creates the bdi_writeback. */
+    public static final EventType<DeviceAdded> DEVICE_ADDED = EventType.json("block_device_added", 1, DeviceAdded.class);
+
+    public static final String READ = "READ";
+    public static final String WRITE = "WRITE";
+    public static final String SYNC = "SYNC";
+    public static final String META = "META";
+    public static final String PREFLUSH = "PREFLUSH";
+    public static final String FUA = "FUA";
+
+    private BlockIo() {
+    }
+
+    /**
+     * One bio. {@code op} is READ or WRITE; {@code flags} any of SYNC, META, PREFLUSH, FUA; {@code sector} in 512-byte
+     * units relative to {@code dev} (a partition's sectors are remapped to the disk); {@code bytes} a multiple of
+     * the 4096-byte logical block, at most 1 MiB, and 0 only for an empty PREFLUSH write (a cache flush).
+     */
+    public record Bio(String op, List<String> flags, long sector, int bytes) {
+        public Bio {
+            flags = flags == null ? List.of() : List.copyOf(flags);
+        }
+
+        public static Bio write(long sector, int bytes, String... flags) {
+            return new Bio(WRITE, List.of(flags), sector, bytes);
+        }
+
+        public static Bio read(long sector, int bytes, String... flags) {
+            return new Bio(READ, List.of(flags), sector, bytes);
+        }
+
+        /** blkdev_issue_flush: an empty PREFLUSH write, rwbs FWS, which becomes one SYNCHRONIZE CACHE. */
+        public static Bio flush() {
+            return new Bio(WRITE, List.of(PREFLUSH, SYNC), 0, 0);
+        }
+    }
+
+    /**
+     * @param dev  "sda1", "sda", "8,1", "8:0" or the dev_t number
+     * @param data the payloads of the WRITE bios, concatenated in bio order
+     */
+    public record Submit(String dev, List<Bio> bios, byte[] data) {
+        public Submit {
+            bios = List.copyOf(bios);
+            data = data == null ? new byte[0] : data;
+        }
+
+        SubmitHeader header() {
+            return new SubmitHeader(dev, bios);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Submit s && Objects.equals(dev, s.dev) && bios.equals(s.bios) && Arrays.equals(data, s.data);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(dev, bios, Arrays.hashCode(data));
+        }
+
+        @Override
+        public String toString() {
+            return "Submit[dev=" + dev + ", bios=" + bios + ", data=" + data.length + " bytes]";
+        }
+    }
+
+    /**
+     * @param latencyUs per bio, from submission to completion
+     * @param data      the payloads of the READ bios, concatenated in bio order
+     */
+    public record Completion(List<Long> latencyUs, byte[] data) {
+        public Completion {
+            latencyUs = List.copyOf(latencyUs);
+            data = data == null ? new byte[0] : data;
+        }
+
+        CompletionHeader header() {
+            return new CompletionHeader(latencyUs);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Completion c && latencyUs.equals(c.latencyUs) && Arrays.equals(data, c.data);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(latencyUs, Arrays.hashCode(data));
+        }
+
+        @Override
+        public String toString() {
+            return "Completion[latencyUs=" + latencyUs + ", data=" + data.length + " bytes]";
+        }
+    }
+
+    record SubmitHeader(String dev, List<Bio> bios) {
+    }
+
+    record CompletionHeader(List<Long> latencyUs) {
+    }
+
+    /**
+     * An admin action: {@code add_fault} (with {@code fault}), {@code clear_faults}, {@code list_faults},
+     * {@code status}, or {@code power_cut} (drop the volatile write cache and exit, as pulling the plug would).
+     */
+    public record Admin(String action, Fault fault) {
+        public static Admin of(String action) {
+            return new Admin(action, null);
+        }
+    }
+
+    /**
+     * A fault: {@code kind} "eio" (the command fails with EIO) or "latency" (adds {@code latencyUs} to each
+     * command); {@code op} READ, WRITE or FLUSH, or null for every operation; disk sectors
+     * [{@code fromSector}, {@code toSector}) or null for the whole disk.
+     */
+    public record Fault(String kind, String op, Long fromSector, Long toSector, Long latencyUs) {
+        public static Fault eio(String op, Long fromSector, Long toSector) {
+            return new Fault("eio", op, fromSector, toSector, null);
+        }
+
+        public static Fault latency(String op, long latencyUs) {
+            return new Fault("latency", op, null, null, latencyUs);
+        }
+    }
+
+    public record AdminReply(List<Fault> faults, DeviceStatus status) {
+    }
+
+    public record DeviceStatus(String disk, String profile, long capacitySectors, int inFlight, long dirtyCacheBytes,
+                               String image) {
+    }
+
+    public record Partition(String name, int major, int minor, long startSector, long nrSectors) {
+    }
+
+    /**
+     * The disk the probe made: {@code sda} 8,0 with its partitions, its capacity in 512-byte sectors, its logical
+     * block size, the bdi name ("8:0"), whether it has a volatile write cache and FUA, the queue depth it serves.
+     */
+    public record DeviceAdded(String disk, int major, int minor, long capacitySectors, int logicalBlockSize,
+                              String bdi, boolean writeCache, boolean fua, int queueDepth, List<Partition> partitions,
+                              String profile, long probeUs) {
+        public DeviceAdded {
+            partitions = partitions == null ? List.of() : List.copyOf(partitions);
+        }
+    }
+
+    interface Joiner<H, T> {
+        T join(H header, byte[] data);
+    }
+
+    /** [4-byte big-endian header length][JSON header][raw data]. */
+    static <T, H> Codec<T> framed(Class<H> headerType, java.util.function.Function<T, H> header, Joiner<H, T> join,
+                                  java.util.function.Function<T, byte[]> data) {
+        Codec<H> json = Codecs.json(headerType);
+        return new Codec<>() {
+            @Override
+            public byte[] encode(T value) {
+                byte[] h = json.encode(header.apply(value));
+                byte[] d = data.apply(value);
+                return ByteBuffer.allocate(4 + h.length + d.length).putInt(h.length).put(h).put(d).array();
+            }
+
+            @Override
+            public T decode(byte[] bytes) {
+                if (bytes == null || bytes.length < 4) {
+                    throw new IllegalArgumentException("a block record starts with a 4-byte header length, got "
+                            + (bytes == null ? 0 : bytes.length) + " bytes");
+                }
+                ByteBuffer b = ByteBuffer.wrap(bytes);
+                int n = b.getInt();
+                if (n < 0 || n > bytes.length - 4) {
+                    throw new IllegalArgumentException("header length " + n + " does not fit a record of " + bytes.length + " bytes");
+                }
+                H h = json.decode(Arrays.copyOfRange(bytes, 4, 4 + n));
+                return join.join(h, Arrays.copyOfRange(bytes, 4 + n, bytes.length));
+            }
+        };
+    }
+}
