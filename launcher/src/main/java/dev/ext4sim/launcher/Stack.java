@@ -1,5 +1,7 @@
 package dev.ext4sim.launcher;
 
+import dev.ext4sim.ondisk.ext4.Mkfs;
+import dev.ext4sim.ondisk.ext4.MkfsOptions;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -38,6 +40,7 @@ public final class Stack {
             return 1;
         }
         new StartupCache(settings, out).prepare(Component.SERVICES);
+        formatDiskIfMissing();
         long began = System.nanoTime();
         boolean fresh = Component.all().stream().noneMatch(c -> supervisor.running(c).isPresent());
         if (fresh) {
@@ -67,6 +70,19 @@ public final class Stack {
                 totalRssKiB() / 1024);
         printUrls();
         return 0;
+    }
+
+    /** The disk blockdev serves is a real ext4 filesystem from the first start on, as mke2fs would leave it. */
+    private void formatDiskIfMissing() throws IOException {
+        Path image = settings.image();
+        if (Files.exists(image)) {
+            return;
+        }
+        Files.createDirectories(image.getParent());
+        MkfsOptions options = MkfsOptions.defaults();
+        Mkfs.format(image, options);
+        out.printf("formatted %s: ext4, %d MiB (./ext4sim mkfs --force makes a new one while the stack is down)%n",
+                image, options.sizeBytes() >> 20);
     }
 
     private void startAll(List<Component> components, long boot, List<Component> started) throws IOException {

@@ -2,6 +2,7 @@ package dev.ext4sim.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ext4sim.ondisk.E2fsprogs;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -158,6 +159,11 @@ class LauncherIT {
             }
         }
         assertThat(stack.status()).isNotZero();
+
+        // The stack's disk is the ext4 filesystem up made, unharmed by the probe and the stack's life.
+        E2fsprogs.Result fsck = E2fsprogs.fsckReadOnly(settings.image());
+        assertThat(fsck.exit()).as(fsck.output()).isZero();
+        assertThat(output.toString(StandardCharsets.UTF_8)).contains("formatted " + settings.image() + ": ext4, 1024 MiB");
     }
 
     static HttpResponse<String> get(String path, String comm, String pid) throws Exception {
