@@ -94,10 +94,10 @@ final class Commit {
                 long commitTime = now - t.flushingNanos;
                 j.stats.updateAverageCommitTime(commitTime);
                 stats = new RunStats(t.tid(), t.maxWait,
-                        t.requestedNanos == 0 ? 0 : jiffiesBetween(t.requestedNanos, t.lockedNanos),
+                        !t.requested ? 0 : jiffiesBetween(t.requestedNanos, t.lockedNanos),
                         jiffiesBetween(t.startNanos, t.lockedNanos), jiffiesBetween(t.lockedNanos, t.flushingNanos),
                         jiffiesBetween(t.flushingNanos, t.loggingNanos), jiffiesBetween(t.loggingNanos, now),
-                        t.handleCount, t.buffers.size(), where.length(), t.requestedNanos != 0, commitTime);
+                        t.handleCount, t.buffers.size(), where.length(), t.requested, commitTime);
                 j.trace.runStats(ctx, stats);
                 j.commitSequence = t.tid();
                 setState(t, TransactionState.T_COMMIT_CALLBACK);

@@ -319,7 +319,6 @@ public final class Journal {
             }
             trace.handleExtend(h.owner, h, h.credits, blocks);
             h.credits += blocks;
-            h.requestedBlocks += blocks;
             t.outstandingCredits += blocks;
             return true;
         } finally {
@@ -458,6 +457,7 @@ public final class Journal {
         if (running != null && running.tid() == tid) {
             commitRequest = tid;
             running.requestedNanos = time.nanoTime();
+            running.requested = true;
             running.requestedBy = requester;
             waitCommit.signalAll();
             return true;

@@ -19,8 +19,9 @@ final class Transaction {
     final long startNanos;
     /** t_expires: when the commit timer commits it. */
     final long expiresNanos;
-    /** t_requested: when a commit was first asked for; 0 if none (a timer commit). */
+    /** t_requested: when a commit was asked for, valid if {@link #requested} (otherwise a timer commit). */
     long requestedNanos;
+    boolean requested;
     /** The trace context of the first requester (its commit events carry its trace id). */
     TraceContext requestedBy;
     /** t_updates: handles open on it. */
