@@ -1,0 +1,216 @@
+package dev.ext4sim.bus.jbd2;
+
+import dev.ext4sim.bus.call.CallType;
+import dev.ext4sim.bus.call.Codec;
+import dev.ext4sim.bus.call.Codecs;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * How ext4-service talks to jbd2-service (fs/jbd2's exported API): load the journal at mount, run handles
+ * ({@code jbd2_journal_start} … {@code jbd2_journal_stop}), and wait for commits by tid. Every request after
+ * {@link #LOAD} carries the epoch that load answered; a request from an older load is refused with ESTALE, so a
+ * restarted jbd2-service never applies half of a dead peer's handle. The task of each handle is the call's
+ * trace context (the writer, or a kworker), as in the kernel where a handle belongs to the current task.
+ */
+public final class Jbd2Calls {
+    public static final String SERVICE = "jbd2-service";
+
+    /** ext4_load_journal: recover if needed and start kjournald2; idempotent while the journal is healthy. */
+    public static final CallType<Load, Loaded> LOAD = CallType.json("jbd2_journal_load", 1, Load.class, Loaded.class);
+
+    /** jbd2__journal_start. */
+    public static final CallType<Start, Started> START = CallType.json("jbd2_journal_start", 1, Start.class, Started.class);
+
+    /** jbd2_journal_get_write_access, jbd2_journal_dirty_metadata, jbd2_journal_revoke: one buffer operation. */
+    public static final CallType<BufferOp, Ack> BUFFER = new CallType<>("jbd2_journal_buffer", 1,
+            framed(BufferHeader.class, BufferOp::header, (h, d) -> new BufferOp(h.epoch(), h.handle(), h.op(), h.block(), d), BufferOp::data),
+            Codecs.json(Ack.class));
+
+    /** jbd2_journal_extend. */
+    public static final CallType<Extend, Extended> EXTEND = CallType.json("jbd2_journal_extend", 1, Extend.class, Extended.class);
+
+    /** jbd2_journal_restart: drop out of the transaction and start again on the next one with new credits. */
+    public static final CallType<Extend, Started> RESTART = CallType.json("jbd2_journal_restart", 1, Extend.class, Started.class);
+
+    /** jbd2_journal_stop; with {@code sync} it also waits for the transaction's commit, as an O_SYNC handle does. */
+    public static final CallType<Stop, Ack> STOP = CallType.json("jbd2_journal_stop", 1, Stop.class, Ack.class);
+
+    /**
+     * A whole handle in one round trip: start, the buffer operations in order, stop. The hot path of ext4 when it
+     * has every block's new contents at hand; semantics identical to the separate calls.
+     */
+    public static final CallType<RunHandle, Ack> RUN = new CallType<>("jbd2_journal_run_handle", 1,
+            framed(RunHeader.class, RunHandle::header, (h, d) -> new RunHandle(h.epoch(), h.credits(), h.type(), h.lineNo(), h.sync(), h.ops(), d), RunHandle::data),
+            Codecs.json(Ack.class));
+
+    /** Log waits: start, wait, complete, force, flush (see {@link Wait}). */
+    public static final CallType<Wait, Waited> WAIT = CallType.json("jbd2_log_wait", 1, Wait.class, Waited.class);
+
+    /** /proc/fs/jbd2/sda1-8/info text. */
+    public static final CallType<Info, InfoText> INFO = CallType.json("jbd2_info", 1, Info.class, InfoText.class);
+
+    public static final String GET_WRITE_ACCESS = "get_write_access";
+    public static final String DIRTY_METADATA = "dirty_metadata";
+    public static final String REVOKE = "revoke";
+
+    /** Commit started by {@code jbd2_log_start_commit(tid)}; returns at once. */
+    public static final String LOG_START_COMMIT = "log_start_commit";
+    /** {@code jbd2_log_wait_commit(tid)}: until tid is durable. */
+    public static final String LOG_WAIT_COMMIT = "log_wait_commit";
+    /** {@code jbd2_complete_transaction(tid)}: start it if still running, then wait (fsync). */
+    public static final String COMPLETE_TRANSACTION = "complete_transaction";
+    /** {@code jbd2_journal_force_commit}: commit whatever is running and wait. */
+    public static final String FORCE_COMMIT = "force_commit";
+    /** {@code jbd2_journal_flush}: commit everything and checkpoint it home (sync, unmount). */
+    public static final String FLUSH = "flush";
+
+    private Jbd2Calls() {
+    }
+
+    /** @param dev "sda1" */
+    public record Load(String dev) {
+    }
+
+    /**
+     * @param epoch          the fence every later request carries
+     * @param nextTid        the tid the next transaction gets
+     * @param maxTransaction j_max_transaction_buffers: a handle may not ask for more credits
+     * @param replayed       transactions replayed by the recovery of this load (0 if the journal was clean)
+     */
+    public record Loaded(long epoch, String dev, int nextTid, int maxTransaction, int replayed, long blocksReplayed) {
+    }
+
+    /** @param type handle type (tracepoints.md §4.6), {@code lineNo} the call site. */
+    public record Start(long epoch, int credits, int type, int lineNo) {
+    }
+
+    public record Started(long handle, int tid) {
+    }
+
+    /** @param op get_write_access, dirty_metadata (with the block's new contents in {@code data}) or revoke */
+    public record BufferOp(long epoch, long handle, String op, long block, byte[] data) {
+        public BufferOp {
+            data = data == null ? new byte[0] : data;
+        }
+
+        BufferHeader header() {
+            return new BufferHeader(epoch, handle, op, block);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof BufferOp b && epoch == b.epoch && handle == b.handle && Objects.equals(op, b.op)
+                    && block == b.block && Arrays.equals(data, b.data);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(epoch, handle, op, block, Arrays.hashCode(data));
+        }
+
+        @Override
+        public String toString() {
+            return "BufferOp[epoch=" + epoch + ", handle=" + handle + ", op=" + op + ", block=" + block + ", data=" + data.length + " bytes]";
+        }
+    }
+
+    record BufferHeader(long epoch, long handle, String op, long block) {
+    }
+
+    public record Ack(int tid) {
+    }
+
+    public record Extend(long epoch, long handle, int blocks) {
+    }
+
+    /** @param extended false when the transaction cannot grow: restart the handle (jbd2_journal_extend > 0) */
+    public record Extended(boolean extended, int tid) {
+    }
+
+    public record Stop(long epoch, long handle, boolean sync) {
+    }
+
+    /** One buffer operation of {@link RunHandle}; a dirty_metadata takes the next block-size slice of the data. */
+    public record Op(String op, long block) {
+    }
+
+    public record RunHandle(long epoch, int credits, int type, int lineNo, boolean sync, List<Op> ops, byte[] data) {
+        public RunHandle {
+            ops = List.copyOf(ops);
+            data = data == null ? new byte[0] : data;
+        }
+
+        RunHeader header() {
+            return new RunHeader(epoch, credits, type, lineNo, sync, ops);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof RunHandle r && epoch == r.epoch && credits == r.credits && type == r.type
+                    && lineNo == r.lineNo && sync == r.sync && ops.equals(r.ops) && Arrays.equals(data, r.data);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(epoch, credits, type, lineNo, sync, ops, Arrays.hashCode(data));
+        }
+
+        @Override
+        public String toString() {
+            return "RunHandle[epoch=" + epoch + ", credits=" + credits + ", type=" + type + ", ops=" + ops + ", data=" + data.length + " bytes]";
+        }
+    }
+
+    record RunHeader(long epoch, int credits, int type, int lineNo, boolean sync, List<Op> ops) {
+    }
+
+    /** @param action one of the constants above; {@code tid} ignored by force_commit and flush */
+    public record Wait(long epoch, String action, int tid) {
+    }
+
+    /** @param commitSequence the last committed tid (j_commit_sequence) when the wait returned */
+    public record Waited(int commitSequence) {
+    }
+
+    public record Info(String dev) {
+    }
+
+    public record InfoText(String path, String text) {
+    }
+
+    interface Joiner<H, T> {
+        T join(H header, byte[] data);
+    }
+
+    /** [4-byte big-endian header length][JSON header][raw data], as blk_submit frames block data. */
+    static <T, H> Codec<T> framed(Class<H> headerType, java.util.function.Function<T, H> header, Joiner<H, T> join,
+                                  java.util.function.Function<T, byte[]> data) {
+        Codec<H> json = Codecs.json(headerType);
+        return new Codec<>() {
+            @Override
+            public byte[] encode(T value) {
+                byte[] h = json.encode(header.apply(value));
+                byte[] d = data.apply(value);
+                return ByteBuffer.allocate(4 + h.length + d.length).putInt(h.length).put(h).put(d).array();
+            }
+
+            @Override
+            public T decode(byte[] bytes) {
+                if (bytes == null || bytes.length < 4) {
+                    throw new IllegalArgumentException("a jbd2 record starts with a 4-byte header length, got "
+                            + (bytes == null ? 0 : bytes.length) + " bytes");
+                }
+                ByteBuffer b = ByteBuffer.wrap(bytes);
+                int n = b.getInt();
+                if (n < 0 || n > bytes.length - 4) {
+                    throw new IllegalArgumentException("header length " + n + " does not fit a record of " + bytes.length + " bytes");
+                }
+                H h = json.decode(Arrays.copyOfRange(bytes, 4, 4 + n));
+                return join.join(h, Arrays.copyOfRange(bytes, 4 + n, bytes.length));
+            }
+        };
+    }
+}

@@ -1,0 +1,13 @@
+package dev.ext4sim.jbd2.io;
+
+import dev.ext4sim.bus.block.BlockIo;
+
+/**
+ * submit_bio as jbd2 sees it: one {@link BlockIo.Submit} under one plug, answered once every bio completed. The
+ * bus (blk_submit to blockdev-service) in the service, a device in memory in tests. Throws the call's
+ * {@link dev.ext4sim.bus.ErrnoException} (EIO, ETIMEDOUT) on failure.
+ */
+@FunctionalInterface
+public interface BlockIoPort {
+    BlockIo.Completion submit(BlockIo.Submit submit);
+}

@@ -1,0 +1,10 @@
+package dev.ext4sim.jbd2.journal;
+
+/** Told of every finished commit, in T_COMMIT_CALLBACK (ext4's j_commit_callback, the metrics). */
+@FunctionalInterface
+public interface CommitListener {
+    CommitListener NONE = stats -> {
+    };
+
+    void committed(RunStats stats);
+}

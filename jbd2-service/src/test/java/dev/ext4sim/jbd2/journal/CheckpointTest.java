@@ -1,0 +1,120 @@
+package dev.ext4sim.jbd2.journal;
+
+import static dev.ext4sim.jbd2.testing.JournalFixture.await;
+import static dev.ext4sim.jbd2.testing.JournalFixture.block;
+import static dev.ext4sim.jbd2.testing.JournalFixture.home;
+import static dev.ext4sim.jbd2.testing.JournalFixture.task;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ext4sim.jbd2.testing.JournalFixture;
+import dev.ext4sim.ondisk.jbd2.JournalSuperblock;
+import java.time.Duration;
+import java.util.Arrays;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class CheckpointTest {
+    private final JournalFixture f = new JournalFixture();
+    private Kjournald2 kjournald;
+
+    @AfterEach
+    void stop() {
+        if (kjournald != null) {
+            kjournald.stop();
+        }
+    }
+
+    private int commit(Journal j, int... blocksAndFills) {
+        Handle h = j.jbd2_journal_start(task("w", 1), Math.max(1, blocksAndFills.length / 2), 1, 1);
+        for (int i = 0; i < blocksAndFills.length; i += 2) {
+            long b = home(blocksAndFills[i]);
+            j.jbd2_journal_get_write_access(h, b);
+            j.jbd2_journal_dirty_metadata(h, b, block(blocksAndFills[i + 1]));
+        }
+        int tid = h.tid();
+        j.jbd2_journal_stop(h);
+        j.jbd2_log_start_commit(tid, task("w", 1));
+        kjournald.commitNow();
+        return tid;
+    }
+
+    private JournalSuperblock jsb() {
+        return f.journal.writer.journal().superblock();
+    }
+
+    @Test
+    void flushWritesTheNewestCopiesHomeAndMovesTheTail() {
+        f.load();
+        f.checkHomesOutsideJournal();
+        Journal j = f.journal;
+        kjournald = new Kjournald2(j);
+        assertThat(commit(j, 0, 0xA0, 1, 0xA1)).isEqualTo(2);
+        assertThat(commit(j, 1, 0xB1, 2, 0xB2)).isEqualTo(3);
+        assertThat(f.disk.read(home(1))).isNotEqualTo(block(0xB1)); // not home before the checkpoint
+        long freeBefore = j.freeBlocks();
+        assertThat(jsb().sequence()).isEqualTo(2);
+
+        j.jbd2_journal_flush(task("sync", 9));
+
+        assertThat(f.disk.read(home(0))).isEqualTo(block(0xA0));
+        assertThat(f.disk.read(home(1))).isEqualTo(block(0xB1));
+        assertThat(f.disk.read(home(2))).isEqualTo(block(0xB2));
+        assertThat(j.freeBlocks()).isGreaterThan(freeBefore).isEqualTo(j.capacity());
+        assertThat(jsb().sequence()).isEqualTo(4); // tail = the next transaction
+        assertThat(f.lines("jbd2_checkpoint_stats")).containsExactly(
+                "dev 8,1 tid 2 chp_time 0 forced_to_close 0 written 1 dropped 1",
+                "dev 8,1 tid 3 chp_time 0 forced_to_close 0 written 2 dropped 0");
+        assertThat(f.lines("jbd2_drop_transaction")).containsExactly("dev 8,1 transaction 2 sync 0",
+                "dev 8,1 transaction 3 sync 0");
+        var ev = f.events();
+        assertThat(ev.indexOf("jbd2_drop_transaction")).isEqualTo(ev.indexOf("jbd2_checkpoint_stats") + 1);
+    }
+
+    @Test
+    void committedMetadataGoesHomeAfterTheCheckpointAge() {
+        f.load(JournalConfig.defaults().withBatchTime(Duration.ZERO, Duration.ZERO).withCheckpointAge(Duration.ofSeconds(30)));
+        Journal j = f.journal;
+        kjournald = new Kjournald2(j).start();
+        Handle h = j.jbd2_journal_start(task("w", 1), 1, 1, 1);
+        j.jbd2_journal_get_write_access(h, home(5));
+        j.jbd2_journal_dirty_metadata(h, home(5), block(5));
+        j.jbd2_journal_stop(h);
+        f.clock.advanceMillis(5000);
+        await("commit", () -> j.commitSequence() == 2);
+        f.clock.advanceMillis(29_000);
+        assertThat(f.sink.events("jbd2_checkpoint_stats")).isEmpty();
+        f.clock.advanceMillis(1000);
+        await("checkpoint", () -> f.sink.events("jbd2_drop_transaction").size() == 1);
+        assertThat(f.disk.read(home(5))).isEqualTo(block(5));
+    }
+
+    @Test
+    void theLogWrapsAndAFullLogForcesACheckpoint() {
+        f.load();
+        f.checkHomesOutsideJournal();
+        Journal j = f.journal;
+        kjournald = new Kjournald2(j);
+        int perTx = j.maxTransactionBuffers(); // 255 of a 1023-block log
+        long capacity = j.capacity();
+        int commits = 12;
+        for (int c = 0; c < commits; c++) {
+            int[] args = new int[perTx * 2];
+            for (int i = 0; i < perTx; i++) {
+                args[2 * i] = i;
+                args[2 * i + 1] = c + 1;
+            }
+            commit(j, args);
+            if (j.checkpoint.lowOnSpace()) {
+                j.checkpoint.jbd2_log_do_checkpoint(true);
+            }
+        }
+        // 12 transactions of ~257 log blocks went through a log of 1023: it wrapped several times
+        assertThat((long) commits * (perTx + 2)).isGreaterThan(3 * capacity);
+        assertThat(j.commitSequence()).isEqualTo(1 + commits);
+        assertThat(f.lines("jbd2_checkpoint_stats")).anyMatch(l -> l.contains("forced_to_close 1"));
+        j.jbd2_journal_flush(task("sync", 1));
+        for (int i = 0; i < perTx; i++) {
+            assertThat(Arrays.equals(f.disk.read(home(i)), block(commits))).as("block %d", i).isTrue();
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package dev.ext4sim.jbd2.testing;
+
+import dev.ext4sim.bus.Errno;
+import dev.ext4sim.bus.ErrnoException;
+import dev.ext4sim.bus.block.BlockIo;
+import dev.ext4sim.jbd2.io.BlockIoPort;
+import dev.ext4sim.ondisk.MemoryBlockDevice;
+import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * blk_submit against a device in memory, recording every call. {@link #crashAfter(int)} makes the device take only
+ * the next n bios and then fail, as a process killed in the middle of a submission leaves the disk.
+ */
+public final class MemoryBlockIoPort implements BlockIoPort {
+    private final MemoryBlockDevice disk;
+    private final List<BlockIo.Submit> submits = new ArrayList<>();
+    private int bioBudget = -1;
+
+    public MemoryBlockIoPort(MemoryBlockDevice disk) {
+        this.disk = disk;
+    }
+
+    public synchronized List<BlockIo.Submit> submits() {
+        return List.copyOf(submits);
+    }
+
+    public synchronized void clear() {
+        submits.clear();
+    }
+
+    /** Takes only {@code bios} more bios, then every call fails with EIO. */
+    public synchronized void crashAfter(int bios) {
+        bioBudget = bios;
+    }
+
+    @Override
+    public synchronized BlockIo.Completion submit(BlockIo.Submit s) {
+        submits.add(s);
+        int bs = disk.blockSize();
+        int off = 0;
+        ByteArrayOutputStream reads = new ByteArrayOutputStream();
+        List<Long> lat = new ArrayList<>();
+        for (BlockIo.Bio bio : s.bios()) {
+            if (bioBudget == 0) {
+                throw new ErrnoException(Errno.EIO, "test device lost power");
+            }
+            if (bioBudget > 0) {
+                bioBudget--;
+            }
+            long block = bio.sector() / (bs / 512);
+            if (bio.op().equals(BlockIo.READ)) {
+                for (int i = 0; i < bio.bytes() / bs; i++) {
+                    reads.writeBytes(disk.read(block + i));
+                }
+            } else {
+                for (int i = 0; i < bio.bytes() / bs; i++) {
+                    disk.write(block + i, Arrays.copyOfRange(s.data(), off, off + bs));
+                    off += bs;
+                }
+            }
+            lat.add(1L);
+        }
+        return new BlockIo.Completion(lat, reads.toByteArray());
+    }
+}
