@@ -1,10 +1,8 @@
 package dev.ext4sim.bus.block;
 
 import dev.ext4sim.bus.call.CallType;
-import dev.ext4sim.bus.call.Codec;
 import dev.ext4sim.bus.call.Codecs;
 import dev.ext4sim.bus.call.EventType;
-import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -19,8 +17,8 @@ public final class BlockIo {
 
     /** submit_bio for a batch of bios under one plug; answers when every bio completed. */
     public static final CallType<Submit, Completion> SUBMIT =
-            new CallType<>("blk_submit", 1, framed(SubmitHeader.class, Submit::header, (h, d) -> new Submit(h.dev(), h.bios(), d), Submit::data),
-                    framed(CompletionHeader.class, Completion::header, (h, d) -> new Completion(h.latencyUs(), d), Completion::data));
+            new CallType<>("blk_submit", 1, Codecs.framed(SubmitHeader.class, Submit::header, (h, d) -> new Submit(h.dev(), h.bios(), d), Submit::data),
+                    Codecs.framed(CompletionHeader.class, Completion::header, (h, d) -> new Completion(h.latencyUs(), d), Completion::data));
 
     /** Faults, power cut and status of the emulated device. */
     public static final CallType<Admin, AdminReply> ADMIN = CallType.json("blk_admin", 1, Admin.class, AdminReply.class);
@@ -173,38 +171,5 @@ public final class BlockIo {
         public DeviceAdded {
             partitions = partitions == null ? List.of() : List.copyOf(partitions);
         }
-    }
-
-    interface Joiner<H, T> {
-        T join(H header, byte[] data);
-    }
-
-    /** [4-byte big-endian header length][JSON header][raw data]. */
-    static <T, H> Codec<T> framed(Class<H> headerType, java.util.function.Function<T, H> header, Joiner<H, T> join,
-                                  java.util.function.Function<T, byte[]> data) {
-        Codec<H> json = Codecs.json(headerType);
-        return new Codec<>() {
-            @Override
-            public byte[] encode(T value) {
-                byte[] h = json.encode(header.apply(value));
-                byte[] d = data.apply(value);
-                return ByteBuffer.allocate(4 + h.length + d.length).putInt(h.length).put(h).put(d).array();
-            }
-
-            @Override
-            public T decode(byte[] bytes) {
-                if (bytes == null || bytes.length < 4) {
-                    throw new IllegalArgumentException("a block record starts with a 4-byte header length, got "
-                            + (bytes == null ? 0 : bytes.length) + " bytes");
-                }
-                ByteBuffer b = ByteBuffer.wrap(bytes);
-                int n = b.getInt();
-                if (n < 0 || n > bytes.length - 4) {
-                    throw new IllegalArgumentException("header length " + n + " does not fit a record of " + bytes.length + " bytes");
-                }
-                H h = json.decode(Arrays.copyOfRange(bytes, 4, 4 + n));
-                return join.join(h, Arrays.copyOfRange(bytes, 4 + n, bytes.length));
-            }
-        };
     }
 }

@@ -1,9 +1,7 @@
 package dev.ext4sim.bus.jbd2;
 
 import dev.ext4sim.bus.call.CallType;
-import dev.ext4sim.bus.call.Codec;
 import dev.ext4sim.bus.call.Codecs;
-import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -26,7 +24,7 @@ public final class Jbd2Calls {
 
     /** jbd2_journal_get_write_access, jbd2_journal_dirty_metadata, jbd2_journal_revoke: one buffer operation. */
     public static final CallType<BufferOp, Ack> BUFFER = new CallType<>("jbd2_journal_buffer", 1,
-            framed(BufferHeader.class, BufferOp::header, (h, d) -> new BufferOp(h.epoch(), h.handle(), h.op(), h.block(), d), BufferOp::data),
+            Codecs.framed(BufferHeader.class, BufferOp::header, (h, d) -> new BufferOp(h.epoch(), h.handle(), h.op(), h.block(), d), BufferOp::data),
             Codecs.json(Ack.class));
 
     /** jbd2_journal_extend. */
@@ -43,7 +41,7 @@ public final class Jbd2Calls {
      * has every block's new contents at hand; semantics identical to the separate calls.
      */
     public static final CallType<RunHandle, Ack> RUN = new CallType<>("jbd2_journal_run_handle", 1,
-            framed(RunHeader.class, RunHandle::header, (h, d) -> new RunHandle(h.epoch(), h.credits(), h.type(), h.lineNo(), h.sync(), h.ops(), d), RunHandle::data),
+            Codecs.framed(RunHeader.class, RunHandle::header, (h, d) -> new RunHandle(h.epoch(), h.credits(), h.type(), h.lineNo(), h.sync(), h.ops(), d), RunHandle::data),
             Codecs.json(Ack.class));
 
     /** Log waits: start, wait, complete, force, flush (see {@link Wait}). */
@@ -179,38 +177,5 @@ public final class Jbd2Calls {
     }
 
     public record InfoText(String path, String text) {
-    }
-
-    interface Joiner<H, T> {
-        T join(H header, byte[] data);
-    }
-
-    /** [4-byte big-endian header length][JSON header][raw data], as blk_submit frames block data. */
-    static <T, H> Codec<T> framed(Class<H> headerType, java.util.function.Function<T, H> header, Joiner<H, T> join,
-                                  java.util.function.Function<T, byte[]> data) {
-        Codec<H> json = Codecs.json(headerType);
-        return new Codec<>() {
-            @Override
-            public byte[] encode(T value) {
-                byte[] h = json.encode(header.apply(value));
-                byte[] d = data.apply(value);
-                return ByteBuffer.allocate(4 + h.length + d.length).putInt(h.length).put(h).put(d).array();
-            }
-
-            @Override
-            public T decode(byte[] bytes) {
-                if (bytes == null || bytes.length < 4) {
-                    throw new IllegalArgumentException("a jbd2 record starts with a 4-byte header length, got "
-                            + (bytes == null ? 0 : bytes.length) + " bytes");
-                }
-                ByteBuffer b = ByteBuffer.wrap(bytes);
-                int n = b.getInt();
-                if (n < 0 || n > bytes.length - 4) {
-                    throw new IllegalArgumentException("header length " + n + " does not fit a record of " + bytes.length + " bytes");
-                }
-                H h = json.decode(Arrays.copyOfRange(bytes, 4, 4 + n));
-                return join.join(h, Arrays.copyOfRange(bytes, 4 + n, bytes.length));
-            }
-        };
     }
 }
