@@ -6,10 +6,14 @@ import java.util.Objects;
 
 /**
  * jiffies: ticks of HZ since the simulated boot, read from the trace clock that every service shares, so a
- * dirtied_when stamped by ext4 and the flusher's "now" compare. Unlike the kernel (INITIAL_JIFFIES), it starts at 0.
+ * dirtied_when stamped by ext4 and the flusher's "now" compare. As in the kernel it starts at INITIAL_JIFFIES (five
+ * minutes before the 32-bit wrap), so traced values look like a 64-bit kernel's (dirtied_when=4294892546) and
+ * "now minus 30 s" is never negative early after boot: jiffies = 4294892296 + nanosSinceBoot / (10^9 / HZ).
  */
 public record Jiffies(TraceClock clock, int hz) {
     public static final int HZ = 250;
+    /** INITIAL_JIFFIES at HZ 250: (unsigned long)(unsigned int)(-300 * HZ). */
+    public static final long INITIAL_JIFFIES = (-300L * HZ) & 0xFFFF_FFFFL;
 
     public Jiffies {
         Objects.requireNonNull(clock);
@@ -23,7 +27,7 @@ public record Jiffies(TraceClock clock, int hz) {
     }
 
     public long now() {
-        return Math.floorDiv(clock.nanosSinceBoot(), 1_000_000_000L / hz);
+        return ((-300L * hz) & 0xFFFF_FFFFL) + Math.floorDiv(clock.nanosSinceBoot(), 1_000_000_000L / hz);
     }
 
     /** msecs_to_jiffies rounds up. */

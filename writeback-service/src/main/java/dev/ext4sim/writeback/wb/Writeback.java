@@ -145,7 +145,18 @@ public final class Writeback implements AutoCloseable {
 
     // ---- notifications from ext4 -----------------------------------------------------------------------------
 
-    /** __mark_inode_dirty for inode {@code ino} of the filesystem on {@code dev}: flags are I_DIRTY_* bits. */
+    /**
+     * __mark_inode_dirty for inode {@code ino} of the filesystem on {@code dev}, stamped now as the kernel stamps it
+     * (the notification arrives within milliseconds of the write): flags are I_DIRTY_* bits.
+     */
+    public FsWriteback.Marked mark_inode_dirty(int dev, long ino, int flags) {
+        return mark_inode_dirty(dev, ino, flags, jiffies.now());
+    }
+
+    /**
+     * __mark_inode_dirty with the writer's own dirtied_when (jiffies, see {@link Jiffies}). A dirtied_when ahead of
+     * this service's clock is taken as now: an inode stamped in the future would never expire.
+     */
     public FsWriteback.Marked mark_inode_dirty(int dev, long ino, int flags, long dirtiedWhen) {
         if (ino <= 0) {
             throw new ErrnoException(Errno.EINVAL, "inode number must be positive, got " + ino);
@@ -157,7 +168,7 @@ public final class Writeback implements AutoCloseable {
         if (dirtiedWhen < 0) {
             throw new ErrnoException(Errno.EINVAL, "dirtied_when must be jiffies since boot, got " + dirtiedWhen);
         }
-        return fs.__mark_inode_dirty(mounted(dev), dev, ino, flags, dirtiedWhen);
+        return fs.__mark_inode_dirty(mounted(dev), dev, ino, flags, Math.min(dirtiedWhen, jiffies.now()));
     }
 
     /** account_page_dirtied: pages newly dirty in ext4's page cache. */
@@ -255,7 +266,7 @@ public final class Writeback implements AutoCloseable {
             if (d.ino() <= 0 || d.dirtiedWhen() < 0 || d.nrDirty() < 0) {
                 continue; // ext4 sent nonsense for this one; the rest still count
             }
-            FsWriteback.Marked m = fs.__mark_inode_dirty(wb, dev, d.ino(), flags, d.dirtiedWhen());
+            FsWriteback.Marked m = fs.__mark_inode_dirty(wb, dev, d.ino(), flags, Math.min(d.dirtiedWhen(), jiffies.now()));
             if (m.enqueued()) {
                 vm.account_page_dirtied(d.nrDirty());
                 queued++;

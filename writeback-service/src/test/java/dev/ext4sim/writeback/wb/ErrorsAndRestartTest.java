@@ -20,10 +20,10 @@ class ErrorsAndRestartTest {
         BdiWriteback.InodeView v = f.wb.inode(WbFixture.SDA1, 12);
         assertThat(v.list()).isEqualTo("b_dirty");
         assertThat(v.state() & InodeState.I_DIRTY_PAGES).isNotZero();
-        assertThat(v.dirtiedWhen()).as("still the first dirtying: still expired").isZero();
+        assertThat(v.dirtiedWhen()).as("still the first dirtying: still expired").isEqualTo(Jiffies.INITIAL_JIFFIES);
         assertThat(f.writeback.vmstat().nr_file_dirty()).isEqualTo(2);
         assertThat(f.lines("writeback_single_inode")).containsExactly(
-                "bdi 8:0: ino=12 state=I_DIRTY_PAGES|I_SYNC dirtied_when=0 age=30 index=0 to_write=1024 wrote=0 cgroup=/");
+                "bdi 8:0: ino=12 state=I_DIRTY_PAGES|I_SYNC dirtied_when=4294892296 age=30 index=0 to_write=1024 wrote=0 cgroup=/");
         assertThat(f.wb.dwork().timerArmed()).as("re-armed: dirty io is left").isTrue();
 
         f.ext4.failNext(Errno.EIO);
@@ -51,16 +51,16 @@ class ErrorsAndRestartTest {
     @Test
     void aRestartedServiceRebuildsItsListsFromExt4() {
         f.advanceToSeconds(10);
-        f.ext4.dirtyAtRestart.add(new Ext4Port.DirtyInode(13, InodeState.I_DIRTY_PAGES, 500, 3));
-        f.ext4.dirtyAtRestart.add(new Ext4Port.DirtyInode(12, InodeState.I_DIRTY_PAGES | InodeState.I_DIRTY_SYNC, 250, 5));
-        f.ext4.dirtyAtRestart.add(new Ext4Port.DirtyInode(14, InodeState.I_DIRTY_TIME, 100, 0));
+        f.ext4.dirtyAtRestart.add(new Ext4Port.DirtyInode(13, InodeState.I_DIRTY_PAGES, Jiffies.INITIAL_JIFFIES + 500, 3));
+        f.ext4.dirtyAtRestart.add(new Ext4Port.DirtyInode(12, InodeState.I_DIRTY_PAGES | InodeState.I_DIRTY_SYNC, Jiffies.INITIAL_JIFFIES + 250, 5));
+        f.ext4.dirtyAtRestart.add(new Ext4Port.DirtyInode(14, InodeState.I_DIRTY_TIME, Jiffies.INITIAL_JIFFIES + 100, 0));
         f.ext4.dirty(12, 5);
         f.ext4.dirty(13, 3);
 
         assertThat(f.writeback.rebuild(WbFixture.SDA1)).isEqualTo(3);
         assertThat(f.wb.lists().bDirty()).as("newest at the head").containsExactly(13L, 12L);
         assertThat(f.wb.lists().bDirtyTime()).containsExactly(14L);
-        assertThat(f.wb.inode(WbFixture.SDA1, 12).dirtiedWhen()).isEqualTo(250);
+        assertThat(f.wb.inode(WbFixture.SDA1, 12).dirtiedWhen()).isEqualTo(Jiffies.INITIAL_JIFFIES + 250);
         assertThat(f.writeback.vmstat().nr_file_dirty()).isEqualTo(8);
         assertThat(f.wb.dwork().timerArmed()).isTrue();
         assertThat(f.writeback.rebuild(WbFixture.SDA1)).as("a second rebuild adds nothing").isZero();
@@ -72,6 +72,16 @@ class ErrorsAndRestartTest {
         f.advanceToSeconds(35);
         assertThat(f.ext4.writtenInos()).containsExactly(12L, 13L);
         assertThat(f.wb.lists().bDirtyTime()).as("lazytime: 12 h to expire").containsExactly(14L);
+    }
+
+    @Test
+    void jiffiesStartWhereA64BitKernelsDoAndADirtiedWhenFromTheFutureIsTakenAsNow() {
+        assertThat(f.writeback.jiffies().now()).isEqualTo(4294892296L);
+        f.advanceToSeconds(2);
+        assertThat(f.writeback.jiffies().now()).isEqualTo(4294892296L + 500);
+        FsWriteback.Marked m = f.writeback.mark_inode_dirty(WbFixture.SDA1, 12, InodeState.I_DIRTY_PAGES,
+                Jiffies.INITIAL_JIFFIES + 1_000_000);
+        assertThat(m.dirtiedWhen()).isEqualTo(Jiffies.INITIAL_JIFFIES + 500);
     }
 
     @Test

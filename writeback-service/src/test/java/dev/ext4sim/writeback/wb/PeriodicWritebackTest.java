@@ -27,13 +27,13 @@ class PeriodicWritebackTest {
         f.advanceToSeconds(1);
         FsWriteback.Marked first = f.write(12, 1);
         assertThat(first.enqueued()).isTrue();
-        assertThat(first.dirtiedWhen()).isEqualTo(250); // 1 s at HZ 250
+        assertThat(first.dirtiedWhen()).isEqualTo(Jiffies.INITIAL_JIFFIES + 250); // 1 s at HZ 250
         assertThat(f.clock.pendingTasks()).isEqualTo(1);
 
         f.advanceToSeconds(3);
         FsWriteback.Marked again = f.write(12, 1);
         assertThat(again.enqueued()).isFalse();
-        assertThat(again.dirtiedWhen()).isEqualTo(250);
+        assertThat(again.dirtiedWhen()).isEqualTo(Jiffies.INITIAL_JIFFIES + 250);
         f.write(13, 1);
         assertThat(f.clock.pendingTasks()).as("the timer is not re-armed by later dirtying").isEqualTo(1);
         assertThat(f.wb.lists().bDirty()).containsExactly(13L, 12L);
@@ -73,11 +73,11 @@ class PeriodicWritebackTest {
         assertThat(f.lines("writeback_start").getFirst()).isEqualTo(
                 "bdi 8:0: sb_dev 0:0 nr_pages=5 sync_mode=0 kupdate=1 range_cyclic=1 background=0 reason=periodic cgroup=/");
         assertThat(f.lines("writeback_queue_io").getFirst()).isEqualTo(
-                "bdi 8:0: older=250 age=30000 enqueue=1 reason=periodic cgroup=/");
+                "bdi 8:0: older=4294892546 age=30000 enqueue=1 reason=periodic cgroup=/");
         assertThat(f.lines("writeback_single_inode_start")).containsExactly(
-                "bdi 8:0: ino=12 state=I_DIRTY_SYNC|I_DIRTY_PAGES|I_SYNC dirtied_when=250 age=30 index=0 to_write=1024 wrote=0 cgroup=/");
+                "bdi 8:0: ino=12 state=I_DIRTY_SYNC|I_DIRTY_PAGES|I_SYNC dirtied_when=4294892546 age=30 index=0 to_write=1024 wrote=0 cgroup=/");
         assertThat(f.lines("writeback_single_inode")).containsExactly(
-                "bdi 8:0: ino=12 state=I_SYNC dirtied_when=250 age=30 index=1 to_write=1024 wrote=1 cgroup=/");
+                "bdi 8:0: ino=12 state=I_SYNC dirtied_when=4294892546 age=30 index=1 to_write=1024 wrote=1 cgroup=/");
         assertThat(f.lines("writeback_written").getFirst()).isEqualTo(
                 "bdi 8:0: sb_dev 0:0 nr_pages=4 sync_mode=0 kupdate=1 range_cyclic=1 background=0 reason=periodic cgroup=/");
         assertThat(f.lines("writeback_write_inode_start")).containsExactly("bdi 8:0: ino=12 sync_mode=0 cgroup=/");

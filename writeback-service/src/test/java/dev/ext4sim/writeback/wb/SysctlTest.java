@@ -90,6 +90,6 @@ class SysctlTest {
         f.advanceToSeconds(5);
         assertThat(f.ext4.writtenInos()).containsExactly(12L);
         assertThat(f.lines("writeback_queue_io").getFirst()).isEqualTo(
-                "bdi 8:0: older=750 age=2000 enqueue=1 reason=periodic cgroup=/");
+                "bdi 8:0: older=4294893046 age=2000 enqueue=1 reason=periodic cgroup=/");
     }
 }

@@ -54,8 +54,7 @@ final class WbFixture {
     FsWriteback.Marked write(long ino, long pages) {
         ext4.dirty(ino, pages);
         writeback.account_page_dirtied(SDA1, pages);
-        return writeback.mark_inode_dirty(SDA1, ino, InodeState.I_DIRTY_SYNC | InodeState.I_DIRTY_PAGES,
-                writeback.jiffies().now());
+        return writeback.mark_inode_dirty(SDA1, ino, InodeState.I_DIRTY_SYNC | InodeState.I_DIRTY_PAGES);
     }
 
     void advanceTo(Duration t) {
