@@ -13,6 +13,7 @@ import static dev.ext4sim.writeback.wb.InodeState.I_WILL_FREE;
 import static dev.ext4sim.writeback.wb.WritebackControl.WB_SYNC_ALL;
 import static dev.ext4sim.writeback.wb.WritebackControl.WB_SYNC_NONE;
 
+import dev.ext4sim.bus.Errno;
 import dev.ext4sim.bus.ErrnoException;
 import dev.ext4sim.bus.trace.TraceContext;
 import java.time.Duration;
@@ -110,6 +111,49 @@ public final class FsWriteback {
             wb_wakeup_delayed(wb);
         }
         return new Marked(true, inode.dirtiedWhen, inode.state);
+    }
+
+    /**
+     * evict → inode_io_list_del: an inode ext4 dropped (unlinked and evicted) leaves the lists; one being written
+     * is marked I_FREEING and leaves when its writeback ends. Returns whether writeback held it.
+     */
+    boolean evict(BdiWriteback wb, int dev, long ino) {
+        wb.listLock.lock();
+        try {
+            WbInode inode = wb.inodes.get(new WbInode.Key(dev, ino));
+            if (inode == null) {
+                return false;
+            }
+            if ((inode.state & I_SYNC) != 0) {
+                inode.state |= I_FREEING;
+            } else {
+                wb.inode_io_list_del_locked(inode);
+            }
+            return true;
+        } finally {
+            wb.listLock.unlock();
+        }
+    }
+
+    /** generic_shutdown_super's evict_inodes: every inode of the superblock on {@code dev} leaves the lists. */
+    int evict_inodes(BdiWriteback wb, int dev) {
+        wb.listLock.lock();
+        try {
+            int n = 0;
+            for (WbInode inode : java.util.List.copyOf(wb.inodes.values())) {
+                if (inode.dev == dev) {
+                    n++;
+                    if ((inode.state & I_SYNC) != 0) {
+                        inode.state |= I_FREEING;
+                    } else {
+                        wb.inode_io_list_del_locked(inode);
+                    }
+                }
+            }
+            return n;
+        } finally {
+            wb.listLock.unlock();
+        }
     }
 
     /** wb_wakeup_delayed: arm the flusher to run dirty_writeback_interval from now, unless it is already pending. */
@@ -483,6 +527,9 @@ public final class FsWriteback {
                 }
                 requeue_inode(inode, wb, wbc.syncMode(), left);
                 inode.state &= ~I_SYNC; // inode_sync_complete
+                if ((inode.state & I_FREEING) != 0) {
+                    wb.inode_io_list_del_locked(inode); // evicted while we wrote it: evict() waited for I_SYNC
+                }
             } finally {
                 wb.listLock.unlock();
             }
@@ -518,8 +565,19 @@ public final class FsWriteback {
         try {
             w = ext4.writepages(inode.dev, inode.ino, wbc, ctx);
         } catch (ErrnoException e) {
-            failed = e;
-            log.warn("writeback of inode {} on bdi {} failed, retried later: {}", inode.ino, wb.name(), e.getMessage());
+            if (e.errno() == Errno.ENOENT || e.errno() == Errno.ESTALE) {
+                // the inode is gone (unlinked and evicted, or a filesystem remounted): nothing left to write
+                wb.listLock.lock();
+                try {
+                    inode.state |= I_FREEING;
+                } finally {
+                    wb.listLock.unlock();
+                }
+            } else {
+                failed = e;
+                log.warn("writeback of inode {} on bdi {} failed, retried later: {}", inode.ino, wb.name(),
+                        e.getMessage());
+            }
         }
         long written = w == null ? 0 : Math.clamp(w.pagesWritten(), 0, nrToWrite);
         long left = nrToWrite - written;
@@ -538,7 +596,7 @@ public final class FsWriteback {
                 inode.state &= ~I_DIRTY_TIME_EXPIRED;
             }
             inode.state &= ~dirty;
-            if (failed != null || w.stillDirty()) {
+            if (failed != null || (w != null && w.stillDirty())) {
                 inode.state |= I_DIRTY_PAGES; // mapping_tagged(PAGECACHE_TAG_DIRTY)
             }
             if (w != null) {

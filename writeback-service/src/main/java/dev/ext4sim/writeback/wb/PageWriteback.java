@@ -30,6 +30,7 @@ public final class PageWriteback {
     static final long INIT_NR_DIRTIED_PAUSE = 128 >> (12 - 10);
     /** The ratelimit while the wb's dirty_exceeded is set: 32 KiB worth. */
     static final long DIRTY_EXCEEDED_RATELIMIT = 32 >> (12 - 10);
+    private static final int MAX_TASKS = 4096;
 
     private final Sysctl sysctl;
     private final VmStat vm;
@@ -147,7 +148,7 @@ public final class PageWriteback {
      */
     public Duration balance_dirty_pages_ratelimited(BdiWriteback wb, TraceContext ctx, long pagesDirtied,
                                                     Consumer<BdiWriteback> startBackground) {
-        TaskDirty t = tasks.computeIfAbsent(ctx.task(), k -> new TaskDirty());
+        TaskDirty t = taskDirty(ctx.task());
         synchronized (t) {
             t.nrDirtied += pagesDirtied;
             long ratelimit = t.nrDirtiedPause;
@@ -164,11 +165,19 @@ public final class PageWriteback {
     /** balance_dirty_pages for a task that dirtied {@code pagesDirtied} since its last pause; one round. */
     public Throttle balance_dirty_pages(BdiWriteback wb, TraceContext ctx, long pagesDirtied,
                                         Consumer<BdiWriteback> startBackground) {
-        TaskDirty t = tasks.computeIfAbsent(ctx.task(), k -> new TaskDirty());
+        TaskDirty t = taskDirty(ctx.task());
         synchronized (t) {
             t.nrDirtied = pagesDirtied;
             return balance_dirty_pages(wb, ctx, t, startBackground);
         }
+    }
+
+    /** The task's counters; writers come and go by pid, so past MAX_TASKS they start afresh (as a new task would). */
+    private TaskDirty taskDirty(Task task) {
+        if (tasks.size() > MAX_TASKS) {
+            tasks.clear();
+        }
+        return tasks.computeIfAbsent(task, k -> new TaskDirty());
     }
 
     private Throttle balance_dirty_pages(BdiWriteback wb, TraceContext ctx, TaskDirty t,

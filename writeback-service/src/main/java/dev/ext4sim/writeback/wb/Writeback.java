@@ -171,6 +171,27 @@ public final class Writeback implements AutoCloseable {
         return fs.__mark_inode_dirty(mounted(dev), dev, ino, flags, Math.min(dirtiedWhen, jiffies.now()));
     }
 
+    /** evict: ext4 dropped the inode (unlinked, last reference gone); writeback forgets it. */
+    public boolean evict_inode(int dev, long ino) {
+        if (ino <= 0) {
+            throw new ErrnoException(Errno.EINVAL, "inode number must be positive, got " + ino);
+        }
+        return fs.evict(wbOf(dev), dev, ino);
+    }
+
+    /**
+     * The filesystem on {@code dev} was unmounted (after its final sync): its inodes leave the lists and sync(2) no
+     * longer visits it. Returns how many inodes writeback still held.
+     */
+    public int kill_sb(int dev) {
+        BdiWriteback wb = wbOf(dev);
+        Set<Integer> sbs = superblocks.get(wb.name());
+        if (sbs != null) {
+            sbs.remove(dev);
+        }
+        return fs.evict_inodes(wb, dev);
+    }
+
     /** account_page_dirtied: pages newly dirty in ext4's page cache. */
     public void account_page_dirtied(int dev, long pages) {
         checkPages(dev, pages);

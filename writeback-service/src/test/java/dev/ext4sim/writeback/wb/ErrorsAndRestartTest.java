@@ -37,6 +37,35 @@ class ErrorsAndRestartTest {
     }
 
     @Test
+    void anEvictedInodeLeavesTheListsAndOneGoneInExt4IsDroppedNotRetried() {
+        f.write(12, 1);
+        f.write(13, 1);
+        f.write(14, 1);
+        assertThat(f.writeback.evict_inode(WbFixture.SDA1, 13)).isTrue();
+        assertThat(f.wb.lists().bDirty()).containsExactly(14L, 12L);
+        f.ext4.failNext(Errno.ENOENT); // 12 was unlinked in ext4 before we heard of it
+        f.advanceToSeconds(30);
+        assertThat(f.ext4.calls).extracting(FakeExt4.Call::ino).containsExactly(12L, 14L);
+        assertThat(f.wb.lists().bDirty()).isEmpty();
+        assertThat(f.wb.inode(WbFixture.SDA1, 12)).isNull();
+
+        // evicted while being written: it leaves when its writeback ends
+        f.write(15, 1);
+        f.ext4.during = ino -> f.writeback.evict_inode(WbFixture.SDA1, ino);
+        f.advanceToSeconds(65);
+        assertThat(f.ext4.calls).extracting(FakeExt4.Call::ino).endsWith(15L);
+        assertThat(f.wb.inode(WbFixture.SDA1, 15)).isNull();
+
+        f.ext4.during = ino -> {
+        };
+        f.write(16, 1);
+        assertThat(f.writeback.kill_sb(WbFixture.SDA1)).isEqualTo(1);
+        assertThat(f.wb.lists().bDirty()).isEmpty();
+        assertThat(f.writeback.sync(WbFixture.task("sync", 3))).isCompleted();
+        assertThat(f.lines("writeback_queue")).as("an unmounted filesystem gets no sync work").isEmpty();
+    }
+
+    @Test
     void aFailedSyncStillCompletesAndLeavesTheInodeForLater() {
         f.write(12, 1);
         f.ext4.failNext(Errno.EIO);
