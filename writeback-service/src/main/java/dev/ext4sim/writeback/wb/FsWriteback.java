@@ -89,6 +89,8 @@ public final class FsWriteback {
                 return new Marked(false, inode.dirtiedWhen, inode.state);
             }
             int wasDirty = inode.state & I_DIRTY;
+            // an evicted inode number dirtied again is a new file: it must not leave the lists with the old one
+            inode.state &= ~I_FREEING;
             if ((flags & I_DIRTY_INODE) != 0) {
                 inode.state &= ~I_DIRTY_TIME;
             }
@@ -344,6 +346,7 @@ public final class FsWriteback {
      */
     long wb_writeback(BdiWriteback wb, WbWritebackWork work, TraceContext ctx) {
         long nrPages = work.nrPages;
+        boolean waited = false;
         work.olderThanThis = jiffies.now();
         while (true) {
             if (work.nrPages <= 0) {
@@ -380,6 +383,7 @@ public final class FsWriteback {
             long progress = work.sb != 0 ? writeback_sb_inodes(work.sb, wb, work, ctx) : __writeback_inodes_wb(wb, work, ctx);
             trace.writeback_written(ctx, wb, work);
             if (progress != 0) {
+                waited = false;
                 continue;
             }
             wb.listLock.lock();
@@ -391,8 +395,12 @@ public final class FsWriteback {
                 wb.listLock.unlock();
             }
             // nothing written but inodes wait on b_more_io: the kernel sleeps on the busy one's I_SYNC; here
-            // only this flusher sets I_SYNC, so the next pass can take them at once
+            // only this flusher sets I_SYNC, so the next pass can take them at once, and a second empty pass ends it
             trace.writeback_wait(ctx, wb, work);
+            if (waited) {
+                break;
+            }
+            waited = true;
         }
         return nrPages - work.nrPages;
     }
@@ -561,11 +569,12 @@ public final class FsWriteback {
             wb.listLock.unlock();
         }
         Ext4Port.Written w = null;
-        ErrnoException failed = null;
+        RuntimeException failed = null;
         try {
             w = ext4.writepages(inode.dev, inode.ino, wbc, ctx);
-        } catch (ErrnoException e) {
-            if (e.errno() == Errno.ENOENT || e.errno() == Errno.ESTALE) {
+        } catch (RuntimeException e) {
+            // any failure of the call leaves the pages dirty in ext4; only "no such inode" means there is nothing left
+            if (e instanceof ErrnoException ee && (ee.errno() == Errno.ENOENT || ee.errno() == Errno.ESTALE)) {
                 // the inode is gone (unlinked and evicted, or a filesystem remounted): nothing left to write
                 wb.listLock.lock();
                 try {
@@ -622,7 +631,7 @@ public final class FsWriteback {
         trace.writeback_write_inode_start(ctx, wb, inode, wbc.syncMode());
         try {
             ext4.write_inode(inode.dev, inode.ino, wbc, ctx);
-        } catch (ErrnoException e) {
+        } catch (RuntimeException e) {
             wb.listLock.lock();
             try {
                 inode.state |= dirty & I_DIRTY_INODE;

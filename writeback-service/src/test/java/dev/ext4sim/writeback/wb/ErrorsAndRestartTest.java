@@ -66,6 +66,18 @@ class ErrorsAndRestartTest {
     }
 
     @Test
+    void anyExceptionFromTheCallLeavesTheInodeDirtyAndUnlocked() {
+        f.write(12, 1);
+        f.ext4.crashNext = true;
+        f.advanceToSeconds(30);
+        BdiWriteback.InodeView v = f.wb.inode(WbFixture.SDA1, 12);
+        assertThat(v.state() & InodeState.I_SYNC).isZero();
+        assertThat(v.state() & InodeState.I_DIRTY_PAGES).isNotZero();
+        f.advanceToSeconds(35);
+        assertThat(f.ext4.dirty(12)).isZero();
+    }
+
+    @Test
     void aFailedSyncStillCompletesAndLeavesTheInodeForLater() {
         f.write(12, 1);
         f.ext4.failNext(Errno.EIO);

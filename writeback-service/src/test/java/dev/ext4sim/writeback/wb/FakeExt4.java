@@ -23,6 +23,8 @@ final class FakeExt4 implements Ext4Port {
     final Map<Long, Long> index = new TreeMap<>();
     final List<Call> calls = new ArrayList<>();
     final Deque<Errno> failures = new ArrayDeque<>();
+    /** Throws a plain RuntimeException once (a bug or a broken adapter), not an errno. */
+    boolean crashNext;
     final List<DirtyInode> dirtyAtRestart = new ArrayList<>();
     Writeback wb;
     int dev;
@@ -50,6 +52,11 @@ final class FakeExt4 implements Ext4Port {
     public Written writepages(int dev, long ino, WritebackControl wbc, TraceContext ctx) {
         during.accept(ino);
         synchronized (this) {
+            if (crashNext) {
+                crashNext = false;
+                calls.add(new Call(ino, wbc, ctx.task().comm(), ctx.task().pid(), -1));
+                throw new IllegalStateException("adapter bug");
+            }
             Errno fail = failures.poll();
             if (fail != null) {
                 calls.add(new Call(ino, wbc, ctx.task().comm(), ctx.task().pid(), -1));
