@@ -13,13 +13,13 @@ import java.util.List;
 import java.util.Map;
 
 /** A filesystem in a map, standing in for ext4-service: enough semantics to test what the VFS decides itself. */
-final class MemoryInodeOps implements InodeOps {
+public final class MemoryInodeOps implements InodeOps {
     final Map<Long, Map<String, Long>> dirs = new HashMap<>();
-    final Map<Long, byte[]> files = new HashMap<>();
+    public final Map<Long, byte[]> files = new HashMap<>();
     final List<String> calls = new ArrayList<>();
     private long nextIno = 12;
 
-    MemoryInodeOps() {
+    public MemoryInodeOps() {
         dirs.put(Ext4Calls.ROOT_INO, new HashMap<>());
     }
 
