@@ -51,7 +51,47 @@ public final class Ext4Calls {
     /** ext4_sync_fs (sync(2) after the flusher wrote the inodes). */
     public static final CallType<SyncFs, Done> SYNC_FS = CallType.json("ext4_sync_fs", 1, SyncFs.class, Done.class);
 
+    /**
+     * do_writepages → ext4_writepages for the flusher (writeback-service), in the kworker's task: at most
+     * {@code nrToWrite} pages of one inode.
+     */
+    public static final CallType<Writepages, WritepagesResult> WRITEPAGES = CallType.json("ext4_writepages", 1,
+            Writepages.class, WritepagesResult.class);
+
+    /** The inodes still dirty, so that a restarted writeback-service rebuilds its b_dirty list. */
+    public static final CallType<DirtyInodesQuery, DirtyInodes> DIRTY_INODES = CallType.json("ext4_dirty_inodes", 1,
+            DirtyInodesQuery.class, DirtyInodes.class);
+
     private Ext4Calls() {
+    }
+
+    /**
+     * struct writeback_control: sync_mode 0 WB_SYNC_NONE / 1 WB_SYNC_ALL, byte range inclusive, reason as the
+     * writeback tracepoints print it (periodic, background, sync, ...).
+     */
+    public record Writepages(String dev, long ino, int syncMode, long nrToWrite, long rangeStart, long rangeEnd,
+                             boolean rangeCyclic, boolean forKupdate, boolean forBackground, boolean forSync,
+                             String reason) {
+    }
+
+    /**
+     * @param stillDirty     the mapping is still tagged dirty (pages left, or redirtied meanwhile)
+     * @param writebackIndex mapping->writeback_index, where the next cyclic pass starts
+     */
+    public record WritepagesResult(long pagesWritten, boolean stillDirty, long writebackIndex) {
+    }
+
+    public record DirtyInodesQuery(String dev) {
+    }
+
+    /** @param state I_DIRTY_* bits; {@code dirtiedWhen} jiffies of the shared trace clock (HZ 250) */
+    public record DirtyInode(long ino, int state, long dirtiedWhen, long nrDirty) {
+    }
+
+    public record DirtyInodes(String dev, java.util.List<DirtyInode> inodes) {
+        public DirtyInodes {
+            inodes = inodes == null ? java.util.List.of() : java.util.List.copyOf(inodes);
+        }
     }
 
     public record Lookup(String dev, long dir, String name) {
