@@ -20,12 +20,14 @@ final class KafkaPeerLiveness implements PeerLiveness {
         this.admin = admin;
     }
 
+    // Asked only after a call timed out, so it may take its time: on a loaded machine 200 ms was too short and a
+    // dead peer was reported as slow (ETIMEDOUT) instead of absent (EIO).
     @Override
     public Optional<Boolean> isAlive(String service) {
         try {
             ConsumerGroupDescription group = admin
-                    .describeConsumerGroups(List.of(service), new DescribeConsumerGroupsOptions().timeoutMs(200))
-                    .describedGroups().get(service).get(250, TimeUnit.MILLISECONDS);
+                    .describeConsumerGroups(List.of(service), new DescribeConsumerGroupsOptions().timeoutMs(1500))
+                    .describedGroups().get(service).get(2, TimeUnit.SECONDS);
             return Optional.of(!group.members().isEmpty());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

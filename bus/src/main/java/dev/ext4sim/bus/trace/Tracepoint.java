@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -61,8 +62,15 @@ public record Tracepoint(String system, String name, String printk, List<String>
         return map;
     }
 
+    /** Converted once per format: a hot tracepoint is hit for every page written. */
+    private static final Map<String, String> JAVA_FORMATS = new ConcurrentHashMap<>();
+
     /** C's %lu, %llu, %u, %zu and friends to Java's %d; %lx to %x; %pS and other %p extensions to %s; widths and flags kept. */
     static String javaFormat(String c) {
+        return JAVA_FORMATS.computeIfAbsent(c, Tracepoint::convert);
+    }
+
+    private static String convert(String c) {
         Matcher m = C_CONVERSION.matcher(c);
         StringBuilder out = new StringBuilder();
         while (m.find()) {

@@ -23,11 +23,25 @@ public final class Tracer {
     }
 
     public TraceEvent emit(Tracepoint tp, TraceContext ctx, Object... values) {
+        return emitAt(clock.nanosSinceBoot(), tp, ctx, values);
+    }
+
+    /**
+     * Emits an event that happened at {@code timestampNanos} of the shared trace clock, which every process reads
+     * alike: a hit another service observed first (a handle ext4 started and streamed later) keeps its place in
+     * the task's timeline.
+     */
+    public TraceEvent emitAt(long timestampNanos, Tracepoint tp, TraceContext ctx, Object... values) {
         Task task = ctx.task();
-        TraceEvent event = new TraceEvent(clock.nanosSinceBoot(), task.comm(), task.pid(), cpuOf(task),
+        TraceEvent event = new TraceEvent(timestampNanos, task.comm(), task.pid(), cpuOf(task),
                 tp.system(), tp.name(), tp.fieldMap(values), tp.format(values), ctx.traceId(), service);
         sink.publish(event);
         return event;
+    }
+
+    /** The shared trace clock's now, for stamping a hit that is emitted later with {@link #emitAt}. */
+    public long now() {
+        return clock.nanosSinceBoot();
     }
 
     int cpuOf(Task task) {

@@ -92,4 +92,14 @@ class TracerTest {
         assertThatThrownBy(() -> new Tracer("x", () -> 0, TraceSink.NONE, 0))
                 .isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void emitAtKeepsTheTimeAnotherServiceObservedTheHit() {
+        clock.advance(Duration.ofMillis(5));
+        long observed = tracer.now();
+        clock.advance(Duration.ofMillis(3));
+        TraceEvent e = tracer.emitAt(observed, START_COMMIT, new TraceContext("feedbeef", new Task("demo", 7)), 8, 1, 2, 0);
+        assertThat(e.timestampNanos()).isEqualTo(5_000_000L);
+        assertThat(sink.events()).containsExactly(e);
+    }
 }

@@ -1,0 +1,177 @@
+package dev.ext4sim.bus.ext4;
+
+import dev.ext4sim.bus.call.CallType;
+import dev.ext4sim.bus.call.Codecs;
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * What vfs-service asks of ext4-service: the inode and file operations of fs/ext4 (ext4_dir_inode_operations,
+ * ext4_file_operations). Inodes are named by number on the mounted device ("sda1"); the root directory is inode 2.
+ * The caller's task travels in the trace context, so a write traces as its writer.
+ */
+public final class Ext4Calls {
+    public static final String SERVICE = "ext4-service";
+    public static final long ROOT_INO = 2;
+
+    /** ext4_lookup: a name in a directory. */
+    public static final CallType<Lookup, Attr> LOOKUP = CallType.json("ext4_lookup", 1, Lookup.class, Attr.class);
+
+    /** ext4_create (with {@code excl} as O_EXCL). An existing file is returned unless excl. */
+    public static final CallType<Create, Attr> CREATE = CallType.json("ext4_create", 1, Create.class, Attr.class);
+
+    /** ext4_mkdir. */
+    public static final CallType<Create, Attr> MKDIR = CallType.json("ext4_mkdir", 1, Create.class, Attr.class);
+
+    /** ext4_unlink. */
+    public static final CallType<Lookup, Done> UNLINK = CallType.json("ext4_unlink", 1, Lookup.class, Done.class);
+
+    /** ext4_getattr. */
+    public static final CallType<InodeRef, Attr> GETATTR = CallType.json("ext4_getattr", 1, InodeRef.class, Attr.class);
+
+    /** ext4_setattr with ATTR_SIZE: truncate up or down. */
+    public static final CallType<Truncate, Attr> TRUNCATE = CallType.json("ext4_truncate", 1, Truncate.class, Attr.class);
+
+    /** ext4_file_read_iter: the reply is the bytes (short at end of file). */
+    public static final CallType<ReadIter, byte[]> READ_ITER = new CallType<>("ext4_file_read_iter", 1,
+            Codecs.json(ReadIter.class), Codecs.bytes());
+
+    /** ext4_file_write_iter: the bytes travel raw after a small header. */
+    public static final CallType<WriteIter, WriteResult> WRITE_ITER = new CallType<>("ext4_file_write_iter", 1,
+            Codecs.framed(WriteIterHeader.class, WriteIter::header,
+                    (h, d) -> new WriteIter(h.dev(), h.ino(), h.pos(), h.append(), h.sync(), h.dsync(), d), WriteIter::data),
+            Codecs.json(WriteResult.class));
+
+    /** ext4_sync_file. */
+    public static final CallType<Fsync, Done> FSYNC = CallType.json("ext4_sync_file", 1, Fsync.class, Done.class);
+
+    /** ext4_release_file: the last close of a file. */
+    public static final CallType<InodeRef, Done> RELEASE = CallType.json("ext4_release_file", 1, InodeRef.class, Done.class);
+
+    /** ext4_sync_fs (sync(2) after the flusher wrote the inodes). */
+    public static final CallType<SyncFs, Done> SYNC_FS = CallType.json("ext4_sync_fs", 1, SyncFs.class, Done.class);
+
+    /**
+     * do_writepages → ext4_writepages for the flusher (writeback-service), in the kworker's task: at most
+     * {@code nrToWrite} pages of one inode.
+     */
+    public static final CallType<Writepages, WritepagesResult> WRITEPAGES = CallType.json("ext4_writepages", 1,
+            Writepages.class, WritepagesResult.class);
+
+    /** The inodes still dirty, so that a restarted writeback-service rebuilds its b_dirty list. */
+    public static final CallType<DirtyInodesQuery, DirtyInodes> DIRTY_INODES = CallType.json("ext4_dirty_inodes", 1,
+            DirtyInodesQuery.class, DirtyInodes.class);
+
+    private Ext4Calls() {
+    }
+
+    /**
+     * struct writeback_control: sync_mode 0 WB_SYNC_NONE / 1 WB_SYNC_ALL, byte range inclusive, reason as the
+     * writeback tracepoints print it (periodic, background, sync, ...).
+     */
+    public record Writepages(String dev, long ino, int syncMode, long nrToWrite, long rangeStart, long rangeEnd,
+                             boolean rangeCyclic, boolean forKupdate, boolean forBackground, boolean forSync,
+                             String reason) {
+    }
+
+    /**
+     * @param stillDirty     the mapping is still tagged dirty (pages left, or redirtied meanwhile)
+     * @param writebackIndex mapping->writeback_index, where the next cyclic pass starts
+     */
+    public record WritepagesResult(long pagesWritten, boolean stillDirty, long writebackIndex) {
+    }
+
+    public record DirtyInodesQuery(String dev) {
+    }
+
+    /** @param state I_DIRTY_* bits; {@code dirtiedWhen} jiffies of the shared trace clock (HZ 250) */
+    public record DirtyInode(long ino, int state, long dirtiedWhen, long nrDirty) {
+    }
+
+    public record DirtyInodes(String dev, java.util.List<DirtyInode> inodes) {
+        public DirtyInodes {
+            inodes = inodes == null ? java.util.List.of() : java.util.List.copyOf(inodes);
+        }
+    }
+
+    public record Lookup(String dev, long dir, String name) {
+    }
+
+    /** @param mode permission bits; {@code excl} O_EXCL (EEXIST if the name exists) */
+    public record Create(String dev, long dir, String name, int mode, boolean excl) {
+    }
+
+    public record InodeRef(String dev, long ino) {
+    }
+
+    public record Truncate(String dev, long ino, long size) {
+    }
+
+    public record ReadIter(String dev, long ino, long pos, long length) {
+    }
+
+    /**
+     * @param append IOCB_APPEND: write at i_size, whatever pos says
+     * @param sync   IOCB_SYNC (O_SYNC), {@code dsync} IOCB_DSYNC (O_DSYNC): generic_write_sync after the copy
+     */
+    public record WriteIter(String dev, long ino, long pos, boolean append, boolean sync, boolean dsync, byte[] data) {
+        public WriteIter {
+            data = data == null ? new byte[0] : data;
+        }
+
+        WriteIterHeader header() {
+            return new WriteIterHeader(dev, ino, pos, append, sync, dsync);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof WriteIter w && Objects.equals(dev, w.dev) && ino == w.ino && pos == w.pos
+                    && append == w.append && sync == w.sync && dsync == w.dsync && Arrays.equals(data, w.data);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(dev, ino, pos, append, sync, dsync, Arrays.hashCode(data));
+        }
+
+        @Override
+        public String toString() {
+            return "WriteIter[dev=" + dev + ", ino=" + ino + ", pos=" + pos + ", append=" + append + ", sync=" + sync
+                    + ", dsync=" + dsync + ", data=" + data.length + " bytes]";
+        }
+    }
+
+    record WriteIterHeader(String dev, long ino, long pos, boolean append, boolean sync, boolean dsync) {
+    }
+
+    /** @param pos the position after the write (the new f_pos), {@code size} i_size after it */
+    public record WriteResult(long written, long pos, long size) {
+    }
+
+    public record Fsync(String dev, long ino, boolean datasync) {
+    }
+
+    public record SyncFs(String dev, boolean waitForCommit) {
+    }
+
+    public record Done(int ret) {
+    }
+
+    /**
+     * The inode as ext4_getattr fills a kstat: mode with its S_IFMT type bits, sizes in bytes, blocks in 512-byte
+     * sectors, times in nanoseconds since the epoch.
+     */
+    public record Attr(long ino, int mode, int nlink, long size, long blocks, long atimeNs, long mtimeNs, long ctimeNs) {
+        public static final int S_IFMT = 0170000;
+        public static final int S_IFDIR = 0040000;
+        public static final int S_IFREG = 0100000;
+
+        public boolean isDir() {
+            return (mode & S_IFMT) == S_IFDIR;
+        }
+
+        public boolean isRegular() {
+            return (mode & S_IFMT) == S_IFREG;
+        }
+    }
+}

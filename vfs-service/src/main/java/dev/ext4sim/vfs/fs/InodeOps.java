@@ -1,0 +1,32 @@
+package dev.ext4sim.vfs.fs;
+
+import dev.ext4sim.bus.ext4.Ext4Calls.Attr;
+import dev.ext4sim.bus.ext4.Ext4Calls.WriteResult;
+import dev.ext4sim.bus.trace.TraceContext;
+
+/**
+ * The mounted filesystem as the VFS sees it (struct inode_operations + file_operations + super_operations of ext4).
+ * ext4-service implements it over the bus; tests use a fake. Every method runs in the caller's task.
+ */
+public interface InodeOps {
+    /** The mounted device, e.g. "sda1". */
+    String dev();
+
+    Attr lookup(long dir, String name, TraceContext ctx);
+
+    Attr create(long dir, String name, int mode, boolean excl, TraceContext ctx);
+
+    Attr getattr(long ino, TraceContext ctx);
+
+    Attr truncate(long ino, long size, TraceContext ctx);
+
+    byte[] readIter(long ino, long pos, long length, TraceContext ctx);
+
+    WriteResult writeIter(long ino, long pos, boolean append, boolean sync, boolean dsync, byte[] data, TraceContext ctx);
+
+    void fsync(long ino, boolean datasync, TraceContext ctx);
+
+    void release(long ino, TraceContext ctx);
+
+    void syncFs(boolean wait, TraceContext ctx);
+}
