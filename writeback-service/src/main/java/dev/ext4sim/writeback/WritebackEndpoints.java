@@ -12,7 +12,6 @@ import dev.ext4sim.bus.writeback.WritebackCalls;
 import dev.ext4sim.writeback.wb.InodeState;
 import dev.ext4sim.writeback.wb.Jiffies;
 import dev.ext4sim.writeback.wb.PageWriteback;
-import dev.ext4sim.writeback.wb.WbReason;
 import dev.ext4sim.writeback.wb.Writeback;
 import java.time.Duration;
 import java.util.Objects;
@@ -128,8 +127,7 @@ final class WritebackEndpoints {
     WritebackCalls.Synced syncInodes(WritebackCalls.SyncInodes q, CallContext ctx) throws InterruptedException {
         int dev = dev(q.dev());
         TraceContext caller = caller(ctx);
-        writeback.wakeup_flusher_threads(WbReason.WB_REASON_SYNC, caller);
-        CompletableFuture<Long> done = writeback.sync_inodes_sb_written(dev, caller);
+        CompletableFuture<Long> done = writeback.sync_written(dev, caller);
         try {
             return new WritebackCalls.Synced(done.get(ctx.remaining().toNanos(), TimeUnit.NANOSECONDS));
         } catch (TimeoutException e) {

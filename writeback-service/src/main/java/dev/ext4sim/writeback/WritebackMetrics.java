@@ -29,30 +29,33 @@ final class WritebackMetrics implements WritebackStats {
     private final Map<WbReason, Counter> works = new EnumMap<>(WbReason.class);
     private final Map<WbReason, Counter> pages = new EnumMap<>(WbReason.class);
     private final Timer pause;
+    /** Held here: Micrometer keeps only a weak reference to a gauge's object, and this object lives as a bean. */
+    private final Supplier<Writeback> writeback;
 
     /** @param writeback read lazily: the core is built with these metrics as its stats */
     WritebackMetrics(MeterRegistry registry, Supplier<Writeback> writeback) {
+        this.writeback = writeback;
         for (WbReason r : WbReason.values()) {
             works.put(r, Counter.builder("writeback.works").description("wb_writeback passes, by wb_reason")
                     .tag("reason", r.symbol()).register(registry));
             pages.put(r, Counter.builder("writeback.pages.written").description("Pages the flusher wrote, by wb_reason")
                     .tag("reason", r.symbol()).register(registry));
         }
-        gauge(registry, "node.vmstat.nr_dirty", "Dirty page cache pages (NR_FILE_DIRTY)", writeback,
+        gauge(registry, "node.vmstat.nr_dirty", "Dirty page cache pages (NR_FILE_DIRTY)",
                 w -> w.vmstat().nr_file_dirty());
-        gauge(registry, "node.vmstat.nr_writeback", "Pages under writeback (NR_WRITEBACK)", writeback,
+        gauge(registry, "node.vmstat.nr_writeback", "Pages under writeback (NR_WRITEBACK)",
                 w -> w.vmstat().nr_writeback());
         gauge(registry, "node.vmstat.nr_dirty_threshold", "Dirty pages at which writers are throttled hardest",
-                writeback, w -> w.pageWriteback().domain_dirty_limits(null).thresh());
+                w -> w.pageWriteback().domain_dirty_limits(null).thresh());
         gauge(registry, "node.vmstat.nr_dirty_background_threshold", "Dirty pages above which the flusher writes"
-                + " in the background", writeback, w -> w.pageWriteback().domain_dirty_limits(null).bgThresh());
+                + " in the background", w -> w.pageWriteback().domain_dirty_limits(null).bgThresh());
         gauge(registry, "writeback.dirty_limit", "global_wb_domain dirty_limit in pages, following the threshold",
-                writeback, w -> w.pageWriteback().dirty_limit());
-        gauge(registry, "writeback.dirty_inodes", "Inodes on the b_dirty, b_io and b_more_io lists", writeback,
+                w -> w.pageWriteback().dirty_limit());
+        gauge(registry, "writeback.dirty_inodes", "Inodes on the b_dirty, b_io and b_more_io lists",
                 WritebackMetrics::dirtyInodes);
-        FunctionCounter.builder("node.vmstat.nr_dirtied", writeback, s -> read(s, w -> w.vmstat().nr_dirtied()))
+        FunctionCounter.builder("node.vmstat.nr_dirtied", this, m -> m.read(w -> w.vmstat().nr_dirtied()))
                 .description("Pages dirtied since start (NR_DIRTIED)").register(registry);
-        FunctionCounter.builder("node.vmstat.nr_written", writeback, s -> read(s, w -> w.vmstat().nr_written()))
+        FunctionCounter.builder("node.vmstat.nr_written", this, m -> m.read(w -> w.vmstat().nr_written()))
                 .description("Pages written back since start (NR_WRITTEN)").register(registry);
         pause = Timer.builder("writeback.balance_dirty_pages.pause")
                 .description("Pauses balance_dirty_pages imposed on writers over the freerun ceiling")
@@ -60,13 +63,12 @@ final class WritebackMetrics implements WritebackStats {
                 .maximumExpectedValue(Duration.ofMillis(200)).register(registry);
     }
 
-    private static void gauge(MeterRegistry registry, String name, String help, Supplier<Writeback> wb,
-                              ToDoubleFunction<Writeback> f) {
-        Gauge.builder(name, wb, s -> read(s, f)).description(help).register(registry);
+    private void gauge(MeterRegistry registry, String name, String help, ToDoubleFunction<Writeback> f) {
+        Gauge.builder(name, this, m -> m.read(f)).description(help).register(registry);
     }
 
-    private static double read(Supplier<Writeback> s, ToDoubleFunction<Writeback> f) {
-        Writeback w = s.get();
+    private double read(ToDoubleFunction<Writeback> f) {
+        Writeback w = writeback.get();
         return w == null ? Double.NaN : f.applyAsDouble(w);
     }
 

@@ -275,13 +275,18 @@ public final class Writeback implements AutoCloseable {
     }
 
     /**
-     * sync_inodes_sb for sync(2) over the bus: completes, with the pages the sync work wrote, when every inode of
-     * {@code dev} dirtied before now was written.
+     * sync(2)'s writeback half for the filesystem on {@code dev}, as a caller in another process asks for it:
+     * wakeup_flusher_threads' "start all" work on its wb, then sync_inodes_sb's WB_SYNC_ALL work. Completes, with the
+     * pages both works wrote, when every inode of {@code dev} dirtied before now was written.
      */
-    public CompletableFuture<Long> sync_inodes_sb_written(int dev, TraceContext caller) {
-        WbWritebackWork work = fs.sync_inodes_sb(mounted(dev), dev, caller);
-        // sync_inodes_sb asks for LONG_MAX pages; the flusher may already be done (it counts down nr_pages)
-        return work.done.thenApply(v -> Long.MAX_VALUE - work.nrPages);
+    public CompletableFuture<Long> sync_written(int dev, TraceContext caller) {
+        BdiWriteback wb = mounted(dev);
+        long asked = fs.get_nr_dirty_pages(wb);
+        WbWritebackWork start = fs.wb_start_writeback(wb, asked, false, WbReason.WB_REASON_SYNC, caller);
+        WbWritebackWork sync = fs.sync_inodes_sb(wb, dev, caller);
+        CompletableFuture<Void> both = start == null ? sync.done : CompletableFuture.allOf(start.done, sync.done);
+        // the works count nr_pages down as they write (they may be done already); sync_inodes_sb asks for LONG_MAX
+        return both.thenApply(v -> (start == null ? 0 : asked - start.nrPages) + (Long.MAX_VALUE - sync.nrPages));
     }
 
     /** sync_inodes_sb alone (syncfs): completes when every inode of {@code dev} dirtied before now was written. */
