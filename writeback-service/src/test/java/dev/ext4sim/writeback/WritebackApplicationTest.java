@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.web.servlet.setup.MockMvcBuilders;
 import org.springframework.web.context.WebApplicationContext;
 
@@ -23,6 +24,7 @@ import org.springframework.web.context.WebApplicationContext;
         "ext4sim.writeback.dirty-ratio=30",
         "ext4sim.writeback.dirty-background-bytes=8388608",
         "logging.level.org.apache.kafka=OFF"})
+@DirtiesContext // its bus keeps retrying a broker that is not there: close it after the test
 class WritebackApplicationTest {
     @Autowired
     Writeback writeback;
