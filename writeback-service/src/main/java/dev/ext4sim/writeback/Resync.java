@@ -17,8 +17,8 @@ import org.springframework.context.SmartLifecycle;
 
 /**
  * What writeback does once it is on the bus: publishes DIRTY_LIMITS, and rebuilds its dirty lists from ext4
- * (ext4_dirty_inodes) for each configured filesystem, retrying every {@code retry} until ext4 answers (it may start
- * later, or not be mounted yet). Afterwards, every {@code resyncInterval}, the lists are merged again with ext4's
+ * (ext4_dirty_inodes) for each configured filesystem, retrying until ext4 answers (it may start later, or not be
+ * mounted yet): after {@code retry}, then twice as long each time up to {@link #MAX_RETRY}. Afterwards, every {@code resyncInterval}, the lists are merged again with ext4's
  * dirty inodes: that is how a restart of ext4-service, or an event lost while writeback was down, is caught up with
  * (an inode already queued keeps its place, so a merge changes nothing when nothing was missed).
  *
@@ -26,6 +26,7 @@ import org.springframework.context.SmartLifecycle;
  */
 final class Resync implements SmartLifecycle {
     private static final Logger log = LoggerFactory.getLogger(Resync.class);
+    static final Duration MAX_RETRY = Duration.ofSeconds(30);
 
     private final Writeback writeback;
     private final WritebackEndpoints endpoints;
@@ -41,6 +42,7 @@ final class Resync implements SmartLifecycle {
     private Scheduler.Cancellable next;
     private long lastComplaint = Long.MIN_VALUE;
     private int rebuilds;
+    private Duration backoff;
 
     Resync(Writeback writeback, WritebackEndpoints endpoints, List<String> filesystems, Scheduler scheduler,
            Executor executor, BooleanSupplier busReady, Duration retry, Duration resyncInterval) {
@@ -52,6 +54,7 @@ final class Resync implements SmartLifecycle {
         this.busReady = Objects.requireNonNull(busReady);
         this.retry = Objects.requireNonNull(retry);
         this.resyncInterval = Objects.requireNonNull(resyncInterval);
+        this.backoff = retry;
     }
 
     @Override
@@ -84,7 +87,7 @@ final class Resync implements SmartLifecycle {
         return rebuilds;
     }
 
-    /** Filesystems still waiting for ext4 to answer. */
+    /** Filesystems the next attempt rebuilds (all of them again once a periodic merge is due). */
     synchronized List<String> pending() {
         return List.copyOf(pending);
     }
@@ -120,13 +123,18 @@ final class Resync implements SmartLifecycle {
                 }
             } catch (ErrnoException e) {
                 complain("cannot rebuild the dirty lists of " + fs + " yet (" + e.errno() + ": " + e.detail()
-                        + "); retrying every " + retry.toMillis() + " ms");
+                        + "); retrying");
             }
         }
         synchronized (this) {
             if (!pending.isEmpty() || !limitsPublished) {
-                schedule(retry);
-            } else if (!resyncInterval.isZero()) {
+                schedule(backoff);
+                Duration doubled = backoff.multipliedBy(2);
+                backoff = doubled.compareTo(MAX_RETRY) > 0 ? (retry.compareTo(MAX_RETRY) > 0 ? retry : MAX_RETRY) : doubled;
+                return;
+            }
+            backoff = retry;
+            if (!resyncInterval.isZero()) {
                 pending.addAll(filesystems);
                 schedule(resyncInterval);
             }
