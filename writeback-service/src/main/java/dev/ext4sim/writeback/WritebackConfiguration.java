@@ -67,9 +67,9 @@ class WritebackConfiguration {
     }
 
     @Bean
-    WritebackEndpoints writebackEndpoints(Writeback writeback, DevNames names, BdiList bdis, KafkaBus bus,
-                                          WritebackMetrics metrics) {
-        return new WritebackEndpoints(writeback, names, bdis, bus.events(), metrics::pause);
+    WritebackEndpoints writebackEndpoints(WritebackProperties props, Writeback writeback, DevNames names, BdiList bdis,
+                                          KafkaBus bus, WritebackMetrics metrics) {
+        return new WritebackEndpoints(writeback, names, bdis, bus.events(), metrics::pause, props.filesystems());
     }
 
     @Bean

@@ -14,7 +14,9 @@ import dev.ext4sim.writeback.wb.Jiffies;
 import dev.ext4sim.writeback.wb.PageWriteback;
 import dev.ext4sim.writeback.wb.Writeback;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -38,13 +40,17 @@ final class WritebackEndpoints {
     private final BdiList bdis;
     private final Events events;
     private final Consumer<Duration> pauses;
+    private final Set<String> filesystems;
     private volatile boolean warnedJiffies;
 
     /**
      * @param events where DIRTY_LIMITS is published
-     * @param pauses told of every non-zero balance_dirty_pages pause (the metrics' histogram)
+     * @param pauses      told of every non-zero balance_dirty_pages pause (the metrics' histogram)
+     * @param filesystems the configured filesystems: the only names resolved without an announcement
      */
-    WritebackEndpoints(Writeback writeback, DevNames names, BdiList bdis, Events events, Consumer<Duration> pauses) {
+    WritebackEndpoints(Writeback writeback, DevNames names, BdiList bdis, Events events, Consumer<Duration> pauses,
+                       Collection<String> filesystems) {
+        this.filesystems = Set.copyOf(filesystems);
         this.writeback = Objects.requireNonNull(writeback);
         this.names = Objects.requireNonNull(names);
         this.bdis = Objects.requireNonNull(bdis);
@@ -180,12 +186,12 @@ final class WritebackEndpoints {
     // ---- devices ----------------------------------------------------------------------------------------------
 
     /**
-     * dev_t of a filesystem or disk named on the bus. A name no announcement taught this instance (it restarted
-     * after the disk was announced) registers the disk the sd numbering gives it, so nothing waits for an
-     * announcement that will not come again.
+     * dev_t of a filesystem or disk named on the bus. A configured filesystem that no announcement taught this
+     * instance (it restarted after the disk was announced) registers the disk the sd numbering gives it, so nothing
+     * waits for an announcement that will not come again; any other unknown name is ENODEV and registers nothing.
      */
     int dev(String name) {
-        if (!names.known(name)) {
+        if (!names.known(name) && filesystems.contains(name)) {
             DevNames.sdDisk(name).ifPresent(d -> {
                 log.info("{} was not announced to this instance: registering disk {} (bdi {}) by the sd numbering",
                         name, d.disk(), d.bdi());

@@ -72,7 +72,7 @@ final class BusHarness implements AutoCloseable {
         writeback = new Writeback(Writeback.Config.defaults(), new BusExt4Port(client, names, TIMEOUT, TIMEOUT), tracer,
                 clock.traceClock(), clock, workqueues, WritebackStats.NONE);
         Events events = new Events(WritebackCalls.SERVICE, transport);
-        endpoints = new WritebackEndpoints(writeback, names, bdis, events, pauses::add);
+        endpoints = new WritebackEndpoints(writeback, names, bdis, events, pauses::add, List.of("sda1"));
         CallServer server = new CallServer(WritebackCalls.SERVICE, transport, clock, handlers);
         endpoints.register(server);
         endpoints.subscribe(events);

@@ -220,6 +220,9 @@ class WritebackEndpointsTest {
                     Errno.EINVAL);
             assertErrno(() -> h.call(WritebackCalls.BALANCE_DIRTY_PAGES, new WritebackCalls.Balance("nvme0n1", 1), WRITER),
                     Errno.ENODEV);
+            assertErrno(() -> h.call(WritebackCalls.SYNC_INODES, new WritebackCalls.SyncInodes("sdb1"), WRITER),
+                    Errno.ENODEV); // sd-shaped but neither announced nor configured: no bdi made up for it
+            assertThat(h.writeback.bdis()).hasSize(1);
         }
     }
 
