@@ -177,6 +177,9 @@ class WritebackEndpointsTest {
             assertThat(h.writeback.wbOf(SDA1).lists().bDirty()).containsExactly(13L, 12L);
             assertThat(inode(h, 12).dirtiedWhen()).isEqualTo(jiffies - 20);
             assertThat(h.writeback.vmstat().nr_file_dirty()).isEqualTo(5);
+            // ext4's first report replaces the rebuild's estimate instead of adding to it
+            h.publish(WritebackCalls.PAGE_COUNTERS, "sda1", new WritebackCalls.PageCounters("sda1", 1, 5, 0), null);
+            assertThat(h.writeback.vmstat().nr_file_dirty()).isEqualTo(5);
 
             h.advanceToSeconds(31);
             assertThat(h.ext4.calls()).extracting(c -> c.request().ino()).containsExactly(12L, 13L);
