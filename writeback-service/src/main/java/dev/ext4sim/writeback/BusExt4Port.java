@@ -36,14 +36,20 @@ final class BusExt4Port implements Ext4Port {
         Ext4Calls.Writepages q = new Ext4Calls.Writepages(names.name(dev), ino, wbc.syncMode(), wbc.nrToWrite(),
                 wbc.rangeStart(), wbc.rangeEnd(), wbc.rangeCyclic(), wbc.forKupdate(), wbc.forBackground(),
                 wbc.forSync(), wbc.reason() == null ? null : wbc.reason().symbol());
-        Ext4Calls.WritepagesResult r = client.invoke(Ext4Calls.SERVICE, Ext4Calls.WRITEPAGES, q, writepagesTimeout, ctx);
+        Ext4Calls.WritepagesResult r = client.invoke(Ext4Calls.SERVICE, Ext4Calls.WRITEPAGES, q, writepagesTimeout,
+                ctx);
         return new Written(r.pagesWritten(), r.stillDirty(), r.writebackIndex());
     }
 
     @Override
     public List<DirtyInode> dirtyInodes(int dev) {
+        return dirtyInodes(dev, dirtyInodesTimeout);
+    }
+
+    /** ext4_dirty_inodes with a deadline of the caller's (a sync that must answer its own caller in time). */
+    List<DirtyInode> dirtyInodes(int dev, Duration timeout) {
         Ext4Calls.DirtyInodes r = client.invoke(Ext4Calls.SERVICE, Ext4Calls.DIRTY_INODES,
-                new Ext4Calls.DirtyInodesQuery(names.name(dev)), dirtyInodesTimeout, TraceContext.of(REBUILD));
+                new Ext4Calls.DirtyInodesQuery(names.name(dev)), timeout, TraceContext.of(REBUILD));
         return r.inodes().stream().map(i -> new DirtyInode(i.ino(), i.state(), i.dirtiedWhen(), i.nrDirty())).toList();
     }
 }

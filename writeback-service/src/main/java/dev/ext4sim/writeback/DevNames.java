@@ -76,7 +76,8 @@ final class DevNames {
         int diskMinor = (letter - 'a') * 16;
         String disk = "sd" + letter;
         List<BlockIo.Partition> parts = m.group(2) == null ? List.of()
-                : List.of(new BlockIo.Partition(name, SCSI_DISK0_MAJOR, diskMinor + Integer.parseInt(m.group(2)), 0, 0));
+                : List.of(new BlockIo.Partition(name, SCSI_DISK0_MAJOR, diskMinor + Integer.parseInt(m.group(2)),
+                        0, 0));
         return Optional.of(new BlockIo.DeviceAdded(disk, SCSI_DISK0_MAJOR, diskMinor, 0, 4096,
                 SCSI_DISK0_MAJOR + ":" + diskMinor, false, false, 0, parts, "unknown", 0));
     }

@@ -18,9 +18,10 @@ import org.springframework.context.SmartLifecycle;
 /**
  * What writeback does once it is on the bus: publishes DIRTY_LIMITS, and rebuilds its dirty lists from ext4
  * (ext4_dirty_inodes) for each configured filesystem, retrying until ext4 answers (it may start later, or not be
- * mounted yet): after {@code retry}, then twice as long each time up to {@link #MAX_RETRY}. Afterwards, every {@code resyncInterval}, the lists are merged again with ext4's
- * dirty inodes: that is how a restart of ext4-service, or an event lost while writeback was down, is caught up with
- * (an inode already queued keeps its place, so a merge changes nothing when nothing was missed).
+ * mounted yet): after {@code retry}, then twice as long each time up to {@link #MAX_RETRY}. Afterwards, every
+ * {@code resyncInterval}, the lists are merged again with ext4's dirty inodes: that is how a restart of ext4-service,
+ * or an event lost while writeback was down, is caught up with (an inode already queued keeps its place, so a merge
+ * changes nothing when nothing was missed).
  *
  * <p>Attempts are timed by the injected {@link Scheduler} and run on {@code executor} (they make a blocking call).
  */
@@ -129,8 +130,9 @@ final class Resync implements SmartLifecycle {
         synchronized (this) {
             if (!pending.isEmpty() || !limitsPublished) {
                 schedule(backoff);
+                Duration cap = retry.compareTo(MAX_RETRY) > 0 ? retry : MAX_RETRY;
                 Duration doubled = backoff.multipliedBy(2);
-                backoff = doubled.compareTo(MAX_RETRY) > 0 ? (retry.compareTo(MAX_RETRY) > 0 ? retry : MAX_RETRY) : doubled;
+                backoff = doubled.compareTo(cap) > 0 ? cap : doubled;
                 return;
             }
             backoff = retry;

@@ -39,11 +39,15 @@ class WritebackConfiguration {
         return new WritebackMetrics(registry, writeback::getIfAvailable);
     }
 
+    @Bean
+    BusExt4Port busExt4Port(WritebackProperties props, CallClient client, DevNames names) {
+        return new BusExt4Port(client, names, props.writepagesTimeout(), props.dirtyInodesTimeout());
+    }
+
     @Bean(destroyMethod = "close")
-    Writeback writeback(WritebackProperties props, CallClient client, Tracer tracer, DevNames names,
-                        WritebackMetrics metrics) {
-        Writeback wb = new Writeback(new Writeback.Config(props.dirtyableMemory().toBytes(), Jiffies.HZ, 2, 89),
-                new BusExt4Port(client, names, props.writepagesTimeout(), props.dirtyInodesTimeout()), tracer,
+    Writeback writeback(WritebackProperties props, BusExt4Port ext4, Tracer tracer, WritebackMetrics metrics) {
+        Writeback wb = new Writeback(new Writeback.Config(props.dirtyableMemory().toBytes(), Jiffies.HZ, 2, 89), ext4,
+                tracer,
                 // the clock the bus's Tracer stamps events with: jiffies here and in ext4 read the same instant
                 TraceClock.since(TraceClock.bootEpochNanos()), Scheduler.system("wb-timers"), Writeback.kworkers(),
                 metrics);
@@ -68,8 +72,9 @@ class WritebackConfiguration {
 
     @Bean
     WritebackEndpoints writebackEndpoints(WritebackProperties props, Writeback writeback, DevNames names, BdiList bdis,
-                                          KafkaBus bus, WritebackMetrics metrics) {
-        return new WritebackEndpoints(writeback, names, bdis, bus.events(), metrics::pause, props.filesystems());
+                                          KafkaBus bus, WritebackMetrics metrics, BusExt4Port ext4) {
+        return new WritebackEndpoints(writeback, names, bdis, bus.events(), metrics::pause, props.filesystems(),
+                ext4::dirtyInodes);
     }
 
     @Bean

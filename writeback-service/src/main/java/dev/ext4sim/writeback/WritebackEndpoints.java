@@ -9,12 +9,14 @@ import dev.ext4sim.bus.call.Events;
 import dev.ext4sim.bus.trace.Task;
 import dev.ext4sim.bus.trace.TraceContext;
 import dev.ext4sim.bus.writeback.WritebackCalls;
+import dev.ext4sim.writeback.wb.Ext4Port;
 import dev.ext4sim.writeback.wb.InodeState;
 import dev.ext4sim.writeback.wb.Jiffies;
 import dev.ext4sim.writeback.wb.PageWriteback;
 import dev.ext4sim.writeback.wb.Writeback;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -41,15 +43,24 @@ final class WritebackEndpoints {
     private final Events events;
     private final Consumer<Duration> pauses;
     private final Set<String> filesystems;
+    private final DirtyInodesSource ext4;
     private volatile boolean warnedJiffies;
+
+    /** ext4_dirty_inodes within a deadline: what sync merges before it queues its work. */
+    @FunctionalInterface
+    interface DirtyInodesSource {
+        List<Ext4Port.DirtyInode> dirtyInodes(int dev, Duration timeout);
+    }
 
     /**
      * @param events where DIRTY_LIMITS is published
      * @param pauses      told of every non-zero balance_dirty_pages pause (the metrics' histogram)
      * @param filesystems the configured filesystems: the only names resolved without an announcement
+     * @param ext4        asked by sync for the inodes dirty right now
      */
     WritebackEndpoints(Writeback writeback, DevNames names, BdiList bdis, Events events, Consumer<Duration> pauses,
-                       Collection<String> filesystems) {
+                       Collection<String> filesystems, DirtyInodesSource ext4) {
+        this.ext4 = Objects.requireNonNull(ext4);
         this.filesystems = Set.copyOf(filesystems);
         this.writeback = Objects.requireNonNull(writeback);
         this.names = Objects.requireNonNull(names);
@@ -67,7 +78,8 @@ final class WritebackEndpoints {
 
     void subscribe(Events in) {
         in.subscribe(BlockIo.DEVICE_ADDED, (d, trace) -> quietly("block_device_added", () -> deviceAdded(d)))
-                .subscribe(WritebackCalls.INODE_DIRTIED, (e, trace) -> quietly("inode dirtied", () -> inodeDirtied(e, trace)))
+                .subscribe(WritebackCalls.INODE_DIRTIED, (e, trace) -> quietly("inode dirtied",
+                        () -> inodeDirtied(e, trace)))
                 .subscribe(WritebackCalls.PAGE_COUNTERS, (e, trace) -> quietly("page counters", () -> pageCounters(e)))
                 .subscribe(WritebackCalls.INODE_EVICTED, (e, trace) -> quietly("inode evicted",
                         () -> writeback.evict_inode(dev(e.dev()), e.ino())));
@@ -129,10 +141,21 @@ final class WritebackEndpoints {
      * sync(2)'s writeback half: wakeup_flusher_threads, then sync_inodes_sb's WB_SYNC_ALL work on the filesystem;
      * answered when the flusher finished it, or ETIMEDOUT when the caller's deadline passes first (the work stays
      * queued and still runs).
+     *
+     * <p>In the kernel an inode is on b_dirty the moment write() dirtied it; here ext4's writeback_inode_dirtied
+     * event may still be on its way when sync arrives. So sync first merges ext4's dirty inodes (ext4_dirty_inodes,
+     * with half the caller's remaining time): an inode already queued keeps its place, a missing one is queued. If
+     * ext4 does not answer, sync goes on with what writeback knows.
      */
     WritebackCalls.Synced syncInodes(WritebackCalls.SyncInodes q, CallContext ctx) throws InterruptedException {
         int dev = dev(q.dev());
         TraceContext caller = caller(ctx);
+        try {
+            writeback.rebuild(dev, ext4.dirtyInodes(dev, ctx.remaining().dividedBy(2)));
+        } catch (ErrnoException e) {
+            log.warn("sync of {}: ext4 did not list its dirty inodes ({}: {}); syncing the inodes writeback knows",
+                    q.dev(), e.errno(), e.detail());
+        }
         CompletableFuture<Long> done = writeback.sync_written(dev, caller);
         try {
             return new WritebackCalls.Synced(done.get(ctx.remaining().toNanos(), TimeUnit.NANOSECONDS));

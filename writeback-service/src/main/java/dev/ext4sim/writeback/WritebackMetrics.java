@@ -20,7 +20,8 @@ import java.util.function.ToDoubleFunction;
  * exports them: {@code node_vmstat_nr_dirty}, {@code node_vmstat_nr_writeback}, {@code node_vmstat_nr_dirty_threshold},
  * {@code node_vmstat_nr_dirty_background_threshold} (gauges, pages) and {@code node_vmstat_nr_dirtied_total},
  * {@code node_vmstat_nr_written_total} (counters, pages; rate() gives pages per second). The flusher's own:
- * {@code writeback_works_total{reason}} (wb_writeback passes by wb_reason), {@code writeback_pages_written_total{reason}},
+ * {@code writeback_works_total{reason}} (wb_writeback passes by wb_reason),
+ * {@code writeback_pages_written_total{reason}},
  * {@code writeback_dirty_limit} (global_wb_domain.dirty_limit, pages), {@code writeback_dirty_inodes} (on b_dirty,
  * b_io and b_more_io) and the writer throttle {@code writeback_balance_dirty_pages_pause_seconds} (histogram of
  * the non-zero pauses).

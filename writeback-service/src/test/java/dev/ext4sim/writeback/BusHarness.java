@@ -69,10 +69,12 @@ final class BusHarness implements AutoCloseable {
         CallClient client = new CallClient(Topics.replies(WritebackCalls.SERVICE), transport, clock, clock,
                 PeerLiveness.UNKNOWN, Runnable::run);
         Tracer tracer = new Tracer(WritebackCalls.SERVICE, clock.traceClock(), sink, 8);
-        writeback = new Writeback(Writeback.Config.defaults(), new BusExt4Port(client, names, TIMEOUT, TIMEOUT), tracer,
-                clock.traceClock(), clock, workqueues, WritebackStats.NONE);
+        BusExt4Port port = new BusExt4Port(client, names, TIMEOUT, TIMEOUT);
+        writeback = new Writeback(Writeback.Config.defaults(), port, tracer, clock.traceClock(), clock, workqueues,
+                WritebackStats.NONE);
         Events events = new Events(WritebackCalls.SERVICE, transport);
-        endpoints = new WritebackEndpoints(writeback, names, bdis, events, pauses::add, List.of("sda1"));
+        endpoints = new WritebackEndpoints(writeback, names, bdis, events, pauses::add, List.of("sda1"),
+                port::dirtyInodes);
         CallServer server = new CallServer(WritebackCalls.SERVICE, transport, clock, handlers);
         endpoints.register(server);
         endpoints.subscribe(events);

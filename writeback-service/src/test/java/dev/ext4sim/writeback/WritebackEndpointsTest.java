@@ -104,6 +104,28 @@ class WritebackEndpointsTest {
     }
 
     @Test
+    void syncWritesAnInodeWhoseDirtiedEventHasNotArrivedYet() {
+        try (BusHarness h = new BusHarness()) {
+            h.publish(BlockIo.DEVICE_ADDED, "sda", sda(), null);
+            h.ext4.dirty(30, 2); // written to ext4 a moment ago; its writeback_inode_dirtied is still in flight
+            h.ext4.dirtyInodes.add(new dev.ext4sim.bus.ext4.Ext4Calls.DirtyInode(30, DIRTY,
+                    h.writeback.jiffies().now(), 2));
+
+            WritebackCalls.Synced synced = h.call(WritebackCalls.SYNC_INODES, new WritebackCalls.SyncInodes("sda1"),
+                    WRITER);
+            assertThat(synced.pagesWritten()).isEqualTo(2);
+            assertThat(h.ext4.calls()).extracting(c -> c.request().ino()).containsExactly(30L);
+            assertThat(h.ext4.dirtyInodesCalls).isEqualTo(1);
+
+            h.ext4.dirtyInodes.clear();
+            h.ext4.dirtyInodesFails = Errno.ETIMEDOUT; // ext4 slow: sync still syncs what writeback knows
+            write(h, 31, 1);
+            assertThat(h.call(WritebackCalls.SYNC_INODES, new WritebackCalls.SyncInodes("sda1"), WRITER).pagesWritten())
+                    .isEqualTo(1);
+        }
+    }
+
+    @Test
     void sysctlReadsWritesAndRefusesBadValuesAndPublishesTheNewLimits() {
         try (BusHarness h = new BusHarness()) {
             assertThat(h.call(WritebackCalls.SYSCTL, new WritebackCalls.Sysctl("vm.dirty_expire_centisecs", null), WRITER))

@@ -46,6 +46,9 @@ class WritebackOverKafkaTest {
     }
 
     static final List<Written> written = new CopyOnWriteArrayList<>();
+    /** ext4's dirty inodes (2 pages each): inode 20 was dirtied 10 s ago, while writeback was down. */
+    static final java.util.Map<Long, Long> dirty = new java.util.concurrent.ConcurrentHashMap<>(
+            java.util.Map.of(20L, JIFFIES.now() - 10 * Jiffies.HZ));
     static final List<WritebackCalls.DirtyLimits> limits = new CopyOnWriteArrayList<>();
     static volatile int dirtyInodesCalls;
     static EmbeddedKafkaKraftBroker broker;
@@ -70,14 +73,14 @@ class WritebackOverKafkaTest {
         ext4 = new KafkaBus(Ext4Calls.SERVICE, broker.getBrokersAsString());
         ext4.server()
                 .register(Ext4Calls.WRITEPAGES, (q, ctx) -> {
-                    written.add(new Written(q.ino(), ctx.trace().task(), q.reason(), 2));
-                    return new Ext4Calls.WritepagesResult(2, false, 2);
+                    long pages = dirty.remove(q.ino()) == null ? 0 : 2;
+                    written.add(new Written(q.ino(), ctx.trace().task(), q.reason(), pages));
+                    return new Ext4Calls.WritepagesResult(pages, false, pages);
                 })
                 .register(Ext4Calls.DIRTY_INODES, (q, ctx) -> {
                     dirtyInodesCalls++;
-                    // inode 20 was dirtied 10 s ago, while writeback was down
-                    return new Ext4Calls.DirtyInodes(q.dev(), List.of(
-                            new Ext4Calls.DirtyInode(20, DIRTY, JIFFIES.now() - 10 * Jiffies.HZ, 2)));
+                    return new Ext4Calls.DirtyInodes(q.dev(), dirty.entrySet().stream()
+                            .map(e -> new Ext4Calls.DirtyInode(e.getKey(), DIRTY, e.getValue(), 2)).toList());
                 });
         gateway = new KafkaBus("gateway", broker.getBrokersAsString());
         gateway.events().subscribe(WritebackCalls.DIRTY_LIMITS, (l, trace) -> limits.add(l));
@@ -106,8 +109,7 @@ class WritebackOverKafkaTest {
         assertThat(dirtyInodesCalls).isPositive();
         await("DIRTY_LIMITS published at start", () -> !limits.isEmpty());
 
-        ext4.events().publish(WritebackCalls.INODE_DIRTIED, "sda1", new WritebackCalls.InodeDirtied("sda1", 21, DIRTY,
-                DIRTY, 0100644, JIFFIES.now()), WRITER).join();
+        dirtyInode(21);
         await("inode 21 written once expired", () -> inos().contains(21L));
         Written w21 = written.stream().filter(w -> w.ino() == 21).findFirst().orElseThrow();
         assertThat(w21.task()).isEqualTo(new Task("kworker/u16:2", 89));
@@ -116,11 +118,10 @@ class WritebackOverKafkaTest {
         // a 10-minute expiry: only sync writes inode 22 now
         gateway.client().invoke(WritebackCalls.SERVICE, WritebackCalls.SYSCTL,
                 new WritebackCalls.Sysctl("vm.dirty_expire_centisecs", "60000"), WAIT, WRITER);
-        ext4.events().publish(WritebackCalls.INODE_DIRTIED, "sda1", new WritebackCalls.InodeDirtied("sda1", 22, DIRTY,
-                DIRTY, 0100644, JIFFIES.now()), WRITER).join();
+        dirtyInode(22);
         WritebackCalls.Synced synced = gateway.client().invoke(WritebackCalls.SERVICE, WritebackCalls.SYNC_INODES,
                 new WritebackCalls.SyncInodes("sda1"), WAIT, WRITER);
-        assertThat(inos()).contains(22L);
+        assertThat(written.stream().filter(w -> w.ino() == 22).map(Written::reason)).containsExactly("sync");
         assertThat(synced.pagesWritten()).isEqualTo(2);
 
         int before = limits.size();
@@ -132,6 +133,14 @@ class WritebackOverKafkaTest {
 
         assertThat(registry.get("writeback.works").tag("reason", "periodic").counter().count()).isPositive();
         assertThat(registry.get("writeback.pages.written").tag("reason", "sync").counter().count()).isEqualTo(2);
+    }
+
+    /** What ext4 does on a write to a clean inode: dirty pages, then the event. */
+    private static void dirtyInode(long ino) {
+        long when = JIFFIES.now();
+        dirty.put(ino, when);
+        ext4.events().publish(WritebackCalls.INODE_DIRTIED, "sda1", new WritebackCalls.InodeDirtied("sda1", ino, DIRTY,
+                DIRTY, 0100644, when), WRITER).join();
     }
 
     private static List<Long> inos() {

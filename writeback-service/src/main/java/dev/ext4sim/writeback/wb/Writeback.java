@@ -325,8 +325,14 @@ public final class Writeback implements AutoCloseable {
      * estimate. Returns how many inodes were queued.
      */
     public int rebuild(int dev) {
+        mounted(dev);
+        return rebuild(dev, ext4.dirtyInodes(dev));
+    }
+
+    /** {@link #rebuild(int)} with ext4's answer already in hand. */
+    public int rebuild(int dev, List<Ext4Port.DirtyInode> fromExt4) {
         BdiWriteback wb = mounted(dev);
-        List<Ext4Port.DirtyInode> dirty = new ArrayList<>(ext4.dirtyInodes(dev));
+        List<Ext4Port.DirtyInode> dirty = new ArrayList<>(fromExt4);
         dirty.sort((a, b) -> Long.compare(a.dirtiedWhen(), b.dirtiedWhen()));
         int queued = 0;
         for (Ext4Port.DirtyInode d : dirty) {
