@@ -8,8 +8,8 @@ import java.util.concurrent.ConcurrentSkipListMap;
 /**
  * bdi_list: the backing devices this writeback service knows, one root bdi_writeback each (mm/backing-dev.c). A
  * device announcement (blockdev's probe) registers its bdi; the same announcement again (a restarted blockdev)
- * replaces it. The flusher work (wb_workfn) that runs on a wb comes in a later issue; here the wb records that its
- * delayed work exists.
+ * replaces it. This is the announcement as received, for GET /v1/writeback/bdi; the wb itself, its lists and its
+ * flusher live in the {@link dev.ext4sim.writeback.wb.Writeback} core.
  */
 public final class BdiList {
     /** struct bdi_writeback of a bdi: the device it writes back to and its delayed work. */

@@ -42,8 +42,15 @@ public final class FsWriteback {
     private final Ext4Port ext4;
     private final WritebackTrace trace;
     private final Jiffies jiffies;
+    private final WritebackStats stats;
 
     public FsWriteback(Sysctl sysctl, PageWriteback pw, VmStat vm, Ext4Port ext4, WritebackTrace trace, Jiffies jiffies) {
+        this(sysctl, pw, vm, ext4, trace, jiffies, WritebackStats.NONE);
+    }
+
+    public FsWriteback(Sysctl sysctl, PageWriteback pw, VmStat vm, Ext4Port ext4, WritebackTrace trace, Jiffies jiffies,
+                       WritebackStats stats) {
+        this.stats = Objects.requireNonNull(stats);
         this.sysctl = Objects.requireNonNull(sysctl);
         this.pw = Objects.requireNonNull(pw);
         this.vm = Objects.requireNonNull(vm);
@@ -402,6 +409,7 @@ public final class FsWriteback {
             }
             waited = true;
         }
+        stats.wb_writeback(work.reason, nrPages - work.nrPages);
         return nrPages - work.nrPages;
     }
 
@@ -518,7 +526,7 @@ public final class FsWriteback {
                 inode.state |= I_SYNC;
                 long writeChunk = writeback_chunk_size(wb, work);
                 wbc = new WritebackControl(writeChunk, work.syncMode, work.forKupdate, work.forBackground, work.forSync,
-                        work.rangeCyclic, 0, WritebackControl.LLONG_MAX);
+                        work.rangeCyclic, 0, WritebackControl.LLONG_MAX, work.reason);
             } finally {
                 wb.listLock.unlock();
             }

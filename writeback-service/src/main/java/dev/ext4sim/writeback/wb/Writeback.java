@@ -45,6 +45,7 @@ public final class Writeback implements AutoCloseable {
     private final Jiffies jiffies;
     private final Sysctl sysctl = new Sysctl();
     private final VmStat vm = new VmStat();
+    private final PageCounters counters = new PageCounters(vm);
     private final WritebackTrace trace;
     private final PageWriteback pw;
     private final FsWriteback fs;
@@ -58,6 +59,12 @@ public final class Writeback implements AutoCloseable {
      */
     public Writeback(Config config, Ext4Port ext4, Tracer tracer, TraceClock clock, Scheduler scheduler,
                      Function<Task, Workqueue> workqueues) {
+        this(config, ext4, tracer, clock, scheduler, workqueues, WritebackStats.NONE);
+    }
+
+    /** @param stats told of every wb_writeback pass (reason, pages), for the service's metrics */
+    public Writeback(Config config, Ext4Port ext4, Tracer tracer, TraceClock clock, Scheduler scheduler,
+                     Function<Task, Workqueue> workqueues, WritebackStats stats) {
         this.config = Objects.requireNonNull(config);
         this.ext4 = Objects.requireNonNull(ext4);
         this.scheduler = Objects.requireNonNull(scheduler);
@@ -65,7 +72,7 @@ public final class Writeback implements AutoCloseable {
         this.jiffies = new Jiffies(clock, config.hz());
         this.trace = new WritebackTrace(tracer, jiffies);
         this.pw = new PageWriteback(sysctl, vm, jiffies, trace, config.dirtyableMemoryBytes());
-        this.fs = new FsWriteback(sysctl, pw, vm, ext4, trace, jiffies);
+        this.fs = new FsWriteback(sysctl, pw, vm, ext4, trace, jiffies, stats);
         sysctl.addListener((name, value) -> {
             if (name.equals(Sysctl.DIRTY_WRITEBACK_CENTISECS)) {
                 dirty_writeback_centisecs_handler(value);
@@ -171,6 +178,19 @@ public final class Writeback implements AutoCloseable {
         return fs.__mark_inode_dirty(mounted(dev), dev, ino, flags, Math.min(dirtiedWhen, jiffies.now()));
     }
 
+    /**
+     * __mark_inode_dirty as ext4 reports it over the bus, in the writer's task: when the inode joins the dirty list
+     * now, writeback_dirty_inode_enqueue is traced there with {@code mode} (i_mode) and the dirtied_when it keeps.
+     */
+    public FsWriteback.Marked mark_inode_dirty(int dev, long ino, int flags, long dirtiedWhen, int mode,
+                                               TraceContext writer) {
+        FsWriteback.Marked m = mark_inode_dirty(dev, ino, flags, dirtiedWhen);
+        if (m.enqueued() && writer != null) {
+            trace.writeback_dirty_inode_enqueue(writer, dev, ino, m.state(), mode, m.dirtiedWhen());
+        }
+        return m;
+    }
+
     /** evict: ext4 dropped the inode (unlinked, last reference gone); writeback forgets it. */
     public boolean evict_inode(int dev, long ino) {
         if (ino <= 0) {
@@ -216,6 +236,20 @@ public final class Writeback implements AutoCloseable {
         vm.end_page_writeback(pages);
     }
 
+    /**
+     * ext4's absolute NR_FILE_DIRTY and NR_WRITEBACK for the filesystem on {@code dev}, numbered by {@code seq}:
+     * applied as the page events that lead there from its previous report (see {@link PageCounters}); a report not
+     * newer than the last one is dropped (returns false).
+     */
+    public boolean page_counters(int dev, long seq, long dirtyPages, long writebackPages) {
+        if (dirtyPages < 0 || writebackPages < 0) {
+            throw new ErrnoException(Errno.EINVAL, "page counts cannot be negative, got dirty=" + dirtyPages
+                    + " writeback=" + writebackPages);
+        }
+        wbOf(dev);
+        return counters.report(dev, seq, dirtyPages, writebackPages);
+    }
+
     private void checkPages(int dev, long pages) {
         if (pages < 0) {
             throw new ErrnoException(Errno.EINVAL, "a page count cannot be negative, got " + pages);
@@ -238,6 +272,21 @@ public final class Writeback implements AutoCloseable {
             }
         }
         return CompletableFuture.allOf(done.toArray(CompletableFuture[]::new));
+    }
+
+    /**
+     * sync(2)'s writeback half for the filesystem on {@code dev}, as a caller in another process asks for it:
+     * wakeup_flusher_threads' "start all" work on its wb, then sync_inodes_sb's WB_SYNC_ALL work. Completes, with the
+     * pages both works wrote, when every inode of {@code dev} dirtied before now was written.
+     */
+    public CompletableFuture<Long> sync_written(int dev, TraceContext caller) {
+        BdiWriteback wb = mounted(dev);
+        long asked = fs.get_nr_dirty_pages(wb);
+        WbWritebackWork start = fs.wb_start_writeback(wb, asked, false, WbReason.WB_REASON_SYNC, caller);
+        WbWritebackWork sync = fs.sync_inodes_sb(wb, dev, caller);
+        CompletableFuture<Void> both = start == null ? sync.done : CompletableFuture.allOf(start.done, sync.done);
+        // the works count nr_pages down as they write (they may be done already); sync_inodes_sb asks for LONG_MAX
+        return both.thenApply(v -> (start == null ? 0 : asked - start.nrPages) + (Long.MAX_VALUE - sync.nrPages));
     }
 
     /** sync_inodes_sb alone (syncfs): completes when every inode of {@code dev} dirtied before now was written. */
@@ -272,11 +321,18 @@ public final class Writeback implements AutoCloseable {
     /**
      * After a restart (of this service, or ext4's remount): asks ext4 for its dirty inodes on {@code dev} and queues
      * each with its own dirtied_when, oldest first so b_dirty keeps its order; pages of inodes not already queued are
-     * counted as dirty. Returns how many inodes were queued.
+     * counted as dirty until ext4 reports the filesystem's counts ({@link #page_counters}), which then replace the
+     * estimate. Returns how many inodes were queued.
      */
     public int rebuild(int dev) {
+        mounted(dev);
+        return rebuild(dev, ext4.dirtyInodes(dev));
+    }
+
+    /** {@link #rebuild(int)} with ext4's answer already in hand. */
+    public int rebuild(int dev, List<Ext4Port.DirtyInode> fromExt4) {
         BdiWriteback wb = mounted(dev);
-        List<Ext4Port.DirtyInode> dirty = new ArrayList<>(ext4.dirtyInodes(dev));
+        List<Ext4Port.DirtyInode> dirty = new ArrayList<>(fromExt4);
         dirty.sort((a, b) -> Long.compare(a.dirtiedWhen(), b.dirtiedWhen()));
         int queued = 0;
         for (Ext4Port.DirtyInode d : dirty) {
@@ -289,7 +345,9 @@ public final class Writeback implements AutoCloseable {
             }
             FsWriteback.Marked m = fs.__mark_inode_dirty(wb, dev, d.ino(), flags, Math.min(d.dirtiedWhen(), jiffies.now()));
             if (m.enqueued()) {
-                vm.account_page_dirtied(d.nrDirty());
+                if (!counters.reported(dev)) {
+                    counters.estimate(dev, d.nrDirty());
+                }
                 queued++;
             }
         }

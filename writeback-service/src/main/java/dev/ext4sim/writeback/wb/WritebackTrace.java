@@ -33,6 +33,7 @@ public final class WritebackTrace {
     private final Tracepoint sbInodesRequeue;
     private final Tracepoint globalDirtyState;
     private final Tracepoint balanceDirtyPages;
+    private final Tracepoint dirtyInodeEnqueue;
 
     public WritebackTrace(Tracer tracer, Jiffies jiffies) {
         this.tracer = Objects.requireNonNull(tracer);
@@ -67,6 +68,11 @@ public final class WritebackTrace {
                         + "task_ratelimit=%lu dirtied=%u dirtied_pause=%u paused=%lu pause=%ld period=%lu think=%ld cgroup=%s",
                 "bdi", "limit", "setpoint", "dirty", "bdi_setpoint", "bdi_dirty", "dirty_ratelimit", "task_ratelimit",
                 "dirtied", "dirtied_pause", "paused", "pause", "period", "think", "cgroup");
+        // class writeback_inode_template: fields dev, ino, state, mode, dirtied_when
+        dirtyInodeEnqueue = Tracepoint.define(SYSTEM, "writeback_dirty_inode_enqueue",
+                        "dev %d,%d ino %lu dirtied %lu state %s mode 0%o", "dev", "ino", "state", "mode", "dirtied_when")
+                .printk(v -> new Object[]{major(v[0]), minor(v[0]), v[1], v[4],
+                        InodeState.show_inode_state(((Number) v[2]).longValue()), v[3]});
     }
 
     private static int major(Object devT) {
@@ -160,6 +166,11 @@ public final class WritebackTrace {
 
     void writeback_sb_inodes_requeue(TraceContext ctx, BdiWriteback wb, WbInode inode) {
         tracer.emit(sbInodesRequeue, ctx, wb.name(), inode.ino, inode.state, inode.dirtiedWhen, ROOT_CGROUP);
+    }
+
+    /** __mark_inode_dirty put a clean inode on the wb's dirty list: in the writer's task. */
+    void writeback_dirty_inode_enqueue(TraceContext ctx, int dev, long ino, int state, int mode, long dirtiedWhen) {
+        tracer.emit(dirtyInodeEnqueue, ctx, dev, ino, state, mode, dirtiedWhen);
     }
 
     void global_dirty_state(TraceContext ctx, VmStat vm, long bgThresh, long thresh, long limit) {

@@ -57,7 +57,7 @@ class PeriodicWritebackTest {
         assertThat(f.ext4.writtenInos()).containsExactly(12L);
         FakeExt4.Call call = f.ext4.calls.getFirst();
         assertThat(call.wbc()).isEqualTo(new WritebackControl(1024, WritebackControl.WB_SYNC_NONE, true, false, false,
-                true, 0, Long.MAX_VALUE));
+                true, 0, Long.MAX_VALUE, WbReason.WB_REASON_PERIODIC));
         assertThat(call.comm()).isEqualTo("kworker/u16:2");
         assertThat(f.wb.lists().bDirty()).containsExactly(13L);
         assertThat(f.ext4.dirty(12)).isZero();
