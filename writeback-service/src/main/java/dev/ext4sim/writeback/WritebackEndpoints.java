@@ -126,7 +126,7 @@ final class WritebackEndpoints {
             }
             when = now;
         }
-        writeback.mark_inode_dirty(dev(e.dev()), e.ino(), bits, when, e.mode(), writer);
+        writeback.mark_inode_dirty(dev(e.dev()), e.ino(), bits, when, e.mode(), writer, e.observedNanos());
     }
 
     void pageCounters(WritebackCalls.PageCounters e) {

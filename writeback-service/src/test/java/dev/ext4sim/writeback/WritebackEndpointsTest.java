@@ -40,6 +40,19 @@ class WritebackEndpointsTest {
                 0100644, h.writeback.jiffies().now()), WRITER);
     }
 
+    @Test
+    void theEnqueueIsTracedWhenTheWriterDirtiedTheInodeNotWhenTheEventArrived() {
+        try (BusHarness h = new BusHarness()) {
+            h.publish(BlockIo.DEVICE_ADDED, "sda", sda(), null);
+            h.clock.advance(java.time.Duration.ofMillis(7));
+            h.ext4.dirty(12, 1);
+            h.publish(WritebackCalls.INODE_DIRTIED, "sda1", new WritebackCalls.InodeDirtied("sda1", 12, DIRTY, DIRTY,
+                    0100644, h.writeback.jiffies().now(), 2_000_000L), WRITER);
+            assertThat(h.sink.events("writeback_dirty_inode_enqueue")).singleElement()
+                    .satisfies(e -> assertThat(e.timestampNanos()).isEqualTo(2_000_000L));
+        }
+    }
+
     static BdiWriteback.InodeView inode(BusHarness h, long ino) {
         return h.writeback.wbOf(SDA1).inode(SDA1, ino);
     }

@@ -44,8 +44,15 @@ public final class WritebackCalls {
     private WritebackCalls() {
     }
 
-    /** @param state I_DIRTY_* bits after the change; {@code dirtiedWhen} jiffies of the shared trace clock */
-    public record InodeDirtied(String dev, long ino, int state, int flags, int mode, long dirtiedWhen) {
+    /**
+     * @param state         I_DIRTY_* bits after the change; {@code dirtiedWhen} jiffies of the shared trace clock
+     * @param observedNanos when the writer dirtied it, on the shared trace clock (0: unknown), so that what writeback
+     *                      traces in the writer's task keeps its place in the writer's timeline
+     */
+    public record InodeDirtied(String dev, long ino, int state, int flags, int mode, long dirtiedWhen, long observedNanos) {
+        public InodeDirtied(String dev, long ino, int state, int flags, int mode, long dirtiedWhen) {
+            this(dev, ino, state, flags, mode, dirtiedWhen, 0);
+        }
     }
 
     public record PageCounters(String dev, long seq, long dirtyPages, long writebackPages) {

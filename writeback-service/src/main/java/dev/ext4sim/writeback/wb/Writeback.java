@@ -184,9 +184,15 @@ public final class Writeback implements AutoCloseable {
      */
     public FsWriteback.Marked mark_inode_dirty(int dev, long ino, int flags, long dirtiedWhen, int mode,
                                                TraceContext writer) {
+        return mark_inode_dirty(dev, ino, flags, dirtiedWhen, mode, writer, 0);
+    }
+
+    /** The same, traced at {@code observedNanos} of the shared trace clock, when the writer dirtied it (0: now). */
+    public FsWriteback.Marked mark_inode_dirty(int dev, long ino, int flags, long dirtiedWhen, int mode,
+                                               TraceContext writer, long observedNanos) {
         FsWriteback.Marked m = mark_inode_dirty(dev, ino, flags, dirtiedWhen);
         if (m.enqueued() && writer != null) {
-            trace.writeback_dirty_inode_enqueue(writer, dev, ino, m.state(), mode, m.dirtiedWhen());
+            trace.writeback_dirty_inode_enqueue(writer, observedNanos, dev, ino, m.state(), mode, m.dirtiedWhen());
         }
         return m;
     }

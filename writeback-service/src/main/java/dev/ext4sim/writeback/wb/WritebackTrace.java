@@ -169,8 +169,13 @@ public final class WritebackTrace {
     }
 
     /** __mark_inode_dirty put a clean inode on the wb's dirty list: in the writer's task. */
-    void writeback_dirty_inode_enqueue(TraceContext ctx, int dev, long ino, int state, int mode, long dirtiedWhen) {
-        tracer.emit(dirtyInodeEnqueue, ctx, dev, ino, state, mode, dirtiedWhen);
+    void writeback_dirty_inode_enqueue(TraceContext ctx, long observedNanos, int dev, long ino, int state, int mode,
+                                       long dirtiedWhen) {
+        if (observedNanos > 0) {
+            tracer.emitAt(observedNanos, dirtyInodeEnqueue, ctx, dev, ino, state, mode, dirtiedWhen);
+        } else {
+            tracer.emit(dirtyInodeEnqueue, ctx, dev, ino, state, mode, dirtiedWhen);
+        }
     }
 
     void global_dirty_state(TraceContext ctx, VmStat vm, long bgThresh, long thresh, long limit) {
