@@ -184,11 +184,12 @@ public final class UfsDevice {
             case WRITE -> {
                 long block = rq.sector() / sectorsPerBlock;
                 long at = time.nanoTime();
+                boolean fua = rq.flags().contains(ReqFlag.FUA);
                 for (Bio bio : rq.bios()) {
                     for (int off = 0; off < bio.bytes(); off += cache.blockSize()) {
                         cache.write(block, bio.data(), off, at);
                         // FUA writes through; a full cache degrades to write-through as a device's does
-                        if (rq.flags().contains(ReqFlag.FUA) || cache.dirtyBytes() > cacheBytes) {
+                        if (fua || cache.dirtyBytes() > cacheBytes) {
                             cache.writeBack(block);
                         }
                         block++;
