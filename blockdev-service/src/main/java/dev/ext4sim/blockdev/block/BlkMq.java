@@ -64,14 +64,8 @@ public final class BlkMq {
     /** The tags in use, one bit each (the sbitmap of the tag set); guarded by {@link #tagLock}. */
     private int usedTags;
     private final Object tagLock = new Object();
-    /** Per tag: when the completion that freed it was processed, and how late after its due time (injected clock). */
-    private final long[] tagFreedAt = new long[TAGS];
-    private final long[] tagLateness = new long[TAGS];
-    private final long[] tagDeadline = new long[TAGS];
-    /** The most lateness credited back to a command; beyond it, the host is slow, not the simulation. */
-    static final long MAX_CREDIT_NANOS = 2_000_000;
-    /** A host that re-issues on a freed tag within this time is pipelining, not thinking. */
-    static final long TURNAROUND_NANOS = 200_000;
+    /** When a command on a freed tag reaches the device; guarded by {@link #tagLock}. */
+    private final TagCredit credit = new TagCredit(TAGS);
     private volatile LatencyObserver observer = LatencyObserver.NONE;
 
     /**
@@ -398,7 +392,7 @@ public final class BlkMq {
 
     /**
      * blk_mq_get_tag and blk_mq_start_request's bookkeeping under one lock: the tag, when the command reaches the
-     * device ({@link #arrival}) and the in-flight count. Waits while 31 commands are in flight.
+     * device ({@link TagCredit}) and the in-flight count. Waits while 31 commands are in flight.
      */
     private void startRequest(Request rq) {
         tags.acquireUninterruptibly();
@@ -408,30 +402,9 @@ public final class BlkMq {
             int t = Integer.numberOfTrailingZeros(~usedTags);
             usedTags |= 1 << t;
             rq.tag = t;
-            rq.arrival = arrival(t, now);
+            rq.arrival = credit.arrival(t, now);
             stats.start(now);
         }
-    }
-
-    /**
-     * When the command on {@code tag} reaches the device. The simulation delivers completions later than their due
-     * time (a timer wake-up and a thread hand-off, more on a busy 2-core host); that lateness is the simulation's, not
-     * the device's, so the next command on the freed tag is credited with it: it arrives as if the completion had been
-     * on time. A host that re-issues within {@link #TURNAROUND_NANOS} (a pipelining submitter such as fio or the
-     * flusher) is credited with that turnaround too, as a kernel's is a few microseconds; a host that thinks longer
-     * pays for its thinking. The credit never exceeds {@link #MAX_CREDIT_NANOS}.
-     */
-    private long arrival(int tag, long now) {
-        long freed = tagFreedAt[tag];
-        tagFreedAt[tag] = 0;
-        if (freed == 0) {
-            return now;
-        }
-        long turnaround = now - freed;
-        long credit = tagLateness[tag] + (turnaround <= TURNAROUND_NANOS ? turnaround : 0);
-        // never before the device finished the tag's previous command: a completion signalled early (the timer is
-        // armed early by its measured wake-up latency) does not let the host outrun the device
-        return Math.max(now - Math.min(credit, MAX_CREDIT_NANOS), tagDeadline[tag]);
     }
 
     /** blk_mq_end_request's bookkeeping, under the lock of {@link #startRequest}: disk stats, then the tag is free. */
@@ -440,9 +413,7 @@ public final class BlkMq {
             stats.done(rq, now, now - rq.issued);
             int tag = rq.tag;
             usedTags &= ~(1 << tag);
-            tagFreedAt[tag] = now;
-            tagLateness[tag] = Math.max(0, now - rq.deadline());
-            tagDeadline[tag] = rq.deadline();
+            credit.freed(tag, now, rq.deadline(), tags.hasQueuedThreads());
         }
         tags.release();
     }
