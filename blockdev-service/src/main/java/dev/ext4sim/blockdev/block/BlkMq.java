@@ -342,7 +342,7 @@ public final class BlkMq {
      */
     private void scsiDone(Request rq) {
         if (hba.device().quick(rq)) {
-            complete(rq);
+            completions.execute(() -> complete(rq));
         } else {
             background.execute(() -> complete(rq));
         }
