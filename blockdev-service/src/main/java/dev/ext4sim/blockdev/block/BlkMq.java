@@ -25,6 +25,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Semaphore;
+import java.util.function.Supplier;
 
 /**
  * block/blk-core.c, blk-mq.c and blk-flush.c for one disk: submit_bio (remap, checks), the task's plug with back
@@ -150,7 +151,7 @@ public final class BlkMq {
         }
         CompletableFuture<Void> chain = null;
         for (List<Integer> seg : segments) {
-            java.util.function.Supplier<CompletableFuture<Void>> issueSeg = () -> {
+            Supplier<CompletableFuture<Void>> issueSeg = () -> {
                 for (int i : seg) {
                     start[i] = time.nanoTime();
                 }
