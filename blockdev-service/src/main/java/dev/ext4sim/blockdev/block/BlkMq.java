@@ -17,7 +17,6 @@ import dev.ext4sim.bus.ErrnoException;
 import dev.ext4sim.bus.Time;
 import dev.ext4sim.bus.trace.TraceContext;
 import java.util.ArrayList;
-import java.util.BitSet;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
@@ -26,6 +25,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Semaphore;
+import java.util.function.Supplier;
 
 /**
  * block/blk-core.c, blk-mq.c and blk-flush.c for one disk: submit_bio (remap, checks), the task's plug with back
@@ -61,15 +61,12 @@ public final class BlkMq {
     private final DiskStats stats = new DiskStats();
     private final int logicalBlock;
     private final Semaphore tags = new Semaphore(TAGS - RESERVED_TAGS);
-    private final BitSet usedTags = new BitSet(TAGS);
-    /** Per tag: when the completion that freed it was processed, and how late after its due time (injected clock). */
-    private final long[] tagFreedAt = new long[TAGS];
-    private final long[] tagLateness = new long[TAGS];
-    private final long[] tagDeadline = new long[TAGS];
-    /** The most lateness credited back to a command; beyond it, the host is slow, not the simulation. */
-    static final long MAX_CREDIT_NANOS = 2_000_000;
-    /** A host that re-issues on a freed tag within this time is pipelining, not thinking. */
-    static final long TURNAROUND_NANOS = 200_000;
+    private final Ufshcd.ScsiDone scsiDone = this::scsiDone;
+    /** The tags in use, one bit each (the sbitmap of the tag set); guarded by {@link #tagLock}. */
+    private int usedTags;
+    private final Object tagLock = new Object();
+    /** When a command on a freed tag reaches the device; guarded by {@link #tagLock}. */
+    private final TagCredit credit = new TagCredit(TAGS);
     private volatile LatencyObserver observer = LatencyObserver.NONE;
 
     /**
@@ -152,9 +149,9 @@ public final class BlkMq {
         for (Bio b : bios) {
             remapped.add(b.remapped(b.sector() + part.startSect()));
         }
-        CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
+        CompletableFuture<Void> chain = null;
         for (List<Integer> seg : segments) {
-            chain = chain.thenCompose(v -> {
+            Supplier<CompletableFuture<Void>> issueSeg = () -> {
                 for (int i : seg) {
                     start[i] = time.nanoTime();
                 }
@@ -162,7 +159,10 @@ public final class BlkMq {
                         ? flushSequence(part, bios.get(seg.getFirst()), remapped.get(seg.getFirst()), seg.getFirst(), ctx, done)
                         : plugged(part, seg.stream().map(bios::get).toList(), seg.stream().map(remapped::get).toList(),
                                 seg, ctx, done);
-            });
+            };
+            // a later segment is issued off the completion that ends the one before: an interrupt handler must not
+            // wait for a tag (the completions that would free one need it)
+            chain = chain == null ? issueSeg.get() : chain.thenComposeAsync(v -> issueSeg.get(), background);
         }
         return chain.thenApply(v -> {
             long[] latency = new long[bios.size()];
@@ -199,32 +199,36 @@ public final class BlkMq {
     }
 
     private void check(Gendisk.HdStruct part, int i, Bio b) {
-        String which = "bio " + i + " (" + b.op() + " sector " + b.sector() + " + " + b.bytes() + " bytes)";
         if (b.op() == ReqOp.FLUSH) {
-            throw new ErrnoException(Errno.EINVAL, which + ": submit a cache flush as an empty WRITE with PREFLUSH");
+            throw new ErrnoException(Errno.EINVAL, which(i, b) + ": submit a cache flush as an empty WRITE with PREFLUSH");
         }
         if (b.bytes() == 0) {
             if (!(b.op() == ReqOp.WRITE && b.flags().contains(ReqFlag.PREFLUSH))) {
-                throw new ErrnoException(Errno.EINVAL, which + ": only an empty WRITE with PREFLUSH (a cache flush) may have no data");
+                throw new ErrnoException(Errno.EINVAL, which(i, b) + ": only an empty WRITE with PREFLUSH (a cache flush) may have no data");
             }
             return;
         }
         if (b.bytes() < 0 || b.bytes() % logicalBlock != 0 || b.sector() < 0 || b.sector() % (logicalBlock / 512) != 0) {
-            throw new ErrnoException(Errno.EINVAL, which + ": the disk's logical block is " + logicalBlock
+            throw new ErrnoException(Errno.EINVAL, which(i, b) + ": the disk's logical block is " + logicalBlock
                     + " bytes; sector must be a multiple of " + logicalBlock / 512 + " and the length a positive multiple of "
                     + logicalBlock);
         }
         if (b.bytes() > MAX_BYTES) {
-            throw new ErrnoException(Errno.EINVAL, which + ": at most " + MAX_BYTES + " bytes per bio; split it");
+            throw new ErrnoException(Errno.EINVAL, which(i, b) + ": at most " + MAX_BYTES + " bytes per bio; split it");
         }
         if (b.sector() + b.nrSectors() > part.nrSects()) {
-            throw new ErrnoException(Errno.EIO, which + ": attempt to access beyond end of device " + part.name()
+            throw new ErrnoException(Errno.EIO, which(i, b) + ": attempt to access beyond end of device " + part.name()
                     + ", which has " + part.nrSects() + " sectors");
         }
         if (b.data() == null || b.data().length != b.bytes()) {
-            throw new ErrnoException(Errno.EINVAL, which + ": carries " + (b.data() == null ? 0 : b.data().length)
+            throw new ErrnoException(Errno.EINVAL, which(i, b) + ": carries " + (b.data() == null ? 0 : b.data().length)
                     + " bytes of data for a length of " + b.bytes());
         }
+    }
+
+    /** Names a bad bio in an error; built only when there is one, never on the I/O path. */
+    private static String which(int i, Bio b) {
+        return "bio " + i + " (" + b.op() + " sector " + b.sector() + " + " + b.bytes() + " bytes)";
     }
 
     /** blk_mq_make_request under a plug: merge into the last request or get a new one; blk_finish_plug issues them. */
@@ -309,98 +313,108 @@ public final class BlkMq {
                 }
             });
         }
-        return preflush.thenCompose(v -> issue(data, ctx, done));
+        // the data after its flush is issued off the flush's completion interrupt, for the same reason as a segment
+        return b.flags().contains(ReqFlag.PREFLUSH) ? preflush.thenComposeAsync(v -> issue(data, ctx, done), background)
+                : issue(data, ctx, done);
     }
 
     /** blk_mq_get_tag (waits while 31 commands are in flight), blk_mq_start_request, ->queue_rq. */
     private CompletableFuture<Void> issue(Request rq, TraceContext ctx, long[] done) {
-        rq.tag = getTag();
-        long issued = time.nanoTime();
-        rq.arrival = arrival(rq.tag, issued);
-        stats.start(issued);
+        rq.ctx = ctx;
+        rq.done = done;
+        rq.end = new CompletableFuture<>();
+        startRequest(rq);
         if (trace.enabled()) {
             trace.emit(BLOCK_RQ_ISSUE, ctx, disk.dev().devT(), rq.sector(), rq.nrSectors(), 0, rq.rwbs(), ctx.task().comm(), "");
         }
-        CompletableFuture<Void> hw;
+        CompletableFuture<Void> end = rq.end;
         try {
-            hw = hba.queuecommand(rq, ctx);
+            hba.queuecommand(rq, ctx, scsiDone);
         } catch (RuntimeException e) {
-            hw = CompletableFuture.failedFuture(e);
+            finish(rq, new ErrnoException(Errno.EIO, "the host could not queue a " + rq.op() + " of sectors "
+                    + rq.sector() + " + " + rq.nrSectors() + ": " + e.getMessage(), e));
         }
-        return hw.thenRunAsync(() -> complete(rq, ctx, issued, done),
-                hba.device().quick(rq) ? completions : background);
+        return end;
+    }
+
+    /**
+     * scsi_done from the completion interrupt: a quick completion (a write into the cache) finishes right there, as
+     * blk_mq_complete_request does in the kernel; one that touches the image file finishes in the background.
+     */
+    private void scsiDone(Request rq) {
+        if (hba.device().quick(rq)) {
+            completions.execute(() -> complete(rq));
+        } else {
+            background.execute(() -> complete(rq));
+        }
     }
 
     /** The completion: blk_mq_complete_request → blk_update_request (block_rq_complete) → bio_endio; tag freed. */
-    private void complete(Request rq, TraceContext ctx, long issued, long[] done) {
+    private void complete(Request rq) {
         ErrnoException error = null;
         try {
-            hba.complete(rq, ctx);
+            hba.complete(rq, rq.ctx);
         } catch (ErrnoException e) {
             error = e;
         } catch (RuntimeException e) {
             error = new ErrnoException(Errno.EIO, "the device failed a " + rq.op() + " of sectors " + rq.sector()
                     + " + " + rq.nrSectors() + ": " + e.getMessage() + "; see the blockdev-service log", e);
         }
+        finish(rq, error);
+    }
+
+    private void finish(Request rq, ErrnoException error) {
         long now = time.nanoTime();
         if (trace.enabled()) {
-            trace.emit(BLOCK_RQ_COMPLETE, Trace.as(ctx, Trace.IRQ), disk.dev().devT(), rq.sector(), rq.nrSectors(),
+            trace.emit(BLOCK_RQ_COMPLETE, Trace.as(rq.ctx, Trace.IRQ), disk.dev().devT(), rq.sector(), rq.nrSectors(),
                     error == null ? 0 : -error.errno().code(), rq.rwbs(), "");
         }
-        stats.done(rq, now, now - issued);
         if (error != null) {
             stats.errors.increment();
         }
-        observer.observe(rq.op(), now - issued);
-        for (int s : rq.slots) {
+        observer.observe(rq.op(), now - rq.issued);
+        for (int i = 0; i < rq.slots.size(); i++) {
+            int s = rq.slots.get(i);
             if (s >= 0) {
-                done[s] = now;
+                rq.done[s] = now;
             }
         }
-        putTag(rq.tag, now, rq.deadline());
+        endRequest(rq, now);
+        CompletableFuture<Void> end = rq.end;
+        rq.ctx = null; // the request is finished: keep nothing of the caller alive
+        rq.done = null;
+        rq.end = null;
         if (error != null) {
-            throw error;
-        }
-    }
-
-    private int getTag() {
-        tags.acquireUninterruptibly();
-        synchronized (usedTags) {
-            int t = usedTags.nextClearBit(0);
-            usedTags.set(t);
-            return t;
+            end.completeExceptionally(error);
+        } else {
+            end.complete(null);
         }
     }
 
     /**
-     * When the command on {@code tag} reaches the device. The simulation delivers completions later than their due
-     * time (a timer wake-up and a thread hand-off, more on a busy 2-core host); that lateness is the simulation's, not
-     * the device's, so the next command on the freed tag is credited with it: it arrives as if the completion had been
-     * on time. A host that re-issues within {@link #TURNAROUND_NANOS} (a pipelining submitter such as fio or the
-     * flusher) is credited with that turnaround too, as a kernel's is a few microseconds; a host that thinks longer
-     * pays for its thinking. The credit never exceeds {@link #MAX_CREDIT_NANOS}.
+     * blk_mq_get_tag and blk_mq_start_request's bookkeeping under one lock: the tag, when the command reaches the
+     * device ({@link TagCredit}) and the in-flight count. Waits while 31 commands are in flight.
      */
-    private long arrival(int tag, long now) {
-        synchronized (usedTags) {
-            long freed = tagFreedAt[tag];
-            tagFreedAt[tag] = 0;
-            if (freed == 0) {
-                return now;
-            }
-            long turnaround = now - freed;
-            long credit = tagLateness[tag] + (turnaround <= TURNAROUND_NANOS ? turnaround : 0);
-            // never before the device finished the tag's previous command: a completion signalled early (the timer
-            // is armed early by its measured wake-up latency) does not let the host outrun the device
-            return Math.max(now - Math.min(credit, MAX_CREDIT_NANOS), tagDeadline[tag]);
+    private void startRequest(Request rq) {
+        tags.acquireUninterruptibly();
+        long now = time.nanoTime(); // the request starts once it has its tag: waiting for one is not its latency
+        rq.issued = now;
+        synchronized (tagLock) {
+            int t = Integer.numberOfTrailingZeros(~usedTags);
+            usedTags |= 1 << t;
+            rq.tag = t;
+            rq.arrival = credit.arrival(t, now);
+            stats.start(now);
         }
     }
 
-    private void putTag(int tag, long now, long deadline) {
-        synchronized (usedTags) {
-            usedTags.clear(tag);
-            tagFreedAt[tag] = now;
-            tagLateness[tag] = Math.max(0, now - deadline);
-            tagDeadline[tag] = deadline;
+    /** blk_mq_end_request's bookkeeping, under the lock of {@link #startRequest}: disk stats, then the tag is free. */
+    private void endRequest(Request rq, long now) {
+        synchronized (tagLock) {
+            stats.done(rq, now, now - rq.issued);
+            int tag = rq.tag;
+            usedTags &= ~(1 << tag);
+            credit.freed(tag, now, rq.deadline(), tags.hasQueuedThreads());
         }
         tags.release();
     }

@@ -1,27 +1,34 @@
 package dev.ext4sim.blockdev.block;
 
+import dev.ext4sim.bus.trace.TraceContext;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 
 /** struct request: one or more merged bios on adjacent disk sectors, or a flush request. */
 public final class Request {
     final ReqOp op;
     final Set<ReqFlag> flags;
     final long sector;
-    final List<Bio> bios = new ArrayList<>();
+    final List<Bio> bios = new ArrayList<>(1);
     /** Index of each bio in its submission, aligned with {@link #bios}; -1 for the flush machinery's own. */
-    final List<Integer> slots = new ArrayList<>();
+    final List<Integer> slots = new ArrayList<>(1);
     int bytes;
     int tag = -1;
     /** When the command reached the device, and when the device completes it (injected clock). */
     long arrival;
     long deadline;
+    /** While in flight: the submitter's context, when it was issued, where its bios' completion times go, its end. */
+    TraceContext ctx;
+    long issued;
+    long[] done;
+    CompletableFuture<Void> end;
 
     public Request(ReqOp op, Set<ReqFlag> flags, long sector) {
         this.op = op;
-        this.flags = flags.isEmpty() ? EnumSet.noneOf(ReqFlag.class) : EnumSet.copyOf(flags);
+        this.flags = flags.isEmpty() ? Set.of() : EnumSet.copyOf(flags);
         this.sector = sector;
     }
 

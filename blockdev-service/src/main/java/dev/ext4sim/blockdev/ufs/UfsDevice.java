@@ -73,31 +73,88 @@ public final class UfsDevice {
      * The link's timetable: the intervals in which it moves a command's data. A transfer takes the first free gap at
      * or after the moment its command is ready, so commands that arrive out of order (a host credited for a late
      * completion arrives "earlier" than one that was not) never wait behind transfers that start after them.
+     *
+     * <p>The intervals are kept sorted and disjoint in two arrays, abutting ones merged (a saturated link is one
+     * interval): a new command is almost always the latest, so finding its gap and inserting it touch the tail only.
      */
     static final class Link {
-        private final java.util.TreeMap<Long, Long> busy = new java.util.TreeMap<>();
+        /** Intervals that ended this long before a command is ready are forgotten: none of them can matter to it. */
+        static final long FORGET_NANOS = 10_000_000;
+        private long[] start = new long[64];
+        private long[] end = new long[64];
+        /** The live intervals are [head, tail). */
+        private int head;
+        private int tail;
 
         long reserve(long ready, long xfer) {
             if (xfer <= 0) {
                 return ready;
             }
-            // forget intervals long over; none of them can matter to a command ready now
-            while (!busy.isEmpty() && busy.firstEntry().getValue() < ready - 10_000_000) {
-                busy.pollFirstEntry();
+            while (head < tail && end[head] < ready - FORGET_NANOS) {
+                head++;
+            }
+            // intervals that end by the time the command is ready cannot delay it; skip them by binary search
+            int lo = head;
+            int hi = tail;
+            while (lo < hi) {
+                int mid = (lo + hi) >>> 1;
+                if (end[mid] <= ready) {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
             }
             long begin = ready;
-            var before = busy.floorEntry(ready);
-            if (before != null && before.getValue() > begin) {
-                begin = before.getValue();
+            int i = lo;
+            while (i < tail && start[i] < begin + xfer) {
+                begin = Math.max(begin, end[i]); // no room before interval i: try after it
+                i++;
             }
-            for (var e : busy.tailMap(begin, true).entrySet()) {
-                if (e.getKey() >= begin + xfer) {
-                    break; // the gap before this interval fits
-                }
-                begin = Math.max(begin, e.getValue());
-            }
-            busy.put(begin, begin + xfer);
+            insert(i, begin, begin + xfer);
             return begin;
+        }
+
+        /** Puts [from, to) before interval i (it fits between i - 1 and i), merging with either neighbour it abuts. */
+        private void insert(int i, long from, long to) {
+            boolean joinsPrev = i > head && end[i - 1] == from;
+            boolean joinsNext = i < tail && start[i] == to;
+            if (joinsPrev && joinsNext) {
+                end[i - 1] = end[i];
+                System.arraycopy(start, i + 1, start, i, tail - i - 1);
+                System.arraycopy(end, i + 1, end, i, tail - i - 1);
+                tail--;
+            } else if (joinsPrev) {
+                end[i - 1] = to;
+            } else if (joinsNext) {
+                start[i] = from;
+            } else {
+                if (tail == start.length) {
+                    i -= head;
+                    makeRoom();
+                }
+                System.arraycopy(start, i, start, i + 1, tail - i);
+                System.arraycopy(end, i, end, i + 1, tail - i);
+                start[i] = from;
+                end[i] = to;
+                tail++;
+            }
+        }
+
+        /** Moves the live intervals to the front, doubling the arrays when they are more than half full. */
+        private void makeRoom() {
+            int n = tail - head;
+            long[] s = n * 2 > start.length ? new long[start.length * 2] : start;
+            long[] e = n * 2 > end.length ? new long[end.length * 2] : end;
+            System.arraycopy(start, head, s, 0, n);
+            System.arraycopy(end, head, e, 0, n);
+            start = s;
+            end = e;
+            head = 0;
+            tail = n;
+        }
+
+        int intervals() {
+            return tail - head;
         }
     }
 
@@ -126,11 +183,13 @@ public final class UfsDevice {
             case FLUSH -> cache.flush();
             case WRITE -> {
                 long block = rq.sector() / sectorsPerBlock;
+                long at = time.nanoTime();
+                boolean fua = rq.flags().contains(ReqFlag.FUA);
                 for (Bio bio : rq.bios()) {
                     for (int off = 0; off < bio.bytes(); off += cache.blockSize()) {
-                        cache.write(block, bio.data(), off);
+                        cache.write(block, bio.data(), off, at);
                         // FUA writes through; a full cache degrades to write-through as a device's does
-                        if (rq.flags().contains(ReqFlag.FUA) || cache.dirtyBytes() > cacheBytes) {
+                        if (fua || cache.dirtyBytes() > cacheBytes) {
                             cache.writeBack(block);
                         }
                         block++;

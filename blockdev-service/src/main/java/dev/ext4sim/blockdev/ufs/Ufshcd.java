@@ -20,7 +20,6 @@ import dev.ext4sim.bus.trace.TraceContext;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Random;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * drivers/ufs/core/ufshcd.c: the host controller driver. {@link #ufshcdPltfrmInit} runs the probe of
@@ -207,36 +206,127 @@ public final class Ufshcd {
         };
     }
 
+    /** The block layer's completion routine (scsi_done → blk_mq_complete_request), called once per finished command. */
+    @FunctionalInterface
+    public interface ScsiDone {
+        void scsiDone(Request rq);
+    }
+
+    static final int NUTRS = 32; // transfer request slots: one per tag
+
+    /** hba->lrb: the command outstanding on each tag, whom to tell when it is done, and when its interrupt is due. */
+    private final Request[] lrbCmd = new Request[NUTRS];
+    private final ScsiDone[] lrbDone = new ScsiDone[NUTRS];
+    private final long[] lrbIrq = new long[NUTRS];
+    /** hba->outstanding_reqs: the tags whose completion the driver has not handled yet. */
+    private int outstandingReqs;
+    /** The interrupt time the one armed timer serves (Long.MAX_VALUE: none armed), and how to cancel it. */
+    private long armedIrq = Long.MAX_VALUE;
+    private Scheduler.Cancellable armed;
+
     /**
-     * ufshcd_queuecommand → ufshcd_send_command: rings the doorbell bit of the request's tag (traced send_req) and
-     * returns a future that the device's completion interrupt completes.
+     * ufshcd_queuecommand → ufshcd_send_command: rings the doorbell bit of the request's tag (traced send_req). The
+     * device model fixes when the command finishes; interrupt aggregation puts its interrupt on the next grid point.
+     * {@code done} is called from that interrupt (or here, when the command is already due, e.g. on "instant").
      */
-    public CompletableFuture<Void> queuecommand(Request rq, TraceContext ctx) {
-        int db;
+    public void queuecommand(Request rq, TraceContext ctx, ScsiDone done) {
+        int tag = rq.tag();
+        boolean due;
+        // one lock for the doorbell, the device's timetable and the timer: submitters on both cores meet here once
         synchronized (this) {
-            doorbell |= 1 << rq.tag();
-            db = doorbell;
+            doorbell |= 1 << tag;
+            if (trace.enabled()) { // traced before the timer is armed, so send_req always precedes complete_rsp
+                boolean rw = rq.op() != ReqOp.FLUSH;
+                trace.emit(UFSHCD_COMMAND, ctx, DEV_NAME, "send_req", tag, doorbell, rw ? rq.bytes() : -1, 0,
+                        rw ? rq.sector() >> 3 : 0L, opcode(rq), 0);
+            }
+            long deadline = device.completionTime(rq, rq.arrival());
+            rq.setDeadline(deadline);
+            long irq = intrAggregationNanos > 0 ? Math.ceilDiv(deadline, intrAggregationNanos) * intrAggregationNanos
+                    : deadline;
+            lrbCmd[tag] = rq;
+            lrbDone[tag] = done;
+            lrbIrq[tag] = irq;
+            outstandingReqs |= 1 << tag;
+            due = irq - wakeAhead <= time.nanoTime();
+            if (!due && irq < armedIrq) {
+                arm(irq);
+            }
         }
-        boolean rw = rq.op() != ReqOp.FLUSH;
-        if (trace.enabled()) {
-            trace.emit(UFSHCD_COMMAND, ctx, DEV_NAME, "send_req", rq.tag(), db, rw ? rq.bytes() : -1, 0,
-                    rw ? rq.sector() >> 3 : 0L, opcode(rq), 0);
+        if (due) {
+            ufshcdTransferReqCompl(time.nanoTime(), Long.MIN_VALUE);
         }
-        long deadline = device.completionTime(rq, rq.arrival());
-        rq.setDeadline(deadline);
-        long irq = intrAggregationNanos > 0 ? Math.ceilDiv(deadline, intrAggregationNanos) * intrAggregationNanos : deadline;
+    }
+
+    /**
+     * One timer for the earliest interrupt outstanding, armed early by the measured wake-up latency. Commands due at
+     * the same grid point share it, as they share one aggregated interrupt on the hardware. Caller holds the lock.
+     */
+    private void arm(long irq) {
+        if (armed != null) {
+            armed.cancel();
+        }
         long armAt = irq - wakeAhead;
-        long delay = armAt - time.nanoTime();
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        if (delay <= 0) {
-            done.complete(null);
-        } else {
-            scheduler.schedule(Duration.ofNanos(delay), () -> {
-                observeWakeLatency(time.nanoTime() - armAt);
-                done.complete(null);
-            });
+        armedIrq = irq;
+        armed = scheduler.schedule(Duration.ofNanos(Math.max(0, armAt - time.nanoTime())), () -> ufshcdIntr(irq, armAt));
+    }
+
+    /** ufshcd_intr → ufshcd_sl_intr: the transfer request completion interrupt of the timer armed for {@code irq}. */
+    private void ufshcdIntr(long irq, long armAt) {
+        long now = time.nanoTime();
+        observeWakeLatency(now - armAt);
+        ufshcdTransferReqCompl(now, irq);
+    }
+
+    /**
+     * ufshcd_transfer_req_compl: every command the device has finished by {@code now} completes in one go (its
+     * doorbell bit clears; completed_reqs = outstanding & ~doorbell), in tag order; then the timer is armed for the
+     * next one still outstanding. {@code firedIrq} is the interrupt time of the timer that runs this, if any. The
+     * block layer is called outside the lock: it may issue the next command.
+     */
+    private void ufshcdTransferReqCompl(long now, long firedIrq) {
+        Request[] cmds = null;
+        ScsiDone[] dones = null;
+        int completed = 0;
+        synchronized (this) {
+            if (firedIrq == armedIrq) {
+                armedIrq = Long.MAX_VALUE; // this timer is spent
+                armed = null;
+            }
+            long ahead = wakeAhead;
+            long next = Long.MAX_VALUE;
+            for (int pending = outstandingReqs; pending != 0; pending &= pending - 1) {
+                int tag = Integer.numberOfTrailingZeros(pending);
+                if (lrbIrq[tag] - ahead <= now) {
+                    completed |= 1 << tag;
+                } else {
+                    next = Math.min(next, lrbIrq[tag]);
+                }
+            }
+            if (completed != 0) {
+                outstandingReqs &= ~completed;
+                doorbell &= ~completed;
+                int n = Integer.bitCount(completed);
+                cmds = new Request[n];
+                dones = new ScsiDone[n];
+                int i = 0;
+                for (int bits = completed; bits != 0; bits &= bits - 1) {
+                    int tag = Integer.numberOfTrailingZeros(bits);
+                    cmds[i] = lrbCmd[tag];
+                    dones[i++] = lrbDone[tag];
+                    lrbCmd[tag] = null;
+                    lrbDone[tag] = null;
+                }
+            }
+            if (next < armedIrq) {
+                arm(next);
+            }
         }
-        return done;
+        if (cmds != null) {
+            for (int i = 0; i < cmds.length; i++) {
+                dones[i].scsiDone(cmds[i]);
+            }
+        }
     }
 
     /**
@@ -253,15 +343,17 @@ public final class Ufshcd {
     static final long MAX_WAKE_AHEAD_NANOS = 300_000;
     private volatile long wakeAhead;
 
-    /** The completion interrupt: the doorbell bit clears (traced complete_rsp) and the command's data moves. */
+    /**
+     * ufshcd_compl_one_cqe for a command the interrupt handed to the block layer: traced complete_rsp (the doorbell
+     * bit is already clear), and the command's data moves. EIO when a fault covers it or the power is gone.
+     */
     public void complete(Request rq, TraceContext ctx) {
-        int db;
-        synchronized (this) {
-            doorbell &= ~(1 << rq.tag());
-            db = doorbell;
-        }
-        boolean rw = rq.op() != ReqOp.FLUSH;
         if (trace.enabled()) {
+            int db;
+            synchronized (this) {
+                db = doorbell;
+            }
+            boolean rw = rq.op() != ReqOp.FLUSH;
             trace.emit(UFSHCD_COMMAND, Trace.as(ctx, Trace.IRQ), DEV_NAME, "complete_rsp", rq.tag(), db,
                     rw ? rq.bytes() : -1, 1, rw ? rq.sector() >> 3 : 0L, opcode(rq), 0);
         }
