@@ -1,0 +1,85 @@
+package dev.ext4sim.ext4.fs;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.NavigableMap;
+import java.util.TreeMap;
+
+/**
+ * The address_space of one regular file: 4 KiB pages by index with their dirty state and the state of their single
+ * buffer head (a 4 KiB page holds one 4 KiB block). Pages are never evicted except by truncate: memory pressure is
+ * not simulated.
+ */
+final class PageCache {
+    static final int PAGE_SIZE = 4096;
+    static final int PAGE_SHIFT = 12;
+
+    static final class Page {
+        final long index;
+        final byte[] data = new byte[PAGE_SIZE];
+        boolean dirty;
+        /** buffer_mapped: the block is known (delayed, or allocated); write_begin then skips get_block. */
+        boolean mapped;
+
+        Page(long index) {
+            this.index = index;
+        }
+    }
+
+    private final TreeMap<Long, Page> pages = new TreeMap<>();
+    private int dirty;
+
+    Page find(long index) {
+        return pages.get(index);
+    }
+
+    /** grab_cache_page_write_begin: the page, created (zeroed, not uptodate from disk) if absent. */
+    Page grab(long index) {
+        return pages.computeIfAbsent(index, Page::new);
+    }
+
+    void setDirty(Page p) {
+        if (!p.dirty) {
+            p.dirty = true;
+            dirty++;
+        }
+    }
+
+    void clearDirty(Page p) {
+        if (p.dirty) {
+            p.dirty = false;
+            dirty--;
+        }
+    }
+
+    int dirtyPages() {
+        return dirty;
+    }
+
+    /** Dirty pages with index in [from, to], in index order. */
+    List<Page> dirtyIn(long from, long to) {
+        List<Page> out = new ArrayList<>();
+        for (Page p : pages.subMap(from, true, to, true).values()) {
+            if (p.dirty) {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
+    /** truncate_inode_pages_range from {@code from} on: returns the dropped pages. */
+    List<Page> truncateFrom(long from) {
+        NavigableMap<Long, Page> tail = pages.tailMap(from, true);
+        List<Page> dropped = new ArrayList<>(tail.values());
+        for (Page p : dropped) {
+            clearDirty(p);
+        }
+        tail.clear();
+        return dropped;
+    }
+
+    void remove(Page p) {
+        clearDirty(p);
+        pages.remove(p.index);
+    }
+}
