@@ -59,6 +59,9 @@ final class PageCache {
     /** Dirty pages with index in [from, to], in index order. */
     List<Page> dirtyIn(long from, long to) {
         List<Page> out = new ArrayList<>();
+        if (from > to) {
+            return out;
+        }
         for (Page p : pages.subMap(from, true, to, true).values()) {
             if (p.dirty) {
                 out.add(p);
