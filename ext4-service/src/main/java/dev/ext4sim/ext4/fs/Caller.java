@@ -13,6 +13,7 @@ record Caller(String symbol, int lineNo) {
     static final Caller DIRTY_INODE_MARK = new Caller("ext4_dirty_inode+0x5c/0x70", 5775);
     static final Caller WRITEPAGES = new Caller("ext4_writepages+0x4f4/0xe70", 2843);
     static final Caller WRITEPAGES_MARK = new Caller("ext4_writepages+0x7a8/0xe70", 2352);
+    static final Caller EXT_DIRTY = new Caller("__ext4_ext_dirty+0x5c/0x70", 168);
     static final Caller NEW_INODE = new Caller("__ext4_new_inode+0x8f4/0x1560", 892);
     static final Caller NEW_INODE_MARK = new Caller("__ext4_new_inode+0xe2c/0x1560", 1077);
     static final Caller ADD_ENTRY_MARK = new Caller("ext4_add_entry+0x1b4/0x4a0", 2097);

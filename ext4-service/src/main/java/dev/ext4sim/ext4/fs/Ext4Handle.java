@@ -56,6 +56,11 @@ final class Ext4Handle implements BufferCache.Dirtier {
         return --refs == 0;
     }
 
+    /** The inodes marked dirty in this handle, whose in-core copy must reach the buffer before stop. */
+    Iterable<Ext4InodeInfo> markedInodes() {
+        return marked.keySet();
+    }
+
     /** Sends the changed buffers with their contents as {@code cache} now holds them, then stops the handle. */
     JournalTid stop(BufferCache cache) {
         for (long block : access) {

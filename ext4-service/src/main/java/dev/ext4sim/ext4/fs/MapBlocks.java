@@ -139,6 +139,8 @@ final class MapBlocks {
             }
             throw new ErrnoException(Errno.ENOSPC, "no block left for the extent tree of inode " + ei.ino);
         }
+        // ext4_ext_insert_extent → __ext4_ext_dirty: the root lives in the inode
+        sb.markInodeDirty(ctx, h, ei, Caller.EXT_DIRTY, true);
         if (delalloc) {
             reserve.update(ctx, ei, run.len(), true);
         }

@@ -200,11 +200,22 @@ final class Super {
             return;
         }
         try {
+            // what changed in a marked inode after its ext4_mark_inode_dirty (a quota claim of i_blocks) goes too
+            for (Ext4InodeInfo ei : h.markedInodes()) {
+                if (inUse(ei)) {
+                    fs.inodes().write(ei.raw);
+                }
+            }
             fs.flush();
             h.stop(cache);
         } finally {
             cache.handle(null);
         }
+    }
+
+    /** An inode still in use (an evicted one was written for the last time by its eviction). */
+    private boolean inUse(Ext4InodeInfo ei) {
+        return inodes.get(ei.ino) == ei;
     }
 
     /** ext4_mark_inode_dirty: the raw inode into its inode table buffer, journaled by {@code h}. */

@@ -48,10 +48,12 @@ final class Ext4Fixture implements AutoCloseable {
         return TraceContext.of(new Task(comm, pid));
     }
 
-    /** What the flusher does for every dirty inode: a periodic writepages pass in the kworker's task. */
+    /** What the flusher does until nothing is dirty: periodic writepages passes of 1024 pages in the kworker's task. */
     void flushAll() {
-        for (DirtyInode d : ext4.dirtyInodes()) {
-            ext4.writepages(KWORKER, (int) d.ino(), WritebackControl.periodic(1024));
+        for (int pass = 0; pass < 10_000 && !ext4.dirtyInodes().isEmpty(); pass++) {
+            for (DirtyInode d : ext4.dirtyInodes()) {
+                ext4.writepages(KWORKER, (int) d.ino(), WritebackControl.periodic(1024));
+            }
         }
     }
 

@@ -38,7 +38,7 @@ class SeedTraceTest {
             "ext4_writepages", "ext4_journal_start", "ext4_da_write_pages", "ext4_da_write_pages_extent",
             "ext4_es_lookup_extent_enter", "ext4_es_lookup_extent_exit",
             "ext4_ext_map_blocks_enter", "ext4_request_blocks", "ext4_mballoc_alloc", "ext4_allocate_blocks",
-            "ext4_da_update_reserve_space", "ext4_ext_map_blocks_exit", "ext4_es_insert_extent",
+            "ext4_mark_inode_dirty", "ext4_da_update_reserve_space", "ext4_ext_map_blocks_exit", "ext4_es_insert_extent",
             "ext4_mark_inode_dirty",
             "ext4_journal_start", "ext4_da_write_pages",
             "ext4_writepages_result");
