@@ -34,14 +34,23 @@ final class Ext4Fixture implements AutoCloseable {
     final Ext4Mount ext4;
 
     Ext4Fixture(Path dir, long sizeBytes) {
-        this.image = dir.resolve("sda1.img");
-        Mkfs.format(image, MkfsOptions.defaults().withSize(sizeBytes).withTimestamp(clock.currentTimeMillis() / 1000));
+        this(format(dir.resolve("sda1.img"), sizeBytes));
+    }
+
+    /** Mounts an existing image. */
+    Ext4Fixture(Path image) {
+        this.image = image;
         this.dev = ImageFile.open(image, 4096);
         this.block = new FakeBlockPort(dev);
         this.journal = new FakeJournal(dev);
         Tracer tracer = new Tracer("ext4-service", clock.traceClock(), sink, 2);
         this.ext4 = Ext4Mount.mount(MOUNT, block, journal, writeback, tracer, clock);
         journal.ordered(ext4);
+    }
+
+    static Path format(Path image, long sizeBytes) {
+        Mkfs.format(image, MkfsOptions.defaults().withSize(sizeBytes).withTimestamp(ManualClock.DEFAULT_WALL_START.getEpochSecond()));
+        return image;
     }
 
     static TraceContext writer(String comm, int pid) {
