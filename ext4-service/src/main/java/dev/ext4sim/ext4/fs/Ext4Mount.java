@@ -257,6 +257,7 @@ public final class Ext4Mount {
                 List<PageCache.Page> pages = new ArrayList<>();
                 List<Long> pblks = new ArrayList<>();
                 for (PageCache.Page p : ei.pages.dirtyIn(r.start() >>> PageCache.PAGE_SHIFT, r.end() >>> PageCache.PAGE_SHIFT)) {
+                    // collected first: submit cleans the pages
                     ExtentStatus.Es es = ei.es.lookup(p.index);
                     if (es != null && es.written()) {
                         pages.add(p);

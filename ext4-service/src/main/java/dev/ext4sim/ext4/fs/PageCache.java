@@ -27,7 +27,8 @@ final class PageCache {
     }
 
     private final TreeMap<Long, Page> pages = new TreeMap<>();
-    private int dirty;
+    /** The PAGECACHE_TAG_DIRTY index: writeback walks only these. */
+    private final TreeMap<Long, Page> dirty = new TreeMap<>();
 
     Page find(long index) {
         return pages.get(index);
@@ -41,33 +42,27 @@ final class PageCache {
     void setDirty(Page p) {
         if (!p.dirty) {
             p.dirty = true;
-            dirty++;
+            dirty.put(p.index, p);
         }
     }
 
     void clearDirty(Page p) {
         if (p.dirty) {
             p.dirty = false;
-            dirty--;
+            dirty.remove(p.index);
         }
     }
 
     int dirtyPages() {
-        return dirty;
+        return dirty.size();
     }
 
-    /** Dirty pages with index in [from, to], in index order. */
-    List<Page> dirtyIn(long from, long to) {
-        List<Page> out = new ArrayList<>();
+    /** Dirty pages with index in [from, to], in index order: a live view, not to be changed while walked. */
+    Iterable<Page> dirtyIn(long from, long to) {
         if (from > to) {
-            return out;
+            return List.of();
         }
-        for (Page p : pages.subMap(from, true, to, true).values()) {
-            if (p.dirty) {
-                out.add(p);
-            }
-        }
-        return out;
+        return dirty.subMap(from, true, to, true).values();
     }
 
     /** truncate_inode_pages_range from {@code from} on: returns the dropped pages. */
