@@ -34,6 +34,8 @@ final class FakeJournal implements JournalPort {
     private final List<InodeRange> ranges = new ArrayList<>();
     private final List<Started> started = new ArrayList<>();
     private final List<Integer> commits = new ArrayList<>();
+    private final java.util.concurrent.locks.ReentrantLock commitLock = new java.util.concurrent.locks.ReentrantLock();
+    private boolean locked;
     private int openHandles;
     private int handlesInRunning;
     int loads;
@@ -55,6 +57,9 @@ final class FakeJournal implements JournalPort {
     public synchronized JournalHandle start(TraceContext owner, int type, int credits, int lineNo) {
         if (credits <= 0) {
             throw new AssertionError("a handle with " + credits + " credits");
+        }
+        while (locked) {
+            waitUninterruptibly();
         }
         started.add(new Started(owner.task().comm(), type, credits, lineNo));
         openHandles++;
@@ -112,6 +117,7 @@ final class FakeJournal implements JournalPort {
                 stopped = true;
                 synchronized (FakeJournal.this) {
                     openHandles--;
+                    FakeJournal.this.notifyAll();
                 }
                 return JournalTid.of(tid);
             }
@@ -124,46 +130,72 @@ final class FakeJournal implements JournalPort {
         };
     }
 
-    /** kjournald2's commit of the running transaction (ordered data, then metadata home); false if nothing ran. */
+    /**
+     * kjournald2's commit of the running transaction: lock it (new handles wait, open ones are waited for), switch to
+     * a new running transaction, then ordered data through ext4 and the metadata home. False if nothing ran.
+     */
     boolean commit() {
-        List<InodeRange> data;
-        int tid;
-        synchronized (this) {
-            if (openHandles != 0) {
-                throw new AssertionError(openHandles + " handles still open at commit");
+        commitLock.lock();
+        try {
+            List<InodeRange> data;
+            Map<Long, byte[]> blocks;
+            int tid;
+            synchronized (this) {
+                if (handlesInRunning == 0) {
+                    return false;
+                }
+                locked = true;
+                while (openHandles != 0) {
+                    waitUninterruptibly();
+                }
+                data = List.copyOf(ranges);
+                blocks = new LinkedHashMap<>(buffers);
+                tid = runningTid++;
+                buffers.clear();
+                revoked.clear();
+                ranges.clear();
+                handlesInRunning = 0;
+                locked = false;
+                notifyAll();
             }
-            if (handlesInRunning == 0) {
-                return false;
+            if (ordered != null && !data.isEmpty()) {
+                ordered.submitInodeData(JBD2, tid, data);
             }
-            data = List.copyOf(ranges);
-            tid = runningTid;
+            synchronized (this) {
+                blocks.forEach(home::write);
+                home.flush();
+                committed = tid;
+                commits.add(tid);
+            }
+            return true;
+        } finally {
+            commitLock.unlock();
         }
-        if (ordered != null && !data.isEmpty()) {
-            ordered.submitInodeData(JBD2, tid, data);
+    }
+
+    private void waitUninterruptibly() {
+        try {
+            wait();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
         }
-        synchronized (this) {
-            buffers.forEach(home::write);
-            home.flush();
-            buffers.clear();
-            revoked.clear();
-            ranges.clear();
-            handlesInRunning = 0;
-            committed = tid;
-            commits.add(tid);
-            runningTid++;
-        }
-        return true;
     }
 
     @Override
     public boolean completeTransaction(TraceContext ctx, JournalTid tid) {
         int t = tid.await();
-        synchronized (this) {
-            if (t <= committed) {
-                return false;
+        commitLock.lock();
+        try {
+            synchronized (this) {
+                if (t <= committed) {
+                    return false;
+                }
             }
+            return commit();
+        } finally {
+            commitLock.unlock();
         }
-        return commit();
     }
 
     @Override
