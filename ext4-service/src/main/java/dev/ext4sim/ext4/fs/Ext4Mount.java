@@ -48,6 +48,7 @@ public final class Ext4Mount {
     private final Writepages writepages;
     private final Truncate truncate;
     private final Ext4Namei namei;
+    private final Evict evict;
     private final Fsync fsync;
 
     private Ext4Mount(Super sb) {
@@ -59,7 +60,8 @@ public final class Ext4Mount {
         this.write = new DaWrite(sb, map, reserve, dirty, read);
         this.writepages = new Writepages(sb, map);
         this.truncate = new Truncate(sb, reserve, dirty, read);
-        this.namei = new Ext4Namei(sb, new Evict(sb, truncate));
+        this.evict = new Evict(sb, truncate);
+        this.namei = new Ext4Namei(sb, evict);
         this.fsync = new Fsync(sb, writepages);
     }
 
@@ -163,7 +165,7 @@ public final class Ext4Mount {
                 ei.writers = Math.max(0, ei.writers - 1);
             }
             if (ei.isFreeable()) {
-                new Evict(sb, truncate).evict(ctx, ei);
+                evict.evict(ctx, ei);
             }
         });
     }

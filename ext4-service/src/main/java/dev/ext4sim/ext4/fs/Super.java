@@ -102,7 +102,11 @@ final class Super {
         Super sb = new Super(block, journal, writeback, trace, time, devT, cache, fs);
         cache.writeThrough(true);
         try {
-            fs.superBlock().s_state(fs.superBlock().s_state() & ~VALID_FS);
+            // ext4_setup_super: with a journal the state stays VALID_FS; needs_recovery says "mounted"
+            SuperBlock es = fs.superBlock();
+            es.s_mnt_count(es.s_mnt_count() + 1);
+            es.s_mtime(time.currentTimeMillis() / 1000);
+            es.s_wtime(time.currentTimeMillis() / 1000);
             fs.setNeedsRecovery(true);
             block.flush(ctx);
         } finally {
@@ -118,6 +122,7 @@ final class Super {
         cache.writeThrough(true);
         try {
             fs.superBlock().s_state(fs.superBlock().s_state() | VALID_FS);
+            fs.superBlock().s_wtime(time.currentTimeMillis() / 1000);
             fs.setNeedsRecovery(false);
             block.flush(ctx);
         } finally {

@@ -132,6 +132,16 @@ class LimitsTest {
     }
 
     @Test
+    void mountOfSomethingElseFailsCleanly() {
+        dev.ext4sim.ondisk.MemoryBlockDevice blank = new dev.ext4sim.ondisk.MemoryBlockDevice(4096, 1024);
+        FakeJournal journal = new FakeJournal(blank);
+        dev.ext4sim.bus.testing.ManualClock clock = new dev.ext4sim.bus.testing.ManualClock();
+        errno(Errno.EINVAL, () -> Ext4Mount.mount(Ext4Fixture.MOUNT, new FakeBlockPort(blank), journal, new RecordingWriteback(),
+                new dev.ext4sim.bus.trace.Tracer("ext4-service", clock.traceClock(), dev.ext4sim.bus.trace.TraceSink.NONE, 2), clock));
+        assertThat(journal.loads).as("the journal is not touched").isZero();
+    }
+
+    @Test
     void unlinkOfAnOpenFileFreesItAtTheLastRelease() {
         try (Ext4Fixture f = new Ext4Fixture(dir, 32L << 20)) {
             TraceContext w = Ext4Fixture.writer("w", 10);

@@ -1,0 +1,72 @@
+package dev.ext4sim.ext4.fs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ext4sim.bus.trace.TraceContext;
+import dev.ext4sim.ondisk.E2fsprogs;
+import dev.ext4sim.ondisk.ext4.Ext4;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Overwrites reserve nothing; a partial write into a block that is only on disk reads it first. */
+class OverwriteTest {
+    @TempDir
+    Path dir;
+
+    private static long count(Ext4Fixture f, String comm, String event) {
+        return f.names(comm).stream().filter(event::equals).count();
+    }
+
+    @Test
+    void delayedAndAllocatedBlocksAreNotReservedAgain() {
+        try (Ext4Fixture f = new Ext4Fixture(dir, 32L << 20)) {
+            TraceContext w = Ext4Fixture.writer("w", 2);
+            int ino = f.ext4.create(w, Ext4.ROOT_INO, "f", 0644);
+            f.ext4.write(w, ino, 0, new byte[8192], Ext4Mount.WriteFlags.NONE);
+            f.ext4.write(w, ino, 100, new byte[5000], Ext4Mount.WriteFlags.NONE); // both pages delayed already
+            assertThat(count(f, "w", "ext4_da_reserve_space")).isEqualTo(2);
+            assertThat(f.ext4.getattr(w, ino).blocks()).isEqualTo(16);
+            f.flushAll();
+            f.sink.clear();
+            f.ext4.write(w, ino, 4000, new byte[200], Ext4Mount.WriteFlags.NONE); // allocated now
+            assertThat(count(f, "w", "ext4_da_reserve_space")).isZero();
+            // the pages are cached with mapped buffers: write_begin maps nothing (no status lookup at all)
+            assertThat(count(f, "w", "ext4_es_lookup_extent_enter")).isZero();
+            assertThat(count(f, "w", "ext4_da_write_begin")).isEqualTo(2);
+            assertThat(f.ext4.getattr(w, ino).blocks()).isEqualTo(16);
+            f.flushAll();
+            f.unmountAndCheck();
+        }
+    }
+
+    @Test
+    void partialOverwriteAfterRemountReadsTheBlockFirst() {
+        Path image;
+        try (Ext4Fixture f = new Ext4Fixture(dir, 32L << 20)) {
+            image = f.image;
+            TraceContext w = Ext4Fixture.writer("w", 2);
+            int ino = f.ext4.create(w, Ext4.ROOT_INO, "f", 0644);
+            f.ext4.write(w, ino, 0, "0123456789abcdef".getBytes(StandardCharsets.US_ASCII), Ext4Mount.WriteFlags.NONE);
+            f.ext4.fsync(w, ino, false);
+            f.unmountAndCheck();
+        }
+        try (Ext4Fixture f = new Ext4Fixture(image)) {
+            TraceContext w = Ext4Fixture.writer("w", 3);
+            int ino = f.ext4.lookupPath(w, "/f");
+            long readsBefore = f.block.blocksRead();
+            f.ext4.write(w, ino, 4, "XY".getBytes(StandardCharsets.US_ASCII), Ext4Mount.WriteFlags.NONE);
+            assertThat(f.block.blocksRead()).isEqualTo(readsBefore + 1);
+            // an allocated block: the status lookup misses, the extent tree maps it, nothing is reserved
+            assertThat(f.names("w")).contains("ext4_ext_map_blocks_enter").doesNotContain("ext4_da_reserve_space");
+            assertThat(f.events("w").stream().filter(e -> e.event().equals("ext4_mark_inode_dirty")).count())
+                    .as("i_disksize follows at write_end for an allocated block, no more").isLessThanOrEqualTo(2);
+            assertThat(f.ext4.read(w, ino, 0, 100)).isEqualTo("0123XY6789abcdef".getBytes(StandardCharsets.US_ASCII));
+            f.ext4.fsync(w, ino, true);
+            f.unmountAndCheck();
+        }
+        assertThat(E2fsprogs.debugfs(image, "cat /f").stdout()).isEqualTo("0123XY6789abcdef".getBytes(StandardCharsets.US_ASCII));
+        assertThat(E2fsprogs.run("dumpe2fs", "-h", image.toString()).output()).contains("Mount count:              2");
+    }
+}
