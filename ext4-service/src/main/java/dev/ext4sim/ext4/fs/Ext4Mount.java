@@ -234,7 +234,10 @@ public final class Ext4Mount {
      */
     public long writepages(TraceContext ctx, int ino, WritebackControl wbc) {
         return locked(ctx, () -> {
-            Ext4InodeInfo ei = sb.iget(ino, 0);
+            Ext4InodeInfo ei = sb.cached(ino);
+            if (ei == null) {
+                return 0L; // not in core (never read, or evicted since the flusher listed it): nothing is dirty
+            }
             ei.state &= ~Flags.I_DIRTY_INODE;
             long n = writepages.writepages(ctx, ei, wbc);
             if (ei.pages.dirtyPages() == 0) {

@@ -65,15 +65,18 @@ final class PageCache {
         return dirty.subMap(from, true, to, true).values();
     }
 
-    /** truncate_inode_pages_range from {@code from} on: returns the dropped pages. */
-    List<Page> truncateFrom(long from) {
+    /** truncate_inode_pages_range from {@code from} on: returns how many of the dropped pages were dirty. */
+    int truncateFrom(long from) {
         NavigableMap<Long, Page> tail = pages.tailMap(from, true);
-        List<Page> dropped = new ArrayList<>(tail.values());
-        for (Page p : dropped) {
-            clearDirty(p);
+        int dirtyDropped = 0;
+        for (Page p : new ArrayList<>(tail.values())) {
+            if (p.dirty) {
+                dirtyDropped++;
+                clearDirty(p);
+            }
         }
         tail.clear();
-        return dropped;
+        return dirtyDropped;
     }
 
     void remove(Page p) {

@@ -95,14 +95,7 @@ final class Truncate {
     void truncate(TraceContext ctx, Ext4InodeInfo ei) {
         sb.trace.ext4(Ext4Trace.TRUNCATE_ENTER, ctx, (long) ei.ino, ei.raw.i_blocks());
         long firstGone = (ei.size + PageCache.PAGE_SIZE - 1) >>> PageCache.PAGE_SHIFT;
-        int dropped = 0;
-        for (PageCache.Page p : ei.pages.truncateFrom(firstGone)) {
-            if (p.dirty) {
-                dropped++;
-            }
-        }
-        // truncateFrom cleared the dirty pages it dropped
-        sb.dirtyPagesChanged(ctx, -dropped);
+        sb.dirtyPagesChanged(ctx, -ei.pages.truncateFrom(firstGone));
         int delayed = 0;
         for (long l = firstGone; ; ) {
             ExtentStatus.Es es = ei.es.findDelayed(l, MapBlocks.EXT_MAX_BLOCKS);

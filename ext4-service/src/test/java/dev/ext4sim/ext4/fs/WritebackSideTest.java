@@ -47,7 +47,17 @@ class WritebackSideTest {
             // clean again, so the next write dirties it anew
             f.ext4.write(w, a, 0, new byte[1], Ext4Mount.WriteFlags.NONE);
             assertThat(f.writeback.dirtied).extracting(WritebackPort.InodeDirtied::ino).containsExactly((long) a, (long) b, (long) a);
+            // truncate and unlink drop dirty pages: the flusher's counter follows
+            f.ext4.write(w, b, 0, new byte[5 * 4096], Ext4Mount.WriteFlags.NONE);
+            assertThat(f.writeback.dirtyPages).isEqualTo(6);
+            f.ext4.truncate(w, b, 4096 + 1);
+            assertThat(f.writeback.dirtyPages).isEqualTo(3);
+            f.ext4.unlink(w, Ext4.ROOT_INO, "b");
+            assertThat(f.writeback.dirtyPages).isEqualTo(1);
+            assertThat(f.ext4.dirtyPages()).isEqualTo(1);
+            assertThat(f.ext4.writepages(Ext4Fixture.KWORKER, b, WritebackControl.periodic(1024))).isZero(); // gone
             f.flushAll();
+            assertThat(f.writeback.dirtyPages).isZero();
             f.unmountAndCheck();
         }
     }
