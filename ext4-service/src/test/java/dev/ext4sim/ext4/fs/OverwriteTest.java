@@ -69,4 +69,42 @@ class OverwriteTest {
         assertThat(E2fsprogs.debugfs(image, "cat /f").stdout()).isEqualTo("0123XY6789abcdef".getBytes(StandardCharsets.US_ASCII));
         assertThat(E2fsprogs.run("dumpe2fs", "-h", image.toString()).output()).contains("Mount count:              2");
     }
+
+    @Test
+    void fdatasyncOfAnOverwriteFlushesWithoutACommit() {
+        try (Ext4Fixture f = new Ext4Fixture(dir, 32L << 20)) {
+            TraceContext w = Ext4Fixture.writer("w", 2);
+            int ino = f.ext4.create(w, Ext4.ROOT_INO, "f", 0644);
+            f.ext4.write(w, ino, 0, new byte[4096], Ext4Mount.WriteFlags.NONE);
+            f.ext4.fsync(w, ino, false);
+            int commits = f.journal.commits().size();
+            int flushes = f.block.flushes().size();
+            byte[] data = "overwritten".getBytes(StandardCharsets.US_ASCII);
+            f.ext4.write(w, ino, 0, data, new Ext4Mount.WriteFlags(false, false, true)); // O_DSYNC
+            assertThat(f.journal.commits()).hasSize(commits); // nothing fdatasync needs was journaled since
+            assertThat(f.block.flushes()).hasSize(flushes + 1).last().isEqualTo("w");
+            assertThat(f.block.submitted().getLast().bio().data()).startsWith(data);
+            assertThat(f.names("w")).contains("ext4_sync_file_enter");
+            assertThat(f.events("w").stream().filter(e -> e.event().equals("ext4_sync_file_enter")).reduce((a, b) -> b)
+                    .orElseThrow().text()).isEqualTo("dev 8,1 ino 12 parent 2 datasync 1 ");
+            f.unmountAndCheck();
+        }
+    }
+
+    @Test
+    void aWriteInALaterSecondUpdatesTheTimesInItsOwnHandleFirst() {
+        try (Ext4Fixture f = new Ext4Fixture(dir, 32L << 20)) {
+            TraceContext w = Ext4Fixture.writer("w", 2);
+            int ino = f.ext4.create(w, Ext4.ROOT_INO, "f", 0644);
+            f.clock.advanceMillis(1500);
+            f.sink.clear();
+            f.ext4.write(w, ino, 0, new byte[10], Ext4Mount.WriteFlags.NONE);
+            assertThat(f.names("w").subList(0, 6)).containsExactly("writeback_mark_inode_dirty", "writeback_dirty_inode_start",
+                    "ext4_journal_start", "ext4_mark_inode_dirty", "writeback_dirty_inode", "ext4_da_write_begin");
+            assertThat(f.events("w").getFirst().text()).isEqualTo("bdi 8:0: ino=12 state= flags=I_DIRTY_SYNC");
+            assertThat(f.ext4.getattr(w, ino).mtime()).isEqualTo(f.clock.currentTimeMillis() / 1000);
+            f.flushAll();
+            f.unmountAndCheck();
+        }
+    }
 }
