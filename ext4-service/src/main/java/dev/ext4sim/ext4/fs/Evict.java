@@ -28,7 +28,7 @@ final class Evict {
             sb.trace.ext4(Ext4Trace.FREE_INODE, ctx, (long) ei.ino, ei.mode(), ei.raw.i_uid(), ei.raw.i_gid(), ei.raw.i_blocks());
             if (ei.isDir()) {
                 for (var e : sb.fs.extents().extents(ei.raw)) {
-                    sb.fs.mballoc().freeBlocks(e.pblk(), e.len());
+                    sb.freeBlocks(h, e.pblk(), e.len());
                     for (long b = e.pblk(); b < e.pblk() + e.len(); b++) {
                         h.revoke(b);
                         sb.cache.forget(b);

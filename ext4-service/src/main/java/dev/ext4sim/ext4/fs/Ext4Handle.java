@@ -20,6 +20,7 @@ final class Ext4Handle implements BufferCache.Dirtier {
     private final Set<Long> access = new LinkedHashSet<>();
     /** Inodes marked dirty, with whether the change matters to fdatasync. */
     private final Map<Ext4InodeInfo, Boolean> marked = new LinkedHashMap<>();
+    private final java.util.List<java.util.function.Consumer<JournalTid>> onStop = new java.util.ArrayList<>();
     private int refs = 1;
 
     Ext4Handle(TraceContext owner, JournalHandle journal) {
@@ -47,6 +48,11 @@ final class Ext4Handle implements BufferCache.Dirtier {
         marked.merge(ei, datasync, Boolean::logicalOr);
     }
 
+    /** Runs with the tid once the handle stopped (freed blocks learn their transaction). */
+    void onStop(java.util.function.Consumer<JournalTid> action) {
+        onStop.add(action);
+    }
+
     void nest() {
         refs++;
     }
@@ -67,6 +73,7 @@ final class Ext4Handle implements BufferCache.Dirtier {
             journal.dirtyMetadata(block, cache.buffer(block).clone());
         }
         JournalTid tid = journal.stop();
+        onStop.forEach(a -> a.accept(tid));
         marked.forEach((ei, datasync) -> {
             ei.syncTid = tid;
             if (datasync) {

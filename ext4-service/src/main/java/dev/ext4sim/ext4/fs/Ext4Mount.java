@@ -276,6 +276,20 @@ public final class Ext4Mount {
         });
     }
 
+    /**
+     * ext4_journal_commit_callback: jbd2 committed every transaction up to {@code tid}; the blocks they freed may be
+     * allocated again. An adapter calls it when it learns of a commit (without it freed blocks are reused only when
+     * nothing else is free).
+     */
+    public void journalCommitCallback(int tid) {
+        sb.lock.lock();
+        try {
+            sb.freed.committed(tid);
+        } finally {
+            sb.lock.unlock();
+        }
+    }
+
     /** For a restarted flusher: every inode with dirty state, as its b_dirty list would hold it. */
     public List<DirtyInode> dirtyInodes() {
         sb.lock.lock();

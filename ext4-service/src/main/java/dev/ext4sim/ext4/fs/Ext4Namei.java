@@ -100,14 +100,17 @@ final class Ext4Namei {
             long dirBlock = -1;
             try {
                 if (isDir) {
-                    dirBlock = sb.fs.namei().appendBlock(raw);
+                    dirBlock = sb.allocating(() -> sb.fs.namei().appendBlock(raw));
                     boolean tail = sb.fs.hasMetadataCsum();
                     int space = DirBlock.space(sb.fs.blockSize(), tail);
                     sb.fs.namei().writeBlock(raw, dirBlock, new DirBlock(List.of(
                             DirEntry.of(ino, ".", Ext4.FT_DIR, 12),
                             DirEntry.of(dir.ino, "..", Ext4.FT_DIR, space - 12)), tail));
                 }
-                sb.fs.namei().addEntry(dir.raw, name, ino, Ext4.fileType(mode));
+                sb.allocating(() -> {
+                    sb.fs.namei().addEntry(dir.raw, name, ino, Ext4.fileType(mode));
+                    return null;
+                });
             } catch (NoSpaceException e) {
                 if (dirBlock >= 0) {
                     sb.fs.mballoc().freeBlocks(dirBlock, 1);

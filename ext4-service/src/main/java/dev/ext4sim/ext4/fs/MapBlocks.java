@@ -131,7 +131,10 @@ final class MapBlocks {
         long goal = findGoal(ei, left, lblk);
         dev.ext4sim.ondisk.ext4.Mballoc.Run run = newBlocks(ctx, ei, lblk, want, goal, mbFlags, left, right);
         try {
-            sb.fs.extents().insert(ei.raw, new Extent(lblk, run.len(), run.start()));
+            sb.allocating(() -> {
+                sb.fs.extents().insert(ei.raw, new Extent(lblk, run.len(), run.start()));
+                return null;
+            });
         } catch (NoSpaceException e) {
             sb.fs.mballoc().freeBlocks(run.start(), run.len());
             if (!delalloc) {
@@ -192,7 +195,7 @@ final class MapBlocks {
         }
         dev.ext4sim.ondisk.ext4.Mballoc.Run run;
         try {
-            run = sb.fs.mballoc().newBlocks(goal, len);
+            run = sb.allocating(() -> sb.fs.mballoc().newBlocks(goal, len));
         } catch (NoSpaceException e) {
             throw new ErrnoException(Errno.ENOSPC, "no free blocks for inode " + ei.ino + ": " + e.getMessage());
         }

@@ -52,6 +52,8 @@ final class Super {
     final long resvClusters;
     long nrDirty;
     boolean mounted;
+    /** Blocks freed by transactions not yet committed: allocation skips them. */
+    final FreedData freed = new FreedData();
 
     private Super(BlockPort block, JournalPort journal, WritebackPort writeback, Ext4Trace trace, Time time, int devT,
                   BufferCache cache, Ext4Filesystem fs) {
@@ -64,6 +66,33 @@ final class Super {
         this.cache = cache;
         this.fs = fs;
         this.resvClusters = Math.min(fs.superBlock().s_blocks_count() / 50, 4096);
+        fs.mballoc().setBusy(freed::busy);
+    }
+
+    /** ext4_free_blocks: back to the bitmap now, reusable once the freeing transaction commits. */
+    void freeBlocks(Ext4Handle h, long start, int len) {
+        fs.mballoc().freeBlocks(start, len);
+        freed.add(h, start, len);
+    }
+
+    /**
+     * An allocation that found nothing but busy blocks takes them rather than fail: writeback must not see ENOSPC,
+     * and forcing the commit from here (as ext4_should_retry_alloc does) would wait on this very lock.
+     */
+    <T> T allocating(java.util.function.Supplier<T> alloc) {
+        try {
+            return alloc.get();
+        } catch (dev.ext4sim.ondisk.ext4.NoSpaceException e) {
+            if (freed.isEmpty()) {
+                throw e;
+            }
+            fs.mballoc().setBusy(null);
+            try {
+                return alloc.get();
+            } finally {
+                fs.mballoc().setBusy(freed::busy);
+            }
+        }
     }
 
     /**

@@ -148,7 +148,7 @@ final class Truncate {
         try {
             long freedBlocks = 0;
             for (Extent e : freed) {
-                sb.fs.mballoc().freeBlocks(e.pblk(), e.len());
+                sb.freeBlocks(h, e.pblk(), e.len());
                 freedBlocks += e.len();
             }
             ei.raw.i_blocks(ei.raw.i_blocks() - freedBlocks * SECTORS_PER_BLOCK);
@@ -158,6 +158,7 @@ final class Truncate {
                 if (!stillTree.contains(b)) {
                     h.revoke(b);
                     sb.cache.forget(b);
+                    sb.freed.add(h, b, 1); // store() gave it back to the bitmap already
                 }
             }
             sb.markInodeDirty(ctx, h, ei, Caller.TRUNCATE_MARK, true);

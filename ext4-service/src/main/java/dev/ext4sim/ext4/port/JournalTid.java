@@ -10,6 +10,11 @@ public interface JournalTid {
     /** The tid, waiting for the adapter to learn it if need be. */
     int await();
 
+    /** The tid if the adapter knows it already, else -1; never waits. */
+    default int peek() {
+        return await();
+    }
+
     static JournalTid of(int tid) {
         return () -> tid;
     }

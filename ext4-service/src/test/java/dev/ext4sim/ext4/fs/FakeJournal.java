@@ -167,6 +167,9 @@ final class FakeJournal implements JournalPort {
                 committed = tid;
                 commits.add(tid);
             }
+            if (ordered != null) {
+                ordered.journalCommitCallback(tid);
+            }
             return true;
         } finally {
             commitLock.unlock();
