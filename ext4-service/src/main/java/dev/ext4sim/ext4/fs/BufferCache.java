@@ -82,14 +82,6 @@ final class BufferCache implements BlockDevice {
         return b;
     }
 
-    /** Fills the cache with {@code count} blocks from {@code first} in one read (mount-time prefetch). */
-    void prefetch(long first, int count) {
-        byte[] all = port.read(ctx, first, count);
-        for (int i = 0; i < count; i++) {
-            buffers.putIfAbsent(first + i, java.util.Arrays.copyOfRange(all, i * BlockPort.BLOCK_SIZE, (i + 1) * BlockPort.BLOCK_SIZE));
-        }
-    }
-
     @Override
     public void write(long block, byte[] src) {
         if (src.length != BlockPort.BLOCK_SIZE) {
@@ -115,9 +107,5 @@ final class BufferCache implements BlockDevice {
     /** bforget: a freed metadata block must not be served from the cache once it holds data. */
     void forget(long block) {
         buffers.remove(block);
-    }
-
-    boolean cached(long block) {
-        return buffers.containsKey(block);
     }
 }

@@ -1,7 +1,6 @@
 package dev.ext4sim.ext4.fs;
 
 import dev.ext4sim.ext4.port.JournalTid;
-import dev.ext4sim.ondisk.ext4.Ext4;
 import dev.ext4sim.ondisk.ext4.Inode;
 
 /**
@@ -63,9 +62,5 @@ final class Ext4InodeInfo {
 
     boolean isFreeable() {
         return raw.i_links_count() == 0 && openCount == 0;
-    }
-
-    static int fileType(int mode) {
-        return Ext4.fileType(mode);
     }
 }

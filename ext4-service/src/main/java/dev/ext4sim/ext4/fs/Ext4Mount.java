@@ -58,7 +58,7 @@ public final class Ext4Mount {
         this.dirty = new MarkInodeDirty(sb);
         this.read = new FileRead(sb);
         this.write = new DaWrite(sb, map, reserve, dirty, read);
-        this.writepages = new Writepages(sb, map);
+        this.writepages = new Writepages(sb, map, read);
         this.truncate = new Truncate(sb, reserve, dirty, read);
         this.evict = new Evict(sb, truncate);
         this.namei = new Ext4Namei(sb, evict);

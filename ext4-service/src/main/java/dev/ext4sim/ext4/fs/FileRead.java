@@ -18,7 +18,10 @@ final class FileRead {
         this.sb = sb;
     }
 
-    /** The physical block of {@code lblk} if it is allocated and written, else -1 (hole, delayed, unwritten). */
+    /**
+     * The physical block of {@code lblk} if it is allocated and written, else -1 (hole, delayed, unwritten); a block
+     * found in the extent tree is cached in the status tree.
+     */
     long physical(Ext4InodeInfo ei, long lblk) {
         ExtentStatus.Es es = ei.es.lookup(lblk);
         if (es != null) {
@@ -26,7 +29,12 @@ final class FileRead {
         }
         for (var e : sb.fs.extents().extents(ei.raw)) {
             if (e.contains(lblk)) {
-                return e.unwritten() ? -1 : e.map(lblk);
+                if (e.unwritten()) {
+                    return -1;
+                }
+                // what ext4_map_blocks would leave in the status tree, so that later lookups (and writeback) find it
+                ei.es.insert(e.lblk(), e.len(), e.pblk(), Flags.ES_WRITTEN);
+                return e.map(lblk);
             }
         }
         return -1;

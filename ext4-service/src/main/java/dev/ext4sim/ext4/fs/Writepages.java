@@ -24,10 +24,12 @@ final class Writepages {
 
     private final Super sb;
     private final MapBlocks map;
+    private final FileRead read;
 
-    Writepages(Super sb, MapBlocks map) {
+    Writepages(Super sb, MapBlocks map, FileRead read) {
         this.sb = sb;
         this.map = map;
+        this.read = read;
     }
 
     /**
@@ -90,6 +92,13 @@ final class Writepages {
             if (es != null && es.written()) {
                 mapped.add(p);
                 pblks.add(es.pblk() + (p.index - es.lblk()));
+            } else if (es == null) {
+                // a page read from disk and rewritten: its buffer was mapped without a status lookup
+                long pblk = read.physical(ei, p.index);
+                if (pblk >= 0) {
+                    mapped.add(p);
+                    pblks.add(pblk);
+                }
             }
         }
         if (!mapped.isEmpty()) {

@@ -107,4 +107,28 @@ class OverwriteTest {
             f.unmountAndCheck();
         }
     }
+
+    @Test
+    void aPageReadFromDiskThenOverwrittenIsWrittenBack() {
+        Path image;
+        try (Ext4Fixture f = new Ext4Fixture(dir, 32L << 20)) {
+            image = f.image;
+            TraceContext w = Ext4Fixture.writer("w", 2);
+            int ino = f.ext4.create(w, Ext4.ROOT_INO, "f", 0644);
+            f.ext4.write(w, ino, 0, new byte[3 * 4096], Ext4Mount.WriteFlags.NONE);
+            f.ext4.fsync(w, ino, false);
+            f.unmountAndCheck();
+        }
+        try (Ext4Fixture f = new Ext4Fixture(image)) {
+            TraceContext w = Ext4Fixture.writer("w", 3);
+            int ino = f.ext4.lookupPath(w, "/f");
+            assertThat(f.ext4.read(w, ino, 0, 3 * 4096)).hasSize(3 * 4096); // cached clean, buffers mapped
+            f.ext4.write(w, ino, 4096 + 10, "abc".getBytes(StandardCharsets.US_ASCII), Ext4Mount.WriteFlags.NONE);
+            f.ext4.fsync(w, ino, false);
+            assertThat(f.ext4.dirtyPages()).isZero();
+            f.unmountAndCheck();
+        }
+        byte[] all = E2fsprogs.debugfs(image, "cat /f").stdout();
+        assertThat(new String(all, 4096 + 10, 3, StandardCharsets.US_ASCII)).isEqualTo("abc");
+    }
 }
