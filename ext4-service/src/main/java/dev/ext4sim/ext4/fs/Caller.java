@@ -16,7 +16,9 @@ record Caller(String symbol, int lineNo) {
     static final Caller EXT_DIRTY = new Caller("__ext4_ext_dirty+0x5c/0x70", 168);
     static final Caller NEW_INODE = new Caller("__ext4_new_inode+0x8f4/0x1560", 892);
     static final Caller NEW_INODE_MARK = new Caller("__ext4_new_inode+0xe2c/0x1560", 1077);
-    static final Caller ADD_ENTRY_MARK = new Caller("ext4_add_entry+0x1b4/0x4a0", 2097);
+    static final Caller ADD_DIRENT_MARK = new Caller("add_dirent_to_buf+0x1a0/0x2a0", 1944);
+    static final Caller ADD_NONDIR_MARK = new Caller("ext4_add_nondir+0x38/0xb0", 2460);
+    static final Caller INIT_NEW_DIR_MARK = new Caller("ext4_init_new_dir+0x15c/0x1f0", 2620);
     static final Caller MKDIR_MARK = new Caller("ext4_mkdir+0x1f0/0x3f0", 2679);
     static final Caller UNLINK = new Caller("ext4_unlink+0x6c/0x370", 3096);
     static final Caller UNLINK_MARK = new Caller("ext4_unlink+0x1f8/0x370", 3133);

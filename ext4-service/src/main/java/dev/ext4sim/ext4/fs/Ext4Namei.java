@@ -6,6 +6,7 @@ import dev.ext4sim.bus.trace.TraceContext;
 import dev.ext4sim.ondisk.ext4.DirBlock;
 import dev.ext4sim.ondisk.ext4.DirEntry;
 import dev.ext4sim.ondisk.ext4.Ext4;
+import dev.ext4sim.ondisk.ext4.ExtentNode;
 import dev.ext4sim.ondisk.ext4.Inode;
 import dev.ext4sim.ondisk.ext4.NoSpaceException;
 import java.nio.charset.StandardCharsets;
@@ -85,7 +86,11 @@ final class Ext4Namei {
         return newInode(ctx, dir, name, Ext4.S_IFDIR | (perm & 07777), true);
     }
 
-    /** __ext4_new_inode and ext4_add_entry (and for mkdir the first block with '.' and '..'). */
+    /**
+     * __ext4_new_inode (the inode is marked dirty before ext4_allocate_inode), ext4_init_new_dir for a directory, then
+     * ext4_add_entry and the parent's and the child's final marks, in 4.x order. On ENOSPC after the inode was taken
+     * it is given back as ext4_evict_inode would leave it (bitmap bit clear, slot deleted).
+     */
     private int newInode(TraceContext ctx, Ext4InodeInfo dir, String name, int mode, boolean isDir) {
         sb.trace.ext4(Ext4Trace.REQUEST_INODE, ctx, (long) dir.ino, mode);
         Ext4Handle h = sb.journalStart(ctx, null, Super.HT_DIR, credits(dir) + (isDir ? 6 : 0), Caller.NEW_INODE);
@@ -97,6 +102,9 @@ final class Ext4Namei {
                 throw new ErrnoException(Errno.ENOSPC, "no free inode: " + e.getMessage());
             }
             Inode raw = sb.fs.ialloc().initInode(ino, mode, isDir ? 2 : 1);
+            Ext4InodeInfo ei = new Ext4InodeInfo(raw, dir.ino);
+            sb.markInodeDirty(ctx, h, ei, Caller.NEW_INODE_MARK, true);
+            sb.trace.ext4(Ext4Trace.ALLOCATE_INODE, ctx, (long) ino, (long) dir.ino, mode);
             long dirBlock = -1;
             try {
                 if (isDir) {
@@ -106,6 +114,8 @@ final class Ext4Namei {
                     sb.fs.namei().writeBlock(raw, dirBlock, new DirBlock(List.of(
                             DirEntry.of(ino, ".", Ext4.FT_DIR, 12),
                             DirEntry.of(dir.ino, "..", Ext4.FT_DIR, space - 12)), tail));
+                    ei.size = raw.i_size();
+                    sb.markInodeDirty(ctx, h, ei, Caller.INIT_NEW_DIR_MARK, true);
                 }
                 sb.allocating(() -> {
                     sb.fs.namei().addEntry(dir.raw, name, ino, Ext4.fileType(mode));
@@ -116,20 +126,26 @@ final class Ext4Namei {
                     sb.fs.mballoc().freeBlocks(dirBlock, 1);
                 }
                 sb.fs.ialloc().freeInode(ino, isDir);
+                raw.i_links_count(0);
+                raw.i_dtime(sb.now());
+                raw.i_size(0);
+                raw.i_blocks(0);
+                raw.i_block(ExtentNode.leaf(4, 0, List.of()).toIBlock());
+                sb.fs.inodes().write(raw);
                 throw new ErrnoException(Errno.ENOSPC, "no free block for directory inode " + dir.ino + ": " + e.getMessage());
             }
-            sb.trace.ext4(Ext4Trace.ALLOCATE_INODE, ctx, (long) ino, (long) dir.ino, mode);
-            Ext4InodeInfo ei = new Ext4InodeInfo(raw, dir.ino);
             sb.put(ei);
-            sb.markInodeDirty(ctx, h, ei, Caller.NEW_INODE_MARK, true);
             dir.size = dir.raw.i_size();
             dir.raw.i_mtime(sb.now());
             dir.raw.i_ctime(sb.now());
+            sb.markInodeDirty(ctx, h, dir, Caller.ADD_DIRENT_MARK, true);
             if (isDir) {
                 int links = dir.raw.i_links_count();
                 dir.raw.i_links_count(links >= 65000 - 1 || links == 1 ? 1 : links + 1);
+                sb.markInodeDirty(ctx, h, dir, Caller.MKDIR_MARK, true);
+            } else {
+                sb.markInodeDirty(ctx, h, ei, Caller.ADD_NONDIR_MARK, true);
             }
-            sb.markInodeDirty(ctx, h, dir, isDir ? Caller.MKDIR_MARK : Caller.ADD_ENTRY_MARK, true);
             return ino;
         } finally {
             sb.journalStop(h);

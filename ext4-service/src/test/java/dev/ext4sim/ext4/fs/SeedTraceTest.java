@@ -22,8 +22,8 @@ class SeedTraceTest {
     static final byte[] HELLO = "hello world\n".getBytes(StandardCharsets.US_ASCII);
     static final String DEMO = "demo";
 
-    static final List<String> CREATE = List.of("ext4_request_inode", "ext4_journal_start", "ext4_allocate_inode",
-            "ext4_mark_inode_dirty", "ext4_mark_inode_dirty");
+    static final List<String> CREATE = List.of("ext4_request_inode", "ext4_journal_start", "ext4_mark_inode_dirty",
+            "ext4_allocate_inode", "ext4_mark_inode_dirty", "ext4_mark_inode_dirty");
     static final List<String> WRITE = List.of(
             "ext4_da_write_begin", "ext4_journal_start",
             "ext4_es_lookup_extent_enter", "ext4_es_lookup_extent_exit",
@@ -91,7 +91,9 @@ class SeedTraceTest {
             assertThat(text(w, "writeback_mark_inode_dirty", 1))
                     .isEqualTo("bdi 8:0: ino=12 state=I_DIRTY_PAGES flags=I_DIRTY_SYNC|I_DIRTY_DATASYNC|I_DIRTY_PAGES");
             assertThat(text(w, "ext4_journal_start", 2)).isEqualTo("dev 8,1 blocks, 2 rsv_blocks, 0 caller ext4_dirty_inode+0x48/0x70");
-            assertThat(text(w, "ext4_mark_inode_dirty", 2)).isEqualTo("dev 8,1 ino 12 caller ext4_dirty_inode+0x5c/0x70");
+            assertThat(text(w, "ext4_allocate_inode", 0)).isEqualTo("dev 8,1 ino 12 dir 2 mode 0100644");
+            assertThat(text(w, "ext4_mark_inode_dirty", 1)).isEqualTo("dev 8,1 ino 2 caller add_dirent_to_buf+0x1a0/0x2a0");
+            assertThat(text(w, "ext4_mark_inode_dirty", 3)).isEqualTo("dev 8,1 ino 12 caller ext4_dirty_inode+0x5c/0x70");
             // the nested ext4_dirty_inode start asked jbd2 for no handle of its own
             assertThat(f.journal.started()).extracting(FakeJournal.Started::comm).containsExactly(DEMO, DEMO);
             assertThat(f.writeback.dirtied).singleElement().satisfies(d -> {
