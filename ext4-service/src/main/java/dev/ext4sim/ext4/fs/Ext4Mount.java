@@ -11,7 +11,9 @@ import dev.ext4sim.ext4.port.JournalPort;
 import dev.ext4sim.ext4.port.JournalTid;
 import dev.ext4sim.ext4.port.WritebackControl;
 import dev.ext4sim.ext4.port.WritebackPort;
+import dev.ext4sim.ondisk.OnDiskException;
 import dev.ext4sim.ondisk.ext4.Ext4;
+import dev.ext4sim.ondisk.ext4.NoSpaceException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -82,6 +84,11 @@ public final class Ext4Mount {
         try {
             sb.enter(ctx);
             return op.get();
+        } catch (OnDiskException e) {
+            // EFSCORRUPTED: a checksum or structure that does not hold up
+            throw new ErrnoException(Errno.EUCLEAN, e.getMessage(), e);
+        } catch (NoSpaceException e) {
+            throw new ErrnoException(Errno.ENOSPC, e.getMessage(), e);
         } finally {
             sb.lock.unlock();
         }

@@ -1,5 +1,8 @@
 package dev.ext4sim.ext4.port;
 
+import dev.ext4sim.bus.Errno;
+import dev.ext4sim.bus.ErrnoException;
+
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.Objects;
@@ -12,7 +15,7 @@ public record DataBio(long block, byte[] data, Set<BioFlag> flags) {
     public DataBio {
         Objects.requireNonNull(data);
         if (data.length == 0 || data.length % BlockPort.BLOCK_SIZE != 0) {
-            throw new IllegalArgumentException("a bio carries whole 4 KiB blocks, got " + data.length + " bytes");
+            throw new ErrnoException(Errno.EINVAL, "a bio carries whole 4 KiB blocks, got " + data.length + " bytes");
         }
         flags = flags.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(flags));
     }

@@ -1,5 +1,8 @@
 package dev.ext4sim.ext4.port;
 
+import dev.ext4sim.bus.Errno;
+import dev.ext4sim.bus.ErrnoException;
+
 /**
  * struct writeback_control as the flusher (or fsync) hands it to ext4_writepages. Byte range inclusive, as the
  * kernel's range_start/range_end; range_cyclic starts at the inode's writeback_index and wraps.
@@ -12,13 +15,13 @@ public record WritebackControl(int syncMode, long nrToWrite, long rangeStart, lo
 
     public WritebackControl {
         if (syncMode != WB_SYNC_NONE && syncMode != WB_SYNC_ALL) {
-            throw new IllegalArgumentException("sync_mode is 0 (WB_SYNC_NONE) or 1 (WB_SYNC_ALL), got " + syncMode);
+            throw new ErrnoException(Errno.EINVAL, "sync_mode is 0 (WB_SYNC_NONE) or 1 (WB_SYNC_ALL), got " + syncMode);
         }
         if (rangeStart < 0 || rangeEnd < rangeStart) {
-            throw new IllegalArgumentException("bad range " + rangeStart + ".." + rangeEnd);
+            throw new ErrnoException(Errno.EINVAL, "bad writeback range " + rangeStart + ".." + rangeEnd);
         }
         if (nrToWrite <= 0) {
-            throw new IllegalArgumentException("nr_to_write must be positive, got " + nrToWrite);
+            throw new ErrnoException(Errno.EINVAL, "nr_to_write must be positive, got " + nrToWrite);
         }
         reason = reason == null ? "" : reason;
     }

@@ -122,12 +122,39 @@ class LimitsTest {
             errno(Errno.EBADF, () -> f.ext4.release(w, file, true));
             errno(Errno.ESTALE, () -> f.ext4.getattr(w, 999_999));
             errno(Errno.ESTALE, () -> f.ext4.getattr(w, 13_000));
+            errno(Errno.EINVAL, () -> f.ext4.writepages(w, file, new dev.ext4sim.ext4.port.WritebackControl(2, 1, 0, 1, false, false, false, false, "")));
+            errno(Errno.EINVAL, () -> f.ext4.writepages(w, file, new dev.ext4sim.ext4.port.WritebackControl(0, 0, 0, 1, false, false, false, false, "")));
 
             assertThat(f.journal.started()).hasSize(handles); // no handle was even started
             assertThat(f.journal.commit()).isFalse();
             assertThat(Files.readAllBytes(f.image)).isEqualTo(before);
             assertThat(f.ext4.read(w, file, 0, 10)).isEqualTo("data".getBytes());
             f.unmountAndCheck();
+        }
+    }
+
+    @Test
+    void aCorruptInodeIsEuclean() {
+        Path image;
+        try (Ext4Fixture f = new Ext4Fixture(dir, 32L << 20)) {
+            image = f.image;
+            TraceContext w = Ext4Fixture.writer("w", 11);
+            f.ext4.create(w, Ext4.ROOT_INO, "victim", 0644);
+            f.unmountAndCheck();
+        }
+        long table;
+        try (var fs = dev.ext4sim.ondisk.ext4.Ext4Filesystem.open(image)) {
+            table = fs.group(0).bg_inode_table();
+        }
+        try (dev.ext4sim.ondisk.ImageFile img = dev.ext4sim.ondisk.ImageFile.open(image, 4096)) {
+            byte[] b = img.read(table);
+            b[11 * 256 + 0x10] ^= 0x5A; // i_mtime of inode 12: the checksum no longer holds
+            img.write(table, b);
+        }
+        try (Ext4Fixture f = new Ext4Fixture(image)) {
+            TraceContext w = Ext4Fixture.writer("w", 12);
+            errno(Errno.EUCLEAN, () -> f.ext4.lookupPath(w, "/victim"));
+            assertThat(f.ext4.lookupPath(w, "/")).isEqualTo(Ext4.ROOT_INO); // the rest still serves
         }
     }
 
