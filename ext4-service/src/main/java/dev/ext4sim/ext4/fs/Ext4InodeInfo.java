@@ -24,6 +24,8 @@ final class Ext4InodeInfo {
     int writers;
     /** mapping->writeback_index: where a cyclic writeback resumes. */
     long writebackIndex;
+    /** EXT4_STATE_DA_ALLOC_CLOSE: truncated to zero, so the close allocates what was written since (auto_da_alloc). */
+    boolean daAllocClose;
     JournalTid syncTid;
     JournalTid datasyncTid;
     final ExtentStatus es = new ExtentStatus();

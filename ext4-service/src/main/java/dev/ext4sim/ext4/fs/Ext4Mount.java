@@ -157,12 +157,24 @@ public final class Ext4Mount {
         });
     }
 
-    /** ext4_release_file: the last writer drops preallocations; the last opener of an unlinked inode frees it. */
+    /**
+     * ext4_release_file: a file truncated to zero since has its delayed blocks allocated now (auto_da_alloc); the last
+     * writer drops preallocations; the last opener of an unlinked inode frees it.
+     */
     public void release(TraceContext ctx, int ino, boolean writable) {
         locked(ctx, () -> {
             Ext4InodeInfo ei = sb.cached(ino);
             if (ei == null || ei.openCount == 0) {
                 throw new ErrnoException(Errno.EBADF, "inode " + ino + " is not open");
+            }
+            if (ei.daAllocClose) {
+                // ext4_alloc_da_blocks: filemap_flush, a WB_SYNC_NONE pass in the closer's task
+                sb.trace.ext4(Ext4Trace.ALLOC_DA_BLOCKS, ctx, (long) ino, ei.reservedDataBlocks);
+                if (ei.reservedDataBlocks > 0) {
+                    writepages.writepages(ctx, ei, new WritebackControl(WritebackControl.WB_SYNC_NONE, Long.MAX_VALUE, 0,
+                            WritebackControl.LLONG_MAX, false, false, false, false, ""));
+                }
+                ei.daAllocClose = false;
             }
             if (writable && ei.writers == 1 && ei.reservedDataBlocks == 0) {
                 sb.trace.ext4(Ext4Trace.DISCARD_PREALLOCATIONS, ctx, (long) ino);

@@ -101,6 +101,8 @@ public final class Ext4Trace {
     public static final Tracepoint UNLINK_EXIT = dev(EXT4, "ext4_unlink_exit", "dev %d,%d ino %lu ret %d", "ino", "ret");
     public static final Tracepoint TRUNCATE_ENTER = dev(EXT4, "ext4_truncate_enter", "dev %d,%d ino %lu blocks %llu", "ino", "blocks");
     public static final Tracepoint TRUNCATE_EXIT = dev(EXT4, "ext4_truncate_exit", "dev %d,%d ino %lu blocks %llu", "ino", "blocks");
+    public static final Tracepoint ALLOC_DA_BLOCKS = dev(EXT4, "ext4_alloc_da_blocks", "dev %d,%d ino %lu reserved_data_blocks %u",
+            "ino", "reserved_data_blocks");
     /** 4.x: no len. */
     public static final Tracepoint DISCARD_PREALLOCATIONS = dev(EXT4, "ext4_discard_preallocations", "dev %d,%d ino %lu", "ino");
 

@@ -94,6 +94,10 @@ final class Truncate {
     /** ext4_truncate: everything past i_size goes (pages, reservations, status cache, blocks). */
     void truncate(TraceContext ctx, Ext4InodeInfo ei) {
         sb.trace.ext4(Ext4Trace.TRUNCATE_ENTER, ctx, (long) ei.ino, ei.raw.i_blocks());
+        if (ei.size == 0) {
+            // the replace-via-truncate pattern: allocate the new contents at close, not 30 s later
+            ei.daAllocClose = true;
+        }
         long firstGone = (ei.size + PageCache.PAGE_SIZE - 1) >>> PageCache.PAGE_SHIFT;
         sb.dirtyPagesChanged(ctx, -ei.pages.truncateFrom(firstGone));
         int delayed = 0;

@@ -131,4 +131,24 @@ class OverwriteTest {
         byte[] all = E2fsprogs.debugfs(image, "cat /f").stdout();
         assertThat(new String(all, 4096 + 10, 3, StandardCharsets.US_ASCII)).isEqualTo("abc");
     }
+
+    @Test
+    void truncateToZeroThenRewriteAllocatesAtClose() {
+        try (Ext4Fixture f = new Ext4Fixture(dir, 32L << 20)) {
+            TraceContext w = Ext4Fixture.writer("editor", 9);
+            int ino = f.ext4.create(w, Ext4.ROOT_INO, "config", 0644);
+            f.ext4.open(w, ino, true);
+            f.ext4.write(w, ino, 0, "old contents".getBytes(StandardCharsets.US_ASCII), Ext4Mount.WriteFlags.NONE);
+            f.ext4.fsync(w, ino, false);
+            f.ext4.truncate(w, ino, 0); // open(O_TRUNC)
+            f.ext4.write(w, ino, 0, "new".getBytes(StandardCharsets.US_ASCII), Ext4Mount.WriteFlags.NONE);
+            f.sink.clear();
+            f.ext4.release(w, ino, true);
+            assertThat(f.names("editor")).startsWith("ext4_alloc_da_blocks", "ext4_writepages").endsWith("ext4_discard_preallocations");
+            assertThat(f.events("editor").getFirst().text()).isEqualTo("dev 8,1 ino 12 reserved_data_blocks 1");
+            assertThat(f.ext4.dirtyPages()).isZero();
+            f.unmountAndCheck();
+            assertThat(E2fsprogs.debugfs(f.image, "cat /config").stdout()).isEqualTo("new".getBytes(StandardCharsets.US_ASCII));
+        }
+    }
 }
