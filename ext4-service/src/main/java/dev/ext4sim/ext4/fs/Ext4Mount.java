@@ -75,7 +75,12 @@ public final class Ext4Mount {
 
     public static Ext4Mount mount(TraceContext ctx, BlockPort block, JournalPort journal, WritebackPort writeback,
                                   Tracer tracer, Time time, int devT, String bdi) {
-        Ext4Trace trace = new Ext4Trace(tracer, devT, bdi);
+        return mount(ctx, block, journal, writeback, new Ext4Trace(tracer, devT, bdi), time, devT);
+    }
+
+    /** With the tracepoints as given (for example {@code new Ext4Trace(tracer, devT, bdi, false)}: tracing off). */
+    public static Ext4Mount mount(TraceContext ctx, BlockPort block, JournalPort journal, WritebackPort writeback,
+                                  Ext4Trace trace, Time time, int devT) {
         return new Ext4Mount(Super.mount(ctx, block, journal, writeback, trace, time, devT));
     }
 

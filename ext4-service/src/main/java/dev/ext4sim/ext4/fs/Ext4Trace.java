@@ -116,15 +116,22 @@ public final class Ext4Trace {
     private final Tracer tracer;
     private final int devT;
     private final String bdi;
+    private final boolean enabled;
 
     /**
      * @param devT the filesystem's dev_t (8,1 = 0x800001)
      * @param bdi  the whole disk's bdi name ("8:0")
      */
     public Ext4Trace(Tracer tracer, int devT, String bdi) {
+        this(tracer, devT, bdi, true);
+    }
+
+    /** @param enabled false: nothing is emitted (the events' text is not even built) */
+    public Ext4Trace(Tracer tracer, int devT, String bdi, boolean enabled) {
         this.tracer = Objects.requireNonNull(tracer);
         this.devT = devT;
         this.bdi = Objects.requireNonNull(bdi);
+        this.enabled = enabled;
     }
 
     public static int devT(int major, int minor) {
@@ -133,6 +140,9 @@ public final class Ext4Trace {
 
     /** Emits an ext4 event: {@code values} are the fields after {@code dev}. */
     void ext4(Tracepoint tp, TraceContext ctx, Object... values) {
+        if (!enabled) {
+            return;
+        }
         Object[] all = new Object[values.length + 1];
         all[0] = devT;
         System.arraycopy(values, 0, all, 1, values.length);
@@ -141,6 +151,9 @@ public final class Ext4Trace {
 
     /** Emits a writeback event: {@code values} are the fields after the bdi name. */
     void writeback(Tracepoint tp, TraceContext ctx, Object... values) {
+        if (!enabled) {
+            return;
+        }
         Object[] all = new Object[values.length + 1];
         all[0] = bdi;
         System.arraycopy(values, 0, all, 1, values.length);

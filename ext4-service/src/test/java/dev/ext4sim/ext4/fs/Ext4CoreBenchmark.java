@@ -2,7 +2,6 @@ package dev.ext4sim.ext4.fs;
 
 import dev.ext4sim.bus.testing.ManualClock;
 import dev.ext4sim.bus.trace.TraceContext;
-import dev.ext4sim.bus.trace.TraceSink;
 import dev.ext4sim.bus.trace.Tracer;
 import dev.ext4sim.ext4.port.WritebackControl;
 import dev.ext4sim.ondisk.ImageFile;
@@ -28,9 +27,9 @@ class Ext4CoreBenchmark {
             for (boolean tracing : new boolean[]{false, true}) {
                 FakeBlockPort block = new FakeBlockPort(dev);
                 FakeJournal journal = new FakeJournal(dev);
-                TraceSink sink = tracing ? event -> { } : TraceSink.NONE;
+                Tracer tracer = new Tracer("ext4-service", clock.traceClock(), event -> { }, 2);
                 Ext4Mount ext4 = Ext4Mount.mount(Ext4Fixture.MOUNT, block, journal, new RecordingWriteback(),
-                        new Tracer("ext4-service", clock.traceClock(), sink, 2), clock);
+                        new Ext4Trace(tracer, Ext4Mount.SDA1, Ext4Mount.BDI_SDA, tracing), clock, Ext4Mount.SDA1);
                 journal.ordered(ext4);
                 TraceContext w = Ext4Fixture.writer("bench", 1);
                 byte[] page = new byte[4096];

@@ -33,6 +33,14 @@ class Ext4TraceTest {
     }
 
     @Test
+    void offEmitsNothing() {
+        Ext4Trace off = new Ext4Trace(new Tracer("ext4-service", new ManualClock().traceClock(), sink, 2), Ext4Trace.devT(8, 1), "8:0", false);
+        off.ext4(Ext4Trace.SYNC_FS, ctx, 1);
+        off.writeback(Ext4Trace.WB_DIRTY_PAGE, ctx, 12L, 0L);
+        assertThat(sink.events()).isEmpty();
+    }
+
+    @Test
     void formatsWithOddSpacing() {
         trace.ext4(Ext4Trace.JOURNAL_START, ctx, "ext4_dirty_inode+0x48/0x70", 2, 0);
         assertThat(last()).isEqualTo("dev 8,1 blocks, 2 rsv_blocks, 0 caller ext4_dirty_inode+0x48/0x70");
