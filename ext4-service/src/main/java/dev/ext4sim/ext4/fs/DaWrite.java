@@ -136,18 +136,24 @@ final class DaWrite {
         return genericWriteEnd(ctx, ei, h, page, pos, copied);
     }
 
-    /** generic_write_end: block_write_end dirties buffer and page, then i_size and mark_inode_dirty. */
+    /** generic_write_end: block_write_end, then i_size and mark_inode_dirty (→ ext4_dirty_inode). */
     private boolean genericWriteEnd(TraceContext ctx, Ext4InodeInfo ei, Ext4Handle h, PageCache.Page page, long pos, int copied) {
+        boolean newlyDirty = blockWriteEnd(ctx, ei, h, page);
+        if (pos + copied > ei.size) {
+            ei.size = pos + copied;
+            dirty.markInodeDirty(ctx, ei, Flags.I_DIRTY, h);
+        }
+        return newlyDirty;
+    }
+
+    /** block_write_end → mark_buffer_dirty → account_page_dirtied and __mark_inode_dirty(I_DIRTY_PAGES). */
+    private boolean blockWriteEnd(TraceContext ctx, Ext4InodeInfo ei, Ext4Handle h, PageCache.Page page) {
         boolean newlyDirty = !page.dirty;
         if (newlyDirty) {
             ei.pages.setDirty(page);
             sb.trace.writeback(Ext4Trace.WB_DIRTY_PAGE, ctx, (long) ei.ino, page.index);
             sb.dirtyPagesChanged(ctx, 1);
             dirty.markInodeDirty(ctx, ei, Flags.I_DIRTY_PAGES, h);
-        }
-        if (pos + copied > ei.size) {
-            ei.size = pos + copied;
-            dirty.markInodeDirty(ctx, ei, Flags.I_DIRTY, h);
         }
         return newlyDirty;
     }
@@ -181,10 +187,15 @@ final class DaWrite {
                 throw e;
             }
             System.arraycopy(data, off, page.data, (int) (pos & (PageCache.PAGE_SIZE - 1)), len);
+            // ext4_write_end: block_write_end, then ext4_update_inode_size (i_size and i_disksize) and the mark
             sb.trace.ext4(Ext4Trace.WRITE_END, ctx, (long) ei.ino, pos, len, len);
-            boolean newlyDirty = genericWriteEnd(ctx, ei, h, page, pos, len);
-            if (ei.size > ei.disksize()) {
-                ei.disksize(ei.size);
+            boolean newlyDirty = blockWriteEnd(ctx, ei, h, page);
+            if (pos + len > ei.size) {
+                ei.size = pos + len;
+                ei.disksize(Math.max(ei.disksize(), ei.size));
+                sb.markInodeDirty(ctx, h, ei, Caller.WRITE_END, true);
+            } else if (pos + len > ei.disksize()) {
+                ei.disksize(pos + len);
                 sb.markInodeDirty(ctx, h, ei, Caller.WRITE_END, true);
             }
             return newlyDirty;
