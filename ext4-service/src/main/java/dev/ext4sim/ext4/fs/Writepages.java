@@ -32,13 +32,20 @@ final class Writepages {
         this.read = read;
     }
 
+    /** EXT4_META_TRANS_BLOCKS without quota: EXT4_XATTR_TRANS_BLOCKS. */
+    static final int META_TRANS_BLOCKS = 6;
+
     /**
-     * Credits for one round (ext4_da_writepages_trans_blocks, simplified): the extent path and its splits at every
-     * level, bitmaps of the data and of new tree blocks, the group descriptors, the superblock and the inode.
+     * Credits for one round, as 4.x computes them (ext4_da_writepages_trans_blocks → ext4_chunk_trans_blocks →
+     * ext4_meta_trans_blocks for one extent): index blocks 2 per level (ext4_ext_index_trans_blocks), one bitmap per
+     * group touched, their descriptor blocks, and EXT4_META_TRANS_BLOCKS. 8 for a file whose extents fit the inode.
      */
     static int credits(Super sb, Ext4InodeInfo ei) {
         int depth = sb.fs.extents().root(ei.raw).header().depth();
-        return 3 * (depth + 2) + 2 + sb.fs.geometry().gdtBlocks() + 2;
+        int idxblocks = depth * 2;
+        int groups = Math.min(idxblocks + 1, sb.fs.groupCount());
+        int gdpblocks = Math.min(idxblocks + 1, sb.fs.geometry().gdtBlocks());
+        return idxblocks + groups + gdpblocks + META_TRANS_BLOCKS;
     }
 
     /** Returns the number of pages written. */

@@ -112,7 +112,7 @@ class SeedTraceTest {
             assertThat(data.bio().flags()).isEmpty();
             assertThat(text(k, "ext4_writepages", 0)).isEqualTo("dev 8,1 ino 12 nr_to_write 1024 pages_skipped 0 range_start 0 "
                     + "range_end 9223372036854775807 sync_mode 0 for_kupdate 1 range_cyclic 1 writeback_index 0");
-            assertThat(text(k, "ext4_journal_start", 0)).startsWith("dev 8,1 blocks, ").endsWith(" rsv_blocks, 0 caller ext4_writepages+0x4f4/0xe70");
+            assertThat(text(k, "ext4_journal_start", 0)).isEqualTo("dev 8,1 blocks, 8 rsv_blocks, 0 caller ext4_writepages+0x4f4/0xe70");
             assertThat(text(k, "ext4_da_write_pages_extent", 0)).isEqualTo("dev 8,1 ino 12 lblk 0 len 1 flags 0x200");
             assertThat(text(k, "ext4_es_lookup_extent_exit", 0)).isEqualTo("dev 8,1 ino 12 found 1 [0/1) 576460752303423487 D");
             assertThat(text(k, "ext4_ext_map_blocks_enter", 0)).isEqualTo("dev 8,1 ino 12 lblk 0 len 1 flags CREATE|DELALLOC|METADATA_NOFAIL");
