@@ -47,7 +47,7 @@ final class Truncate {
     void setSize(TraceContext ctx, Ext4InodeInfo ei, long size) {
         check(ei, size);
         boolean shrink = size < ei.size;
-        Ext4Handle h = sb.journalStart(ctx, null, Super.HT_INODE, 3 + sb.fs.geometry().gdtBlocks() + 2, Caller.SETATTR);
+        Ext4Handle h = sb.journalStart(ctx, null, Super.HT_INODE, 3, Caller.SETATTR); // 4.x: the inode, and room for the orphan list
         try {
             if (shrink) {
                 zeroPartialPage(ctx, ei, h, size);
