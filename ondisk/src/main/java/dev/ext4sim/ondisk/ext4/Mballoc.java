@@ -14,9 +14,19 @@ public final class Mballoc {
     }
 
     private final Ext4Filesystem fs;
+    private java.util.function.LongPredicate busy;
 
     Mballoc(Ext4Filesystem fs) {
         this.fs = fs;
+    }
+
+    /**
+     * Blocks that are free in the bitmap but may not be handed out yet (the kernel's ext4_free_data: freed by a
+     * transaction that has not committed, so a crash could still bring back the file that owned them). Allocation
+     * skips them; null (the default) means none.
+     */
+    public void setBusy(java.util.function.LongPredicate busy) {
+        this.busy = busy;
     }
 
     /**
@@ -42,12 +52,17 @@ public final class Mballoc {
             int from = k == 0 ? (int) (goal - geo.groupFirstBlock(g)) : 0;
             byte[] map = fs.bitmaps().blockBitmap(g);
             int limit = geo.blocksInGroup(g);
+            long first = geo.groupFirstBlock(g);
             int bit = Bitmaps.findNextZero(map, from, limit);
+            while (bit >= 0 && busy != null && busy.test(first + bit)) {
+                bit = Bitmaps.findNextZero(map, bit + 1, limit);
+            }
             if (bit < 0) {
                 continue;
             }
             int len = 0;
-            while (len < maxLen && bit + len < limit && !Bitmaps.test(map, bit + len)) {
+            while (len < maxLen && bit + len < limit && !Bitmaps.test(map, bit + len)
+                    && (len == 0 || busy == null || !busy.test(first + bit + len))) {
                 Bitmaps.set(map, bit + len);
                 len++;
             }

@@ -1,0 +1,30 @@
+package dev.ext4sim.ext4.fs;
+
+/**
+ * A call site as the traces name it: {@code %pS} of the return address (symbol+offset/size; offsets are those of
+ * one plausible 4.x build) and, for handle starts, the source line jbd2 records as {@code line_no}.
+ */
+record Caller(String symbol, int lineNo) {
+    static final Caller DA_WRITE_BEGIN = new Caller("ext4_da_write_begin+0x1c4/0x4f0", 3005);
+    static final Caller DA_WRITE_END = new Caller("ext4_da_write_end+0xd8/0x2e0", 3102);
+    static final Caller WRITE_BEGIN = new Caller("ext4_write_begin+0x15c/0x560", 1192);
+    static final Caller WRITE_END = new Caller("ext4_write_end+0x9c/0x3c0", 1301);
+    static final Caller DIRTY_INODE = new Caller("ext4_dirty_inode+0x48/0x70", 5773);
+    static final Caller DIRTY_INODE_MARK = new Caller("ext4_dirty_inode+0x5c/0x70", 5775);
+    static final Caller WRITEPAGES = new Caller("ext4_writepages+0x4f4/0xe70", 2843);
+    static final Caller WRITEPAGES_MARK = new Caller("ext4_writepages+0x7a8/0xe70", 2352);
+    static final Caller EXT_DIRTY = new Caller("__ext4_ext_dirty+0x5c/0x70", 168);
+    static final Caller NEW_INODE = new Caller("__ext4_new_inode+0x8f4/0x1560", 892);
+    static final Caller NEW_INODE_MARK = new Caller("__ext4_new_inode+0xe2c/0x1560", 1077);
+    static final Caller ADD_DIRENT_MARK = new Caller("add_dirent_to_buf+0x1a0/0x2a0", 1944);
+    static final Caller ADD_NONDIR_MARK = new Caller("ext4_add_nondir+0x38/0xb0", 2460);
+    static final Caller INIT_NEW_DIR_MARK = new Caller("ext4_init_new_dir+0x15c/0x1f0", 2620);
+    static final Caller MKDIR_MARK = new Caller("ext4_mkdir+0x1f0/0x3f0", 2679);
+    static final Caller UNLINK = new Caller("ext4_unlink+0x6c/0x370", 3096);
+    static final Caller UNLINK_MARK = new Caller("ext4_unlink+0x1f8/0x370", 3133);
+    static final Caller SETATTR = new Caller("ext4_setattr+0x2d4/0x8c0", 5548);
+    static final Caller SETATTR_MARK = new Caller("ext4_setattr+0x33c/0x8c0", 5567);
+    static final Caller TRUNCATE = new Caller("ext4_truncate+0x16c/0x3f0", 4310);
+    static final Caller TRUNCATE_MARK = new Caller("ext4_truncate+0x2c0/0x3f0", 4371);
+    static final Caller EVICT_INODE = new Caller("ext4_evict_inode+0x1a8/0x640", 230);
+}

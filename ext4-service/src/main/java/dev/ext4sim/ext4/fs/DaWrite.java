@@ -1,0 +1,219 @@
+package dev.ext4sim.ext4.fs;
+
+import dev.ext4sim.bus.Errno;
+import dev.ext4sim.bus.ErrnoException;
+import dev.ext4sim.bus.trace.TraceContext;
+
+/**
+ * The buffered write path (mm/filemap.c generic_perform_write with inode.c's ext4_da_write_begin/_end, and
+ * ext4_write_begin/_end once ext4_nonda_switch says the device is nearly full). Per page: start a handle, map the
+ * block (reserve a delayed block, ENOSPC decided here and nowhere later), copy the bytes into the page cache, mark
+ * the page and the inode dirty, stop the handle. No device I/O unless a partial page must be read first.
+ */
+final class DaWrite {
+    private final Super sb;
+    private final MapBlocks map;
+    private final DaReserve reserve;
+    private final MarkInodeDirty dirty;
+    private final FileRead read;
+
+    DaWrite(Super sb, MapBlocks map, DaReserve reserve, MarkInodeDirty dirty, FileRead read) {
+        this.sb = sb;
+        this.map = map;
+        this.reserve = reserve;
+        this.dirty = dirty;
+        this.read = read;
+    }
+
+    /** What one write did: bytes copied and pages newly dirtied (for balance_dirty_pages). */
+    record Written(long bytes, int pagesDirtied) {
+    }
+
+    /**
+     * __generic_file_write_iter's buffered part: file_update_time, then the page loop. A failure after some bytes
+     * were copied makes a short write, as the kernel's; a failure before any fails the call.
+     */
+    Written performWrite(TraceContext ctx, Ext4InodeInfo ei, long pos, byte[] data, int off, int len) {
+        fileUpdateTime(ctx, ei);
+        long written = 0;
+        int dirtied = 0;
+        while (written < len) {
+            long p = pos + written;
+            int offset = (int) (p & (PageCache.PAGE_SIZE - 1));
+            int bytes = (int) Math.min(PageCache.PAGE_SIZE - offset, len - written);
+            try {
+                boolean newlyDirty = sb.nondaSwitch()
+                        ? writePage(ctx, ei, p, data, off + (int) written, bytes)
+                        : daWritePage(ctx, ei, p, data, off + (int) written, bytes);
+                if (newlyDirty) {
+                    dirtied++;
+                }
+            } catch (ErrnoException e) {
+                if (written == 0) {
+                    throw e;
+                }
+                break;
+            }
+            written += bytes;
+        }
+        return new Written(written, dirtied);
+    }
+
+    /** file_update_time: mtime and ctime move on only when the second changed (mark_inode_dirty_sync, own handle). */
+    private void fileUpdateTime(TraceContext ctx, Ext4InodeInfo ei) {
+        long now = sb.now();
+        if (ei.raw.i_mtime() == now && ei.raw.i_ctime() == now) {
+            return;
+        }
+        ei.raw.i_mtime(now);
+        ei.raw.i_ctime(now);
+        dirty.markInodeDirty(ctx, ei, Flags.I_DIRTY_SYNC, null);
+    }
+
+    /** ext4_da_write_begin, the copy, ext4_da_write_end; true when the page became dirty. */
+    private boolean daWritePage(TraceContext ctx, Ext4InodeInfo ei, long pos, byte[] data, int off, int len) {
+        sb.trace.ext4(Ext4Trace.DA_WRITE_BEGIN, ctx, (long) ei.ino, pos, len, 0);
+        long index = pos >>> PageCache.PAGE_SHIFT;
+        PageCache.Page existing = ei.pages.find(index);
+        PageCache.Page page = ei.pages.grab(index);
+        Ext4Handle h = sb.journalStart(ctx, null, Super.HT_WRITE_PAGE, 1, Caller.DA_WRITE_BEGIN);
+        try {
+            try {
+                if (!page.mapped) {
+                    daMapBlocks(ctx, ei, page, index);
+                }
+                if (existing == null) {
+                    read.fillPage(ctx, ei, page, pos, len);
+                }
+            } catch (ErrnoException e) {
+                if (existing == null) {
+                    ei.pages.remove(page); // ext4_truncate_failed_write: the page never held data
+                }
+                throw e;
+            }
+            System.arraycopy(data, off, page.data, (int) (pos & (PageCache.PAGE_SIZE - 1)), len);
+            return daWriteEnd(ctx, ei, h, page, pos, len);
+        } finally {
+            sb.journalStop(h);
+        }
+    }
+
+    /**
+     * ext4_da_map_blocks (ext4_da_get_block_prep): a cached hole or a miss in the extent tree becomes a delayed
+     * block, reserved first; an allocated block is just mapped.
+     */
+    private void daMapBlocks(TraceContext ctx, Ext4InodeInfo ei, PageCache.Page page, long lblk) {
+        ExtentStatus.Es es = map.esLookup(ctx, ei, lblk);
+        if (es != null && !es.hole()) {
+            page.mapped = true;
+            return;
+        }
+        if (es == null) {
+            MapBlocks.Map m = map.extMapBlocks(ctx, null, ei, lblk, 1, 0);
+            if (m.ret() > 0) {
+                map.esInsert(ctx, ei, lblk, m.len(), m.pblk(), Flags.ES_WRITTEN);
+                page.mapped = true;
+                return;
+            }
+        }
+        reserve.reserve(ctx, ei);
+        map.esInsert(ctx, ei, lblk, 1, -1, Flags.ES_DELAYED);
+        page.mapped = true;
+    }
+
+    /** ext4_da_write_end → generic_write_end. */
+    private boolean daWriteEnd(TraceContext ctx, Ext4InodeInfo ei, Ext4Handle h, PageCache.Page page, long pos, int copied) {
+        sb.trace.ext4(Ext4Trace.DA_WRITE_END, ctx, (long) ei.ino, pos, copied, copied);
+        long newSize = pos + copied;
+        if (newSize > ei.disksize()) {
+            // ext4_da_should_update_i_disksize: only when the last byte's block is allocated, not delayed
+            ExtentStatus.Es es = ei.es.lookup((newSize - 1) >>> PageCache.PAGE_SHIFT);
+            if (es != null && es.written()) {
+                ei.disksize(newSize);
+                sb.markInodeDirty(ctx, h, ei, Caller.DA_WRITE_END, true);
+            }
+        }
+        return genericWriteEnd(ctx, ei, h, page, pos, copied);
+    }
+
+    /** generic_write_end: block_write_end, then i_size and mark_inode_dirty (→ ext4_dirty_inode). */
+    private boolean genericWriteEnd(TraceContext ctx, Ext4InodeInfo ei, Ext4Handle h, PageCache.Page page, long pos, int copied) {
+        boolean newlyDirty = blockWriteEnd(ctx, ei, h, page);
+        if (pos + copied > ei.size) {
+            ei.size = pos + copied;
+            dirty.markInodeDirty(ctx, ei, Flags.I_DIRTY, h);
+        }
+        return newlyDirty;
+    }
+
+    /** block_write_end → mark_buffer_dirty → account_page_dirtied and __mark_inode_dirty(I_DIRTY_PAGES). */
+    private boolean blockWriteEnd(TraceContext ctx, Ext4InodeInfo ei, Ext4Handle h, PageCache.Page page) {
+        boolean newlyDirty = !page.dirty;
+        if (newlyDirty) {
+            ei.pages.setDirty(page);
+            sb.trace.writeback(Ext4Trace.WB_DIRTY_PAGE, ctx, (long) ei.ino, page.index);
+            sb.dirtyPagesChanged(ctx, 1);
+            dirty.markInodeDirty(ctx, ei, Flags.I_DIRTY_PAGES, h);
+        }
+        return newlyDirty;
+    }
+
+    /**
+     * nodelalloc (ext4_write_begin/_end): the block is allocated at once in the handle, as data=ordered, and i_disksize
+     * follows i_size.
+     */
+    private boolean writePage(TraceContext ctx, Ext4InodeInfo ei, long pos, byte[] data, int off, int len) {
+        sb.trace.ext4(Ext4Trace.WRITE_BEGIN, ctx, (long) ei.ino, pos, len, 0);
+        long index = pos >>> PageCache.PAGE_SHIFT;
+        PageCache.Page existing = ei.pages.find(index);
+        PageCache.Page page = ei.pages.grab(index);
+        Ext4Handle h = sb.journalStart(ctx, null, Super.HT_WRITE_PAGE, Writepages.credits(sb, ei), Caller.WRITE_BEGIN);
+        try {
+            try {
+                ExtentStatus.Es es = ei.es.lookup(index);
+                if (!page.mapped || es == null || es.hole()) {
+                    if (es == null || !es.delayed()) {
+                        map.mapBlocks(ctx, h, ei, index, 1, Flags.GET_BLOCKS_CREATE);
+                    }
+                    page.mapped = true;
+                }
+                if (existing == null) {
+                    read.fillPage(ctx, ei, page, pos, len);
+                }
+            } catch (ErrnoException e) {
+                if (existing == null) {
+                    ei.pages.remove(page);
+                }
+                throw e;
+            }
+            System.arraycopy(data, off, page.data, (int) (pos & (PageCache.PAGE_SIZE - 1)), len);
+            // ext4_write_end: block_write_end, then ext4_update_inode_size (i_size and i_disksize) and the mark
+            sb.trace.ext4(Ext4Trace.WRITE_END, ctx, (long) ei.ino, pos, len, len);
+            boolean newlyDirty = blockWriteEnd(ctx, ei, h, page);
+            if (pos + len > ei.size) {
+                ei.size = pos + len;
+                ei.disksize(Math.max(ei.disksize(), ei.size));
+                sb.markInodeDirty(ctx, h, ei, Caller.WRITE_END, true);
+            } else if (pos + len > ei.disksize()) {
+                ei.disksize(pos + len);
+                sb.markInodeDirty(ctx, h, ei, Caller.WRITE_END, true);
+            }
+            return newlyDirty;
+        } finally {
+            sb.journalStop(h);
+        }
+    }
+
+    static void checkWrite(Ext4InodeInfo ei, long pos, long len) {
+        if (ei.isDir()) {
+            throw new ErrnoException(Errno.EISDIR, "inode " + ei.ino + " is a directory");
+        }
+        if (pos < 0 || len < 0) {
+            throw new ErrnoException(Errno.EINVAL, "write of " + len + " bytes at offset " + pos);
+        }
+        if (len > 0 && pos >= Super.MAX_BYTES) {
+            throw new ErrnoException(Errno.EFBIG, "offset " + pos + " is at or past the largest file ext4 holds ("
+                    + Super.MAX_BYTES + " bytes)");
+        }
+    }
+}

@@ -1,0 +1,50 @@
+package dev.ext4sim.ext4.fs;
+
+import dev.ext4sim.bus.trace.TraceContext;
+import dev.ext4sim.ondisk.ext4.ExtentNode;
+
+/**
+ * ext4_evict_inode for an inode whose last link and last open file are gone: truncate to zero, then ext4_free_inode
+ * (bitmap bit and group counts) with the slot left as the kernel leaves it (dtime set, no links, no blocks). An
+ * unlinked inode that is still open is only kept in memory until release: no orphan list is written, so a crash in
+ * between leaks it until e2fsck.
+ */
+final class Evict {
+    private final Super sb;
+    private final Truncate truncate;
+
+    Evict(Super sb, Truncate truncate) {
+        this.sb = sb;
+        this.truncate = truncate;
+    }
+
+    void evict(TraceContext ctx, Ext4InodeInfo ei) {
+        if (ei.isReg()) {
+            ei.size = 0;
+            truncate.truncate(ctx, ei);
+        }
+        Ext4Handle h = sb.journalStart(ctx, null, Super.HT_TRUNCATE, 4 + sb.fs.geometry().gdtBlocks(), Caller.EVICT_INODE);
+        try {
+            sb.trace.ext4(Ext4Trace.FREE_INODE, ctx, (long) ei.ino, ei.mode(), ei.raw.i_uid(), ei.raw.i_gid(), ei.raw.i_blocks());
+            if (ei.isDir()) {
+                for (var e : sb.fs.extents().extents(ei.raw)) {
+                    sb.freeBlocks(h, e.pblk(), e.len());
+                    for (long b = e.pblk(); b < e.pblk() + e.len(); b++) {
+                        h.revoke(b);
+                        sb.cache.forget(b);
+                    }
+                }
+                sb.fs.extents().store(ei.raw, java.util.List.of());
+            }
+            sb.fs.ialloc().freeInode(ei.ino, ei.isDir());
+            ei.raw.i_dtime(sb.now());
+            ei.raw.i_size(0);
+            ei.raw.i_blocks(0);
+            ei.raw.i_block(ExtentNode.leaf(4, 0, java.util.List.of()).toIBlock());
+            sb.markInodeDirty(ctx, h, ei, Caller.EVICT_INODE, true);
+        } finally {
+            sb.journalStop(h);
+        }
+        sb.forgetInode(ei.ino);
+    }
+}

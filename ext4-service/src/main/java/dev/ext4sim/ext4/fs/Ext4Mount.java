@@ -1,0 +1,377 @@
+package dev.ext4sim.ext4.fs;
+
+import dev.ext4sim.bus.Errno;
+import dev.ext4sim.bus.ErrnoException;
+import dev.ext4sim.bus.Time;
+import dev.ext4sim.bus.trace.TraceContext;
+import dev.ext4sim.bus.trace.Tracer;
+import dev.ext4sim.ext4.port.BlockPort;
+import dev.ext4sim.ext4.port.DataBio;
+import dev.ext4sim.ext4.port.JournalPort;
+import dev.ext4sim.ext4.port.JournalTid;
+import dev.ext4sim.ext4.port.WritebackControl;
+import dev.ext4sim.ext4.port.WritebackPort;
+import dev.ext4sim.ondisk.OnDiskException;
+import dev.ext4sim.ondisk.ext4.Ext4;
+import dev.ext4sim.ondisk.ext4.NoSpaceException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * One mounted ext4 filesystem: the operations ext4-service serves (the VFS's calls into ext4, the flusher's
+ * writepages, jbd2's ordered-data callback), each run under the filesystem lock in the caller's trace context.
+ * Waits on commits, cache flushes and dirty throttling are never taken under the lock.
+ */
+public final class Ext4Mount {
+    /** The dev_t of sda1 (8,1) and the bdi of sda. */
+    public static final int SDA1 = Ext4Trace.devT(8, 1);
+    public static final String BDI_SDA = "8:0";
+
+    /** How a write(2) reaches ext4: at {@code pos}, or at the end with O_APPEND; O_SYNC/O_DSYNC sync before returning. */
+    public record WriteFlags(boolean append, boolean sync, boolean dsync) {
+        public static final WriteFlags NONE = new WriteFlags(false, false, false);
+    }
+
+    /**
+     * @param written bytes written
+     * @param pos     the file position after the write (what f_pos becomes)
+     * @param pause   balance_dirty_pages' verdict: how long the writer should sleep before its next write
+     */
+    public record WriteResult(long written, long pos, Duration pause) {
+    }
+
+    private final Super sb;
+    private final MarkInodeDirty dirty;
+    private final FileRead read;
+    private final DaWrite write;
+    private final Writepages writepages;
+    private final Truncate truncate;
+    private final Ext4Namei namei;
+    private final Evict evict;
+    private final Fsync fsync;
+
+    private Ext4Mount(Super sb) {
+        this.sb = sb;
+        DaReserve reserve = new DaReserve(sb);
+        MapBlocks map = new MapBlocks(sb, reserve);
+        this.dirty = new MarkInodeDirty(sb);
+        this.read = new FileRead(sb);
+        this.write = new DaWrite(sb, map, reserve, dirty, read);
+        this.writepages = new Writepages(sb, map, read);
+        this.truncate = new Truncate(sb, reserve, dirty, read);
+        this.evict = new Evict(sb, truncate);
+        this.namei = new Ext4Namei(sb, evict);
+        this.fsync = new Fsync(sb, writepages);
+    }
+
+    /** ext4_fill_super on sda1 (8,1), bdi 8:0. */
+    public static Ext4Mount mount(TraceContext ctx, BlockPort block, JournalPort journal, WritebackPort writeback,
+                                  Tracer tracer, Time time) {
+        return mount(ctx, block, journal, writeback, tracer, time, SDA1, BDI_SDA);
+    }
+
+    public static Ext4Mount mount(TraceContext ctx, BlockPort block, JournalPort journal, WritebackPort writeback,
+                                  Tracer tracer, Time time, int devT, String bdi) {
+        return mount(ctx, block, journal, writeback, new Ext4Trace(tracer, devT, bdi), time, devT);
+    }
+
+    /** With the tracepoints as given (for example {@code new Ext4Trace(tracer, devT, bdi, false)}: tracing off). */
+    public static Ext4Mount mount(TraceContext ctx, BlockPort block, JournalPort journal, WritebackPort writeback,
+                                  Ext4Trace trace, Time time, int devT) {
+        return new Ext4Mount(Super.mount(ctx, block, journal, writeback, trace, time, devT));
+    }
+
+    private <T> T locked(TraceContext ctx, Supplier<T> op) {
+        sb.lock.lock();
+        try {
+            sb.enter(ctx);
+            return op.get();
+        } catch (OnDiskException e) {
+            // EFSCORRUPTED: a checksum or structure that does not hold up
+            throw new ErrnoException(Errno.EUCLEAN, e.getMessage(), e);
+        } catch (NoSpaceException e) {
+            throw new ErrnoException(Errno.ENOSPC, e.getMessage(), e);
+        } finally {
+            sb.lock.unlock();
+        }
+    }
+
+    private void locked(TraceContext ctx, Runnable op) {
+        locked(ctx, () -> {
+            op.run();
+            return null;
+        });
+    }
+
+    // ------------------------------------------------------------------ namespace
+
+    public int lookup(TraceContext ctx, int dirIno, String name) {
+        return locked(ctx, () -> namei.lookup(dirIno, name));
+    }
+
+    /** Walks an absolute path from the root (a convenience for callers that keep no dentries). */
+    public int lookupPath(TraceContext ctx, String path) {
+        if (path == null || !path.startsWith("/")) {
+            throw new ErrnoException(Errno.EINVAL, "path '" + path + "' is not absolute");
+        }
+        return locked(ctx, () -> {
+            int ino = Ext4.ROOT_INO;
+            for (String part : path.split("/")) {
+                if (!part.isEmpty()) {
+                    ino = namei.lookup(ino, part);
+                }
+            }
+            return ino;
+        });
+    }
+
+    public int create(TraceContext ctx, int dirIno, String name, int perm) {
+        return locked(ctx, () -> namei.create(ctx, dirIno, name, perm));
+    }
+
+    public int mkdir(TraceContext ctx, int dirIno, String name, int perm) {
+        return locked(ctx, () -> namei.mkdir(ctx, dirIno, name, perm));
+    }
+
+    public void unlink(TraceContext ctx, int dirIno, String name) {
+        locked(ctx, () -> namei.unlink(ctx, dirIno, name));
+    }
+
+    public Stat getattr(TraceContext ctx, int ino) {
+        return locked(ctx, () -> {
+            Ext4InodeInfo ei = sb.iget(ino, 0);
+            long blocks = ei.raw.i_blocks() + (long) ei.reservedDataBlocks * (PageCache.PAGE_SIZE / 512);
+            return new Stat(ei.ino, ei.mode(), ei.nlink(), ei.raw.i_uid(), ei.raw.i_gid(), ei.size, blocks,
+                    ei.raw.i_atime(), ei.raw.i_mtime(), ei.raw.i_ctime());
+        });
+    }
+
+    // ------------------------------------------------------------------ files
+
+    /** An open file on the inode (ext4_file_open): the inode stays until the last release even when unlinked. */
+    public void open(TraceContext ctx, int ino, boolean writable) {
+        locked(ctx, () -> {
+            Ext4InodeInfo ei = sb.iget(ino, 0);
+            ei.openCount++;
+            if (writable) {
+                ei.writers++;
+            }
+        });
+    }
+
+    /**
+     * ext4_release_file: a file truncated to zero since has its delayed blocks allocated now (auto_da_alloc); the last
+     * writer drops preallocations; the last opener of an unlinked inode frees it.
+     */
+    public void release(TraceContext ctx, int ino, boolean writable) {
+        locked(ctx, () -> {
+            Ext4InodeInfo ei = sb.cached(ino);
+            if (ei == null || ei.openCount == 0) {
+                throw new ErrnoException(Errno.EBADF, "inode " + ino + " is not open");
+            }
+            if (ei.daAllocClose) {
+                // ext4_alloc_da_blocks: filemap_flush, a WB_SYNC_NONE pass in the closer's task
+                sb.trace.ext4(Ext4Trace.ALLOC_DA_BLOCKS, ctx, (long) ino, ei.reservedDataBlocks);
+                if (ei.reservedDataBlocks > 0) {
+                    writepages.writepages(ctx, ei, new WritebackControl(WritebackControl.WB_SYNC_NONE, Long.MAX_VALUE, 0,
+                            WritebackControl.LLONG_MAX, false, false, false, false, ""));
+                }
+                ei.daAllocClose = false;
+            }
+            if (writable && ei.writers == 1 && ei.reservedDataBlocks == 0) {
+                sb.trace.ext4(Ext4Trace.DISCARD_PREALLOCATIONS, ctx, (long) ino);
+            }
+            ei.openCount--;
+            if (writable) {
+                ei.writers = Math.max(0, ei.writers - 1);
+            }
+            if (ei.isFreeable()) {
+                evict.evict(ctx, ei);
+            }
+        });
+    }
+
+    public void truncate(TraceContext ctx, int ino, long size) {
+        locked(ctx, () -> truncate.setSize(ctx, sb.iget(ino, 0), size));
+    }
+
+    public byte[] read(TraceContext ctx, int ino, long offset, int length) {
+        return locked(ctx, () -> read.read(ctx, sb.iget(ino, 0), offset, length));
+    }
+
+    /**
+     * ext4_file_write_iter: generic_write_checks (EFBIG past s_maxbytes, the count cut to fit), the buffered write,
+     * balance_dirty_pages_ratelimited, and generic_write_sync for O_SYNC/O_DSYNC.
+     */
+    public WriteResult write(TraceContext ctx, int ino, long pos, byte[] data, WriteFlags flags) {
+        record Done(Ext4InodeInfo ei, long start, DaWrite.Written w) {
+        }
+        Done done = locked(ctx, () -> {
+            Ext4InodeInfo ei = sb.iget(ino, 0);
+            long start = flags.append() ? ei.size : pos;
+            DaWrite.checkWrite(ei, start, data.length);
+            int len = (int) Math.min(data.length, Super.MAX_BYTES - start);
+            if (len == 0) {
+                return new Done(ei, start, new DaWrite.Written(0, 0));
+            }
+            return new Done(ei, start, write.performWrite(ctx, ei, start, data, 0, len));
+        });
+        long written = done.w().bytes();
+        Duration pause = written > 0 ? sb.writeback.balanceDirtyPagesRatelimited(ctx, done.w().pagesDirtied()) : Duration.ZERO;
+        if (written > 0 && (flags.sync() || flags.dsync())) {
+            fsyncRange(ctx, ino, flags.dsync() && !flags.sync(), done.start(), done.start() + written - 1);
+        }
+        return new WriteResult(written, done.start() + written, pause);
+    }
+
+    /** fsync(2) (datasync false) and fdatasync(2). */
+    public void fsync(TraceContext ctx, int ino, boolean datasync) {
+        fsyncRange(ctx, ino, datasync, 0, WritebackControl.LLONG_MAX);
+    }
+
+    private void fsyncRange(TraceContext ctx, int ino, boolean datasync, long start, long end) {
+        record Begun(Ext4InodeInfo ei, JournalTid tid) {
+        }
+        Begun b = locked(ctx, () -> {
+            Ext4InodeInfo ei = sb.iget(ino, 0);
+            return new Begun(ei, fsync.begin(ctx, ei, datasync, start, end));
+        });
+        int ret = 0;
+        try {
+            fsync.complete(ctx, b.tid());
+        } catch (ErrnoException e) {
+            ret = -e.errno().code();
+            throw e;
+        } finally {
+            fsync.exit(ctx, b.ei(), ret);
+        }
+    }
+
+    // ------------------------------------------------------------------ writeback and journal callbacks
+
+    /**
+     * do_writepages for the flusher (__writeback_single_inode): the inode's I_DIRTY_SYNC/DATASYNC bits are cleared
+     * first (its metadata is in the journal already), I_DIRTY_PAGES when no dirty page is left. Returns pages written.
+     */
+    public long writepages(TraceContext ctx, int ino, WritebackControl wbc) {
+        return locked(ctx, () -> {
+            Ext4InodeInfo ei = sb.cached(ino);
+            if (ei == null) {
+                return 0L; // not in core (never read, or evicted since the flusher listed it): nothing is dirty
+            }
+            ei.state &= ~Flags.I_DIRTY_INODE;
+            long n = writepages.writepages(ctx, ei, wbc);
+            if (ei.pages.dirtyPages() == 0) {
+                ei.state &= ~Flags.I_DIRTY_PAGES;
+            }
+            return n;
+        });
+    }
+
+    /**
+     * data=ordered, called by jbd2's commit in T_FLUSH (ext4_journal_submit_inode_data_buffers): writes the dirty pages
+     * of the ranges whose blocks are allocated and waits for them. Delayed pages are writeback's: they are not yet
+     * part of any transaction's metadata.
+     */
+    public void submitInodeData(TraceContext ctx, int tid, List<InodeRange> ranges) {
+        locked(ctx, () -> {
+            for (InodeRange r : ranges) {
+                Ext4InodeInfo ei = sb.cached((int) r.ino());
+                if (ei == null) {
+                    continue;
+                }
+                List<PageCache.Page> pages = new ArrayList<>();
+                List<Long> pblks = new ArrayList<>();
+                for (PageCache.Page p : ei.pages.dirtyIn(r.start() >>> PageCache.PAGE_SHIFT, r.end() >>> PageCache.PAGE_SHIFT)) {
+                    // collected first: submit cleans the pages
+                    ExtentStatus.Es es = ei.es.lookup(p.index);
+                    if (es != null && es.written()) {
+                        pages.add(p);
+                        pblks.add(es.pblk() + (p.index - es.lblk()));
+                    }
+                }
+                if (!pages.isEmpty()) {
+                    writepages.submit(ctx, ei, pages, pblks, EnumSet.of(DataBio.BioFlag.SYNC));
+                }
+            }
+        });
+    }
+
+    /**
+     * ext4_journal_commit_callback: jbd2 committed every transaction up to {@code tid}; the blocks they freed may be
+     * allocated again. An adapter calls it when it learns of a commit (without it freed blocks are reused only when
+     * nothing else is free).
+     */
+    public void journalCommitCallback(int tid) {
+        sb.lock.lock();
+        try {
+            sb.freed.committed(tid);
+        } finally {
+            sb.lock.unlock();
+        }
+    }
+
+    /** For a restarted flusher: every inode with dirty state, as its b_dirty list would hold it. */
+    public List<DirtyInode> dirtyInodes() {
+        sb.lock.lock();
+        try {
+            List<DirtyInode> out = new ArrayList<>();
+            for (Ext4InodeInfo ei : sb.inodes()) {
+                if ((ei.state & Flags.I_DIRTY) != 0) {
+                    out.add(new DirtyInode(ei.ino, ei.state, ei.dirtiedWhen, ei.pages.dirtyPages()));
+                }
+            }
+            out.sort(java.util.Comparator.comparingLong(DirtyInode::dirtiedWhen).thenComparingLong(DirtyInode::ino));
+            return out;
+        } finally {
+            sb.lock.unlock();
+        }
+    }
+
+    /** Pages of this filesystem that are dirty (NR_FILE_DIRTY). */
+    public long dirtyPages() {
+        sb.lock.lock();
+        try {
+            return sb.nrDirty;
+        } finally {
+            sb.lock.unlock();
+        }
+    }
+
+    // ------------------------------------------------------------------ sync and unmount
+
+    /**
+     * sync(2) as far as this filesystem goes: every dirty inode's data in the caller (WB_SYNC_ALL, reason sync), then
+     * ext4_sync_fs without and with wait. An adapter may route the data pass through the flusher instead.
+     */
+    public void sync(TraceContext ctx) {
+        locked(ctx, () -> {
+            List<Ext4InodeInfo> dirtyOnes = new ArrayList<>();
+            for (Ext4InodeInfo ei : sb.inodes()) {
+                if (ei.pages.dirtyPages() > 0) {
+                    dirtyOnes.add(ei);
+                }
+            }
+            dirtyOnes.sort(java.util.Comparator.comparingInt(e -> e.ino));
+            for (Ext4InodeInfo ei : dirtyOnes) {
+                ei.state &= ~Flags.I_DIRTY_INODE;
+                writepages.writepages(ctx, ei, WritebackControl.sync());
+                if (ei.pages.dirtyPages() == 0) {
+                    ei.state &= ~Flags.I_DIRTY_PAGES;
+                }
+            }
+            fsync.syncFs(ctx, false);
+        });
+        fsync.syncFs(ctx, true);
+    }
+
+    /** ext4_put_super: sync, jbd2_journal_flush (commit and checkpoint everything), then the clean superblock. */
+    public void unmount(TraceContext ctx) {
+        sync(ctx);
+        sb.journal.flush(ctx);
+        locked(ctx, () -> sb.writeCleanSuper(ctx));
+    }
+}

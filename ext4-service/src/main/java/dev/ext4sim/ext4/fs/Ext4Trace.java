@@ -1,0 +1,205 @@
+package dev.ext4sim.ext4.fs;
+
+import dev.ext4sim.bus.trace.TraceContext;
+import dev.ext4sim.bus.trace.Tracepoint;
+import dev.ext4sim.bus.trace.Tracer;
+import java.util.Objects;
+import java.util.function.UnaryOperator;
+
+/**
+ * ext4's tracepoints (include/trace/events/ext4.h, 4.x formats of tracepoints.md §5) and the writeback events that
+ * run inside ext4's call path in the writer's task (§6). {@code dev} holds the dev_t and prints as MAJOR,MINOR;
+ * flag fields hold the kernel's bits and print through their tables.
+ */
+public final class Ext4Trace {
+    static final String EXT4 = "ext4";
+    static final String WB = "writeback";
+
+    private static final String W_BEGIN = "dev %d,%d ino %lu pos %lld len %u flags %u";
+    private static final String W_END = "dev %d,%d ino %lu pos %lld len %u copied %u";
+    private static final String ES = "dev %d,%d ino %lu es [%u/%u) mapped %llu status %s";
+
+    public static final Tracepoint DA_WRITE_BEGIN = dev(EXT4, "ext4_da_write_begin", W_BEGIN, "ino", "pos", "len", "flags");
+    public static final Tracepoint WRITE_BEGIN = dev(EXT4, "ext4_write_begin", W_BEGIN, "ino", "pos", "len", "flags");
+    public static final Tracepoint DA_WRITE_END = dev(EXT4, "ext4_da_write_end", W_END, "ino", "pos", "len", "copied");
+    public static final Tracepoint WRITE_END = dev(EXT4, "ext4_write_end", W_END, "ino", "pos", "len", "copied");
+    /** 4.x: the number follows the comma; fields (dev, ip, blocks, rsv_blocks), printed (blocks, rsv_blocks, ip). */
+    public static final Tracepoint JOURNAL_START = Tracepoint.define(EXT4, "ext4_journal_start",
+                    "dev %d,%d blocks, %d rsv_blocks, %d caller %pS", "dev", "ip", "blocks", "rsv_blocks")
+            .printk(v -> new Object[]{major(v[0]), minor(v[0]), v[2], v[3], v[1]});
+    public static final Tracepoint MARK_INODE_DIRTY = dev(EXT4, "ext4_mark_inode_dirty", "dev %d,%d ino %lu caller %pS", "ino", "ip");
+    public static final Tracepoint ES_LOOKUP_EXTENT_ENTER = dev(EXT4, "ext4_es_lookup_extent_enter", "dev %d,%d ino %lu lblk %u", "ino", "lblk");
+    /** Printed (found, lblk, len, found ? pblk : 0, show_extent_status(found ? status : 0)). */
+    public static final Tracepoint ES_LOOKUP_EXTENT_EXIT = Tracepoint.define(EXT4, "ext4_es_lookup_extent_exit",
+                    "dev %d,%d ino %lu found %d [%u/%u) %llu %s", "dev", "ino", "lblk", "len", "pblk", "status", "found")
+            .printk(v -> {
+                boolean found = ((Number) v[6]).intValue() != 0;
+                return new Object[]{major(v[0]), minor(v[0]), v[1], v[6], v[2], v[3], found ? v[4] : 0L,
+                    Flags.print(found ? ((Number) v[5]).longValue() : 0, "", Flags.ES_BITS, Flags.ES_NAMES)};
+            });
+    public static final Tracepoint EXT_MAP_BLOCKS_ENTER = dev(EXT4, "ext4_ext_map_blocks_enter",
+            "dev %d,%d ino %lu lblk %u len %u flags %s", v -> withFlags(v, 5, Flags.MAP_FLAG_BITS, Flags.MAP_FLAG_NAMES, "|"),
+            "ino", "lblk", "len", "flags");
+    public static final Tracepoint EXT_MAP_BLOCKS_EXIT = dev(EXT4, "ext4_ext_map_blocks_exit",
+            "dev %d,%d ino %lu flags %s lblk %u pblk %llu len %u mflags %s ret %d",
+            // struct order (.., flags, pblk, lblk, ..), printed (.., flags, lblk, pblk, ..)
+            a -> new Object[]{a[0], a[1], a[2], Flags.print(((Number) a[3]).longValue(), "|", Flags.MAP_FLAG_BITS, Flags.MAP_FLAG_NAMES),
+                a[5], a[4], a[6], Flags.print(((Number) a[7]).longValue(), "", Flags.MFLAG_BITS, Flags.MFLAG_NAMES), a[8]},
+            "ino", "flags", "pblk", "lblk", "len", "mflags", "ret");
+    /** 4.x name of ext4_es_find_extent_range_*. */
+    public static final Tracepoint ES_FIND_DELAYED_EXTENT_RANGE_ENTER = dev(EXT4, "ext4_es_find_delayed_extent_range_enter",
+            "dev %d,%d ino %lu lblk %u", "ino", "lblk");
+    public static final Tracepoint ES_FIND_DELAYED_EXTENT_RANGE_EXIT = es("ext4_es_find_delayed_extent_range_exit");
+    public static final Tracepoint ES_INSERT_EXTENT = es("ext4_es_insert_extent");
+    public static final Tracepoint ES_REMOVE_EXTENT = dev(EXT4, "ext4_es_remove_extent", "dev %d,%d ino %lu es [%lld/%lld)", "ino", "lblk", "len");
+    public static final Tracepoint DA_RESERVE_SPACE = dev(EXT4, "ext4_da_reserve_space",
+            "dev %d,%d ino %lu mode 0%o i_blocks %llu reserved_data_blocks %d reserved_meta_blocks %d",
+            "ino", "mode", "i_blocks", "reserved_data_blocks", "reserved_meta_blocks");
+    public static final Tracepoint DA_UPDATE_RESERVE_SPACE = dev(EXT4, "ext4_da_update_reserve_space",
+            "dev %d,%d ino %lu mode 0%o i_blocks %llu used_blocks %d reserved_data_blocks %d reserved_meta_blocks %d allocated_meta_blocks %d quota_claim %d",
+            "ino", "mode", "i_blocks", "used_blocks", "reserved_data_blocks", "reserved_meta_blocks", "allocated_meta_blocks", "quota_claim");
+    public static final Tracepoint DA_RELEASE_SPACE = dev(EXT4, "ext4_da_release_space",
+            "dev %d,%d ino %lu mode 0%o i_blocks %llu freed_blocks %d reserved_data_blocks %d reserved_meta_blocks %d",
+            "ino", "mode", "i_blocks", "freed_blocks", "reserved_data_blocks", "reserved_meta_blocks");
+    public static final Tracepoint REQUEST_BLOCKS = dev(EXT4, "ext4_request_blocks",
+            "dev %d,%d ino %lu flags %s len %u lblk %u goal %llu lleft %u lright %u pleft %llu pright %llu ",
+            v -> withFlags(v, 3, Flags.MB_BITS, Flags.MB_NAMES, "|"),
+            "ino", "flags", "len", "logical", "goal", "lleft", "lright", "pleft", "pright");
+    public static final Tracepoint ALLOCATE_BLOCKS = dev(EXT4, "ext4_allocate_blocks",
+            "dev %d,%d ino %lu flags %s len %u block %llu lblk %u goal %llu lleft %u lright %u pleft %llu pright %llu",
+            v -> withFlags(v, 3, Flags.MB_BITS, Flags.MB_NAMES, "|"),
+            "ino", "flags", "len", "block", "logical", "goal", "lleft", "lright", "pleft", "pright");
+    /** Each triple group/start/len@logical; broken = buddy ? 1 << buddy : 0; 4.x prints cr as a number. */
+    public static final Tracepoint MBALLOC_ALLOC = Tracepoint.define(EXT4, "ext4_mballoc_alloc",
+                    "dev %d,%d inode %lu orig %u/%d/%u@%u goal %u/%d/%u@%u result %u/%d/%u@%u blks %u grps %u cr %u flags %s tail %u broken %u",
+                    "dev", "ino", "orig_logical", "orig_start", "orig_group", "orig_len", "goal_logical", "goal_start",
+                    "goal_group", "goal_len", "result_logical", "result_start", "result_group", "result_len", "found",
+                    "groups", "buddy", "flags", "tail", "cr")
+            .printk(v -> new Object[]{major(v[0]), minor(v[0]), v[1], v[4], v[3], v[5], v[2], v[8], v[7], v[9], v[6],
+                v[12], v[11], v[13], v[10], v[14], v[15], v[19], Flags.print(((Number) v[17]).longValue(), "|", Flags.MB_BITS, Flags.MB_NAMES),
+                v[18], ((Number) v[16]).intValue() != 0 ? 1 << ((Number) v[16]).intValue() : 0});
+    public static final Tracepoint WRITEPAGES = dev(EXT4, "ext4_writepages",
+            "dev %d,%d ino %lu nr_to_write %ld pages_skipped %ld range_start %lld range_end %lld sync_mode %d for_kupdate %d range_cyclic %d writeback_index %lu",
+            "ino", "nr_to_write", "pages_skipped", "range_start", "range_end", "sync_mode", "for_kupdate", "range_cyclic", "writeback_index");
+    public static final Tracepoint DA_WRITE_PAGES = dev(EXT4, "ext4_da_write_pages",
+            "dev %d,%d ino %lu first_page %lu nr_to_write %ld sync_mode %d", "ino", "first_page", "nr_to_write", "sync_mode");
+    public static final Tracepoint DA_WRITE_PAGES_EXTENT = dev(EXT4, "ext4_da_write_pages_extent",
+            "dev %d,%d ino %lu lblk %llu len %u flags %s", v -> withFlags(v, 5, Flags.MFLAG_BITS, Flags.MFLAG_NAMES, ""),
+            "ino", "lblk", "len", "flags");
+    public static final Tracepoint WRITEPAGES_RESULT = dev(EXT4, "ext4_writepages_result",
+            "dev %d,%d ino %lu ret %d pages_written %d pages_skipped %ld sync_mode %d writeback_index %lu",
+            "ino", "ret", "pages_written", "pages_skipped", "sync_mode", "writeback_index");
+    public static final Tracepoint SYNC_FILE_ENTER = dev(EXT4, "ext4_sync_file_enter",
+            "dev %d,%d ino %lu parent %lu datasync %d ", "ino", "parent", "datasync");
+    public static final Tracepoint SYNC_FILE_EXIT = dev(EXT4, "ext4_sync_file_exit", "dev %d,%d ino %lu ret %d", "ino", "ret");
+    public static final Tracepoint SYNC_FS = dev(EXT4, "ext4_sync_fs", "dev %d,%d wait %d", "wait");
+    public static final Tracepoint REQUEST_INODE = dev(EXT4, "ext4_request_inode", "dev %d,%d dir %lu mode 0%o", "dir", "mode");
+    public static final Tracepoint ALLOCATE_INODE = dev(EXT4, "ext4_allocate_inode", "dev %d,%d ino %lu dir %lu mode 0%o", "ino", "dir", "mode");
+    public static final Tracepoint FREE_INODE = dev(EXT4, "ext4_free_inode", "dev %d,%d ino %lu mode 0%o uid %u gid %u blocks %llu",
+            "ino", "mode", "uid", "gid", "blocks");
+    public static final Tracepoint UNLINK_ENTER = dev(EXT4, "ext4_unlink_enter", "dev %d,%d ino %lu size %lld parent %lu", "ino", "size", "parent");
+    public static final Tracepoint UNLINK_EXIT = dev(EXT4, "ext4_unlink_exit", "dev %d,%d ino %lu ret %d", "ino", "ret");
+    public static final Tracepoint TRUNCATE_ENTER = dev(EXT4, "ext4_truncate_enter", "dev %d,%d ino %lu blocks %llu", "ino", "blocks");
+    public static final Tracepoint TRUNCATE_EXIT = dev(EXT4, "ext4_truncate_exit", "dev %d,%d ino %lu blocks %llu", "ino", "blocks");
+    public static final Tracepoint ALLOC_DA_BLOCKS = dev(EXT4, "ext4_alloc_da_blocks", "dev %d,%d ino %lu reserved_data_blocks %u",
+            "ino", "reserved_data_blocks");
+    /** 4.x: no len. */
+    public static final Tracepoint DISCARD_PREALLOCATIONS = dev(EXT4, "ext4_discard_preallocations", "dev %d,%d ino %lu", "ino");
+
+    /** ≤5.17 name of writeback_dirty_folio; {@code name} is the bdi ("8:0"). */
+    public static final Tracepoint WB_DIRTY_PAGE = Tracepoint.define(WB, "writeback_dirty_page",
+            "bdi %s: ino=%lu index=%lu", "name", "ino", "index");
+    public static final Tracepoint WB_MARK_INODE_DIRTY = dirtyInode("writeback_mark_inode_dirty");
+    public static final Tracepoint WB_DIRTY_INODE_START = dirtyInode("writeback_dirty_inode_start");
+    public static final Tracepoint WB_DIRTY_INODE = dirtyInode("writeback_dirty_inode");
+
+    private final Tracer tracer;
+    private final int devT;
+    private final String bdi;
+    private final boolean enabled;
+
+    /**
+     * @param devT the filesystem's dev_t (8,1 = 0x800001)
+     * @param bdi  the whole disk's bdi name ("8:0")
+     */
+    public Ext4Trace(Tracer tracer, int devT, String bdi) {
+        this(tracer, devT, bdi, true);
+    }
+
+    /** @param enabled false: nothing is emitted (the events' text is not even built) */
+    public Ext4Trace(Tracer tracer, int devT, String bdi, boolean enabled) {
+        this.tracer = Objects.requireNonNull(tracer);
+        this.devT = devT;
+        this.bdi = Objects.requireNonNull(bdi);
+        this.enabled = enabled;
+    }
+
+    public static int devT(int major, int minor) {
+        return major << 20 | minor;
+    }
+
+    /** Emits an ext4 event: {@code values} are the fields after {@code dev}. */
+    void ext4(Tracepoint tp, TraceContext ctx, Object... values) {
+        if (!enabled) {
+            return;
+        }
+        Object[] all = new Object[values.length + 1];
+        all[0] = devT;
+        System.arraycopy(values, 0, all, 1, values.length);
+        tracer.emit(tp, ctx, all);
+    }
+
+    /** Emits a writeback event: {@code values} are the fields after the bdi name. */
+    void writeback(Tracepoint tp, TraceContext ctx, Object... values) {
+        if (!enabled) {
+            return;
+        }
+        Object[] all = new Object[values.length + 1];
+        all[0] = bdi;
+        System.arraycopy(values, 0, all, 1, values.length);
+        tracer.emit(tp, ctx, all);
+    }
+
+    static int major(Object devT) {
+        return ((Number) devT).intValue() >>> 20;
+    }
+
+    static int minor(Object devT) {
+        return ((Number) devT).intValue() & 0xFFFFF;
+    }
+
+    private static Tracepoint dev(String system, String name, String printk, String... fields) {
+        return dev(system, name, printk, UnaryOperator.identity(), fields);
+    }
+
+    /** A tracepoint whose first field is dev; {@code fix} rewrites the printed arguments (after MAJOR, MINOR). */
+    private static Tracepoint dev(String system, String name, String printk, UnaryOperator<Object[]> fix, String... fields) {
+        String[] all = new String[fields.length + 1];
+        all[0] = "dev";
+        System.arraycopy(fields, 0, all, 1, fields.length);
+        return Tracepoint.define(system, name, printk, all).printk(v -> {
+            Object[] a = new Object[v.length + 1];
+            a[0] = major(v[0]);
+            a[1] = minor(v[0]);
+            System.arraycopy(v, 1, a, 2, v.length - 1);
+            return fix.apply(a);
+        });
+    }
+
+    /** Replaces printed argument {@code at} (a bit set) by its table names. */
+    private static Object[] withFlags(Object[] a, int at, long[] bits, String[] names, String delim) {
+        a[at] = Flags.print(((Number) a[at]).longValue(), delim, bits, names);
+        return a;
+    }
+
+    private static Tracepoint es(String name) {
+        return dev(EXT4, name, ES, a -> withFlags(a, 6, Flags.ES_BITS, Flags.ES_NAMES, ""), "ino", "lblk", "len", "pblk", "status");
+    }
+
+    private static Tracepoint dirtyInode(String name) {
+        return Tracepoint.define(WB, name, "bdi %s: ino=%lu state=%s flags=%s", "name", "ino", "state", "flags")
+                .printk(v -> new Object[]{v[0], v[1],
+                    Flags.print(((Number) v[2]).longValue(), "|", Flags.INODE_STATE_BITS, Flags.INODE_STATE_NAMES),
+                    Flags.print(((Number) v[3]).longValue(), "|", Flags.INODE_STATE_BITS, Flags.INODE_STATE_NAMES)});
+    }
+}

@@ -1,0 +1,54 @@
+package dev.ext4sim.ext4.fs;
+
+import dev.ext4sim.bus.trace.TraceContext;
+import dev.ext4sim.ext4.port.JournalTid;
+import dev.ext4sim.ext4.port.WritebackControl;
+
+/**
+ * fsync.c ext4_sync_file (data=ordered with a journal) and super.c ext4_sync_fs. The data pass runs in the caller
+ * under the filesystem lock; the commit wait and the cache flush run without it, so that jbd2's T_FLUSH can call back
+ * into ext4 (submitInodeData) while a fsync waits.
+ */
+final class Fsync {
+    private final Super sb;
+    private final Writepages writepages;
+
+    Fsync(Super sb, Writepages writepages) {
+        this.sb = sb;
+        this.writepages = writepages;
+    }
+
+    /** The locked first half: ext4_sync_file_enter and file_write_and_wait_range; returns the tid to wait for. */
+    JournalTid begin(TraceContext ctx, Ext4InodeInfo ei, boolean datasync, long start, long end) {
+        sb.trace.ext4(Ext4Trace.SYNC_FILE_ENTER, ctx, (long) ei.ino, (long) ei.parent, datasync ? 1 : 0);
+        writepages.writepages(ctx, ei, WritebackControl.fsync(start, end));
+        return datasync ? ei.datasyncTid : ei.syncTid;
+    }
+
+    /**
+     * The unlocked second half: jbd2_complete_transaction on i_sync_tid (or i_datasync_tid), then blkdev_issue_flush
+     * unless that commit's own PREFLUSH already covered the data.
+     */
+    void complete(TraceContext ctx, JournalTid tid) {
+        boolean barrierSent = tid != null && sb.journal.completeTransaction(ctx, tid);
+        if (!barrierSent) {
+            sb.block.flush(ctx);
+        }
+    }
+
+    void exit(TraceContext ctx, Ext4InodeInfo ei, int ret) {
+        sb.trace.ext4(Ext4Trace.SYNC_FILE_EXIT, ctx, (long) ei.ino, ret);
+    }
+
+    /**
+     * ext4_sync_fs: with wait, commit whatever runs and wait for it, then flush the device (the kernel flushes when no
+     * commit was needed; flushing always keeps sync(2) durable for overwrites that journaled nothing).
+     */
+    void syncFs(TraceContext ctx, boolean wait) {
+        sb.trace.ext4(Ext4Trace.SYNC_FS, ctx, wait ? 1 : 0);
+        if (wait) {
+            sb.journal.forceCommit(ctx);
+            sb.block.flush(ctx);
+        }
+    }
+}

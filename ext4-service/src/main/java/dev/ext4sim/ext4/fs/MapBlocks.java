@@ -1,0 +1,215 @@
+package dev.ext4sim.ext4.fs;
+
+import dev.ext4sim.bus.Errno;
+import dev.ext4sim.bus.ErrnoException;
+import dev.ext4sim.bus.trace.TraceContext;
+import dev.ext4sim.ondisk.ext4.Extent;
+import dev.ext4sim.ondisk.ext4.Geometry;
+import dev.ext4sim.ondisk.ext4.NoSpaceException;
+import java.util.List;
+
+/**
+ * Block mapping (inode.c ext4_map_blocks, extents.c ext4_ext_map_blocks) with the extent-status cache in front and
+ * mballoc behind (mballoc.c ext4_mb_new_blocks, as far as its tracepoints show it: the allocation itself is the
+ * ondisk allocator's goal search).
+ */
+final class MapBlocks {
+    /** EXT_MAX_BLOCKS: the hole after the last extent reaches this far. */
+    static final long EXT_MAX_BLOCKS = 0xFFFFFFFFL;
+    private static final int SECTORS_PER_BLOCK = PageCache.PAGE_SIZE / 512;
+
+    /** struct ext4_map_blocks after the call: m_lblk, m_pblk, m_len, m_flags, and the return value. */
+    record Map(long lblk, long pblk, int len, int mflags, int ret) {
+        boolean mapped() {
+            return (mflags & Flags.MAP_MAPPED) != 0;
+        }
+    }
+
+    private final Super sb;
+    private final DaReserve reserve;
+
+    MapBlocks(Super sb, DaReserve reserve) {
+        this.sb = sb;
+        this.reserve = reserve;
+    }
+
+    /** ext4_es_lookup_extent with its enter/exit events. */
+    ExtentStatus.Es esLookup(TraceContext ctx, Ext4InodeInfo ei, long lblk) {
+        sb.trace.ext4(Ext4Trace.ES_LOOKUP_EXTENT_ENTER, ctx, (long) ei.ino, lblk);
+        ExtentStatus.Es es = ei.es.lookup(lblk);
+        if (es == null) {
+            sb.trace.ext4(Ext4Trace.ES_LOOKUP_EXTENT_EXIT, ctx, (long) ei.ino, 0L, 0L, 0L, 0, 0);
+        } else {
+            sb.trace.ext4(Ext4Trace.ES_LOOKUP_EXTENT_EXIT, ctx, (long) ei.ino, es.lblk(), es.len(), es.printedPblk(), es.status(), 1);
+        }
+        return es;
+    }
+
+    /** ext4_es_insert_extent with its event. */
+    void esInsert(TraceContext ctx, Ext4InodeInfo ei, long lblk, long len, long pblk, int status) {
+        ei.es.insert(lblk, len, pblk, status);
+        long printed = status == Flags.ES_DELAYED || status == Flags.ES_HOLE ? Flags.ES_PBLK_NONE : pblk;
+        sb.trace.ext4(Ext4Trace.ES_INSERT_EXTENT, ctx, (long) ei.ino, lblk, len, printed, status);
+    }
+
+    /** ext4_map_blocks: the status cache first, then the extent tree; with CREATE, allocation. */
+    Map mapBlocks(TraceContext ctx, Ext4Handle h, Ext4InodeInfo ei, long lblk, int len, int flags) {
+        boolean create = (flags & Flags.GET_BLOCKS_CREATE) != 0;
+        ExtentStatus.Es es = esLookup(ctx, ei, lblk);
+        if (es != null) {
+            int n = (int) Math.min(len, es.end() - lblk);
+            if (es.written()) {
+                return new Map(lblk, es.pblk() + (lblk - es.lblk()), n, Flags.MAP_MAPPED, n);
+            }
+            if (!create) {
+                return new Map(lblk, 0, n, 0, 0);
+            }
+            len = n;
+        } else {
+            Map found = extMapBlocks(ctx, h, ei, lblk, len, 0);
+            if (found.ret() > 0) {
+                esInsert(ctx, ei, lblk, found.len(), found.pblk(), Flags.ES_WRITTEN);
+                return found;
+            }
+            if (!create) {
+                return found;
+            }
+            len = found.len();
+        }
+        Map m = extMapBlocks(ctx, h, ei, lblk, len, flags);
+        esInsert(ctx, ei, lblk, m.len(), m.pblk(), Flags.ES_WRITTEN);
+        if ((m.mflags() & Flags.MAP_NEW) != 0) {
+            // data=ordered: this transaction may commit only once these blocks hold their data (ext4_jbd2_inode_add_write)
+            h.inodeRangedWrite(ei.ino, m.lblk() << PageCache.PAGE_SHIFT, (long) m.len() << PageCache.PAGE_SHIFT);
+        }
+        return m;
+    }
+
+    /** ext4_ext_map_blocks: a lookup in the extent tree; a hole is cached, or with CREATE allocated and inserted. */
+    Map extMapBlocks(TraceContext ctx, Ext4Handle h, Ext4InodeInfo ei, long lblk, int len, int flags) {
+        sb.trace.ext4(Ext4Trace.EXT_MAP_BLOCKS_ENTER, ctx, (long) ei.ino, lblk, len, flags);
+        List<Extent> extents = sb.fs.extents().extents(ei.raw);
+        Extent left = null;
+        Extent right = null;
+        for (Extent e : extents) {
+            if (e.contains(lblk)) {
+                int n = (int) Math.min(len, e.endLblk() - lblk);
+                int mflags = Flags.MAP_MAPPED | (e.unwritten() ? Flags.MAP_UNWRITTEN : 0);
+                return exit(ctx, ei, flags, new Map(lblk, e.map(lblk), n, mflags, n));
+            }
+            if (e.endLblk() <= lblk) {
+                left = e;
+            } else if (right == null) {
+                right = e;
+            }
+        }
+        if ((flags & Flags.GET_BLOCKS_CREATE) == 0) {
+            long holeStart;
+            long holeLen;
+            Extent ex = left != null ? left : right;
+            if (ex == null) {
+                holeStart = 0;
+                holeLen = EXT_MAX_BLOCKS;
+            } else if (lblk < ex.lblk()) {
+                holeStart = lblk;
+                holeLen = ex.lblk() - lblk;
+            } else {
+                holeStart = ex.endLblk();
+                holeLen = (right != null ? right.lblk() : EXT_MAX_BLOCKS) - holeStart;
+            }
+            putGapInCache(ctx, ei, holeStart, holeLen);
+            if (holeStart != lblk) {
+                holeLen -= lblk - holeStart;
+            }
+            return exit(ctx, ei, flags, new Map(lblk, 0, (int) Math.min(len, holeLen), 0, 0));
+        }
+        long room = (right != null ? right.lblk() : EXT_MAX_BLOCKS) - lblk;
+        int want = (int) Math.min(Math.min(len, room), Extent.INIT_MAX_LEN);
+        boolean delalloc = (flags & Flags.GET_BLOCKS_DELALLOC) != 0;
+        int mbFlags = Flags.MB_HINT_DATA | (delalloc ? Flags.MB_DELALLOC_RESERVED : 0)
+                | ((flags & Flags.GET_BLOCKS_METADATA_NOFAIL) != 0 ? Flags.MB_USE_RESERVED : 0);
+        long goal = findGoal(ei, left, lblk);
+        dev.ext4sim.ondisk.ext4.Mballoc.Run run = newBlocks(ctx, ei, lblk, want, goal, mbFlags, left, right);
+        try {
+            sb.allocating(() -> {
+                sb.fs.extents().insert(ei.raw, new Extent(lblk, run.len(), run.start()));
+                return null;
+            });
+        } catch (NoSpaceException e) {
+            sb.fs.mballoc().freeBlocks(run.start(), run.len());
+            if (!delalloc) {
+                ei.raw.i_blocks(ei.raw.i_blocks() - (long) run.len() * SECTORS_PER_BLOCK);
+            }
+            throw new ErrnoException(Errno.ENOSPC, "no block left for the extent tree of inode " + ei.ino);
+        }
+        // ext4_ext_insert_extent → __ext4_ext_dirty: the root lives in the inode
+        sb.markInodeDirty(ctx, h, ei, Caller.EXT_DIRTY, true);
+        if (delalloc) {
+            reserve.update(ctx, ei, run.len(), true);
+        }
+        h.marked(ei, true);
+        return exit(ctx, ei, flags, new Map(lblk, run.start(), run.len(), Flags.MAP_NEW | Flags.MAP_MAPPED, run.len()));
+    }
+
+    private Map exit(TraceContext ctx, Ext4InodeInfo ei, int flags, Map m) {
+        sb.trace.ext4(Ext4Trace.EXT_MAP_BLOCKS_EXIT, ctx, (long) ei.ino, flags, m.pblk(), m.lblk(), (long) m.len(), m.mflags(), m.ret());
+        return m;
+    }
+
+    /** ext4_ext_put_gap_in_cache: cache the hole, except where a delayed extent already covers its start. */
+    private void putGapInCache(TraceContext ctx, Ext4InodeInfo ei, long holeStart, long holeLen) {
+        sb.trace.ext4(Ext4Trace.ES_FIND_DELAYED_EXTENT_RANGE_ENTER, ctx, (long) ei.ino, holeStart);
+        ExtentStatus.Es es = ei.es.findDelayed(holeStart, holeStart + holeLen - 1);
+        if (es == null) {
+            sb.trace.ext4(Ext4Trace.ES_FIND_DELAYED_EXTENT_RANGE_EXIT, ctx, (long) ei.ino, 0L, 0L, 0L, 0);
+        } else {
+            sb.trace.ext4(Ext4Trace.ES_FIND_DELAYED_EXTENT_RANGE_EXIT, ctx, (long) ei.ino, es.lblk(), es.len(), es.printedPblk(), es.status());
+            if (es.lblk() <= holeStart) {
+                return;
+            }
+            holeLen = Math.min(es.lblk() - holeStart, holeLen);
+        }
+        esInsert(ctx, ei, holeStart, holeLen, -1, Flags.ES_HOLE);
+    }
+
+    /** ext4_ext_find_goal: continue the extent to the left, else the first block of the inode's group (flex_bg + delalloc). */
+    private long findGoal(Ext4InodeInfo ei, Extent left, long lblk) {
+        if (left != null) {
+            return left.pblk() + (lblk - left.lblk());
+        }
+        Geometry geo = sb.fs.geometry();
+        return geo.groupFirstBlock(geo.groupOfInode(ei.ino));
+    }
+
+    /** ext4_mb_new_blocks: ext4_request_blocks, the allocation, ext4_mballoc_alloc, ext4_allocate_blocks. */
+    private dev.ext4sim.ondisk.ext4.Mballoc.Run newBlocks(TraceContext ctx, Ext4InodeInfo ei, long lblk, int len, long goal,
+                                                          int mbFlags, Extent left, Extent right) {
+        long lleft = left == null ? 0 : left.endLblk() - 1;
+        long pleft = left == null ? 0 : left.pblk() + left.len() - 1;
+        long lright = right == null ? 0 : right.lblk();
+        long pright = right == null ? 0 : right.pblk();
+        sb.trace.ext4(Ext4Trace.REQUEST_BLOCKS, ctx, (long) ei.ino, mbFlags, len, lblk, goal, lleft, lright, pleft, pright);
+        boolean delalloc = (mbFlags & Flags.MB_DELALLOC_RESERVED) != 0;
+        if (!delalloc && !sb.hasFreeClusters(len, (mbFlags & Flags.MB_USE_RESERVED) != 0)) {
+            throw new ErrnoException(Errno.ENOSPC, "no free blocks for " + len + " blocks of inode " + ei.ino);
+        }
+        dev.ext4sim.ondisk.ext4.Mballoc.Run run;
+        try {
+            run = sb.allocating(() -> sb.fs.mballoc().newBlocks(goal, len));
+        } catch (NoSpaceException e) {
+            throw new ErrnoException(Errno.ENOSPC, "no free blocks for inode " + ei.ino + ": " + e.getMessage());
+        }
+        Geometry geo = sb.fs.geometry();
+        int goalGroup = geo.groupOfBlock(goal);
+        int resGroup = geo.groupOfBlock(run.start());
+        long goalStart = goal - geo.groupFirstBlock(goalGroup);
+        long resStart = run.start() - geo.groupFirstBlock(resGroup);
+        sb.trace.ext4(Ext4Trace.MBALLOC_ALLOC, ctx, (long) ei.ino, lblk, goalStart, goalGroup, len, lblk, goalStart,
+                goalGroup, len, lblk, resStart, resGroup, run.len(), 1, 1, 0, mbFlags, 0, 0);
+        if (!delalloc) {
+            ei.raw.i_blocks(ei.raw.i_blocks() + (long) run.len() * SECTORS_PER_BLOCK);
+        }
+        sb.trace.ext4(Ext4Trace.ALLOCATE_BLOCKS, ctx, (long) ei.ino, mbFlags, run.len(), run.start(), lblk, goal, lleft, lright, pleft, pright);
+        return run;
+    }
+}

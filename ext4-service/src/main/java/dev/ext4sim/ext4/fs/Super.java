@@ -1,0 +1,299 @@
+package dev.ext4sim.ext4.fs;
+
+import dev.ext4sim.bus.Errno;
+import dev.ext4sim.bus.ErrnoException;
+import dev.ext4sim.bus.Time;
+import dev.ext4sim.bus.trace.TraceContext;
+import dev.ext4sim.ext4.port.BlockPort;
+import dev.ext4sim.ext4.port.JournalPort;
+import dev.ext4sim.ext4.port.WritebackPort;
+import dev.ext4sim.ondisk.OnDiskException;
+import dev.ext4sim.ondisk.ext4.Ext4;
+import dev.ext4sim.ondisk.ext4.Ext4Filesystem;
+import dev.ext4sim.ondisk.ext4.SuperBlock;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A mounted filesystem (ext4_sb_info and super.c): the ondisk structures over the buffer cache, the in-core inodes,
+ * the delalloc counters, the ports, and one lock that serialises every operation on it (the simulation's stand-in
+ * for i_rwsem, i_data_sem and the group locks). Nothing waits on a remote commit while holding the lock.
+ */
+final class Super {
+    /** EXT4_HT_* handle types (tracepoints.md §4.6). */
+    static final int HT_MISC = 0;
+    static final int HT_INODE = 1;
+    static final int HT_WRITE_PAGE = 2;
+    static final int HT_DIR = 4;
+    static final int HT_TRUNCATE = 5;
+
+    static final int HZ = 250;
+    /** s_maxbytes of an extent-mapped file with 4 KiB blocks: (2^32 - 1) blocks (ext4_max_size). */
+    static final long MAX_BYTES = ((1L << 32) - 1) << PageCache.PAGE_SHIFT;
+    /** EXT4_FREECLUSTERS_WATERMARK: 4 * percpu_counter_batch (32) * nr_cpus (2). */
+    static final long FREECLUSTERS_WATERMARK = 4 * 32 * 2;
+    /** EXT4_STATE_VALID_FS in s_state. */
+    static final int VALID_FS = 0x1;
+
+    final BlockPort block;
+    final JournalPort journal;
+    final WritebackPort writeback;
+    final Ext4Trace trace;
+    final Time time;
+    final int devT;
+    final ReentrantLock lock = new ReentrantLock();
+    final BufferCache cache;
+    final Ext4Filesystem fs;
+    private final Map<Integer, Ext4InodeInfo> inodes = new HashMap<>();
+    /** s_dirtyclusters_counter: blocks reserved by delalloc and not allocated yet. */
+    long dirtyClusters;
+    /** s_resv_clusters: kept back for metadata so that writeback never fails (ext4_calculate_resv_clusters). */
+    final long resvClusters;
+    long nrDirty;
+    boolean mounted;
+    /** Blocks freed by transactions not yet committed: allocation skips them. */
+    final FreedData freed = new FreedData();
+
+    private Super(BlockPort block, JournalPort journal, WritebackPort writeback, Ext4Trace trace, Time time, int devT,
+                  BufferCache cache, Ext4Filesystem fs) {
+        this.block = block;
+        this.journal = journal;
+        this.writeback = writeback;
+        this.trace = trace;
+        this.time = time;
+        this.devT = devT;
+        this.cache = cache;
+        this.fs = fs;
+        this.resvClusters = Math.min(fs.superBlock().s_blocks_count() / 50, 4096);
+        fs.mballoc().setBusy(freed::busy);
+    }
+
+    /** ext4_free_blocks: back to the bitmap now, reusable once the freeing transaction commits. */
+    void freeBlocks(Ext4Handle h, long start, int len) {
+        fs.mballoc().freeBlocks(start, len);
+        freed.add(h, start, len);
+    }
+
+    /**
+     * An allocation that found nothing but busy blocks takes them rather than fail: writeback must not see ENOSPC,
+     * and forcing the commit from here (as ext4_should_retry_alloc does) would wait on this very lock.
+     */
+    <T> T allocating(java.util.function.Supplier<T> alloc) {
+        try {
+            return alloc.get();
+        } catch (dev.ext4sim.ondisk.ext4.NoSpaceException e) {
+            if (freed.isEmpty()) {
+                throw e;
+            }
+            fs.mballoc().setBusy(null);
+            try {
+                return alloc.get();
+            } finally {
+                fs.mballoc().setBusy(freed::busy);
+            }
+        }
+    }
+
+    /**
+     * ext4_fill_super: reads the superblock, lets the journal load (and replay) through the port, then reads the group
+     * descriptors and every group's bitmaps into the buffer cache, checksums verified, and marks the superblock
+     * needs_recovery for as long as it is mounted.
+     */
+    static Super mount(TraceContext ctx, BlockPort block, JournalPort journal, WritebackPort writeback, Ext4Trace trace,
+                       Time time, int devT) {
+        SuperBlock probe = new SuperBlock(java.util.Arrays.copyOfRange(block.read(ctx, 0, 1), Ext4.SUPERBLOCK_OFFSET,
+                Ext4.SUPERBLOCK_OFFSET + Ext4.SUPERBLOCK_SIZE));
+        try {
+            probe.verify(0);
+        } catch (OnDiskException e) {
+            throw new ErrnoException(Errno.EINVAL, "no ext4 filesystem on the device: " + e.getMessage(), e);
+        }
+        if (probe.blockSize() != BlockPort.BLOCK_SIZE) {
+            throw new ErrnoException(Errno.EINVAL, "block size " + probe.blockSize() + "; this simulation mounts 4 KiB blocks only");
+        }
+        if ((probe.s_feature_compat() & Ext4.COMPAT_HAS_JOURNAL) == 0) {
+            throw new ErrnoException(Errno.EINVAL, "the filesystem has no journal; data=ordered needs one");
+        }
+        journal.load(ctx);
+        BufferCache cache = new BufferCache(block, probe.s_blocks_count());
+        cache.context(ctx);
+        Ext4Filesystem fs;
+        try {
+            fs = Ext4Filesystem.open(cache);
+            for (int g = 0; g < fs.groupCount(); g++) {
+                fs.bitmaps().blockBitmap(g);
+                fs.bitmaps().inodeBitmap(g);
+            }
+        } catch (OnDiskException e) {
+            throw new ErrnoException(Errno.EUCLEAN, "mount failed: " + e.getMessage(), e);
+        }
+        Super sb = new Super(block, journal, writeback, trace, time, devT, cache, fs);
+        cache.writeThrough(true);
+        try {
+            // ext4_setup_super: with a journal the state stays VALID_FS; needs_recovery says "mounted"
+            SuperBlock es = fs.superBlock();
+            es.s_mnt_count(es.s_mnt_count() + 1);
+            es.s_mtime(time.currentTimeMillis() / 1000);
+            es.s_wtime(time.currentTimeMillis() / 1000);
+            fs.setNeedsRecovery(true);
+            block.flush(ctx);
+        } finally {
+            cache.writeThrough(false);
+        }
+        sb.mounted = true;
+        return sb;
+    }
+
+    /** ext4_put_super once everything is committed and checkpointed: needs_recovery off, state valid, home directly. */
+    void writeCleanSuper(TraceContext ctx) {
+        cache.context(ctx);
+        cache.writeThrough(true);
+        try {
+            fs.superBlock().s_state(fs.superBlock().s_state() | VALID_FS);
+            fs.superBlock().s_wtime(time.currentTimeMillis() / 1000);
+            fs.setNeedsRecovery(false);
+            block.flush(ctx);
+        } finally {
+            cache.writeThrough(false);
+        }
+        mounted = false;
+    }
+
+    /** Called at the start of every operation, under the lock. */
+    void enter(TraceContext ctx) {
+        if (!mounted) {
+            throw new ErrnoException(Errno.ENODEV, "the filesystem is not mounted");
+        }
+        cache.context(ctx);
+        fs.setClock(time.currentTimeMillis() / 1000);
+    }
+
+    long now() {
+        return time.currentTimeMillis() / 1000;
+    }
+
+    long jiffies() {
+        return Math.floorDiv(time.nanoTime(), 1_000_000_000L / HZ);
+    }
+
+    /** iget: the in-core inode, read on first use. */
+    Ext4InodeInfo iget(int ino, int parent) {
+        Ext4InodeInfo ei = inodes.get(ino);
+        if (ei == null) {
+            if (ino < 1 || ino > fs.superBlock().s_inodes_count()) {
+                throw new ErrnoException(Errno.ESTALE, "inode " + ino + " does not exist on this filesystem");
+            }
+            ei = new Ext4InodeInfo(fs.inodes().read(ino), parent);
+            if (ei.raw.i_links_count() == 0 || ei.raw.i_mode() == 0) {
+                throw new ErrnoException(Errno.ESTALE, "inode " + ino + " is not in use");
+            }
+            inodes.put(ino, ei);
+        } else if (parent != 0) {
+            ei.parent = parent;
+        }
+        return ei;
+    }
+
+    Ext4InodeInfo cached(int ino) {
+        return inodes.get(ino);
+    }
+
+    void put(Ext4InodeInfo ei) {
+        inodes.put(ei.ino, ei);
+    }
+
+    void forgetInode(int ino) {
+        inodes.remove(ino);
+    }
+
+    Iterable<Ext4InodeInfo> inodes() {
+        return inodes.values();
+    }
+
+    // ------------------------------------------------------------------ handles (ext4_jbd2.c)
+
+    /**
+     * __ext4_journal_start: the ext4_journal_start event, then a new jbd2 handle, or a nested reference when the task
+     * already holds {@code current} (jbd2 then emits nothing).
+     */
+    Ext4Handle journalStart(TraceContext ctx, Ext4Handle current, int type, int credits, Caller caller) {
+        trace.ext4(Ext4Trace.JOURNAL_START, ctx, caller.symbol(), credits, 0);
+        if (current != null) {
+            current.nest();
+            return current;
+        }
+        Ext4Handle h = new Ext4Handle(ctx, journal.start(ctx, type, credits, caller.lineNo()));
+        cache.handle(h);
+        return h;
+    }
+
+    /** __ext4_journal_stop: the outermost stop writes the bitmaps, descriptors and superblock counts into the handle. */
+    void journalStop(Ext4Handle h) {
+        if (!h.unnest()) {
+            return;
+        }
+        try {
+            // what changed in a marked inode after its ext4_mark_inode_dirty (a quota claim of i_blocks) goes too
+            for (Ext4InodeInfo ei : h.markedInodes()) {
+                if (inUse(ei)) {
+                    fs.inodes().write(ei.raw);
+                }
+            }
+            fs.flush();
+            h.stop(cache);
+        } finally {
+            cache.handle(null);
+        }
+    }
+
+    /** An inode still in use (an evicted one was written for the last time by its eviction). */
+    private boolean inUse(Ext4InodeInfo ei) {
+        return inodes.get(ei.ino) == ei;
+    }
+
+    /** ext4_mark_inode_dirty: the raw inode into its inode table buffer, journaled by {@code h}. */
+    void markInodeDirty(TraceContext ctx, Ext4Handle h, Ext4InodeInfo ei, Caller caller, boolean datasync) {
+        trace.ext4(Ext4Trace.MARK_INODE_DIRTY, ctx, (long) ei.ino, caller.symbol());
+        fs.inodes().write(ei.raw);
+        h.marked(ei, datasync);
+    }
+
+    // ------------------------------------------------------------------ free space (balloc.c)
+
+    /** percpu s_freeclusters_counter: free blocks in the bitmaps (delalloc reservations not subtracted). */
+    long freeClusters() {
+        long free = 0;
+        for (int g = 0; g < fs.groupCount(); g++) {
+            free += fs.group(g).bg_free_blocks_count();
+        }
+        return free;
+    }
+
+    /**
+     * ext4_has_free_clusters: {@code n} more blocks fit beside what delalloc reserved, the root reserve and the
+     * metadata reserve; an allocation that may use the reserves (METADATA_NOFAIL) needs only the free blocks.
+     */
+    boolean hasFreeClusters(long n, boolean useReserved) {
+        long free = freeClusters() - dirtyClusters;
+        if (useReserved) {
+            return free >= n;
+        }
+        long resv = fs.superBlock().s_r_blocks_count() + resvClusters;
+        return free - resv >= n;
+    }
+
+    /** ext4_nonda_switch: near a full device, write_begin allocates at once instead of reserving. */
+    boolean nondaSwitch() {
+        long free = freeClusters();
+        long dirty = dirtyClusters;
+        return 2 * free < 3 * dirty || free < dirty + FREECLUSTERS_WATERMARK;
+    }
+
+    void dirtyPagesChanged(TraceContext ctx, long delta) {
+        if (delta != 0) {
+            nrDirty += delta;
+            writeback.pageCountersChanged(ctx, nrDirty, 0);
+        }
+    }
+}

@@ -1,0 +1,89 @@
+package dev.ext4sim.ext4.fs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ext4sim.bus.testing.ManualClock;
+import dev.ext4sim.bus.testing.RecordingTraceSink;
+import dev.ext4sim.bus.trace.Task;
+import dev.ext4sim.bus.trace.TraceContext;
+import dev.ext4sim.bus.trace.TraceEvent;
+import dev.ext4sim.bus.trace.Tracer;
+import dev.ext4sim.ext4.port.WritebackControl;
+import dev.ext4sim.ondisk.E2fsprogs;
+import dev.ext4sim.ondisk.ImageFile;
+import dev.ext4sim.ondisk.ext4.Mkfs;
+import dev.ext4sim.ondisk.ext4.MkfsOptions;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A formatted image file, the fake ports over it, a manual clock and a recording trace sink, and ext4 mounted on them.
+ * The image is what the device would hold after every commit was checkpointed: e2fsck reads it after unmount.
+ */
+final class Ext4Fixture implements AutoCloseable {
+    static final TraceContext MOUNT = TraceContext.of(new Task("mount", 100));
+    static final TraceContext KWORKER = TraceContext.of(new Task("kworker/u16:2", 89));
+
+    final Path image;
+    final ManualClock clock = new ManualClock();
+    final RecordingTraceSink sink = new RecordingTraceSink();
+    final ImageFile dev;
+    final FakeBlockPort block;
+    final FakeJournal journal;
+    final RecordingWriteback writeback = new RecordingWriteback();
+    final Ext4Mount ext4;
+
+    Ext4Fixture(Path dir, long sizeBytes) {
+        this(format(dir.resolve("sda1.img"), sizeBytes));
+    }
+
+    /** Mounts an existing image. */
+    Ext4Fixture(Path image) {
+        this.image = image;
+        this.dev = ImageFile.open(image, 4096);
+        this.block = new FakeBlockPort(dev);
+        this.journal = new FakeJournal(dev);
+        Tracer tracer = new Tracer("ext4-service", clock.traceClock(), sink, 2);
+        this.ext4 = Ext4Mount.mount(MOUNT, block, journal, writeback, tracer, clock);
+        journal.ordered(ext4);
+    }
+
+    static Path format(Path image, long sizeBytes) {
+        Mkfs.format(image, MkfsOptions.defaults().withSize(sizeBytes).withTimestamp(ManualClock.DEFAULT_WALL_START.getEpochSecond()));
+        return image;
+    }
+
+    static TraceContext writer(String comm, int pid) {
+        return TraceContext.of(new Task(comm, pid));
+    }
+
+    /** What the flusher does until nothing is dirty: periodic writepages passes of 1024 pages in the kworker's task. */
+    void flushAll() {
+        for (int pass = 0; pass < 10_000 && !ext4.dirtyInodes().isEmpty(); pass++) {
+            for (DirtyInode d : ext4.dirtyInodes()) {
+                ext4.writepages(KWORKER, (int) d.ino(), WritebackControl.periodic(1024));
+            }
+        }
+    }
+
+    List<TraceEvent> events(String comm) {
+        return sink.events().stream().filter(e -> e.comm().equals(comm)).toList();
+    }
+
+    List<String> names(String comm) {
+        return events(comm).stream().map(TraceEvent::event).toList();
+    }
+
+    /** Unmounts, closes the image and runs e2fsck -fn on it. */
+    void unmountAndCheck() {
+        ext4.unmount(MOUNT);
+        dev.close();
+        E2fsprogs.Result fsck = E2fsprogs.fsckReadOnly(image);
+        assertThat(fsck.exit()).as(fsck.output()).isZero();
+    }
+
+    @Override
+    public void close() {
+        dev.close();
+    }
+}

@@ -1,0 +1,64 @@
+package dev.ext4sim.ext4.fs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ext4sim.bus.trace.TraceContext;
+import dev.ext4sim.ext4.port.WritebackControl;
+import dev.ext4sim.ext4.port.WritebackPort;
+import dev.ext4sim.ondisk.ext4.Ext4;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What the flusher sees and asks of ext4: dirty notifications, dirtyInodes, nr_to_write, range_cyclic, throttling. */
+class WritebackSideTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void dirtyListsNrToWriteAndCyclicIndex() {
+        try (Ext4Fixture f = new Ext4Fixture(dir, 32L << 20)) {
+            TraceContext w = Ext4Fixture.writer("w", 3);
+            int a = f.ext4.create(w, Ext4.ROOT_INO, "a", 0644);
+            f.clock.advanceMillis(4000);
+            int b = f.ext4.create(w, Ext4.ROOT_INO, "b", 0644);
+            f.ext4.write(w, a, 0, new byte[10 * 4096], Ext4Mount.WriteFlags.NONE);
+            f.clock.advanceMillis(4000);
+            f.writeback.pause = Duration.ofMillis(7);
+            Ext4Mount.WriteResult r = f.ext4.write(w, b, 0, new byte[3 * 4096], Ext4Mount.WriteFlags.NONE);
+            assertThat(r.pause()).isEqualTo(Duration.ofMillis(7));
+            f.ext4.write(w, a, 0, new byte[4096], Ext4Mount.WriteFlags.NONE); // already dirty: no new notification
+
+            assertThat(f.writeback.dirtied).extracting(WritebackPort.InodeDirtied::ino).containsExactly((long) a, (long) b);
+            assertThat(f.ext4.dirtyInodes()).containsExactly(
+                    new DirtyInode(a, Flags.I_DIRTY, 250 * 4, 10),
+                    new DirtyInode(b, Flags.I_DIRTY, 250 * 8, 3));
+            assertThat(f.writeback.dirtyPages).isEqualTo(13);
+
+            // nr_to_write 4 of a's 10 pages, then the cyclic pass resumes at writeback_index 4
+            assertThat(f.ext4.writepages(Ext4Fixture.KWORKER, a, WritebackControl.periodic(4))).isEqualTo(4);
+            assertThat(f.ext4.dirtyInodes().getFirst()).isEqualTo(new DirtyInode(a, Flags.I_DIRTY_PAGES, 1000, 6));
+            assertThat(f.events("kworker/u16:2").getLast().text()).endsWith("pages_written 4 pages_skipped 0 sync_mode 0 writeback_index 4");
+            assertThat(f.ext4.writepages(Ext4Fixture.KWORKER, a, WritebackControl.periodic(1024))).isEqualTo(6);
+            assertThat(f.ext4.dirtyInodes()).extracting(DirtyInode::ino).containsExactly((long) b);
+            assertThat(f.writeback.dirtyPages).isEqualTo(3);
+
+            // clean again, so the next write dirties it anew
+            f.ext4.write(w, a, 0, new byte[1], Ext4Mount.WriteFlags.NONE);
+            assertThat(f.writeback.dirtied).extracting(WritebackPort.InodeDirtied::ino).containsExactly((long) a, (long) b, (long) a);
+            // truncate and unlink drop dirty pages: the flusher's counter follows
+            f.ext4.write(w, b, 0, new byte[5 * 4096], Ext4Mount.WriteFlags.NONE);
+            assertThat(f.writeback.dirtyPages).isEqualTo(6);
+            f.ext4.truncate(w, b, 4096 + 1);
+            assertThat(f.writeback.dirtyPages).isEqualTo(3);
+            f.ext4.unlink(w, Ext4.ROOT_INO, "b");
+            assertThat(f.writeback.dirtyPages).isEqualTo(1);
+            assertThat(f.ext4.dirtyPages()).isEqualTo(1);
+            assertThat(f.ext4.writepages(Ext4Fixture.KWORKER, b, WritebackControl.periodic(1024))).isZero(); // gone
+            f.flushAll();
+            assertThat(f.writeback.dirtyPages).isZero();
+            f.unmountAndCheck();
+        }
+    }
+}
