@@ -95,7 +95,7 @@ class Jbd2CommitIT {
             TraceContext fsync = task("fsync", 2000);
             Jbd2Calls.Waited w = Stack.jbd2(Jbd2Calls.WAIT, new Jbd2Calls.Wait(epoch, Jbd2Calls.COMPLETE_TRANSACTION, tid), fsync);
             assertThat(w.commitSequence()).isEqualTo(tid);
-            Stack.awaitTrace(mark, Duration.ofSeconds(10), e -> e.event().equals("jbd2_end_commit") && tidOf(e) == tid,
+            Stack.awaitTrace(mark, Duration.ofSeconds(30), e -> e.event().equals("jbd2_end_commit") && tidOf(e) == tid,
                     "jbd2_end_commit of " + tid);
 
             List<TraceEvent> jbd2 = Stack.traceSince(mark).stream().filter(e -> e.system().equals("jbd2")).toList();
@@ -161,7 +161,7 @@ class Jbd2CommitIT {
                     tids.stream().collect(Collectors.groupingBy(t -> t, Collectors.counting())));
             assertThat(commits.size()).as("a handful of commits for 64 waiters").isLessThanOrEqualTo(8);
             int last = Collections.max(tids);
-            Stack.awaitTrace(mark, Duration.ofSeconds(10), e -> e.event().equals("jbd2_end_commit") && tidOf(e) == last, "end of the last commit");
+            Stack.awaitTrace(mark, Duration.ofSeconds(30), e -> e.event().equals("jbd2_end_commit") && tidOf(e) == last, "end of the last commit");
             List<TraceEvent> runStats = Stack.traceSince(mark).stream().filter(e -> e.event().equals("jbd2_run_stats")).toList();
             assertThat(runStats).hasSize(commits.size());
             assertThat(runStats.stream().mapToLong(e -> number(e.fields().get("handle_count"))).sum()).isEqualTo(n);

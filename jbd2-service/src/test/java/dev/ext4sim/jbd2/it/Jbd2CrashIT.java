@@ -205,20 +205,22 @@ class Jbd2CrashIT {
             for (int i = 0; i < 1100; i++) {
                 torn.put(base + i, fill(0xEE));
             }
-            BlockIo.Fault slow = new BlockIo.Fault("latency", "WRITE", journal[0] * 8, journal[1] * 8, 3_000_000L);
+            BlockIo.Fault slow = new BlockIo.Fault("latency", "WRITE", journal[0] * 8, journal[1] * 8, 8_000_000L);
             Stack.blockdev(BlockIo.ADMIN, new BlockIo.Admin("add_fault", slow));
             int mark = Stack.traceMark();
             int tornTid = Stack.jbd2(Jbd2Calls.RUN, Handles.run(epoch, torn), WRITER).tid();
             assertThat(tornTid).isEqualTo(acknowledged.getLast() + 1);
             CompletableFuture<Jbd2Calls.Waited> fsync = CompletableFuture.supplyAsync(() -> Stack.jbd2(Jbd2Calls.WAIT,
                     new Jbd2Calls.Wait(epoch, Jbd2Calls.COMPLETE_TRANSACTION, tornTid), WRITER, Duration.ofSeconds(4)));
-            Stack.awaitTrace(mark, Duration.ofSeconds(10), e -> e.event().equals("jbd2_commit_logging")
+            // the first 1024 log blocks take 8 s at the device: time enough to see the tracepoint and kill, even on a
+            // machine as busy as the shared 2-core one
+            Stack.awaitTrace(mark, Duration.ofSeconds(30), e -> e.event().equals("jbd2_commit_logging")
                     && Handles.number(e.fields().get("transaction")) == tornTid, "jbd2_commit_logging of " + tornTid);
             long killed = System.nanoTime();
             s.killJbd2(); // T_COMMIT: the first half of the log is on its way to the disk, the commit block is not
             assertThatThrownBy(fsync::join).as("the torn transaction's fsync never succeeded").hasCauseInstanceOf(ErrnoException.class);
             Stack.blockdev(BlockIo.ADMIN, BlockIo.Admin.of("clear_faults"));
-            Stack.await("blockdev to finish the dead commit's writes", Duration.ofSeconds(15),
+            Stack.await("blockdev to finish the dead commit's writes", Duration.ofSeconds(30),
                     () -> Stack.blockdev(BlockIo.ADMIN, BlockIo.Admin.of("status")).status().inFlight() == 0);
             for (Map.Entry<Long, byte[]> e : expected.entrySet()) {
                 assertThat(Stack.readBlock(e.getKey())).as("not checkpointed before the kill").isNotEqualTo(e.getValue());
