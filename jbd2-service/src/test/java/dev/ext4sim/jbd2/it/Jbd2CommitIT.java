@@ -208,6 +208,15 @@ class Jbd2CommitIT {
         }
         System.out.printf("jbd2 fsync benchmark: commit time (T_FLUSH to callback) p50 <= %s s over all commits%n",
                 p50Bucket(Stack.get(s.jbd2Port, "/actuator/prometheus"), "jbd2_commit_total_seconds_bucket"));
+        // for scale: one bus round trip on this machine now (a fsync is three: RUN, WAIT, and the commit's blk_submit)
+        List<Long> trips = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            long t0 = System.nanoTime();
+            Stack.readBlock(homes[0]);
+            trips.add(System.nanoTime() - t0);
+        }
+        Collections.sort(trips);
+        System.out.printf("jbd2 fsync benchmark: one blk_submit round trip (4 KiB read) p50 %.2f ms%n", trips.get(50) / 1e6);
     }
 
     record Result(long ops, long commits, double seconds, double p50Millis) {
