@@ -19,9 +19,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -54,7 +52,7 @@ class Jbd2CrashIT {
     void aJournalWrittenByTheServiceReplaysUnderE2fsckExactlyAsUnderOurRecovery() throws Exception {
         try (Stack s = Stack.start("e2fsck", 128L << 20, "instant", "--ext4sim.jbd2.commit-interval=60s",
                 "--ext4sim.jbd2.checkpoint-age=10m", "--ext4sim.jbd2.recover-at-start=false")) {
-            Path scratchImage = Files.copy(s.image, s.home.resolve("scratch.img"));
+            Path scratchImage = Stack.sparseCopy(s.image, s.home.resolve("scratch.img"));
             long epoch = Stack.load().epoch();
             Map<String, byte[]> files = new LinkedHashMap<>();
             try (ImageFile scratch = ImageFile.open(scratchImage, 4096)) {
@@ -79,11 +77,11 @@ class Jbd2CrashIT {
             }
             s.killJbd2(); // before any checkpoint: the metadata lives only in the log
             Stack.flushDisk();
-            Path crash = Files.copy(s.image, s.home.resolve("crash.img"));
+            Path crash = Stack.sparseCopy(s.image, s.home.resolve("crash.img"));
             assertThat(E2fsprogs.debugfs(crash, "stat /hello").output()).as("nothing was checkpointed home").contains("not found");
 
-            Path a = Files.copy(crash, s.home.resolve("by-e2fsck.img"));
-            Path b = Files.copy(crash, s.home.resolve("by-recovery.img"));
+            Path a = Stack.sparseCopy(crash, s.home.resolve("by-e2fsck.img"));
+            Path b = Stack.sparseCopy(crash, s.home.resolve("by-recovery.img"));
             E2fsprogs.Result fsck = E2fsprogs.run(FAKE_TIME, "e2fsck", "-fy", a.toString());
             assertThat(fsck.exit()).as(fsck.output()).isLessThanOrEqualTo(1);
             assertThat(fsck.output()).contains("recovering journal");

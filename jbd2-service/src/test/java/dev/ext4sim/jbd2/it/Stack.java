@@ -241,6 +241,29 @@ final class Stack implements AutoCloseable {
         }
     }
 
+    /** Copies an image keeping it sparse (only blocks that are not all zero are written): a few MB, not the whole size. */
+    static Path sparseCopy(Path from, Path to) throws IOException {
+        try (java.nio.channels.FileChannel in = java.nio.channels.FileChannel.open(from);
+             java.nio.channels.FileChannel out = java.nio.channels.FileChannel.open(to, java.nio.file.StandardOpenOption.CREATE_NEW,
+                     java.nio.file.StandardOpenOption.WRITE)) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(1 << 16);
+            byte[] zero = new byte[b.capacity()];
+            for (long pos = 0; pos < in.size(); pos += b.capacity()) {
+                b.clear();
+                int n = in.read(b, pos);
+                if (n > 0 && !java.util.Arrays.equals(b.array(), 0, n, zero, 0, n)) {
+                    b.flip();
+                    out.write(b, pos);
+                }
+            }
+            out.truncate(in.size());
+            if (out.size() < in.size()) {
+                out.write(java.nio.ByteBuffer.allocate(1), in.size() - 1);
+            }
+        }
+        return to;
+    }
+
     private static int freePort() {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
