@@ -1,5 +1,6 @@
 package dev.ext4sim.jbd2;
 
+import dev.ext4sim.bus.Errno;
 import dev.ext4sim.bus.ErrnoException;
 import dev.ext4sim.bus.kafka.KafkaBus;
 import dev.ext4sim.bus.trace.Task;
@@ -12,7 +13,8 @@ import org.springframework.context.SmartLifecycle;
 /**
  * A jbd2-service started while the filesystem is still marked needs_recovery took over from one that died with
  * the journal loaded: it loads and recovers at once, without waiting for ext4 to mount again, and the load
- * publishes jbd2_journal_loaded with the new epoch. Retries while the bus or blockdev-service is not there yet.
+ * publishes jbd2_journal_loaded with the new epoch. Retries while the bus or blockdev-service is not there yet;
+ * gives up on a device without a filesystem (EINVAL) or one it cannot read as ext4.
  */
 final class RecoveryAtStart implements SmartLifecycle {
     private static final Logger log = LoggerFactory.getLogger(RecoveryAtStart.class);
@@ -48,10 +50,18 @@ final class RecoveryAtStart implements SmartLifecycle {
                     return;
                 }
             } catch (ErrnoException e) {
+                if (e.errno() == Errno.EINVAL) {
+                    log.info("jbd2: nothing to recover at start: {}", e.getMessage());
+                    return;
+                }
                 if (System.nanoTime() - lastComplaint > 5_000_000_000L) {
                     log.info("jbd2: cannot look at {} yet ({}); retrying", host.settings().dev(), e.getMessage());
                     lastComplaint = System.nanoTime();
                 }
+            } catch (RuntimeException e) {
+                // a damaged filesystem or journal: retrying will not fix it; ext4's LOAD reports it to its caller
+                log.warn("jbd2: could not recover {} at start; waiting for ext4 to mount it", host.settings().dev(), e);
+                return;
             }
             try {
                 Thread.sleep(RETRY_MILLIS); // retry pacing while the broker or blockdev-service comes up
