@@ -24,11 +24,13 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.assertj.core.api.ThrowableAssert;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * The journal as the bus serves it, on a manual clock over a disk in memory: load and its epoch, the fence,
  * validation that changes nothing, handle leases, and a load after a crash that recovers.
  */
+@Timeout(60) // a wait that never ends (a handle the lease did not stop) fails instead of hanging the build
 class JournalHostTest {
     static final Duration LEASE = Duration.ofSeconds(3);
     private final JournalFixture f = new JournalFixture();
