@@ -40,6 +40,8 @@ public final class Jbd2Trace {
     public static final Tracepoint CHECKPOINT = dev(Tracepoint.define(SYSTEM, "jbd2_checkpoint",
             "dev %d,%d result %d", "dev", "result"));
 
+    public static final Tracepoint SUBMIT_INODE_DATA = dev(Tracepoint.define(SYSTEM, "jbd2_submit_inode_data",
+            "dev %d,%d ino %lu", "dev", "ino"));
     public static final Tracepoint WRITE_SUPERBLOCK = dev(Tracepoint.define(SYSTEM, "jbd2_write_superblock",
             "dev %d,%d write_flags %x", "dev", "write_flags"));
     /** 4.x req_flag_bits (include/linux/blk_types.h): __REQ_SYNC is bit 11, __REQ_FUA bit 17. */
@@ -122,6 +124,10 @@ public final class Jbd2Trace {
 
     void dropTransaction(TraceContext ctx, int tid) {
         tracer.emit(DROP_TRANSACTION, ctx, config.devT(), 0, tid);
+    }
+
+    void submitInodeData(TraceContext ctx, long ino) {
+        tracer.emit(SUBMIT_INODE_DATA, ctx, config.devT(), ino);
     }
 
     /**

@@ -201,7 +201,8 @@ class JournalHostTest {
         assertThat(tid).isEqualTo(s.tid());
         assertThat(ordered).containsExactly(List.of(new OrderedData.InodeRange(12, 0, 12287)));
         assertThat(f.events()).containsSubsequence("jbd2_handle_start", "jbd2_handle_extend", "jbd2_handle_stats",
-                "jbd2_commit_flushing", "jbd2_commit_logging", "jbd2_end_commit");
+                "jbd2_commit_flushing", "jbd2_submit_inode_data", "jbd2_commit_logging", "jbd2_end_commit");
+        assertThat(f.lines("jbd2_submit_inode_data")).containsExactly("dev 8,1 ino 12");
         // a handle-less transaction makes no ordered-data call
         server.run(run(epoch, true, 5, 0x55), ctx(writer));
         assertThat(ordered).hasSize(1);
