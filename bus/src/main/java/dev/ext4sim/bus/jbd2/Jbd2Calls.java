@@ -2,6 +2,7 @@ package dev.ext4sim.bus.jbd2;
 
 import dev.ext4sim.bus.call.CallType;
 import dev.ext4sim.bus.call.Codecs;
+import dev.ext4sim.bus.call.EventType;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -22,9 +23,13 @@ public final class Jbd2Calls {
     /** jbd2__journal_start. */
     public static final CallType<Start, Started> START = CallType.json("jbd2_journal_start", 1, Start.class, Started.class);
 
-    /** jbd2_journal_get_write_access, jbd2_journal_dirty_metadata, jbd2_journal_revoke: one buffer operation. */
-    public static final CallType<BufferOp, Ack> BUFFER = new CallType<>("jbd2_journal_buffer", 1,
-            Codecs.framed(BufferHeader.class, BufferOp::header, (h, d) -> new BufferOp(h.epoch(), h.handle(), h.op(), h.block(), d), BufferOp::data),
+    /**
+     * jbd2_journal_get_write_access, jbd2_journal_dirty_metadata, jbd2_journal_revoke,
+     * jbd2_journal_inode_ranged_write: one operation on an open handle. Version 2 added the inode range fields.
+     */
+    public static final CallType<BufferOp, Ack> BUFFER = new CallType<>("jbd2_journal_buffer", 2,
+            Codecs.framed(BufferHeader.class, BufferOp::header, (h, d) -> new BufferOp(h.epoch(), h.handle(), h.op(), h.block(),
+                    h.ino(), h.start(), h.length(), d), BufferOp::data),
             Codecs.json(Ack.class));
 
     /** jbd2_journal_extend. */
@@ -38,14 +43,21 @@ public final class Jbd2Calls {
 
     /**
      * A whole handle in one round trip: start, the buffer operations in order, stop. The hot path of ext4 when it
-     * has every block's new contents at hand; semantics identical to the separate calls.
+     * has every block's new contents at hand; semantics identical to the separate calls. Version 2 added the inode
+     * range fields of {@link Op}.
      */
-    public static final CallType<RunHandle, Ack> RUN = new CallType<>("jbd2_journal_run_handle", 1,
+    public static final CallType<RunHandle, Ack> RUN = new CallType<>("jbd2_journal_run_handle", 2,
             Codecs.framed(RunHeader.class, RunHandle::header, (h, d) -> new RunHandle(h.epoch(), h.credits(), h.type(), h.lineNo(), h.sync(), h.ops(), d), RunHandle::data),
             Codecs.json(Ack.class));
 
     /** Log waits: start, wait, complete, force, flush (see {@link Wait}). */
     public static final CallType<Wait, Waited> WAIT = CallType.json("jbd2_log_wait", 1, Wait.class, Waited.class);
+
+    /**
+     * Published by jbd2-service after every load that made a new epoch, including the one it runs by itself at
+     * start when the filesystem was left needing recovery: ext4 learns the epoch to send without asking.
+     */
+    public static final EventType<Loaded> LOADED = EventType.json("jbd2_journal_loaded", 1, Loaded.class);
 
     /** /proc/fs/jbd2/sda1-8/info text. */
     public static final CallType<Info, InfoText> INFO = CallType.json("jbd2_info", 1, Info.class, InfoText.class);
@@ -53,6 +65,8 @@ public final class Jbd2Calls {
     public static final String GET_WRITE_ACCESS = "get_write_access";
     public static final String DIRTY_METADATA = "dirty_metadata";
     public static final String REVOKE = "revoke";
+    /** jbd2_journal_inode_ranged_write: the transaction may commit only after bytes [start, start+length) of ino are written. */
+    public static final String INODE_RANGED_WRITE = "inode_ranged_write";
 
     /** Commit started by {@code jbd2_log_start_commit(tid)}; returns at once. */
     public static final String LOG_START_COMMIT = "log_start_commit";
@@ -88,34 +102,48 @@ public final class Jbd2Calls {
     public record Started(long handle, int tid) {
     }
 
-    /** @param op get_write_access, dirty_metadata (with the block's new contents in {@code data}) or revoke */
-    public record BufferOp(long epoch, long handle, String op, long block, byte[] data) {
+    /**
+     * @param op get_write_access, dirty_metadata (with the block's new contents in {@code data}), revoke, or
+     *           inode_ranged_write (with {@code ino}, {@code start}, {@code length}; {@code block} unused)
+     */
+    public record BufferOp(long epoch, long handle, String op, long block, long ino, long start, long length, byte[] data) {
         public BufferOp {
             data = data == null ? new byte[0] : data;
         }
 
+        /** A block operation. */
+        public BufferOp(long epoch, long handle, String op, long block, byte[] data) {
+            this(epoch, handle, op, block, 0, 0, 0, data);
+        }
+
+        public static BufferOp inodeRangedWrite(long epoch, long handle, long ino, long start, long length) {
+            return new BufferOp(epoch, handle, INODE_RANGED_WRITE, 0, ino, start, length, null);
+        }
+
         BufferHeader header() {
-            return new BufferHeader(epoch, handle, op, block);
+            return new BufferHeader(epoch, handle, op, block, ino, start, length);
         }
 
         @Override
         public boolean equals(Object o) {
             return o instanceof BufferOp b && epoch == b.epoch && handle == b.handle && Objects.equals(op, b.op)
-                    && block == b.block && Arrays.equals(data, b.data);
+                    && block == b.block && ino == b.ino && start == b.start && length == b.length && Arrays.equals(data, b.data);
         }
 
         @Override
         public int hashCode() {
-            return Objects.hash(epoch, handle, op, block, Arrays.hashCode(data));
+            return Objects.hash(epoch, handle, op, block, ino, start, length, Arrays.hashCode(data));
         }
 
         @Override
         public String toString() {
-            return "BufferOp[epoch=" + epoch + ", handle=" + handle + ", op=" + op + ", block=" + block + ", data=" + data.length + " bytes]";
+            return "BufferOp[epoch=" + epoch + ", handle=" + handle + ", op=" + op + ", block=" + block
+                    + (INODE_RANGED_WRITE.equals(op) ? ", ino=" + ino + ", start=" + start + ", length=" + length : "")
+                    + ", data=" + data.length + " bytes]";
         }
     }
 
-    record BufferHeader(long epoch, long handle, String op, long block) {
+    record BufferHeader(long epoch, long handle, String op, long block, long ino, long start, long length) {
     }
 
     public record Ack(int tid) {
@@ -131,8 +159,18 @@ public final class Jbd2Calls {
     public record Stop(long epoch, long handle, boolean sync) {
     }
 
-    /** One buffer operation of {@link RunHandle}; a dirty_metadata takes the next block-size slice of the data. */
-    public record Op(String op, long block) {
+    /**
+     * One operation of {@link RunHandle}; a dirty_metadata takes the next block-size slice of the data, an
+     * inode_ranged_write names bytes [start, start+length) of inode {@code ino}.
+     */
+    public record Op(String op, long block, long ino, long start, long length) {
+        public Op(String op, long block) {
+            this(op, block, 0, 0, 0);
+        }
+
+        public static Op inodeRangedWrite(long ino, long start, long length) {
+            return new Op(INODE_RANGED_WRITE, 0, ino, start, length);
+        }
     }
 
     public record RunHandle(long epoch, int credits, int type, int lineNo, boolean sync, List<Op> ops, byte[] data) {

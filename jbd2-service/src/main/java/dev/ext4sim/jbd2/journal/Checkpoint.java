@@ -136,6 +136,7 @@ final class Checkpoint {
         } finally {
             j.lock.unlock();
         }
+        j.listener.checkpointed(entries.size(), written, forced);
         return written;
     }
 

@@ -79,6 +79,9 @@ final class Commit {
             // T_FLUSH: journal_submit_data_buffers + journal_finish_inode_data_buffers (the lock is not held:
             // new handles run in the next transaction meanwhile).
             if (!t.inodes.isEmpty()) {
+                for (OrderedData.InodeRange r : t.inodeList()) {
+                    j.trace.submitInodeData(ctx, r.ino()); // journal_submit_data_buffers, per inode written out
+                }
                 j.orderedData.writeAndWait(t.tid(), t.inodeList());
             }
             t.loggingNanos = j.time.nanoTime();

@@ -40,6 +40,14 @@ public final class Jbd2Trace {
     public static final Tracepoint CHECKPOINT = dev(Tracepoint.define(SYSTEM, "jbd2_checkpoint",
             "dev %d,%d result %d", "dev", "result"));
 
+    public static final Tracepoint SUBMIT_INODE_DATA = dev(Tracepoint.define(SYSTEM, "jbd2_submit_inode_data",
+            "dev %d,%d ino %lu", "dev", "ino"));
+    public static final Tracepoint WRITE_SUPERBLOCK = dev(Tracepoint.define(SYSTEM, "jbd2_write_superblock",
+            "dev %d,%d write_flags %x", "dev", "write_flags"));
+    /** 4.x req_flag_bits (include/linux/blk_types.h): __REQ_SYNC is bit 11, __REQ_FUA bit 17. */
+    public static final int REQ_SYNC = 1 << 11;
+    public static final int REQ_FUA = 1 << 17;
+
     private final Tracer tracer;
     private final JournalConfig config;
     private final Tracepoint runStats;
@@ -116,6 +124,18 @@ public final class Jbd2Trace {
 
     void dropTransaction(TraceContext ctx, int tid) {
         tracer.emit(DROP_TRANSACTION, ctx, config.devT(), 0, tid);
+    }
+
+    void submitInodeData(TraceContext ctx, long ino) {
+        tracer.emit(SUBMIT_INODE_DATA, ctx, config.devT(), ino);
+    }
+
+    /**
+     * jbd2_write_superblock: journal_reset after a recovery writes the log tail with REQ_SYNC|REQ_FUA before new
+     * transactions reuse the log (a clean journal defers that write to the first commit).
+     */
+    public void writeSuperblock(TraceContext ctx, int writeFlags) {
+        tracer.emit(WRITE_SUPERBLOCK, ctx, config.devT(), writeFlags);
     }
 
     void checkpoint(TraceContext ctx, int result) {

@@ -66,6 +66,7 @@ public final class Journal {
     boolean stopping;
     ErrnoException aborted;
     private final AtomicLong handleIds = new AtomicLong();
+    private volatile long lastFreeBlocks;
 
     public Journal(JournalConfig config, Time time, Scheduler scheduler, Jbd2Trace trace, JournalWriter writer, IoBatch io,
                    OrderedData orderedData, CommitListener listener) {
@@ -83,6 +84,7 @@ public final class Journal {
         this.commitRequest = commitSequence;
         this.thread = TraceContext.of(new Task(config.threadName(), config.threadPid()));
         this.checkpoint = new Checkpoint(this);
+        this.lastFreeBlocks = writer.freeBlocks();
     }
 
     public JournalConfig config() {
@@ -95,6 +97,21 @@ public final class Journal {
 
     public JournalStats stats() {
         return stats;
+    }
+
+    /**
+     * Free log blocks for a metrics scrape: never waits behind a commit's I/O; while one runs it answers the value
+     * seen last.
+     */
+    public long freeBlocksNow() {
+        if (ioLock.tryLock()) {
+            try {
+                lastFreeBlocks = writer.freeBlocks();
+            } finally {
+                ioLock.unlock();
+            }
+        }
+        return lastFreeBlocks;
     }
 
     /** Free log blocks (jbd2_log_space_left before the reserve). */
@@ -116,6 +133,16 @@ public final class Journal {
         lock.lock();
         try {
             return commitSequence;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** j_transaction_sequence: the tid the next new transaction gets. */
+    public int transactionSequence() {
+        lock.lock();
+        try {
+            return transactionSequence;
         } finally {
             lock.unlock();
         }

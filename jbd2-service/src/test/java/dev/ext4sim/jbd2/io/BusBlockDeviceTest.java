@@ -72,4 +72,26 @@ class BusBlockDeviceTest {
         assertThat(bios()).hasSize(3);
         assertThat(bios().getLast()).isEqualTo(BlockIo.Bio.flush());
     }
+
+    @Test
+    void readsInsideABatchReadAheadAndSeeTheBatchsWritesFirst() {
+        BusBlockDevice dev = BusBlockDevice.open(port, "sda1");
+        disk.write(201, JournalFixture.block(9));
+        port.clear();
+        dev.batch(() -> {
+            assertThat(dev.read(200)).isEqualTo(new byte[4096]);
+            assertThat(dev.read(201)).isEqualTo(JournalFixture.block(9));
+            dev.write(202, JournalFixture.block(5));
+            assertThat(dev.read(202)).isEqualTo(JournalFixture.block(5));
+            assertThat(dev.read(231)).isEqualTo(new byte[4096]);
+            assertThat(port.submits()).hasSize(1); // one 128 KiB read served all four
+            dev.read(232);
+        });
+        assertThat(bios()).containsExactly(BlockIo.Bio.read(1600, 32 * 4096, BlockIo.SYNC, BlockIo.META),
+                BlockIo.Bio.read(1856, 32 * 4096, BlockIo.SYNC, BlockIo.META), BlockIo.Bio.write(1616, 4096, BlockIo.SYNC, BlockIo.META));
+        port.clear();
+        disk.write(201, JournalFixture.block(3));
+        assertThat(dev.read(201)).as("nothing cached after the batch").isEqualTo(JournalFixture.block(3));
+        assertThat(port.submits()).hasSize(1);
+    }
 }

@@ -1,0 +1,216 @@
+package dev.ext4sim.jbd2.remote;
+
+import dev.ext4sim.bus.Errno;
+import dev.ext4sim.bus.ErrnoException;
+import dev.ext4sim.bus.call.CallContext;
+import dev.ext4sim.bus.call.CallServer;
+import dev.ext4sim.bus.jbd2.Jbd2Calls;
+import dev.ext4sim.jbd2.journal.Handle;
+import dev.ext4sim.jbd2.journal.Journal;
+import dev.ext4sim.jbd2.journal.ProcInfo;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The {@link Jbd2Calls} served over the bus: each request is checked against the loaded journal's epoch, then
+ * runs the kernel function of the same name on {@link Journal}. A handle belongs to the task in the call's trace
+ * context, as a kernel handle belongs to {@code current}. Requests are validated before they touch the journal:
+ * bad input gets EINVAL (or ENOSPC for credits) and changes nothing.
+ */
+public final class Jbd2Server {
+    private final JournalHost host;
+
+    public Jbd2Server(JournalHost host) {
+        this.host = Objects.requireNonNull(host);
+    }
+
+    public void register(CallServer server) {
+        server.register(Jbd2Calls.LOAD, (q, ctx) -> host.load(q.dev(), ctx.trace()))
+                .register(Jbd2Calls.START, this::start)
+                .register(Jbd2Calls.BUFFER, this::buffer)
+                .register(Jbd2Calls.EXTEND, this::extend)
+                .register(Jbd2Calls.RESTART, this::restart)
+                .register(Jbd2Calls.STOP, this::stop)
+                .register(Jbd2Calls.RUN, this::run)
+                .register(Jbd2Calls.WAIT, this::waitFor)
+                .register(Jbd2Calls.INFO, this::info);
+    }
+
+    private LoadedJournal fenced(long epoch, CallContext ctx) {
+        return host.fenced(epoch, ctx.remaining());
+    }
+
+    Jbd2Calls.Started start(Jbd2Calls.Start q, CallContext ctx) {
+        LoadedJournal lj = fenced(q.epoch(), ctx);
+        Handle h = lj.handles().start(ctx.trace(), q.credits(), q.type(), q.lineNo());
+        return new Jbd2Calls.Started(h.id(), h.tid());
+    }
+
+    Jbd2Calls.Ack buffer(Jbd2Calls.BufferOp q, CallContext ctx) {
+        LoadedJournal lj = fenced(q.epoch(), ctx);
+        checkOp(lj, q.op(), q.block(), q.ino(), q.start(), q.length(), q.data().length);
+        return new Jbd2Calls.Ack(lj.handles().use(q.handle(), h -> {
+            apply(lj.journal(), h, q.op(), q.block(), q.ino(), q.start(), q.length(), q.data());
+            return h.tid();
+        }));
+    }
+
+    Jbd2Calls.Extended extend(Jbd2Calls.Extend q, CallContext ctx) {
+        LoadedJournal lj = fenced(q.epoch(), ctx);
+        if (q.blocks() <= 0) {
+            throw new ErrnoException(Errno.EINVAL, "jbd2_journal_extend by " + q.blocks() + " blocks; ask for at least one");
+        }
+        return lj.handles().use(q.handle(), h -> new Jbd2Calls.Extended(lj.journal().jbd2_journal_extend(h, q.blocks()), h.tid()));
+    }
+
+    Jbd2Calls.Started restart(Jbd2Calls.Extend q, CallContext ctx) {
+        LoadedJournal lj = fenced(q.epoch(), ctx);
+        return lj.handles().use(q.handle(), h -> {
+            lj.journal().jbd2_journal_restart(h, q.blocks());
+            return new Jbd2Calls.Started(h.id(), h.tid());
+        });
+    }
+
+    Jbd2Calls.Ack stop(Jbd2Calls.Stop q, CallContext ctx) {
+        LoadedJournal lj = fenced(q.epoch(), ctx);
+        return new Jbd2Calls.Ack(lj.handles().stop(q.handle(), q.sync()));
+    }
+
+    /** start, the operations in order, stop: all checked first, so a bad one leaves no handle behind. */
+    Jbd2Calls.Ack run(Jbd2Calls.RunHandle q, CallContext ctx) {
+        LoadedJournal lj = fenced(q.epoch(), ctx);
+        Journal j = lj.journal();
+        int bs = lj.device().blockSize();
+        int dirty = 0;
+        Set<Long> access = new HashSet<>();
+        Set<Long> dirtied = new HashSet<>();
+        for (Jbd2Calls.Op op : q.ops()) {
+            checkOp(lj, op.op(), op.block(), op.ino(), op.start(), op.length(), Jbd2Calls.DIRTY_METADATA.equals(op.op()) ? bs : 0);
+            switch (op.op()) {
+                case Jbd2Calls.GET_WRITE_ACCESS -> access.add(op.block());
+                case Jbd2Calls.DIRTY_METADATA -> {
+                    if (!access.contains(op.block())) {
+                        throw new ErrnoException(Errno.EINVAL, "dirty_metadata on block " + op.block() + " without"
+                                + " get_write_access before it in the handle");
+                    }
+                    dirty++;
+                    dirtied.add(op.block());
+                }
+                default -> {
+                }
+            }
+        }
+        if ((long) dirty * bs != q.data().length) {
+            throw new ErrnoException(Errno.EINVAL, "the handle dirties " + dirty + " blocks of " + bs + " bytes but carries "
+                    + q.data().length + " bytes of data");
+        }
+        if (dirtied.size() > q.credits()) {
+            throw new ErrnoException(Errno.ENOSPC, "the handle dirties " + dirtied.size() + " distinct blocks with "
+                    + q.credits() + " credits; ask for more credits");
+        }
+        Handle h = j.jbd2_journal_start(ctx.trace(), q.credits(), q.type(), q.lineNo());
+        boolean stopped = false;
+        try {
+            int slice = 0;
+            for (Jbd2Calls.Op op : q.ops()) {
+                byte[] data = null;
+                if (Jbd2Calls.DIRTY_METADATA.equals(op.op())) {
+                    data = Arrays.copyOfRange(q.data(), slice * bs, (slice + 1) * bs);
+                    slice++;
+                }
+                apply(j, h, op.op(), op.block(), op.ino(), op.start(), op.length(), data);
+            }
+            h.setSync(q.sync());
+            stopped = true;
+            return new Jbd2Calls.Ack(j.jbd2_journal_stop(h));
+        } finally {
+            if (!stopped) {
+                j.jbd2_journal_stop(h);
+            }
+        }
+    }
+
+    Jbd2Calls.Waited waitFor(Jbd2Calls.Wait q, CallContext ctx) {
+        LoadedJournal lj = fenced(q.epoch(), ctx);
+        Journal j = lj.journal();
+        switch (q.action()) {
+            case Jbd2Calls.LOG_START_COMMIT -> {
+                checkTid(j, q.tid());
+                j.jbd2_log_start_commit(q.tid(), ctx.trace());
+            }
+            case Jbd2Calls.LOG_WAIT_COMMIT -> {
+                checkTid(j, q.tid());
+                if (!j.jbd2_log_wait_commit(q.tid(), ctx.remaining())) {
+                    throw new ErrnoException(Errno.ETIMEDOUT, "transaction " + Integer.toUnsignedString(q.tid())
+                            + " did not commit before the caller's deadline");
+                }
+            }
+            case Jbd2Calls.COMPLETE_TRANSACTION -> {
+                checkTid(j, q.tid());
+                j.jbd2_complete_transaction(q.tid(), ctx.trace());
+            }
+            case Jbd2Calls.FORCE_COMMIT -> j.jbd2_journal_force_commit(ctx.trace());
+            case Jbd2Calls.FLUSH -> j.jbd2_journal_flush(ctx.trace());
+            default -> throw new ErrnoException(Errno.EINVAL, "unknown log wait '" + q.action() + "'; one of "
+                    + List.of(Jbd2Calls.LOG_START_COMMIT, Jbd2Calls.LOG_WAIT_COMMIT, Jbd2Calls.COMPLETE_TRANSACTION,
+                    Jbd2Calls.FORCE_COMMIT, Jbd2Calls.FLUSH));
+        }
+        return new Jbd2Calls.Waited(j.commitSequence());
+    }
+
+    Jbd2Calls.InfoText info(Jbd2Calls.Info q, CallContext ctx) {
+        if (q.dev() != null && !q.dev().isEmpty() && !q.dev().equals(host.settings().dev())) {
+            throw new ErrnoException(Errno.ENOENT, "no journal of " + q.dev() + " here; this jbd2-service journals "
+                    + host.settings().dev());
+        }
+        LoadedJournal lj = host.current().orElseThrow(() -> new ErrnoException(Errno.ENOENT,
+                ProcInfo.path(host.settings().config()) + " does not exist: the journal of " + host.settings().dev()
+                        + " is not loaded (ext4 has not mounted it)"));
+        return new Jbd2Calls.InfoText(ProcInfo.path(host.settings().config()), lj.journal().procInfo());
+    }
+
+    /** A tid the journal has not reached yet would be waited for forever (the kernel warns "bad log_wait_commit"). */
+    private static void checkTid(Journal j, int tid) {
+        int newest = j.transactionSequence() - 1;
+        if (tid - newest > 0) {
+            throw new ErrnoException(Errno.EINVAL, "transaction " + Integer.toUnsignedString(tid) + " does not exist yet"
+                    + " (the newest is " + Integer.toUnsignedString(newest) + ")");
+        }
+    }
+
+    private static void checkOp(LoadedJournal lj, String op, long block, long ino, long start, long length, int dataLength) {
+        switch (op == null ? "" : op) {
+            case Jbd2Calls.GET_WRITE_ACCESS, Jbd2Calls.DIRTY_METADATA, Jbd2Calls.REVOKE -> {
+                if (block < 0 || block >= lj.device().blocks()) {
+                    throw new ErrnoException(Errno.EINVAL, op + " on block " + block + ", outside " + lj.loaded().dev()
+                            + " (" + lj.device().blocks() + " blocks)");
+                }
+                if (Jbd2Calls.DIRTY_METADATA.equals(op) && dataLength != lj.device().blockSize()) {
+                    throw new ErrnoException(Errno.EINVAL, "dirty_metadata of block " + block + " carries " + dataLength
+                            + " bytes; a block is " + lj.device().blockSize());
+                }
+            }
+            case Jbd2Calls.INODE_RANGED_WRITE -> {
+                if (ino <= 0 || start < 0 || length <= 0 || start + length < start) {
+                    throw new ErrnoException(Errno.EINVAL, "inode_ranged_write of inode " + ino + " bytes " + start + "+"
+                            + length + ": the inode must be positive and the range non-empty");
+                }
+            }
+            default -> throw new ErrnoException(Errno.EINVAL, "unknown handle operation '" + op + "'; one of "
+                    + List.of(Jbd2Calls.GET_WRITE_ACCESS, Jbd2Calls.DIRTY_METADATA, Jbd2Calls.REVOKE, Jbd2Calls.INODE_RANGED_WRITE));
+        }
+    }
+
+    private static void apply(Journal j, Handle h, String op, long block, long ino, long start, long length, byte[] data) {
+        switch (op) {
+            case Jbd2Calls.GET_WRITE_ACCESS -> j.jbd2_journal_get_write_access(h, block);
+            case Jbd2Calls.DIRTY_METADATA -> j.jbd2_journal_dirty_metadata(h, block, data);
+            case Jbd2Calls.REVOKE -> j.jbd2_journal_revoke(h, block);
+            case Jbd2Calls.INODE_RANGED_WRITE -> j.jbd2_journal_inode_ranged_write(h, ino, start, length);
+            default -> throw new ErrnoException(Errno.EINVAL, "unknown handle operation '" + op + "'");
+        }
+    }
+}
