@@ -54,6 +54,7 @@ public final class KafkaBus implements AutoCloseable {
     private final List<PollLoop> loops = new ArrayList<>();
     private volatile boolean callsAssigned;
     private volatile boolean onlyNewCalls;
+    private final java.util.Set<TopicPartition> positionedAtEnd = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile boolean started;
 
     public KafkaBus(String service, String bootstrap) {
@@ -147,9 +148,13 @@ public final class KafkaBus implements AutoCloseable {
 
             @Override
             public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-                if (onlyNewCalls && !partitions.isEmpty()) {
-                    calls.seekToEnd(partitions);
-                    partitions.forEach(calls::position); // resolve now: a call sent from here on is served
+                // Only at this instance's first assignment: a later rebalance (the dead predecessor leaving the
+                // group at its session timeout) hands back a partition whose calls since then are new, and must
+                // be served from where this instance left off.
+                List<TopicPartition> fresh = partitions.stream().filter(positionedAtEnd::add).toList();
+                if (onlyNewCalls && !fresh.isEmpty()) {
+                    calls.seekToEnd(fresh);
+                    fresh.forEach(calls::position); // resolve now: a call sent from here on is served
                 }
                 callsAssigned = !partitions.isEmpty() || callsAssigned;
                 log.info("{} serves calls from {}", service, partitions);
