@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Epochs: on ESTALE or ENODEV, on a batch that timed out or failed with EIO, or when jbd2 announces a new load,
  * the pump loads the journal again. Every block logged by a handle whose transaction is not known committed (its tid
- * at or past the new load's next tid, or never answered) is logged again, newest contents, in fresh handles before
+ * above the last j_commit_sequence jbd2 reported, or never answered) is logged again, newest contents, in fresh handles before
  * the pump resumes; the lost handles' tids then redirect to the last of those, so fsync waits for the re-logged
  * transaction. Known committed means at or below a j_commit_sequence jbd2 reported, and a journal recovered after a
  * restart replays exactly those.
@@ -401,8 +401,7 @@ public final class JournalPump implements JournalPort, AutoCloseable {
                 log.warn("ext4: a batch of {} handles under epoch {} failed ({}); loading the journal again",
                         batch.size(), epoch, e.getMessage());
                 epoch = reload(epoch);
-                // the batch's own handles were re-logged as blocks already; sending them again keeps their tids
-                // and their inode ranges, and repeats the same contents in the same order
+                // the batch goes again under the new epoch, after the re-logged blocks (which are older)
             }
         }
     }
@@ -435,7 +434,10 @@ public final class JournalPump implements JournalPort, AutoCloseable {
                 reloadWanted = false;
                 for (PendingHandle p : sent) {
                     int t = p.tidIfKnown();
-                    if (t < 0 || t - l.nextTid() >= 0) {
+                    // not known committed: a recovered journal may skip tids (next tid = end of log + 2), so a tid
+                    // below the new next tid can still be lost; re-logging a committed block again is harmless
+                    // (an unanswered handle is in the failed batch, which is sent again right after)
+                    if (p.answered() && t - commitSequence > 0) {
                         lost.add(p);
                         for (Map.Entry<Long, byte[]> b : p.blocks.entrySet()) {
                             blocks.remove(b.getKey()); // keep insertion order = newest logging last
