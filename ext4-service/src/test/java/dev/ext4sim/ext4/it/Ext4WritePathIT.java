@@ -1,0 +1,180 @@
+package dev.ext4sim.ext4.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ext4sim.bus.ErrnoException;
+import dev.ext4sim.bus.ext4.Ext4Calls;
+import dev.ext4sim.bus.trace.TraceContext;
+import dev.ext4sim.ondisk.E2fsprogs;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The write path end to end with real processes: vfs's calls into ext4-service, ext4's handles streamed to
+ * jbd2-service, data and commits through blockdev-service into a real image that e2fsprogs reads.
+ */
+class Ext4WritePathIT {
+    static final Duration CALL = Duration.ofSeconds(90);
+
+    @Test
+    void theSeedProgramsHelloWorldIsOnTheImageAfterFsync() throws Exception {
+        try (Ext4Stack s = new Ext4Stack("seed", 128L << 20)) {
+            s.start();
+            TraceContext demo = Ext4Stack.ctx("demo", 1234);
+            Ext4Calls.Attr a = Ext4Stack.call(Ext4Calls.CREATE, new Ext4Calls.Create("sda1", 2, "hello", 0644, false), demo, CALL);
+            assertThat(a.ino()).as("the first file on a fresh filesystem").isEqualTo(12);
+            assertThat(a.isRegular()).isTrue();
+            long t0 = System.nanoTime();
+            Ext4Calls.WriteResult w = Ext4Stack.call(Ext4Calls.WRITE_ITER, new Ext4Calls.WriteIter("sda1", 12, 0, false,
+                    false, false, "hello world\n".getBytes(StandardCharsets.US_ASCII)), demo, CALL);
+            long t1 = System.nanoTime();
+            assertThat(w).isEqualTo(new Ext4Calls.WriteResult(12, 12, 12));
+            Ext4Stack.call(Ext4Calls.FSYNC, new Ext4Calls.Fsync("sda1", 12, false), demo, CALL);
+            long t2 = System.nanoTime();
+            System.out.printf("seed: write_iter over the bus %.1f ms, fsync %.1f ms%n", (t1 - t0) / 1e6, (t2 - t1) / 1e6);
+            assertThat(Ext4Stack.call(Ext4Calls.READ_ITER, new Ext4Calls.ReadIter("sda1", 12, 0, 100), demo, CALL))
+                    .asString(StandardCharsets.US_ASCII).isEqualTo("hello world\n");
+
+            Path copy = Ext4Stack.sparseCopy(s.image, s.home.resolve("after-fsync.img"));
+            E2fsprogs.Result fsck = E2fsprogs.run("e2fsck", "-fy", copy.toString());
+            assertThat(fsck.exit()).as(fsck.output()).isLessThanOrEqualTo(1);
+            assertThat(E2fsprogs.debugfs(copy, "cat /hello").stdout()).asString(StandardCharsets.US_ASCII)
+                    .isEqualTo("hello world\n");
+
+            // latency of the ordinary write(): no round trip to jbd2 or writeback inside it
+            int n = 200;
+            long[] lat = new long[n];
+            for (int i = 0; i < n; i++) {
+                long b = System.nanoTime();
+                Ext4Stack.call(Ext4Calls.WRITE_ITER, new Ext4Calls.WriteIter("sda1", 12, 12 + i * 100L, false, false, false,
+                        new byte[100]), demo, CALL);
+                lat[i] = System.nanoTime() - b;
+            }
+            long[] fs = new long[20];
+            for (int i = 0; i < fs.length; i++) {
+                Ext4Stack.call(Ext4Calls.WRITE_ITER, new Ext4Calls.WriteIter("sda1", 12, 0, true, false, false,
+                        new byte[100]), demo, CALL);
+                long b = System.nanoTime();
+                Ext4Stack.call(Ext4Calls.FSYNC, new Ext4Calls.Fsync("sda1", 12, false), demo, CALL);
+                fs[i] = System.nanoTime() - b;
+            }
+            Arrays.sort(lat);
+            Arrays.sort(fs);
+            System.out.printf("write_iter of 100 B over the bus (vfs -> ext4 -> reply): p50 %.2f ms, p90 %.2f ms;"
+                            + " append+fsync: fsync p50 %.1f ms, p90 %.1f ms%n", lat[n / 2] / 1e6, lat[n * 9 / 10] / 1e6,
+                    fs[fs.length / 2] / 1e6, fs[fs.length * 9 / 10] / 1e6);
+            String metrics = Ext4Stack.get(s.ext4Port, "/actuator/prometheus");
+            assertThat(metrics).contains("ext4_write_iter_seconds_bucket").contains("ext4_fsync_seconds_count")
+                    .contains("ext4_free_blocks");
+        }
+    }
+
+    @Test
+    void killingJbd2DuringCommitsLosesNoFsyncedByteAndWritersCarryOn() throws Exception {
+        try (Ext4Stack s = new Ext4Stack("crash", 128L << 20)) {
+            s.start();
+            int writers = 4;
+            long[] inos = new long[writers];
+            for (int i = 0; i < writers; i++) {
+                inos[i] = Ext4Stack.call(Ext4Calls.CREATE, new Ext4Calls.Create("sda1", 2, "f" + i, 0644, false),
+                        Ext4Stack.ctx("writer", 100 + i), CALL).ino();
+            }
+            // acked[i]: bytes of file i covered by a fsync that returned success
+            long[] acked = new long[writers];
+            AtomicInteger fsyncs = new AtomicInteger();
+            AtomicInteger afterRestart = new AtomicInteger();
+            AtomicBoolean restarted = new AtomicBoolean();
+            AtomicBoolean stop = new AtomicBoolean();
+            List<Throwable> errors = new ArrayList<>();
+            ConcurrentHashMap<Integer, Integer> failures = new ConcurrentHashMap<>();
+            List<Thread> threads = new ArrayList<>();
+            for (int i = 0; i < writers; i++) {
+                int w = i;
+                threads.add(Thread.ofVirtual().start(() -> {
+                    TraceContext ctx = Ext4Stack.ctx("writer", 100 + w);
+                    long size = 0;
+                    int rec = 0;
+                    while (!stop.get()) {
+                        try {
+                            byte[] data = record(w, rec);
+                            Ext4Stack.call(Ext4Calls.WRITE_ITER, new Ext4Calls.WriteIter("sda1", inos[w], size, false,
+                                    false, false, data), ctx, CALL);
+                            size += data.length;
+                            rec++;
+                            Ext4Stack.call(Ext4Calls.FSYNC, new Ext4Calls.Fsync("sda1", inos[w], false), ctx, CALL);
+                            synchronized (acked) {
+                                acked[w] = size;
+                            }
+                            fsyncs.incrementAndGet();
+                            if (restarted.get()) {
+                                afterRestart.incrementAndGet();
+                            }
+                        } catch (ErrnoException e) {
+                            failures.merge(w, 1, Integer::sum); // a failed fsync promises nothing: keep going
+                        } catch (Throwable t) {
+                            synchronized (errors) {
+                                errors.add(t);
+                            }
+                            return;
+                        }
+                    }
+                }));
+            }
+            await("40 fsyncs before the kill", () -> fsyncs.get() >= 40);
+            s.killJbd2();
+            long killedAt = System.nanoTime();
+            s.restartJbd2();
+            restarted.set(true);
+            await("20 fsyncs after jbd2 came back", () -> afterRestart.get() >= 20);
+            System.out.printf("crash: SIGKILL of jbd2 -> 20 more fsyncs: %.1f s; %d fsyncs in all, failures %s%n",
+                    (System.nanoTime() - killedAt) / 1e9, fsyncs.get(), failures);
+            stop.set(true);
+            for (Thread t : threads) {
+                t.join(Duration.ofSeconds(120));
+            }
+            assertThat(errors).isEmpty();
+            long[] promised;
+            synchronized (acked) {
+                promised = acked.clone();
+            }
+            s.killBlockdev(); // power cut: only what was flushed is on the image
+            Path copy = Ext4Stack.sparseCopy(s.image, s.home.resolve("after-crash.img"));
+            E2fsprogs.Result fsck = E2fsprogs.run("e2fsck", "-fy", copy.toString());
+            assertThat(fsck.exit()).as(fsck.output()).isLessThanOrEqualTo(1);
+            for (int i = 0; i < writers; i++) {
+                byte[] onDisk = E2fsprogs.debugfs(copy, "cat /f" + i).stdout();
+                assertThat((long) onDisk.length).as("file f%d holds every fsynced byte", i).isGreaterThanOrEqualTo(promised[i]);
+                byte[] expected = new byte[(int) promised[i]];
+                int off = 0;
+                for (int r = 0; off < expected.length; r++) {
+                    byte[] rec = record(i, r);
+                    System.arraycopy(rec, 0, expected, off, Math.min(rec.length, expected.length - off));
+                    off += rec.length;
+                }
+                assertThat(Arrays.copyOf(onDisk, expected.length)).as("f%d's fsynced bytes", i).isEqualTo(expected);
+            }
+        }
+    }
+
+    static byte[] record(int writer, int rec) {
+        return String.format("writer %d record %06d\n", writer, rec).getBytes(StandardCharsets.US_ASCII);
+    }
+
+    static void await(String what, java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(180).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(20); // polling pace of a condition with a deadline
+        }
+    }
+}
