@@ -3,6 +3,7 @@ package dev.ext4sim.ext4.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ext4sim.bus.ErrnoException;
+import dev.ext4sim.bus.block.BlockIo;
 import dev.ext4sim.bus.call.CallType;
 import dev.ext4sim.bus.ext4.Ext4Calls;
 import dev.ext4sim.bus.kafka.KafkaBus;
@@ -125,6 +126,11 @@ final class Ext4Stack implements AutoCloseable {
                 Thread.sleep(200); // polling pace of a mount wait with a deadline
             }
         }
+    }
+
+    /** blk_admin: add or clear faults of the device. */
+    static void blockAdmin(BlockIo.Admin admin) {
+        vfs.client().invoke(BlockIo.SERVICE, BlockIo.ADMIN, admin, Duration.ofSeconds(20), ctx("it-admin", 1));
     }
 
     static TraceContext ctx(String comm, int pid) {
