@@ -104,6 +104,12 @@ final class Ext4Stack implements AutoCloseable {
         assertThat(jbd2.waitFor(30, TimeUnit.SECONDS)).isTrue();
     }
 
+    /** SIGTERM, as ./ext4sim down stops it: ext4 unmounts cleanly before it exits. */
+    void stopExt4() throws InterruptedException {
+        ext4.destroy();
+        assertThat(ext4.waitFor(60, TimeUnit.SECONDS)).as("ext4-service stops within 60 s").isTrue();
+    }
+
     /** Power cut: blockdev's volatile write cache is lost. */
     void killBlockdev() throws InterruptedException {
         blockdev.destroyForcibly();

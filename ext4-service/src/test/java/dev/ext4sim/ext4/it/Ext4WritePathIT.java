@@ -8,6 +8,7 @@ import dev.ext4sim.bus.ext4.Ext4Calls;
 import dev.ext4sim.bus.trace.TraceContext;
 import dev.ext4sim.ondisk.E2fsprogs;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -75,6 +76,14 @@ class Ext4WritePathIT {
             String metrics = Ext4Stack.get(s.ext4Port, "/actuator/prometheus");
             assertThat(metrics).contains("ext4_write_iter_seconds_bucket").contains("ext4_fsync_seconds_count")
                     .contains("ext4_free_blocks");
+
+            // ./ext4sim down: a clean unmount leaves a filesystem that needs no recovery and no repair
+            s.stopExt4();
+            assertThat(Files.readString(s.log("ext4-service"))).contains("EXT4-fs (sda1): unmounted cleanly");
+            Path clean = Ext4Stack.sparseCopy(s.image, s.home.resolve("after-umount.img"));
+            E2fsprogs.Result check = E2fsprogs.run("e2fsck", "-fn", clean.toString());
+            assertThat(check.exit()).as(check.output()).isZero();
+            assertThat(E2fsprogs.debugfs(clean, "cat /hello").stdout()).hasSize(12 + 200 * 100 + 20 * 100);
         }
     }
 
