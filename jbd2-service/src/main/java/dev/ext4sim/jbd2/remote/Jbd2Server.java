@@ -8,6 +8,7 @@ import dev.ext4sim.bus.jbd2.Jbd2Calls;
 import dev.ext4sim.bus.trace.Task;
 import dev.ext4sim.bus.trace.TraceContext;
 import dev.ext4sim.jbd2.journal.Handle;
+import dev.ext4sim.jbd2.journal.Jbd2Trace;
 import dev.ext4sim.jbd2.journal.Journal;
 import dev.ext4sim.jbd2.journal.ProcInfo;
 import java.util.Arrays;
@@ -112,7 +113,11 @@ public final class Jbd2Server {
             TraceContext owner = new TraceContext(e.traceId() == null || e.traceId().isEmpty()
                     ? TraceContext.newTraceId() : e.traceId(), new Task(e.comm(), Math.max(0, e.pid())));
             try {
-                tids.add(run(lj, new Jbd2Calls.RunHandle(q.epoch(), e.credits(), e.type(), e.lineNo(), false, e.ops(), data), owner));
+                Jbd2Calls.RunHandle handle = new Jbd2Calls.RunHandle(q.epoch(), e.credits(), e.type(), e.lineNo(), false,
+                        e.ops(), data);
+                // stamped at ext4's times: the handle ran there, before this batch arrived
+                tids.add(ScopedValue.where(Jbd2Trace.HANDLE_TIMES, new Jbd2Trace.HandleTimes(e.startedNanos(), e.stoppedNanos()))
+                        .call(() -> run(lj, handle, owner)));
                 errors.add(null);
             } catch (ErrnoException ex) {
                 if (ex.errno() == Errno.ESTALE) {
