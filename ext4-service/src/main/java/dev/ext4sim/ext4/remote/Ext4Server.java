@@ -87,6 +87,11 @@ public final class Ext4Server {
                 .register(Ext4Calls.DIRTY_INODES, (q, c) -> new Ext4Calls.DirtyInodes(dev,
                         mounted(q.dev()).dirtyInodes().stream().map(Ext4Server::dirty).toList()))
                 .register(OrderedDataCall.CALL, (q, c) -> {
+                    if (mount.get() == null && (q.dev() == null || q.dev().equals(dev))) {
+                        // a commit of the previous ext4 instance's handles (jbd2 flushes them while this one mounts):
+                        // its page cache died with it, as in a crash, so there is nothing to write
+                        return new OrderedDataCall.Reply(true);
+                    }
                     mounted(q.dev()).submitInodeData(c.trace(), q.tid(),
                             q.inodes().stream().map(r -> new InodeRange(r.ino(), r.start(), r.end())).toList());
                     return new OrderedDataCall.Reply(true);

@@ -78,7 +78,7 @@ final class Ext4Stack implements AutoCloseable {
                             "--ext4sim.blockdev.profile=instant", "--ext4sim.blockdev.destage-interval=0s",
                             "--ext4sim.blockdev.tracing=false"));
             startJbd2();
-            ext4 = launch("ext4-service", Path.of("target", "ext4-service-exec.jar"), List.of("--server.port=" + ext4Port));
+            startExt4();
             awaitHealthy("blockdev-service", blockdev, blockdevPort);
             awaitHealthy("jbd2-service", jbd2, jbd2Port);
             awaitHealthy("ext4-service", ext4, ext4Port);
@@ -87,6 +87,19 @@ final class Ext4Stack implements AutoCloseable {
             close();
             throw t;
         }
+    }
+
+    void startExt4() throws IOException {
+        ext4 = launch("ext4-service", Path.of("target", "ext4-service-exec.jar"), List.of("--server.port=" + ext4Port));
+    }
+
+    /** SIGKILL of ext4-service, then a new one: it mounts again (the page cache of the dead one is gone). */
+    void killAndRestartExt4() throws Exception {
+        ext4.destroyForcibly();
+        assertThat(ext4.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        startExt4();
+        awaitHealthy("ext4-service", ext4, ext4Port);
+        awaitMounted();
     }
 
     void startJbd2() throws IOException {

@@ -183,6 +183,40 @@ class Ext4WritePathIT {
         }
     }
 
+    @Test
+    void aRestartedExt4MountsWhatTheDeadOneFsyncedAndServesAgain() throws Exception {
+        try (Ext4Stack s = new Ext4Stack("ext4-restart", 128L << 20)) {
+            s.start();
+            TraceContext demo = Ext4Stack.ctx("demo", 77);
+            long a = Ext4Stack.call(Ext4Calls.CREATE, new Ext4Calls.Create("sda1", 2, "kept", 0644, false), demo, CALL).ino();
+            Ext4Stack.call(Ext4Calls.WRITE_ITER, new Ext4Calls.WriteIter("sda1", a, 0, false, false, false,
+                    "fsynced\n".getBytes(StandardCharsets.US_ASCII)), demo, CALL);
+            Ext4Stack.call(Ext4Calls.FSYNC, new Ext4Calls.Fsync("sda1", a, false), demo, CALL);
+            // metadata of a directory made after the fsync is in jbd2's running transaction, not committed
+            long d = Ext4Stack.call(Ext4Calls.MKDIR, new Ext4Calls.Create("sda1", 2, "dir", 0755, false), demo, CALL).ino();
+
+            s.killAndRestartExt4();
+
+            Ext4Calls.Attr kept = Ext4Stack.call(Ext4Calls.LOOKUP, new Ext4Calls.Lookup("sda1", 2, "kept"), demo, CALL);
+            assertThat(kept.ino()).isEqualTo(a);
+            assertThat(Ext4Stack.call(Ext4Calls.READ_ITER, new Ext4Calls.ReadIter("sda1", a, 0, 100), demo, CALL))
+                    .asString(StandardCharsets.US_ASCII).isEqualTo("fsynced\n");
+            // the dead mount's whole handles were committed by jbd2's flush before the new mount read the disk
+            assertThat(Ext4Stack.call(Ext4Calls.LOOKUP, new Ext4Calls.Lookup("sda1", 2, "dir"), demo, CALL).ino()).isEqualTo(d);
+            long b = Ext4Stack.call(Ext4Calls.CREATE, new Ext4Calls.Create("sda1", 2, "after", 0644, false), demo, CALL).ino();
+            Ext4Stack.call(Ext4Calls.WRITE_ITER, new Ext4Calls.WriteIter("sda1", b, 0, false, false, false,
+                    "again\n".getBytes(StandardCharsets.US_ASCII)), demo, CALL);
+            Ext4Stack.call(Ext4Calls.FSYNC, new Ext4Calls.Fsync("sda1", b, false), demo, CALL);
+
+            s.killBlockdev();
+            Path copy = Ext4Stack.sparseCopy(s.image, s.home.resolve("after-restart.img"));
+            E2fsprogs.Result fsck = E2fsprogs.run("e2fsck", "-fy", copy.toString());
+            assertThat(fsck.exit()).as(fsck.output()).isLessThanOrEqualTo(1);
+            assertThat(E2fsprogs.debugfs(copy, "cat /kept").stdout()).asString(StandardCharsets.US_ASCII).isEqualTo("fsynced\n");
+            assertThat(E2fsprogs.debugfs(copy, "cat /after").stdout()).asString(StandardCharsets.US_ASCII).isEqualTo("again\n");
+        }
+    }
+
     static byte[] record(int writer, int rec) {
         return String.format("writer %d record %06d\n", writer, rec).getBytes(StandardCharsets.US_ASCII);
     }
