@@ -46,6 +46,8 @@ final class Ext4Stack implements AutoCloseable {
     Process blockdev;
     Process jbd2;
     Process ext4;
+    Process writeback;
+    final int writebackPort = freePort();
 
     static synchronized void shared() {
         if (broker != null) {
@@ -100,6 +102,14 @@ final class Ext4Stack implements AutoCloseable {
         startExt4();
         awaitHealthy("ext4-service", ext4, ext4Port);
         awaitMounted();
+    }
+
+    /** writeback-service with short expiry: the flusher writes an inode dirtied 1 s ago, looking every 0.5 s. */
+    void startWriteback() throws Exception {
+        writeback = launch("writeback-service", Path.of("..", "writeback-service", "target", "writeback-service-exec.jar"),
+                List.of("--server.port=" + writebackPort, "--ext4sim.writeback.dirty-expire-centisecs=100",
+                        "--ext4sim.writeback.dirty-writeback-centisecs=50"));
+        awaitHealthy("writeback-service", writeback, writebackPort);
     }
 
     void startJbd2() throws IOException {
@@ -229,7 +239,7 @@ final class Ext4Stack implements AutoCloseable {
 
     @Override
     public void close() {
-        for (Process p : new Process[]{ext4, jbd2, blockdev}) {
+        for (Process p : new Process[]{writeback, ext4, jbd2, blockdev}) {
             if (p != null) {
                 p.destroyForcibly();
                 try {

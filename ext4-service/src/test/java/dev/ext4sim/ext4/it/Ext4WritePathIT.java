@@ -217,6 +217,32 @@ class Ext4WritePathIT {
         }
     }
 
+    @Test
+    void theFlusherWritesADirtyFileWithoutFsync() throws Exception {
+        try (Ext4Stack s = new Ext4Stack("writeback", 128L << 20)) {
+            s.start();
+            s.startWriteback();
+            TraceContext demo = Ext4Stack.ctx("demo", 88);
+            long ino = Ext4Stack.call(Ext4Calls.CREATE, new Ext4Calls.Create("sda1", 2, "lazy", 0644, false), demo, CALL).ino();
+            Ext4Stack.call(Ext4Calls.WRITE_ITER, new Ext4Calls.WriteIter("sda1", ino, 0, false, false, false,
+                    "written back\n".getBytes(StandardCharsets.US_ASCII)), demo, CALL);
+            // no fsync: writeback's periodic pass calls ext4_writepages once the inode expired (1 s)
+            await("ext4's dirty pages written back", () -> Ext4Stack.get(s.ext4Port, "/actuator/prometheus")
+                    .lines().anyMatch(l -> l.startsWith("ext4_dirty_pages{") && l.endsWith(" 0.0")));
+            Ext4Calls.DirtyInodes dirty = Ext4Stack.call(Ext4Calls.DIRTY_INODES, new Ext4Calls.DirtyInodesQuery("sda1"), demo, CALL);
+            assertThat(dirty.inodes()).extracting(Ext4Calls.DirtyInode::ino).doesNotContain(ino);
+            // sync_fs: commit and flush; then a power cut loses nothing of it
+            Ext4Stack.call(Ext4Calls.SYNC_FS, new Ext4Calls.SyncFs("sda1", true), demo, CALL);
+            s.killBlockdev();
+            Path copy = Ext4Stack.sparseCopy(s.image, s.home.resolve("after-writeback.img"));
+            E2fsprogs.Result fsck = E2fsprogs.run("e2fsck", "-fy", copy.toString());
+            assertThat(fsck.exit()).as(fsck.output()).isLessThanOrEqualTo(1);
+            assertThat(E2fsprogs.debugfs(copy, "cat /lazy").stdout()).asString(StandardCharsets.US_ASCII)
+                    .isEqualTo("written back\n");
+            assertThat(Files.readString(s.log("writeback-service"))).doesNotContain("ERROR");
+        }
+    }
+
     static byte[] record(int writer, int rec) {
         return String.format("writer %d record %06d\n", writer, rec).getBytes(StandardCharsets.US_ASCII);
     }
