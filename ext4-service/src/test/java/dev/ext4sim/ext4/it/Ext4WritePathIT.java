@@ -73,6 +73,34 @@ class Ext4WritePathIT {
             System.out.printf("write_iter of 100 B over the bus (vfs -> ext4 -> reply): p50 %.2f ms, p90 %.2f ms;"
                             + " append+fsync: fsync p50 %.1f ms, p90 %.1f ms%n", lat[n / 2] / 1e6, lat[n * 9 / 10] / 1e6,
                     fs[fs.length / 2] / 1e6, fs[fs.length * 9 / 10] / 1e6);
+            // 8 writers at once: how many handles the pump sends per RUN_BATCH, and how many batches a second
+            double batchesBefore = gauge(s, "ext4_journal_batches");
+            long c0 = System.nanoTime();
+            List<Thread> ws = new ArrayList<>();
+            for (int t = 0; t < 8; t++) {
+                int tt = t;
+                long ino = Ext4Stack.call(Ext4Calls.CREATE, new Ext4Calls.Create("sda1", 2, "c" + t, 0644, false), demo, CALL).ino();
+                ws.add(Thread.ofVirtual().start(() -> {
+                    TraceContext wc = Ext4Stack.ctx("bench", 500 + tt);
+                    for (int i = 0; i < 50; i++) {
+                        Ext4Stack.call(Ext4Calls.WRITE_ITER, new Ext4Calls.WriteIter("sda1", ino, i * 4096L, false, false,
+                                false, new byte[4096]), wc, CALL);
+                    }
+                }));
+            }
+            for (Thread t : ws) {
+                t.join();
+            }
+            double secs = (System.nanoTime() - c0) / 1e9;
+            Ext4Stack.call(Ext4Calls.SYNC_FS, new Ext4Calls.SyncFs("sda1", true), demo, CALL);
+            double batches = gauge(s, "ext4_journal_batches") - batchesBefore;
+            System.out.printf("8 writers x 50 writes of 4 KiB: %.0f writes/s, %.0f RUN_BATCH calls (%.1f per second)%n",
+                    400 / secs, batches, batches / secs);
+            System.out.printf("inside ext4-service: write_iter mean %.2f ms over %.0f, fsync mean %.1f ms over %.0f%n",
+                    1e3 * gauge(s, "ext4_write_iter_seconds_sum") / gauge(s, "ext4_write_iter_seconds_count"),
+                    gauge(s, "ext4_write_iter_seconds_count"),
+                    1e3 * gauge(s, "ext4_fsync_seconds_sum") / gauge(s, "ext4_fsync_seconds_count"),
+                    gauge(s, "ext4_fsync_seconds_count"));
             String metrics = Ext4Stack.get(s.ext4Port, "/actuator/prometheus");
             assertThat(metrics).contains("ext4_write_iter_seconds_bucket").contains("ext4_fsync_seconds_count")
                     .contains("ext4_free_blocks");
@@ -84,6 +112,7 @@ class Ext4WritePathIT {
             E2fsprogs.Result check = E2fsprogs.run("e2fsck", "-fn", clean.toString());
             assertThat(check.exit()).as(check.output()).isZero();
             assertThat(E2fsprogs.debugfs(clean, "cat /hello").stdout()).hasSize(12 + 200 * 100 + 20 * 100);
+            assertThat(E2fsprogs.debugfs(clean, "cat /c7").stdout()).hasSize(50 * 4096);
         }
     }
 
@@ -241,6 +270,11 @@ class Ext4WritePathIT {
                     .isEqualTo("written back\n");
             assertThat(Files.readString(s.log("writeback-service"))).doesNotContain("ERROR");
         }
+    }
+
+    static double gauge(Ext4Stack s, String name) {
+        return Ext4Stack.get(s.ext4Port, "/actuator/prometheus").lines().filter(l -> l.startsWith(name + "{"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).findFirst().orElse(Double.NaN);
     }
 
     static byte[] record(int writer, int rec) {
