@@ -171,7 +171,8 @@ class Ext4WritePathIT {
             // cache flushes take 3 s: the commit under way stalls before its commit block, with handles in it
             Ext4Stack.blockAdmin(new BlockIo.Admin("add_fault", BlockIo.Fault.latency("FLUSH", 3_000_000)));
             int before = fsyncs.get();
-            Thread.sleep(1500); // lets writers' handles join the stalled commit; the assertions below do not rely on it
+            double batches = gauge(s, "ext4_journal_batches");
+            await("handles sent to jbd2 while its commit stalls", () -> gauge(s, "ext4_journal_batches") >= batches + 2);
             s.killJbd2();
             int atKill = fsyncs.get();
             Ext4Stack.blockAdmin(BlockIo.Admin.of("clear_faults"));
@@ -182,7 +183,7 @@ class Ext4WritePathIT {
             assertThat(java.nio.file.Files.readString(s.log("ext4-service")))
                     .as("ext4 logged the blocks of the lost transaction again under the new epoch")
                     .containsPattern("journal of sda1 loaded again \\(epoch \\d+ after \\d+, next tid \\d+\\): [1-9]\\d* blocks");
-            System.out.printf("crash: %d fsyncs returned in the 1.5 s of stalled flushes before the kill; SIGKILL of jbd2 -> 20 more fsyncs: %.1f s; %d fsyncs in all, failures %s%n",
+            System.out.printf("crash: %d fsyncs returned while flushes stalled before the kill; SIGKILL of jbd2 -> 20 more fsyncs: %.1f s; %d fsyncs in all, failures %s%n",
                     atKill - before, (System.nanoTime() - killedAt) / 1e9, fsyncs.get(), failures);
             stop.set(true);
             for (Thread t : threads) {

@@ -112,12 +112,16 @@ class JournalPumpTest {
         for (int i = 0; i < 4; i++) {
             handle(200 + i, i);
         }
-        CompletableFuture<Void> writer = CompletableFuture.runAsync(pump::awaitRoom, handlers);
-        Thread.sleep(50); // gives a wrongly returning awaitRoom the chance to return; the assertion does not rely on timing
-        assertThat(writer).isNotDone();
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        Thread writer = Thread.ofVirtual().start(() -> {
+            pump.awaitRoom();
+            done.complete(null);
+        });
+        await(() -> writer.getState() == Thread.State.WAITING || done.isDone());
+        assertThat(done).as("the writer waits for room").isNotDone();
 
         jbd2.gate.release(Integer.MAX_VALUE / 2);
-        writer.get(10, TimeUnit.SECONDS);
+        done.get(10, TimeUnit.SECONDS);
         assertThat(pump.queued()).isLessThan(4);
     }
 
