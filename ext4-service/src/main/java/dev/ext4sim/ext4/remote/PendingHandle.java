@@ -13,7 +13,8 @@ import java.util.Map;
  */
 final class PendingHandle implements JournalTid {
     final Jbd2Calls.BatchEntry entry;
-    final byte[] data;
+    /** The dirty_metadata blocks as sent; dropped once jbd2 took the handle ({@link #blocks} stays for a re-log). */
+    volatile byte[] data;
     /** The blocks this handle logged: contents, or null for a revoke (the latest state of each, in op order). */
     final Map<Long, byte[]> blocks;
     private int tid = -1;
@@ -28,6 +29,7 @@ final class PendingHandle implements JournalTid {
 
     synchronized void resolve(int tid) {
         this.tid = tid;
+        this.data = null;
         notifyAll();
     }
 
