@@ -274,8 +274,16 @@ public final class Jbd2Calls {
     public record Wait(long epoch, String action, int tid) {
     }
 
-    /** @param commitSequence the last committed tid (j_commit_sequence) when the wait returned */
-    public record Waited(int commitSequence) {
+    /**
+     * @param commitSequence the last committed tid (j_commit_sequence) when the wait returned
+     * @param barrier        complete_transaction only: whether the commit issued its cache flush after the call began
+     *                       ({@code jbd2_trans_will_send_data_barrier}), so the caller's earlier data is durable; null
+     *                       for the other waits
+     */
+    public record Waited(int commitSequence, Boolean barrier) {
+        public Waited(int commitSequence) {
+            this(commitSequence, null);
+        }
     }
 
     public record Info(String dev) {

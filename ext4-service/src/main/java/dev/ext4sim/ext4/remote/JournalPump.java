@@ -160,9 +160,10 @@ public final class JournalPump implements JournalPort, AutoCloseable {
             } finally {
                 lock.unlock();
             }
-            if (t >= 0 && waitCall(ctx, epoch, Jbd2Calls.COMPLETE_TRANSACTION, t)) {
-                // the commit's PREFLUSH may have preceded this fsync's data: the caller still flushes
-                return false;
+            Jbd2Calls.Waited w = t >= 0 ? waitCall(ctx, epoch, Jbd2Calls.COMPLETE_TRANSACTION, t) : null;
+            if (w != null) {
+                // jbd2_trans_will_send_data_barrier, judged by jbd2 when the wait arrived (after this fsync's data)
+                return Boolean.TRUE.equals(w.barrier());
             }
         }
     }
@@ -170,7 +171,7 @@ public final class JournalPump implements JournalPort, AutoCloseable {
     @Override
     public void forceCommit(TraceContext ctx) {
         drained();
-        while (!waitCall(ctx, epoch(), Jbd2Calls.FORCE_COMMIT, 0)) {
+        while (waitCall(ctx, epoch(), Jbd2Calls.FORCE_COMMIT, 0) == null) {
             drained();
         }
     }
@@ -178,7 +179,7 @@ public final class JournalPump implements JournalPort, AutoCloseable {
     @Override
     public void flush(TraceContext ctx) {
         drained();
-        while (!waitCall(ctx, epoch(), Jbd2Calls.FLUSH, 0)) {
+        while (waitCall(ctx, epoch(), Jbd2Calls.FLUSH, 0) == null) {
             drained();
         }
     }
@@ -236,13 +237,13 @@ public final class JournalPump implements JournalPort, AutoCloseable {
 
     // ------------------------------------------------------------------ the pump
 
-    /** True once answered; false when the epoch was stale (the pump reloaded meanwhile: redo). */
-    private boolean waitCall(TraceContext ctx, long epoch, String action, int tid) {
+    /** jbd2's answer; null when the epoch was stale or jbd2 away (the pump loaded again meanwhile: redo). */
+    private Jbd2Calls.Waited waitCall(TraceContext ctx, long epoch, String action, int tid) {
         try {
             Jbd2Calls.Waited w = client.invoke(Jbd2Calls.SERVICE, Jbd2Calls.WAIT, new Jbd2Calls.Wait(epoch, action, tid),
                     settings.callTimeout(), ctx);
             committed(w.commitSequence());
-            return true;
+            return w;
         } catch (ErrnoException e) {
             if (!retryable(e.errno())) {
                 throw e;
@@ -250,7 +251,7 @@ public final class JournalPump implements JournalPort, AutoCloseable {
             log.warn("ext4: {} of {} under epoch {}: {}; waiting for the journal to be loaded again", action,
                     Integer.toUnsignedString(tid), epoch, e.getMessage());
             awaitEpochAfter(epoch);
-            return false;
+            return null;
         }
     }
 

@@ -51,14 +51,16 @@ final class FakeJbd2 {
                         if (q.epoch() != epoch) {
                             throw new ErrnoException(Errno.ESTALE, "epoch " + q.epoch() + " is not " + epoch);
                         }
+                        Boolean barrier = null;
                         if (Jbd2Calls.COMPLETE_TRANSACTION.equals(q.action())) {
                             if (q.tid() > running) {
                                 throw new ErrnoException(Errno.EINVAL, "transaction " + q.tid() + " does not exist yet");
                             }
                             completed.add(q.tid());
+                            barrier = q.tid() > commitSequence; // its commit is still to come
                         }
                         commit();
-                        return new Jbd2Calls.Waited(commitSequence);
+                        return new Jbd2Calls.Waited(commitSequence, barrier);
                     }
                 });
     }

@@ -148,9 +148,9 @@ class JournalPumpTest {
         assertThat(newEpoch.get(1).entries().getFirst().ops()).extracting(Jbd2Calls.Op::block).contains(102L);
 
         assertThat(lost.peek()).isEqualTo(12);
-        assertThat(pump.completeTransaction(W, lost)).isFalse();
+        assertThat(pump.completeTransaction(W, lost)).as("its commit's flush came after the call").isTrue();
         assertThat(jbd2.completed).containsExactly(12);
-        assertThat(pump.completeTransaction(W, committed)).isFalse();
+        assertThat(pump.completeTransaction(W, committed)).as("committed long ago: the caller flushes").isFalse();
         assertThat(jbd2.completed).containsExactly(12); // 10 is known committed: no call
     }
 
@@ -160,7 +160,7 @@ class JournalPumpTest {
         assertThat(lost.await()).isEqualTo(10);
         jbd2.restart();
         // no handle follows: the fsync's own ESTALE makes the pump reload and re-log
-        assertThat(pump.completeTransaction(W, lost)).isFalse();
+        assertThat(pump.completeTransaction(W, lost)).isTrue();
         assertThat(jbd2.completed).containsExactly(jbd2.loaded().nextTid() - 1);
         assertThat(jbd2.batches.getLast().epoch()).isEqualTo(2);
         assertThat(jbd2.batches.getLast().data()[0]).isEqualTo((byte) 7);

@@ -199,7 +199,9 @@ public final class Jbd2Server {
             }
             case Jbd2Calls.COMPLETE_TRANSACTION -> {
                 checkTid(j, q.tid());
+                boolean barrier = j.jbd2_trans_will_send_data_barrier(q.tid());
                 j.jbd2_complete_transaction(q.tid(), ctx.trace());
+                return new Jbd2Calls.Waited(j.commitSequence(), barrier);
             }
             case Jbd2Calls.FORCE_COMMIT -> j.jbd2_journal_force_commit(ctx.trace());
             case Jbd2Calls.FLUSH -> j.jbd2_journal_flush(ctx.trace());

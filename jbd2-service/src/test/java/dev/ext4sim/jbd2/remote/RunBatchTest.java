@@ -94,6 +94,22 @@ class RunBatchTest {
     }
 
     @Test
+    void completeTransactionSaysWhetherItsCommitFlushedAfterTheCall() {
+        JournalHost host = host();
+        Jbd2Server server = new Jbd2Server(host);
+        Jbd2Calls.Loaded l = host.load("sda1", "mount-a", ext4);
+        ByteArrayOutputStream data = new ByteArrayOutputStream();
+        int tid = server.runBatch(new Jbd2Calls.RunBatch(l.epoch(), List.of(entry(2, 1, 1_000_000, data, 0x66)),
+                data.toByteArray()), ctx(ext4)).tids().getFirst();
+        Jbd2Calls.Waited first = server.waitFor(new Jbd2Calls.Wait(l.epoch(), Jbd2Calls.COMPLETE_TRANSACTION, tid), ctx(ext4));
+        assertThat(first.barrier()).as("it was running: its commit block's PREFLUSH came after the call").isTrue();
+        assertThat(first.commitSequence()).isEqualTo(tid);
+        Jbd2Calls.Waited again = server.waitFor(new Jbd2Calls.Wait(l.epoch(), Jbd2Calls.COMPLETE_TRANSACTION, tid), ctx(ext4));
+        assertThat(again.barrier()).as("already committed: the caller must flush").isFalse();
+        assertThat(server.waitFor(new Jbd2Calls.Wait(l.epoch(), Jbd2Calls.FORCE_COMMIT, 0), ctx(ext4)).barrier()).isNull();
+    }
+
+    @Test
     void anotherMountIdGetsTheCommittedMetadataHomeAndANewEpoch() {
         JournalHost host = host();
         Jbd2Server server = new Jbd2Server(host);
