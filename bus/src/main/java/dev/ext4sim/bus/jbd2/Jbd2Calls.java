@@ -57,7 +57,7 @@ public final class Jbd2Calls {
      * reaches jbd2 in ext4's order.
      */
     public static final CallType<RunBatch, BatchAck> RUN_BATCH = new CallType<>("jbd2_journal_run_batch", 1,
-            Codecs.framed(BatchHeader.class, RunBatch::header, (h, d) -> new RunBatch(h.epoch(), h.handles(), d), RunBatch::data),
+            Codecs.framed(BatchHeader.class, RunBatch::header, (h, d) -> new RunBatch(h.epoch(), h.seq(), h.handles(), d), RunBatch::data),
             Codecs.json(BatchAck.class));
 
     /** Log waits: start, wait, complete, force, flush (see {@link Wait}). */
@@ -232,34 +232,44 @@ public final class Jbd2Calls {
         }
     }
 
-    /** @param data the dirty_metadata blocks of every handle, in order */
-    public record RunBatch(long epoch, List<BatchEntry> handles, byte[] data) {
+    /**
+     * @param seq  the sender's batch number, increasing within an epoch (0: none): a batch sent again after a timeout
+     *             is answered from the first attempt if that was applied, and an attempt older than an applied batch
+     *             is refused, so a late duplicate never puts older buffer contents after newer ones
+     * @param data the dirty_metadata blocks of every handle, in order
+     */
+    public record RunBatch(long epoch, long seq, List<BatchEntry> handles, byte[] data) {
         public RunBatch {
             handles = List.copyOf(handles);
             data = data == null ? new byte[0] : data;
         }
 
+        public RunBatch(long epoch, List<BatchEntry> handles, byte[] data) {
+            this(epoch, 0, handles, data);
+        }
+
         BatchHeader header() {
-            return new BatchHeader(epoch, handles);
+            return new BatchHeader(epoch, seq, handles);
         }
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof RunBatch r && epoch == r.epoch && handles.equals(r.handles) && Arrays.equals(data, r.data);
+            return o instanceof RunBatch r && epoch == r.epoch && seq == r.seq && handles.equals(r.handles)
+                    && Arrays.equals(data, r.data);
         }
 
         @Override
         public int hashCode() {
-            return Objects.hash(epoch, handles, Arrays.hashCode(data));
+            return Objects.hash(epoch, seq, handles, Arrays.hashCode(data));
         }
 
         @Override
         public String toString() {
-            return "RunBatch[epoch=" + epoch + ", handles=" + handles.size() + ", data=" + data.length + " bytes]";
+            return "RunBatch[epoch=" + epoch + ", seq=" + seq + ", handles=" + handles.size() + ", data=" + data.length + " bytes]";
         }
     }
 
-    record BatchHeader(long epoch, List<BatchEntry> handles) {
+    record BatchHeader(long epoch, long seq, List<BatchEntry> handles) {
     }
 
     /**

@@ -69,6 +69,9 @@ public final class JournalPump implements JournalPort, AutoCloseable {
     private boolean reloadWanted;
     private long batches;
     private long handlesSent;
+    private long batchSeq;
+    /** Loads done by the pump (a new epoch or the same one again), for waiters that asked for one. */
+    private long reloads;
     private boolean inFlight;
     private volatile boolean closed;
     private Thread pump;
@@ -259,15 +262,17 @@ public final class JournalPump implements JournalPort, AutoCloseable {
         return errno == Errno.ESTALE || errno == Errno.ENODEV || errno == Errno.ETIMEDOUT || errno == Errno.EIO;
     }
 
+    /** Has the pump load the journal again (unless it did since {@code epoch} failed) and waits for that load. */
     private void awaitEpochAfter(long epoch) {
         lock.lock();
         try {
             if (loaded.epoch() == epoch) {
+                long generation = reloads;
                 reloadWanted = true;
                 changed.signalAll();
-            }
-            while (loaded.epoch() == epoch && !closed) {
-                changed.awaitUninterruptibly();
+                while (reloads == generation && !closed) {
+                    changed.awaitUninterruptibly();
+                }
             }
             if (closed) {
                 throw new ErrnoException(Errno.EIO, "the filesystem was unmounted while waiting for the journal");
@@ -356,9 +361,10 @@ public final class JournalPump implements JournalPort, AutoCloseable {
     }
 
     private void sendUntilTaken(List<PendingHandle> batch, long epoch) {
+        long seq = nextSeq();
         while (!closed) {
             try {
-                Jbd2Calls.BatchAck ack = send(batch, epoch);
+                Jbd2Calls.BatchAck ack = send(batch, epoch, seq);
                 lock.lock();
                 try {
                     batches++;
@@ -401,13 +407,27 @@ public final class JournalPump implements JournalPort, AutoCloseable {
                 }
                 log.warn("ext4: a batch of {} handles under epoch {} failed ({}); loading the journal again",
                         batch.size(), epoch, e.getMessage());
+                long before = epoch;
                 epoch = reload(epoch);
-                // the batch goes again under the new epoch, after the re-logged blocks (which are older)
+                if (epoch != before) {
+                    // the batch goes again under the new epoch, after the re-logged blocks (which are older)
+                    seq = nextSeq();
+                }
+                // same epoch (jbd2 was only slow): the same number again, so jbd2 applies it at most once
             }
         }
     }
 
-    private Jbd2Calls.BatchAck send(List<PendingHandle> batch, long epoch) {
+    private long nextSeq() {
+        lock.lock();
+        try {
+            return ++batchSeq;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private Jbd2Calls.BatchAck send(List<PendingHandle> batch, long epoch, long seq) {
         List<Jbd2Calls.BatchEntry> entries = new ArrayList<>(batch.size());
         ByteArrayOutputStream data = new ByteArrayOutputStream();
         for (PendingHandle p : batch) {
@@ -416,7 +436,7 @@ public final class JournalPump implements JournalPort, AutoCloseable {
         }
         Jbd2Calls.BatchEntry first = batch.getFirst().entry;
         TraceContext ctx = new TraceContext(first.traceId(), new Task(first.comm(), first.pid()));
-        return client.invoke(Jbd2Calls.SERVICE, Jbd2Calls.RUN_BATCH, new Jbd2Calls.RunBatch(epoch, entries, data.toByteArray()),
+        return client.invoke(Jbd2Calls.SERVICE, Jbd2Calls.RUN_BATCH, new Jbd2Calls.RunBatch(epoch, seq, entries, data.toByteArray()),
                 settings.callTimeout(), ctx);
     }
 
@@ -428,6 +448,25 @@ public final class JournalPump implements JournalPort, AutoCloseable {
         TraceContext ctx = TraceContext.of(RELOG_TASK);
         while (!closed) {
             Jbd2Calls.Loaded l = loadUntilAnswered(ctx);
+            if (l.epoch() == oldEpoch) {
+                // the same journal (a timeout, not a restart): jbd2 lost nothing, there is nothing to log again
+                lock.lock();
+                try {
+                    reloadWanted = false;
+                    changed.signalAll();
+                } finally {
+                    lock.unlock();
+                }
+                lock.lock();
+                try {
+                    reloads++;
+                    changed.signalAll();
+                } finally {
+                    lock.unlock();
+                }
+                log.info("ext4: journal of {} still loaded under epoch {}; going on", settings.dev(), oldEpoch);
+                return oldEpoch;
+            }
             List<PendingHandle> lost = new ArrayList<>();
             Map<Long, byte[]> blocks = new LinkedHashMap<>();
             lock.lock();
@@ -454,7 +493,7 @@ public final class JournalPump implements JournalPort, AutoCloseable {
                 if (!relog.isEmpty()) {
                     List<PendingHandle> sentRelog = new ArrayList<>();
                     for (PendingHandle r : relog) {
-                        Jbd2Calls.BatchAck ack = send(List.of(r), l.epoch());
+                        Jbd2Calls.BatchAck ack = send(List.of(r), l.epoch(), nextSeq());
                         int t = ack.tids().getFirst();
                         if (t < 0) {
                             throw new ErrnoException(Errno.EIO, "jbd2 refused the re-logged blocks: " + ack.errors().getFirst());
@@ -488,6 +527,7 @@ public final class JournalPump implements JournalPort, AutoCloseable {
                     if (l.nextTid() - 1 - commitSequence > 0) {
                         commitSequence = l.nextTid() - 1;
                     }
+                    reloads++;
                     changed.signalAll();
                 } finally {
                     lock.unlock();

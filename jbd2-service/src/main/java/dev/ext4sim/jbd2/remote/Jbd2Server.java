@@ -25,6 +25,11 @@ import java.util.Set;
  */
 public final class Jbd2Server {
     private final JournalHost host;
+    /** Batches are applied one at a time, and a batch number is remembered per epoch (see RunBatch.seq). */
+    private final java.util.concurrent.locks.ReentrantLock batchLock = new java.util.concurrent.locks.ReentrantLock();
+    private long batchEpoch;
+    private long lastBatchSeq;
+    private Jbd2Calls.BatchAck lastBatchAck;
 
     public Jbd2Server(JournalHost host) {
         this.host = Objects.requireNonNull(host);
@@ -93,7 +98,35 @@ public final class Jbd2Server {
      * is refused (bad input) gets tid -1 and its reason; the others still run, in order.
      */
     Jbd2Calls.BatchAck runBatch(Jbd2Calls.RunBatch q, CallContext ctx) {
-        LoadedJournal lj = fenced(q.epoch(), ctx);
+        batchLock.lock();
+        try {
+            LoadedJournal lj = fenced(q.epoch(), ctx);
+            if (q.seq() > 0) {
+                if (batchEpoch != lj.epoch()) {
+                    batchEpoch = lj.epoch();
+                    lastBatchSeq = 0;
+                    lastBatchAck = null;
+                }
+                if (q.seq() == lastBatchSeq) {
+                    return lastBatchAck; // sent again after a timeout: applied already
+                }
+                if (q.seq() < lastBatchSeq) {
+                    throw new ErrnoException(Errno.EINVAL, "batch " + q.seq() + " is older than batch " + lastBatchSeq
+                            + ", applied already under epoch " + lj.epoch() + ": a late duplicate, not applied");
+                }
+            }
+            Jbd2Calls.BatchAck ack = applyBatch(lj, q);
+            if (q.seq() > 0) {
+                lastBatchSeq = q.seq();
+                lastBatchAck = ack;
+            }
+            return ack;
+        } finally {
+            batchLock.unlock();
+        }
+    }
+
+    private Jbd2Calls.BatchAck applyBatch(LoadedJournal lj, Jbd2Calls.RunBatch q) {
         int bs = lj.device().blockSize();
         int blocks = 0;
         for (Jbd2Calls.BatchEntry e : q.handles()) {

@@ -94,6 +94,27 @@ class RunBatchTest {
     }
 
     @Test
+    void aBatchSentAgainIsAppliedOnceAndALateOlderOneNotAtAll() {
+        JournalHost host = host();
+        Jbd2Server server = new Jbd2Server(host);
+        Jbd2Calls.Loaded l = host.load("sda1", "mount-a", ext4);
+        ByteArrayOutputStream d1 = new ByteArrayOutputStream();
+        Jbd2Calls.RunBatch first = new Jbd2Calls.RunBatch(l.epoch(), 1, List.of(entry(4, 1, 1_000_000, d1, 0x71)), d1.toByteArray());
+        ByteArrayOutputStream d2 = new ByteArrayOutputStream();
+        Jbd2Calls.RunBatch second = new Jbd2Calls.RunBatch(l.epoch(), 2, List.of(entry(4, 2, 2_000_000, d2, 0x72)), d2.toByteArray());
+
+        Jbd2Calls.BatchAck ack = server.runBatch(first, ctx(ext4));
+        assertThat(server.runBatch(first, ctx(ext4))).as("the retry after a timeout").isEqualTo(ack);
+        assertThat(f.sink.events("jbd2_handle_start")).hasSize(1);
+        server.runBatch(second, ctx(ext4));
+        assertThatThrownBy(() -> server.runBatch(first, ctx(ext4))).as("the first attempt, arriving late")
+                .isInstanceOfSatisfying(ErrnoException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
+
+        server.waitFor(new Jbd2Calls.Wait(l.epoch(), Jbd2Calls.FLUSH, 0), ctx(ext4));
+        assertThat(f.disk.read(home(4))).as("the newer contents stay").isEqualTo(block(0x72));
+    }
+
+    @Test
     void completeTransactionSaysWhetherItsCommitFlushedAfterTheCall() {
         JournalHost host = host();
         Jbd2Server server = new Jbd2Server(host);
