@@ -72,7 +72,8 @@ public final class JournalPump implements JournalPort, AutoCloseable {
     private long batchSeq;
     /** Loads done by the pump (a new epoch or the same one again), for waiters that asked for one. */
     private long reloads;
-    private boolean inFlight;
+    /** The last handle of the batch in flight (null: none), what sync waits for when nothing is queued. */
+    private PendingHandle inFlightLast;
     private volatile boolean closed;
     private Thread pump;
 
@@ -287,10 +288,7 @@ public final class JournalPump implements JournalPort, AutoCloseable {
         PendingHandle last;
         lock.lock();
         try {
-            last = queue.peekLast();
-            if (last == null && inFlight && !sent.isEmpty()) {
-                last = sent.getLast();
-            }
+            last = queue.peekLast() != null ? queue.peekLast() : inFlightLast;
         } finally {
             lock.unlock();
         }
@@ -346,7 +344,7 @@ public final class JournalPump implements JournalPort, AutoCloseable {
                     batch.add(p);
                     sent.add(p); // from here a restart may lose it: it is re-logged unless known committed
                 }
-                inFlight = !batch.isEmpty();
+                inFlightLast = batch.isEmpty() ? null : batch.getLast();
                 epoch = loaded.epoch();
                 changed.signalAll();
             } finally {
@@ -369,7 +367,7 @@ public final class JournalPump implements JournalPort, AutoCloseable {
                 try {
                     batches++;
                     handlesSent += batch.size();
-                    inFlight = false;
+                    inFlightLast = null;
                 } finally {
                     lock.unlock();
                 }
@@ -398,7 +396,7 @@ public final class JournalPump implements JournalPort, AutoCloseable {
                     lock.lock();
                     try {
                         sent.removeAll(batch);
-                        inFlight = false;
+                        inFlightLast = null;
                     } finally {
                         lock.unlock();
                     }

@@ -23,6 +23,8 @@ final class FakeJbd2 {
     private int commitSequence = 9;
     final List<Batch> batches = new ArrayList<>();
     final List<Integer> completed = new ArrayList<>();
+    /** RUN_BATCH and WAIT calls in the order jbd2 served them. */
+    final List<String> served = new java.util.concurrent.CopyOnWriteArrayList<>();
     final AtomicInteger inFlight = new AtomicInteger();
     final AtomicInteger maxInFlight = new AtomicInteger();
     /** Permits for RUN_BATCH calls; tests start it closed to hold the pump. */
@@ -39,6 +41,7 @@ final class FakeJbd2 {
                                 throw new ErrnoException(Errno.ESTALE, "epoch " + q.epoch() + " is not " + epoch);
                             }
                             batches.add(new Batch(q.epoch(), q.handles(), q.data(), running));
+                            served.add("batch");
                             return new Jbd2Calls.BatchAck(q.handles().stream().map(e -> running).toList(),
                                     q.handles().stream().map(e -> (String) null).toList(), commitSequence);
                         }
@@ -51,6 +54,7 @@ final class FakeJbd2 {
                         if (q.epoch() != epoch) {
                             throw new ErrnoException(Errno.ESTALE, "epoch " + q.epoch() + " is not " + epoch);
                         }
+                        served.add(q.action());
                         Boolean barrier = null;
                         if (Jbd2Calls.COMPLETE_TRANSACTION.equals(q.action())) {
                             if (q.tid() > running) {

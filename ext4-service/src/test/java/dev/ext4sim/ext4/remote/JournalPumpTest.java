@@ -105,6 +105,18 @@ class JournalPumpTest {
     }
 
     @Test
+    void syncFsCommitsOnlyAfterTheQueuedHandlesReachedJbd2() throws Exception {
+        jbd2.gate.drainPermits();
+        handle(100, 1);
+        await(() -> jbd2.inFlight.get() == 1);
+        handle(101, 2);
+        CompletableFuture<Void> sync = CompletableFuture.runAsync(() -> pump.forceCommit(W), handlers);
+        jbd2.gate.release(Integer.MAX_VALUE / 2);
+        sync.get(10, TimeUnit.SECONDS);
+        assertThat(jbd2.served).containsExactly("batch", "batch", Jbd2Calls.FORCE_COMMIT);
+    }
+
+    @Test
     void aFullQueueMakesTheWriterWaitNotFail() throws Exception {
         jbd2.gate.drainPermits();
         handle(100, 1);
