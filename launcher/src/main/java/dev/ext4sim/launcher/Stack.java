@@ -100,9 +100,14 @@ public final class Stack {
     public int down() {
         List<Component> services = Component.SERVICES;
         Map<Component, Boolean> stopped = new ConcurrentHashMap<>();
-        try (var threads = Executors.newVirtualThreadPerTaskExecutor()) {
-            for (Component c : services) {
-                threads.execute(() -> stopped.put(c, supervisor.stop(c, Duration.ofSeconds(15))));
+        // ext4 and the services above it first: ext4's unmount (sync, journal flush, needs_recovery off) needs jbd2
+        // and blockdev still running
+        int ext4 = services.indexOf(Component.byName("ext4-service").orElseThrow());
+        for (List<Component> wave : List.of(services.subList(0, ext4 + 1), services.subList(ext4 + 1, services.size()))) {
+            try (var threads = Executors.newVirtualThreadPerTaskExecutor()) {
+                for (Component c : wave) {
+                    threads.execute(() -> stopped.put(c, supervisor.stop(c, Duration.ofSeconds(15))));
+                }
             }
         }
         stopped.put(Component.KAFKA, supervisor.stop(Component.KAFKA, Duration.ofSeconds(20)));

@@ -50,6 +50,16 @@ public final class Jbd2Calls {
             Codecs.framed(RunHeader.class, RunHandle::header, (h, d) -> new RunHandle(h.epoch(), h.credits(), h.type(), h.lineNo(), h.sync(), h.ops(), d), RunHandle::data),
             Codecs.json(Ack.class));
 
+    /**
+     * Handles ext4 ran locally and queued on its journal pump, sent in the order they stopped: jbd2 applies them one
+     * after the other exactly as {@link #RUN} does, each in its owner's task, and answers every handle's tid (or -1
+     * for one it refused, with the reason). One batch is in flight per filesystem, so a block logged by two handles
+     * reaches jbd2 in ext4's order.
+     */
+    public static final CallType<RunBatch, BatchAck> RUN_BATCH = new CallType<>("jbd2_journal_run_batch", 1,
+            Codecs.framed(BatchHeader.class, RunBatch::header, (h, d) -> new RunBatch(h.epoch(), h.seq(), h.handles(), d), RunBatch::data),
+            Codecs.json(BatchAck.class));
+
     /** Log waits: start, wait, complete, force, flush (see {@link Wait}). */
     public static final CallType<Wait, Waited> WAIT = CallType.json("jbd2_log_wait", 1, Wait.class, Waited.class);
 
@@ -82,8 +92,16 @@ public final class Jbd2Calls {
     private Jbd2Calls() {
     }
 
-    /** @param dev "sda1" */
-    public record Load(String dev) {
+    /**
+     * @param dev     "sda1"
+     * @param mountId the ext4 instance that mounts (null: any). When another mount id loads a loaded journal, jbd2
+     *                commits and checkpoints everything first, so the new mount reads committed metadata at home,
+     *                and answers with a new epoch.
+     */
+    public record Load(String dev, String mountId) {
+        public Load(String dev) {
+            this(dev, null);
+        }
     }
 
     /**
@@ -203,12 +221,79 @@ public final class Jbd2Calls {
     record RunHeader(long epoch, int credits, int type, int lineNo, boolean sync, List<Op> ops) {
     }
 
+    /**
+     * One handle of a {@link RunBatch}: what {@link RunHandle} carries, plus its owner task and trace id and when it
+     * started and stopped on the shared trace clock.
+     */
+    public record BatchEntry(int credits, int type, int lineNo, List<Op> ops, String comm, int pid, String traceId,
+                             long startedNanos, long stoppedNanos) {
+        public BatchEntry {
+            ops = List.copyOf(ops);
+        }
+    }
+
+    /**
+     * @param seq  the sender's batch number, increasing within an epoch (0: none): a batch sent again after a timeout
+     *             is answered from the first attempt if that was applied, and an attempt older than an applied batch
+     *             is refused, so a late duplicate never puts older buffer contents after newer ones
+     * @param data the dirty_metadata blocks of every handle, in order
+     */
+    public record RunBatch(long epoch, long seq, List<BatchEntry> handles, byte[] data) {
+        public RunBatch {
+            handles = List.copyOf(handles);
+            data = data == null ? new byte[0] : data;
+        }
+
+        public RunBatch(long epoch, List<BatchEntry> handles, byte[] data) {
+            this(epoch, 0, handles, data);
+        }
+
+        BatchHeader header() {
+            return new BatchHeader(epoch, seq, handles);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof RunBatch r && epoch == r.epoch && seq == r.seq && handles.equals(r.handles)
+                    && Arrays.equals(data, r.data);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(epoch, seq, handles, Arrays.hashCode(data));
+        }
+
+        @Override
+        public String toString() {
+            return "RunBatch[epoch=" + epoch + ", seq=" + seq + ", handles=" + handles.size() + ", data=" + data.length + " bytes]";
+        }
+    }
+
+    record BatchHeader(long epoch, long seq, List<BatchEntry> handles) {
+    }
+
+    /**
+     * @param tids           each handle's tid in batch order, -1 for a handle refused (see {@code errors})
+     * @param errors         per handle: null, or why it was refused
+     * @param commitSequence j_commit_sequence when the batch was applied
+     */
+    public record BatchAck(List<Integer> tids, List<String> errors, int commitSequence) {
+    }
+
     /** @param action one of the constants above; {@code tid} ignored by force_commit and flush */
     public record Wait(long epoch, String action, int tid) {
     }
 
-    /** @param commitSequence the last committed tid (j_commit_sequence) when the wait returned */
-    public record Waited(int commitSequence) {
+    /**
+     * @param commitSequence the last committed tid (j_commit_sequence) when the wait returned
+     * @param barrier        complete_transaction only: whether the commit issued its cache flush after the call began
+     *                       ({@code jbd2_trans_will_send_data_barrier}), so the caller's earlier data is durable; null
+     *                       for the other waits
+     */
+    public record Waited(int commitSequence, Boolean barrier) {
+        public Waited(int commitSequence) {
+            this(commitSequence, null);
+        }
     }
 
     public record Info(String dev) {

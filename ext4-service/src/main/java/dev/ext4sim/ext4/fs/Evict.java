@@ -46,5 +46,6 @@ final class Evict {
             sb.journalStop(h);
         }
         sb.forgetInode(ei.ino);
+        sb.writeback.inodeEvicted(ctx, ei.ino);
     }
 }

@@ -341,6 +341,48 @@ public final class Ext4Mount {
         }
     }
 
+    /** Free blocks (s_free_blocks_count as the allocator sees it, delalloc reservations not subtracted). */
+    public long freeBlocks() {
+        sb.lock.lock();
+        try {
+            return sb.freeClusters();
+        } finally {
+            sb.lock.unlock();
+        }
+    }
+
+    /** Blocks reserved by delayed allocation, not yet allocated (s_dirtyclusters_counter). */
+    public long delallocReservedBlocks() {
+        sb.lock.lock();
+        try {
+            return sb.dirtyClusters;
+        } finally {
+            sb.lock.unlock();
+        }
+    }
+
+    /** Whether the in-core inode still has dirty pages (the mapping is tagged dirty); false when not in core. */
+    public boolean hasDirtyPages(int ino) {
+        sb.lock.lock();
+        try {
+            Ext4InodeInfo ei = sb.cached(ino);
+            return ei != null && ei.pages.dirtyPages() > 0;
+        } finally {
+            sb.lock.unlock();
+        }
+    }
+
+    /** mapping->writeback_index of the in-core inode (0 when not in core). */
+    public long writebackIndex(int ino) {
+        sb.lock.lock();
+        try {
+            Ext4InodeInfo ei = sb.cached(ino);
+            return ei == null ? 0 : ei.writebackIndex;
+        } finally {
+            sb.lock.unlock();
+        }
+    }
+
     // ------------------------------------------------------------------ sync and unmount
 
     /**

@@ -173,8 +173,9 @@ final class Super {
         return time.currentTimeMillis() / 1000;
     }
 
+    /** jiffies as writeback computes them: the service's Time reads the shared trace clock as its nanoTime. */
     long jiffies() {
-        return Math.floorDiv(time.nanoTime(), 1_000_000_000L / HZ);
+        return dev.ext4sim.bus.trace.Jiffies.at(time.nanoTime());
     }
 
     /** iget: the in-core inode, read on first use. */

@@ -26,6 +26,10 @@ public interface WritebackPort {
      */
     Duration balanceDirtyPagesRatelimited(TraceContext ctx, int pagesDirtied);
 
+    /** evict_inode: the inode is gone; the flusher takes it off its lists. */
+    default void inodeEvicted(TraceContext ctx, long ino) {
+    }
+
     record InodeDirtied(int dev, long ino, int state, int flags, int mode, long dirtiedWhen) {
     }
 

@@ -1,5 +1,6 @@
 package dev.ext4sim.ext4.fs;
 
+import dev.ext4sim.bus.trace.Jiffies;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ext4sim.bus.trace.TraceContext;
@@ -32,13 +33,13 @@ class WritebackSideTest {
 
             assertThat(f.writeback.dirtied).extracting(WritebackPort.InodeDirtied::ino).containsExactly((long) a, (long) b);
             assertThat(f.ext4.dirtyInodes()).containsExactly(
-                    new DirtyInode(a, Flags.I_DIRTY, 250 * 4, 10),
-                    new DirtyInode(b, Flags.I_DIRTY, 250 * 8, 3));
+                    new DirtyInode(a, Flags.I_DIRTY, Jiffies.INITIAL_JIFFIES + 250 * 4, 10),
+                    new DirtyInode(b, Flags.I_DIRTY, Jiffies.INITIAL_JIFFIES + 250 * 8, 3));
             assertThat(f.writeback.dirtyPages).isEqualTo(13);
 
             // nr_to_write 4 of a's 10 pages, then the cyclic pass resumes at writeback_index 4
             assertThat(f.ext4.writepages(Ext4Fixture.KWORKER, a, WritebackControl.periodic(4))).isEqualTo(4);
-            assertThat(f.ext4.dirtyInodes().getFirst()).isEqualTo(new DirtyInode(a, Flags.I_DIRTY_PAGES, 1000, 6));
+            assertThat(f.ext4.dirtyInodes().getFirst()).isEqualTo(new DirtyInode(a, Flags.I_DIRTY_PAGES, Jiffies.INITIAL_JIFFIES + 1000, 6));
             assertThat(f.events("kworker/u16:2").getLast().text()).endsWith("pages_written 4 pages_skipped 0 sync_mode 0 writeback_index 4");
             assertThat(f.ext4.writepages(Ext4Fixture.KWORKER, a, WritebackControl.periodic(1024))).isEqualTo(6);
             assertThat(f.ext4.dirtyInodes()).extracting(DirtyInode::ino).containsExactly((long) b);

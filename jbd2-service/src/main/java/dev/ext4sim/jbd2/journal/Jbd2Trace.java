@@ -88,8 +88,28 @@ public final class Jbd2Trace {
                 .printk(v -> new Object[]{major(v[0]), minor(v[0]), v[2], v[1]});
     }
 
+    /**
+     * When a handle ran elsewhere (ext4 ran it locally and sent it in a batch), its start and stop on the shared trace
+     * clock: handle_start, handle_extend and handle_stats are stamped then, so the owner's timeline reads in kernel
+     * order. Bound around the handle by the server; 0 means unknown.
+     */
+    public record HandleTimes(long startedNanos, long stoppedNanos) {
+    }
+
+    public static final ScopedValue<HandleTimes> HANDLE_TIMES = ScopedValue.newInstance();
+
+    private void emitHandle(boolean atStop, Tracepoint tp, TraceContext ctx, Object... values) {
+        HandleTimes t = HANDLE_TIMES.isBound() ? HANDLE_TIMES.get() : null;
+        long at = t == null ? 0 : atStop ? t.stoppedNanos() : t.startedNanos();
+        if (at > 0) {
+            tracer.emitAt(at, tp, ctx, values);
+        } else {
+            tracer.emit(tp, ctx, values);
+        }
+    }
+
     void handleStart(TraceContext ctx, Handle h) {
-        tracer.emit(HANDLE_START, ctx, config.devT(), h.tid(), h.type(), h.lineNo(), h.requestedBlocks());
+        emitHandle(false, HANDLE_START, ctx, config.devT(), h.tid(), h.type(), h.lineNo(), h.requestedBlocks());
     }
 
     void handleRestart(TraceContext ctx, Handle h) {
@@ -97,11 +117,11 @@ public final class Jbd2Trace {
     }
 
     void handleExtend(TraceContext ctx, Handle h, int bufferCredits, int requested) {
-        tracer.emit(HANDLE_EXTEND, ctx, config.devT(), h.tid(), h.type(), h.lineNo(), bufferCredits, requested);
+        emitHandle(false, HANDLE_EXTEND, ctx, config.devT(), h.tid(), h.type(), h.lineNo(), bufferCredits, requested);
     }
 
     void handleStats(TraceContext ctx, Handle h, long interval) {
-        tracer.emit(HANDLE_STATS, ctx, config.devT(), h.tid(), h.type(), h.lineNo(), interval, h.isSync() ? 1 : 0,
+        emitHandle(true, HANDLE_STATS, ctx, config.devT(), h.tid(), h.type(), h.lineNo(), interval, h.isSync() ? 1 : 0,
                 h.requestedBlocks(), h.dirtiedBlocks());
     }
 

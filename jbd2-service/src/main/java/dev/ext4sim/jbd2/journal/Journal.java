@@ -533,6 +533,28 @@ public final class Journal {
         }
     }
 
+    /**
+     * {@code jbd2_trans_will_send_data_barrier}: whether the commit of {@code tid} will issue its cache flush after
+     * this call (it still runs, or its commit has not yet submitted the log and the PREFLUSH commit block), so data a
+     * caller completed before calling is covered by it and the caller need not flush the device itself.
+     */
+    public boolean jbd2_trans_will_send_data_barrier(int tid) {
+        lock.lock();
+        try {
+            if (tid - commitSequence <= 0) {
+                return false;
+            }
+            Transaction c = committing;
+            if (c == null || c.tid() != tid) {
+                return true;
+            }
+            // the log and the commit block go to the device in one plug from T_COMMIT on
+            return c.state.compareTo(TransactionState.T_COMMIT) < 0;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** {@code jbd2_complete_transaction}: fsync's wait: start the commit of {@code tid} if needed, then wait. */
     public void jbd2_complete_transaction(int tid, TraceContext requester) {
         boolean wait = true;

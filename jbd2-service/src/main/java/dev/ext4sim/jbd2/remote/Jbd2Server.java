@@ -5,7 +5,10 @@ import dev.ext4sim.bus.ErrnoException;
 import dev.ext4sim.bus.call.CallContext;
 import dev.ext4sim.bus.call.CallServer;
 import dev.ext4sim.bus.jbd2.Jbd2Calls;
+import dev.ext4sim.bus.trace.Task;
+import dev.ext4sim.bus.trace.TraceContext;
 import dev.ext4sim.jbd2.journal.Handle;
+import dev.ext4sim.jbd2.journal.Jbd2Trace;
 import dev.ext4sim.jbd2.journal.Journal;
 import dev.ext4sim.jbd2.journal.ProcInfo;
 import java.util.Arrays;
@@ -22,19 +25,25 @@ import java.util.Set;
  */
 public final class Jbd2Server {
     private final JournalHost host;
+    /** Batches are applied one at a time, and a batch number is remembered per epoch (see RunBatch.seq). */
+    private final java.util.concurrent.locks.ReentrantLock batchLock = new java.util.concurrent.locks.ReentrantLock();
+    private long batchEpoch;
+    private long lastBatchSeq;
+    private Jbd2Calls.BatchAck lastBatchAck;
 
     public Jbd2Server(JournalHost host) {
         this.host = Objects.requireNonNull(host);
     }
 
     public void register(CallServer server) {
-        server.register(Jbd2Calls.LOAD, (q, ctx) -> host.load(q.dev(), ctx.trace()))
+        server.register(Jbd2Calls.LOAD, (q, ctx) -> host.load(q.dev(), q.mountId(), ctx.trace()))
                 .register(Jbd2Calls.START, this::start)
                 .register(Jbd2Calls.BUFFER, this::buffer)
                 .register(Jbd2Calls.EXTEND, this::extend)
                 .register(Jbd2Calls.RESTART, this::restart)
                 .register(Jbd2Calls.STOP, this::stop)
                 .register(Jbd2Calls.RUN, this::run)
+                .register(Jbd2Calls.RUN_BATCH, this::runBatch)
                 .register(Jbd2Calls.WAIT, this::waitFor)
                 .register(Jbd2Calls.INFO, this::info);
     }
@@ -81,7 +90,80 @@ public final class Jbd2Server {
 
     /** start, the operations in order, stop: all checked first, so a bad one leaves no handle behind. */
     Jbd2Calls.Ack run(Jbd2Calls.RunHandle q, CallContext ctx) {
-        LoadedJournal lj = fenced(q.epoch(), ctx);
+        return new Jbd2Calls.Ack(run(fenced(q.epoch(), ctx), q, ctx.trace()));
+    }
+
+    /**
+     * ext4's queued handles, applied one after the other as RUN applies one, each in its owner's task. A handle that
+     * is refused (bad input) gets tid -1 and its reason; the others still run, in order.
+     */
+    Jbd2Calls.BatchAck runBatch(Jbd2Calls.RunBatch q, CallContext ctx) {
+        batchLock.lock();
+        try {
+            LoadedJournal lj = fenced(q.epoch(), ctx);
+            if (q.seq() > 0) {
+                if (batchEpoch != lj.epoch()) {
+                    batchEpoch = lj.epoch();
+                    lastBatchSeq = 0;
+                    lastBatchAck = null;
+                }
+                if (q.seq() == lastBatchSeq) {
+                    return lastBatchAck; // sent again after a timeout: applied already
+                }
+                if (q.seq() < lastBatchSeq) {
+                    throw new ErrnoException(Errno.EINVAL, "batch " + q.seq() + " is older than batch " + lastBatchSeq
+                            + ", applied already under epoch " + lj.epoch() + ": a late duplicate, not applied");
+                }
+            }
+            Jbd2Calls.BatchAck ack = applyBatch(lj, q);
+            if (q.seq() > 0) {
+                lastBatchSeq = q.seq();
+                lastBatchAck = ack;
+            }
+            return ack;
+        } finally {
+            batchLock.unlock();
+        }
+    }
+
+    private Jbd2Calls.BatchAck applyBatch(LoadedJournal lj, Jbd2Calls.RunBatch q) {
+        int bs = lj.device().blockSize();
+        int blocks = 0;
+        for (Jbd2Calls.BatchEntry e : q.handles()) {
+            blocks += (int) e.ops().stream().filter(op -> Jbd2Calls.DIRTY_METADATA.equals(op.op())).count();
+        }
+        if ((long) blocks * bs != q.data().length) {
+            throw new ErrnoException(Errno.EINVAL, "the batch dirties " + blocks + " blocks of " + bs + " bytes but carries "
+                    + q.data().length + " bytes of data");
+        }
+        List<Integer> tids = new java.util.ArrayList<>(q.handles().size());
+        List<String> errors = new java.util.ArrayList<>(q.handles().size());
+        int offset = 0;
+        for (Jbd2Calls.BatchEntry e : q.handles()) {
+            int n = (int) e.ops().stream().filter(op -> Jbd2Calls.DIRTY_METADATA.equals(op.op())).count();
+            byte[] data = Arrays.copyOfRange(q.data(), offset, offset + n * bs);
+            offset += n * bs;
+            TraceContext owner = new TraceContext(e.traceId() == null || e.traceId().isEmpty()
+                    ? TraceContext.newTraceId() : e.traceId(), new Task(e.comm(), Math.max(0, e.pid())));
+            try {
+                Jbd2Calls.RunHandle handle = new Jbd2Calls.RunHandle(q.epoch(), e.credits(), e.type(), e.lineNo(), false,
+                        e.ops(), data);
+                // stamped at ext4's times: the handle ran there, before this batch arrived
+                tids.add(ScopedValue.where(Jbd2Trace.HANDLE_TIMES, new Jbd2Trace.HandleTimes(e.startedNanos(), e.stoppedNanos()))
+                        .call(() -> run(lj, handle, owner)));
+                errors.add(null);
+            } catch (ErrnoException ex) {
+                if (ex.errno() == Errno.ESTALE) {
+                    throw ex;
+                }
+                tids.add(-1);
+                errors.add(ex.errno().name() + ": " + ex.getMessage());
+            }
+        }
+        return new Jbd2Calls.BatchAck(tids, errors, lj.journal().commitSequence());
+    }
+
+    private int run(LoadedJournal lj, Jbd2Calls.RunHandle q, TraceContext owner) {
         Journal j = lj.journal();
         int bs = lj.device().blockSize();
         int dirty = 0;
@@ -111,7 +193,7 @@ public final class Jbd2Server {
             throw new ErrnoException(Errno.ENOSPC, "the handle dirties " + dirtied.size() + " distinct blocks with "
                     + q.credits() + " credits; ask for more credits");
         }
-        Handle h = j.jbd2_journal_start(ctx.trace(), q.credits(), q.type(), q.lineNo());
+        Handle h = j.jbd2_journal_start(owner, q.credits(), q.type(), q.lineNo());
         boolean stopped = false;
         try {
             int slice = 0;
@@ -125,7 +207,7 @@ public final class Jbd2Server {
             }
             h.setSync(q.sync());
             stopped = true;
-            return new Jbd2Calls.Ack(j.jbd2_journal_stop(h));
+            return j.jbd2_journal_stop(h);
         } finally {
             if (!stopped) {
                 j.jbd2_journal_stop(h);
@@ -150,7 +232,9 @@ public final class Jbd2Server {
             }
             case Jbd2Calls.COMPLETE_TRANSACTION -> {
                 checkTid(j, q.tid());
+                boolean barrier = j.jbd2_trans_will_send_data_barrier(q.tid());
                 j.jbd2_complete_transaction(q.tid(), ctx.trace());
+                return new Jbd2Calls.Waited(j.commitSequence(), barrier);
             }
             case Jbd2Calls.FORCE_COMMIT -> j.jbd2_journal_force_commit(ctx.trace());
             case Jbd2Calls.FLUSH -> j.jbd2_journal_flush(ctx.trace());

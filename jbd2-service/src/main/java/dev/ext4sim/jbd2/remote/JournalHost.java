@@ -60,6 +60,8 @@ public final class JournalHost implements AutoCloseable {
     private final ReentrantLock loadLock = new ReentrantLock();
     private volatile LoadedJournal current;
     private volatile boolean closed;
+    /** The mount id of the ext4 instance that loaded the journal last (null: none said). */
+    private String mountOwner;
 
     public JournalHost(Settings settings, Time time, Scheduler scheduler, Tracer tracer, BlockIoPort blockIo,
                        OrderedData orderedData, CommitListener listener, Consumer<Handle> onLeaseExpired,
@@ -91,6 +93,16 @@ public final class JournalHost implements AutoCloseable {
      * had committed.
      */
     public Jbd2Calls.Loaded load(String dev, TraceContext ctx) {
+        return load(dev, null, ctx);
+    }
+
+    /**
+     * As {@link #load(String, TraceContext)}; when {@code mountId} names another ext4 instance than the one that
+     * loaded the journal (ext4-service restarted), everything running is committed and checkpointed home first, so
+     * the new mount reads committed metadata from disk, and the journal is loaded anew with a new epoch: the dead
+     * mount's requests then get ESTALE.
+     */
+    public Jbd2Calls.Loaded load(String dev, String mountId, TraceContext ctx) {
         if (!settings.dev().equals(dev)) {
             throw new ErrnoException(Errno.ENODEV, "this jbd2-service journals " + settings.dev() + ", not " + dev
                     + " (ext4sim.jbd2.dev)");
@@ -101,6 +113,18 @@ public final class JournalHost implements AutoCloseable {
                 throw new ErrnoException(Errno.EIO, "jbd2-service is shutting down");
             }
             LoadedJournal c = current;
+            if (c != null && !c.journal().isAborted() && mountId != null && mountOwner != null
+                    && !mountId.equals(mountOwner)) {
+                log.info("jbd2: journal {} loaded by mount {} is loaded by mount {}: flushing it (commit, checkpoint)"
+                        + " before a new epoch", settings.config().devName(), mountOwner, mountId);
+                c.journal().jbd2_journal_flush(ctx);
+                current = null;
+                c.unload();
+                c = null;
+            }
+            if (mountId != null) {
+                mountOwner = mountId;
+            }
             if (c != null && !c.journal().isAborted()) {
                 return c.loaded();
             }

@@ -1,0 +1,85 @@
+package dev.ext4sim.ext4.remote;
+
+import dev.ext4sim.bus.block.BlockIo;
+import dev.ext4sim.bus.call.CallClient;
+import dev.ext4sim.bus.trace.TraceContext;
+import dev.ext4sim.ext4.port.BlockPort;
+import dev.ext4sim.ext4.port.DataBio;
+import java.io.ByteArrayOutputStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * ext4's block I/O as blk_submit calls to blockdev-service, in the caller's task: a bio is cut at blockdev's 1 MiB
+ * and a call at 8 MiB of payload, each call one plug.
+ */
+public final class BusBlockPort implements BlockPort {
+    private static final int SECTORS_PER_BLOCK = BLOCK_SIZE / 512;
+    private static final int MAX_BIO = 1 << 20;
+    private static final int MAX_CALL = 8 << 20;
+
+    private final CallClient client;
+    private final String dev;
+    private final Duration timeout;
+
+    public BusBlockPort(CallClient client, String dev, Duration timeout) {
+        this.client = client;
+        this.dev = dev;
+        this.timeout = timeout;
+    }
+
+    @Override
+    public byte[] read(TraceContext ctx, long block, int count) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(count * BLOCK_SIZE);
+        long at = block;
+        int left = count;
+        while (left > 0) {
+            List<BlockIo.Bio> bios = new ArrayList<>();
+            int callBytes = 0;
+            while (left > 0 && callBytes < MAX_CALL) {
+                int blocks = Math.min(left, MAX_BIO / BLOCK_SIZE);
+                bios.add(BlockIo.Bio.read(at * SECTORS_PER_BLOCK, blocks * BLOCK_SIZE, BlockIo.SYNC));
+                at += blocks;
+                left -= blocks;
+                callBytes += blocks * BLOCK_SIZE;
+            }
+            BlockIo.Completion c = client.invoke(BlockIo.SERVICE, BlockIo.SUBMIT, new BlockIo.Submit(dev, bios, new byte[0]),
+                    timeout, ctx);
+            out.writeBytes(c.data());
+        }
+        return out.toByteArray();
+    }
+
+    @Override
+    public void submit(TraceContext ctx, List<DataBio> bios) {
+        List<BlockIo.Bio> call = new ArrayList<>();
+        ByteArrayOutputStream data = new ByteArrayOutputStream();
+        for (DataBio b : bios) {
+            String[] flags = b.flags().stream().map(Enum::name).sorted().toArray(String[]::new);
+            for (int off = 0; off < b.data().length; off += MAX_BIO) {
+                int len = Math.min(MAX_BIO, b.data().length - off);
+                if (data.size() + len > MAX_CALL) {
+                    send(ctx, call, data);
+                    call = new ArrayList<>();
+                    data = new ByteArrayOutputStream();
+                }
+                call.add(BlockIo.Bio.write((b.block() + off / BLOCK_SIZE) * SECTORS_PER_BLOCK, len, flags));
+                data.write(b.data(), off, len);
+            }
+        }
+        if (!call.isEmpty()) {
+            send(ctx, call, data);
+        }
+    }
+
+    private void send(TraceContext ctx, List<BlockIo.Bio> bios, ByteArrayOutputStream data) {
+        client.invoke(BlockIo.SERVICE, BlockIo.SUBMIT, new BlockIo.Submit(dev, bios, data.toByteArray()), timeout, ctx);
+    }
+
+    @Override
+    public void flush(TraceContext ctx) {
+        client.invoke(BlockIo.SERVICE, BlockIo.SUBMIT, new BlockIo.Submit(dev, List.of(BlockIo.Bio.flush()), new byte[0]),
+                timeout, ctx);
+    }
+}

@@ -1,0 +1,22 @@
+package dev.ext4sim.ext4.remote;
+
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * ext4sim.ext4.*: the mounted device, the deadlines of calls to blockdev, jbd2 and writeback, the journal queue's
+ * bound, the mount retry and the unmount deadline.
+ */
+@ConfigurationProperties("ext4sim.ext4")
+public record Ext4Properties(String dev, Duration ioTimeout, Duration journalTimeout, Duration writebackTimeout,
+                             int journalQueue, Duration mountRetry, Duration unmountTimeout) {
+    public Ext4Properties {
+        dev = dev == null ? "sda1" : dev;
+        ioTimeout = ioTimeout == null ? Duration.ofSeconds(10) : ioTimeout;
+        journalTimeout = journalTimeout == null ? Duration.ofSeconds(10) : journalTimeout;
+        writebackTimeout = writebackTimeout == null ? Duration.ofSeconds(5) : writebackTimeout;
+        journalQueue = journalQueue <= 0 ? 1024 : journalQueue;
+        mountRetry = mountRetry == null ? Duration.ofMillis(500) : mountRetry;
+        unmountTimeout = unmountTimeout == null ? Duration.ofSeconds(10) : unmountTimeout;
+    }
+}

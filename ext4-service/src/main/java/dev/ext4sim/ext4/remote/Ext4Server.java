@@ -1,0 +1,192 @@
+package dev.ext4sim.ext4.remote;
+
+import dev.ext4sim.bus.Errno;
+import dev.ext4sim.bus.ErrnoException;
+import dev.ext4sim.bus.call.CallContext;
+import dev.ext4sim.bus.call.CallServer;
+import dev.ext4sim.bus.ext4.Ext4Calls;
+import dev.ext4sim.bus.ext4.OrderedDataCall;
+import dev.ext4sim.ext4.fs.DirtyInode;
+import dev.ext4sim.ext4.fs.Ext4Mount;
+import dev.ext4sim.ext4.fs.InodeRange;
+import dev.ext4sim.ext4.fs.Stat;
+import dev.ext4sim.ext4.port.WritebackControl;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Supplier;
+
+/**
+ * The {@link Ext4Calls} and jbd2's {@link OrderedDataCall} served over the mounted filesystem: each handler checks the
+ * device, runs the core in the caller's task, and takes the waits the core hands back (balance_dirty_pages' pause, the
+ * journal queue's backpressure) outside every filesystem lock. The ordered-data call takes only the filesystem lock,
+ * which no writer holds while it waits for jbd2, so T_FLUSH cannot deadlock against a writer waiting on a commit.
+ */
+public final class Ext4Server {
+    private final String dev;
+    private final Supplier<Ext4Mount> mount;
+    private final JournalPump pump;
+    private final Ext4Metrics metrics;
+
+    public Ext4Server(String dev, Supplier<Ext4Mount> mount, JournalPump pump, Ext4Metrics metrics) {
+        this.dev = Objects.requireNonNull(dev);
+        this.mount = Objects.requireNonNull(mount);
+        this.pump = Objects.requireNonNull(pump);
+        this.metrics = Objects.requireNonNull(metrics);
+    }
+
+    public void register(CallServer server) {
+        server.register(Ext4Calls.LOOKUP, (q, c) -> {
+            Ext4Mount m = mounted(q.dev());
+            return attr(m, c, m.lookup(c.trace(), ino(q.dir()), name(q.name())));
+        }).register(Ext4Calls.CREATE, this::create)
+                .register(Ext4Calls.MKDIR, (q, c) -> {
+                    Ext4Mount m = mounted(q.dev());
+                    return attr(m, c, m.mkdir(c.trace(), ino(q.dir()), name(q.name()), q.mode() & 07777));
+                })
+                .register(Ext4Calls.UNLINK, (q, c) -> {
+                    mounted(q.dev()).unlink(c.trace(), ino(q.dir()), name(q.name()));
+                    return new Ext4Calls.Done(0);
+                })
+                .register(Ext4Calls.GETATTR, (q, c) -> attr(mounted(q.dev()), c, ino(q.ino())))
+                .register(Ext4Calls.TRUNCATE, (q, c) -> {
+                    Ext4Mount m = mounted(q.dev());
+                    if (q.size() < 0) {
+                        throw new ErrnoException(Errno.EINVAL, "size " + q.size() + " is negative");
+                    }
+                    m.truncate(c.trace(), ino(q.ino()), q.size());
+                    pump.awaitRoom();
+                    return attr(m, c, ino(q.ino()));
+                })
+                .register(Ext4Calls.READ_ITER, (q, c) -> {
+                    if (q.pos() < 0 || q.length() < 0) {
+                        throw new ErrnoException(Errno.EINVAL, "read at " + q.pos() + " of " + q.length() + " bytes");
+                    }
+                    return mounted(q.dev()).read(c.trace(), ino(q.ino()), q.pos(), (int) Math.min(q.length(), 8 << 20));
+                })
+                .register(Ext4Calls.WRITE_ITER, this::write)
+                .register(Ext4Calls.FSYNC, (q, c) -> {
+                    long t = System.nanoTime();
+                    mounted(q.dev()).fsync(c.trace(), ino(q.ino()), q.datasync());
+                    metrics.fsync(System.nanoTime() - t);
+                    return new Ext4Calls.Done(0);
+                })
+                .register(Ext4Calls.RELEASE, (q, c) -> {
+                    Ext4Mount m = mounted(q.dev());
+                    // vfs tells ext4 of the last close only: the open it pairs with is counted here
+                    m.open(c.trace(), ino(q.ino()), true);
+                    m.release(c.trace(), ino(q.ino()), true);
+                    pump.awaitRoom();
+                    return new Ext4Calls.Done(0);
+                })
+                .register(Ext4Calls.SYNC_FS, (q, c) -> {
+                    mounted(q.dev()).sync(c.trace());
+                    return new Ext4Calls.Done(0);
+                })
+                .register(Ext4Calls.WRITEPAGES, this::writepages)
+                .register(Ext4Calls.DIRTY_INODES, (q, c) -> new Ext4Calls.DirtyInodes(dev,
+                        mounted(q.dev()).dirtyInodes().stream().map(Ext4Server::dirty).toList()))
+                .register(OrderedDataCall.CALL, (q, c) -> {
+                    if (mount.get() == null && (q.dev() == null || q.dev().equals(dev))) {
+                        // a commit of the previous ext4 instance's handles (jbd2 flushes them while this one mounts):
+                        // its page cache died with it, as in a crash, so there is nothing to write
+                        return new OrderedDataCall.Reply(true);
+                    }
+                    mounted(q.dev()).submitInodeData(c.trace(), q.tid(),
+                            q.inodes().stream().map(r -> new InodeRange(r.ino(), r.start(), r.end())).toList());
+                    return new OrderedDataCall.Reply(true);
+                });
+    }
+
+    private Ext4Calls.Attr create(Ext4Calls.Create q, CallContext c) {
+        Ext4Mount m = mounted(q.dev());
+        int dir = ino(q.dir());
+        String name = name(q.name());
+        if (!q.excl()) {
+            try {
+                return attr(m, c, m.lookup(c.trace(), dir, name));
+            } catch (ErrnoException e) {
+                if (e.errno() != Errno.ENOENT) {
+                    throw e;
+                }
+            }
+        }
+        try {
+            return attr(m, c, m.create(c.trace(), dir, name, q.mode() & 07777));
+        } catch (ErrnoException e) {
+            if (e.errno() == Errno.EEXIST && !q.excl()) {
+                return attr(m, c, m.lookup(c.trace(), dir, name)); // another creator won the race
+            }
+            throw e;
+        } finally {
+            pump.awaitRoom();
+        }
+    }
+
+    private Ext4Calls.WriteResult write(Ext4Calls.WriteIter q, CallContext c) throws InterruptedException {
+        long t = System.nanoTime();
+        Ext4Mount m = mounted(q.dev());
+        if (q.pos() < 0) {
+            throw new ErrnoException(Errno.EINVAL, "write at negative position " + q.pos());
+        }
+        Ext4Mount.WriteResult r = m.write(c.trace(), ino(q.ino()), q.pos(), q.data(),
+                new Ext4Mount.WriteFlags(q.append(), q.sync(), q.dsync()));
+        long size = m.getattr(c.trace(), ino(q.ino())).size();
+        metrics.writeIter(System.nanoTime() - t);
+        pump.awaitRoom();
+        Duration pause = r.pause();
+        if (pause.isPositive()) {
+            Thread.sleep(pause); // balance_dirty_pages' io_schedule_timeout, outside every lock
+        }
+        return new Ext4Calls.WriteResult(r.written(), r.pos(), size);
+    }
+
+    private Ext4Calls.WritepagesResult writepages(Ext4Calls.Writepages q, CallContext c) {
+        Ext4Mount m = mounted(q.dev());
+        int ino = ino(q.ino());
+        WritebackControl wbc = new WritebackControl(q.syncMode(), q.nrToWrite(), q.rangeStart(), q.rangeEnd(),
+                q.rangeCyclic(), q.forKupdate(), q.forBackground(), q.forSync(), q.reason());
+        long n = m.writepages(c.trace(), ino, wbc);
+        pump.awaitRoom();
+        return new Ext4Calls.WritepagesResult(n, m.hasDirtyPages(ino), m.writebackIndex(ino));
+    }
+
+    private Ext4Mount mounted(String d) {
+        if (d != null && !d.isEmpty() && !d.equals(dev)) {
+            throw new ErrnoException(Errno.ENODEV, "ext4-service mounts " + dev + ", not " + d);
+        }
+        Ext4Mount m = mount.get();
+        if (m == null) {
+            throw new ErrnoException(Errno.EAGAIN, dev + " is not mounted yet (ext4-service waits for blockdev and jbd2)");
+        }
+        return m;
+    }
+
+    private static int ino(long ino) {
+        if (ino < 1 || ino > Integer.MAX_VALUE) {
+            throw new ErrnoException(Errno.EINVAL, "inode " + ino + " is out of range");
+        }
+        return (int) ino;
+    }
+
+    private static String name(String name) {
+        if (name == null || name.isEmpty() || name.contains("/") || name.equals(".") || name.equals("..")) {
+            throw new ErrnoException(Errno.EINVAL, "'" + name + "' is not a name in a directory");
+        }
+        if (name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 255) {
+            throw new ErrnoException(Errno.ENAMETOOLONG, "a name is at most 255 bytes");
+        }
+        return name;
+    }
+
+    private static Ext4Calls.Attr attr(Ext4Mount m, CallContext c, int ino) {
+        Stat s = m.getattr(c.trace(), ino);
+        return new Ext4Calls.Attr(s.ino(), s.mode(), s.nlink(), s.size(), s.blocks(), s.atime() * 1_000_000_000L,
+                s.mtime() * 1_000_000_000L, s.ctime() * 1_000_000_000L);
+    }
+
+    private static Ext4Calls.DirtyInode dirty(DirtyInode d) {
+        return new Ext4Calls.DirtyInode(d.ino(), d.state(), d.dirtiedWhen(), d.dirtyPages());
+    }
+
+}

@@ -1,0 +1,135 @@
+package dev.ext4sim.ext4.remote;
+
+import dev.ext4sim.bus.ErrnoException;
+import dev.ext4sim.bus.Time;
+import dev.ext4sim.bus.trace.Task;
+import dev.ext4sim.bus.trace.TraceClock;
+import dev.ext4sim.bus.trace.TraceContext;
+import dev.ext4sim.bus.trace.Tracer;
+import dev.ext4sim.ext4.fs.Ext4Mount;
+import dev.ext4sim.ext4.port.BlockPort;
+import dev.ext4sim.ext4.port.WritebackPort;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The mounted filesystem of this ext4-service: mounts at start once blockdev and jbd2 answer (the mount task is
+ * {@code mount-1}, as if mount(8) ran), and unmounts cleanly on shutdown (sync, jbd2 flush, needs_recovery off).
+ */
+public final class Ext4Service {
+    private static final Logger log = LoggerFactory.getLogger(Ext4Service.class);
+    static final Task MOUNT_TASK = new Task("mount", 1);
+
+    private final String dev;
+    private final BlockPort block;
+    private final JournalPump journal;
+    private final WritebackPort writeback;
+    private final Tracer tracer;
+    private final TraceClock clock;
+    private final Duration retry;
+    private final CountDownLatch mountedLatch = new CountDownLatch(1);
+    private volatile Ext4Mount mount;
+    private volatile boolean stopping;
+    private Thread mounter;
+
+    public Ext4Service(String dev, BlockPort block, JournalPump journal, WritebackPort writeback, Tracer tracer,
+                       TraceClock clock, Duration retry) {
+        this.dev = dev;
+        this.block = block;
+        this.journal = journal;
+        this.writeback = writeback;
+        this.tracer = tracer;
+        this.clock = clock;
+        this.retry = retry;
+    }
+
+    /** The mounted filesystem, or null before the mount finished. */
+    public Ext4Mount mount() {
+        return mount;
+    }
+
+    public JournalPump journal() {
+        return journal;
+    }
+
+    public boolean awaitMounted(Duration timeout) throws InterruptedException {
+        return mountedLatch.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Mounts in the background, retrying while blockdev (or the journal) does not answer. */
+    public void start() {
+        mounter = Thread.ofVirtual().name("ext4-mount-" + dev).start(this::mountWithRetry);
+    }
+
+    private void mountWithRetry() {
+        long began = System.nanoTime();
+        long lastLog = 0;
+        // the core reads jiffies from nanoTime: give it the shared trace clock
+        Time time = new Time() {
+            @Override
+            public long nanoTime() {
+                return clock.nanosSinceBoot();
+            }
+
+            @Override
+            public long currentTimeMillis() {
+                return System.currentTimeMillis();
+            }
+        };
+        while (!stopping) {
+            try {
+                TraceContext ctx = TraceContext.of(MOUNT_TASK);
+                Ext4Mount m = Ext4Mount.mount(ctx, block, journal, writeback, tracer, time);
+                journal.onCommit(m::journalCommitCallback);
+                mount = m;
+                mountedLatch.countDown();
+                log.info("EXT4-fs ({}): mounted filesystem with ordered data mode. Opts: (null) ({} ms after start)", dev,
+                        (System.nanoTime() - began) / 1_000_000);
+                return;
+            } catch (ErrnoException e) {
+                if (System.nanoTime() - lastLog > 5_000_000_000L) {
+                    log.info("ext4: waiting to mount {} ({} s so far): {}", dev, (System.nanoTime() - began) / 1_000_000_000L,
+                            e.getMessage());
+                    lastLog = System.nanoTime();
+                }
+                try {
+                    Thread.sleep(retry.toMillis()); // retry pacing while blockdev starts, not synchronisation
+                } catch (InterruptedException ie) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /** ext4_put_super, bounded: a journal that does not answer leaves needs_recovery set, as a crash would. */
+    public void stop(Duration timeout) {
+        stopping = true;
+        if (mounter != null) {
+            mounter.interrupt();
+        }
+        Ext4Mount m = mount;
+        if (m != null) {
+            Thread t = Thread.ofVirtual().name("ext4-umount").start(() -> {
+                try {
+                    m.unmount(TraceContext.of(new Task("umount", 1)));
+                    log.info("EXT4-fs ({}): unmounted cleanly", dev);
+                } catch (RuntimeException e) {
+                    log.warn("EXT4-fs ({}): unmount failed, the journal will be recovered at the next mount: {}", dev,
+                            e.getMessage());
+                }
+            });
+            try {
+                if (!t.join(timeout)) {
+                    log.warn("EXT4-fs ({}): unmount did not finish within {} s; the journal will be recovered", dev,
+                            timeout.toSeconds());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        journal.close();
+    }
+}
