@@ -123,13 +123,24 @@ class WritePathIT {
         assertThat(demo.write(3, HELLO).body()).isEqualTo("{\"written\":12}");
         assertThat(demo.post("/v1/fds/3/close").body()).isEqualTo("{\"ret\":0}");
         model.put("/hello-nosync", HELLO);
+        long ino = Long.parseLong(demo.get("/v1/stat?path=/hello-nosync").field("inode"));
         List<Rest.Line> writer = rest.traceUntil("task=seed-nosync", l -> l.event().equals("ext4_da_write_end"));
-        List<Rest.Line> kworker = rest.traceUntil("task=kworker/u16:2", l -> l.event().equals("writeback_written"));
+        String since = writer.getLast().timestamp();
+        // the flusher's pass that wrote this inode: from its writeback_start to its writeback_written
+        List<Rest.Line> kworker = rest.traceUntil("task=kworker/u16:2&since=" + since,
+                l -> l.event().equals("ext4_writepages_result") && l.text().startsWith("dev 8,1 ino " + ino + " "));
+        int result = indexOf(kworker, l -> l.event().equals("ext4_writepages_result") && l.text().startsWith("dev 8,1 ino " + ino + " "));
+        int start = lastIndexBefore(kworker, result, l -> l.event().equals("writeback_start"));
+        kworker = kworker.subList(start, kworker.size());
         print("seed without fsync", writer, kworker);
         assertThat(names(writer, Rest.Line::isKernelEvent)).doesNotContain("ext4_writepages", "ext4_sync_file_enter");
         assertThat(names(kworker, Rest.Line::isKernelEvent)).containsSubsequence("writeback_start", "writeback_queue_io",
                 "writeback_single_inode_start", "ext4_writepages", "ext4_mballoc_alloc", "ext4_writepages_result",
-                "writeback_single_inode", "writeback_written");
+                "writeback_single_inode");
+        assertThat(text(kworker, "ext4_writepages")).startsWith("dev 8,1 ino " + ino + " nr_to_write 1024 pages_skipped 0")
+                .contains("sync_mode 0 for_kupdate 1 range_cyclic 1");
+        // and the commit timer commits the allocation: the jbd2 thread's next commit after the flusher's
+        rest.traceUntil("task=jbd2/sda1-8&since=" + kworker.getLast().timestamp(), l -> l.event().equals("jbd2_end_commit"));
         admin.put("/v1/sysctl/vm.dirty_expire_centisecs", "3000");
         admin.put("/v1/sysctl/vm.dirty_writeback_centisecs", "500");
     }
@@ -151,7 +162,7 @@ class WritePathIT {
         assertThat(fd.status()).isEqualTo(200);
         int n = fd.fd();
         assertThat(bad.write(n, 17_592_186_044_416L, "x".getBytes()).errno()).isEqualTo("EFBIG"); // 16 TiB
-        assertThat(bad.write(n, -1, "x".getBytes()).errno()).isEqualTo("EINVAL");
+        assertThat(bad.write(n, -5, "x".getBytes()).errno()).isEqualTo("EINVAL");
         assertThat(bad.post("/v1/fds/" + n + "/close").body()).isEqualTo("{\"ret\":0}");
         assertThat(bad.post("/v1/fds/" + n + "/close").errno()).isEqualTo("EBADF");
         assertThat(rest.as("test-read", 3201).readFile("/hello")).isEqualTo(HELLO);
@@ -299,6 +310,24 @@ class WritePathIT {
     }
 
     // ---- helpers -----------------------------------------------------------------------------------------------------
+
+    static int indexOf(List<Rest.Line> lines, Predicate<Rest.Line> p) {
+        for (int i = 0; i < lines.size(); i++) {
+            if (p.test(lines.get(i))) {
+                return i;
+            }
+        }
+        throw new AssertionError("no such line");
+    }
+
+    static int lastIndexBefore(List<Rest.Line> lines, int before, Predicate<Rest.Line> p) {
+        for (int i = before; i >= 0; i--) {
+            if (p.test(lines.get(i))) {
+                return i;
+            }
+        }
+        return 0;
+    }
 
     static List<String> names(List<Rest.Line> lines, Predicate<Rest.Line> keep) {
         return lines.stream().filter(keep).map(Rest.Line::event).toList();
