@@ -1,0 +1,350 @@
+package dev.ext4sim.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ext4sim.ondisk.E2fsprogs;
+import dev.ext4sim.ondisk.ext4.Mkfs;
+import dev.ext4sim.ondisk.ext4.MkfsOptions;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The seed program end to end (issue 6), over REST against the whole stack as `./ext4sim up` runs it: the three
+ * variants of open/write/[fsync] with their tracepoints per task in the seed call graph's order, the bytes on the real
+ * image as e2fsck and debugfs read them, a seeded random workload, the errno of every bad call, ENOSPC at write() on a
+ * full device with nothing acknowledged lost, and a gateway benchmark that prints latencies in bus round trips.
+ * One stack, on a 64 MiB disk formatted before `up` so that filling it is quick.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class WritePathIT {
+    static final byte[] HELLO = "hello world\n".getBytes(StandardCharsets.US_ASCII);
+    static Settings settings;
+    static Stack stack;
+    static Rest rest;
+    static final ByteArrayOutputStream output = new ByteArrayOutputStream();
+    /** Every file's bytes as acknowledged by the stack: what must be on the image at the end. */
+    static final Map<String, byte[]> model = new LinkedHashMap<>();
+
+    @BeforeAll
+    static void upOnASmallDisk() throws Exception {
+        Path root = Path.of(System.getProperty("user.dir")).getParent();
+        Path home = Files.createTempDirectory(root.resolve("launcher").resolve("target"), "writepath-");
+        int base = LauncherIT.freePortBlock(10);
+        settings = new Settings(root, home, base, base + 8, "");
+        Mkfs.format(settings.image(), MkfsOptions.defaults().withSize(64L << 20));
+        stack = new Stack(settings, new PrintStream(output, true, StandardCharsets.UTF_8));
+        assertThat(stack.up()).as(output.toString(StandardCharsets.UTF_8)).isZero();
+        rest = new Rest(settings.port(Component.SERVICES.getFirst()));
+    }
+
+    @AfterAll
+    static void down() {
+        if (stack != null) {
+            stack.down();
+        }
+        System.out.println(output.toString(StandardCharsets.UTF_8));
+    }
+
+    // ---- the seed program, three variants ------------------------------------------------------------------------
+
+    @Test
+    @Order(1)
+    void seedWithFsync() throws Exception {
+        Rest.Caller demo = rest.as("seed-fsync", 3001);
+        Rest.Reply open = demo.open("/hello", List.of("O_CREAT", "O_RDWR"), "0644");
+        assertThat(open.body()).isEqualTo("{\"fd\":3}");
+        assertThat(demo.write(3, HELLO).body()).isEqualTo("{\"written\":12}");
+        Rest.Reply fsync = demo.post("/v1/fds/3/fsync");
+        assertThat(fsync.body()).isEqualTo("{\"ret\":0}");
+        assertThat(demo.post("/v1/fds/3/close").body()).isEqualTo("{\"ret\":0}");
+        model.put("/hello", HELLO);
+
+        List<Rest.Line> writer = rest.traceUntil("task=seed-fsync", l -> l.event().equals("ext4_sync_file_exit"));
+        List<Rest.Line> commit = rest.traceUntil("trace=" + fsync.traceId(), l -> l.event().equals("jbd2_end_commit"));
+        print("seed with fsync", writer, commit);
+        assertThat(names(writer, Rest.Line::isKernelEvent)).containsSubsequence(
+                "ext4_da_write_begin", "ext4_da_reserve_space", "ext4_da_write_end", "writeback_dirty_page",
+                "ext4_sync_file_enter", "ext4_writepages", "ext4_mballoc_alloc", "ext4_writepages_result",
+                "ext4_sync_file_exit");
+        assertThat(names(commit, l -> l.comm().equals("jbd2/sda1-8") && l.event().startsWith("jbd2_")))
+                .containsSubsequence("jbd2_start_commit", "jbd2_commit_locking", "jbd2_commit_flushing",
+                        "jbd2_commit_logging", "jbd2_run_stats", "jbd2_end_commit");
+        assertThat(text(writer, "ext4_da_write_begin")).isEqualTo("dev 8,1 ino 12 pos 0 len 12 flags 0");
+        assertThat(text(writer, "ext4_da_write_end")).isEqualTo("dev 8,1 ino 12 pos 0 len 12 copied 12");
+        assertThat(text(writer, "ext4_sync_file_enter")).isEqualTo("dev 8,1 ino 12 parent 2 datasync 0 ");
+        assertThat(text(writer, "ext4_sync_file_exit")).isEqualTo("dev 8,1 ino 12 ret 0");
+        assertThat(writer).anyMatch(l -> l.raw().matches(" {6}seed-fsync-3001 +\\[\\d{3}] \\.\\.\\.1 +\\d+\\.\\d{6}: "
+                + "ext4_da_reserve_space: dev 8,1 ino 12 mode 0100644 i_blocks 0 reserved_data_blocks 1 reserved_meta_blocks 0"));
+    }
+
+    @Test
+    @Order(2)
+    void seedWithOSync() throws Exception {
+        Rest.Caller demo = rest.as("seed-osync", 3002);
+        assertThat(demo.open("/hello-osync", List.of("O_CREAT", "O_RDWR", "O_SYNC"), "0644").body()).isEqualTo("{\"fd\":3}");
+        assertThat(demo.write(3, HELLO).body()).isEqualTo("{\"written\":12}");
+        model.put("/hello-osync", HELLO);
+        List<Rest.Line> writer = rest.traceUntil("task=seed-osync", l -> l.event().equals("ext4_sync_file_exit"));
+        print("seed with O_SYNC", writer, List.of());
+        assertThat(names(writer, Rest.Line::isKernelEvent)).containsSubsequence("ext4_da_write_begin",
+                "ext4_da_write_end", "ext4_sync_file_enter", "ext4_writepages", "ext4_writepages_result", "ext4_sync_file_exit");
+        demo.post("/v1/fds/3/close");
+    }
+
+    @Test
+    @Order(3)
+    void seedWithoutFsyncIsWrittenBackByTheKworkerAndCommittedByTheTimer() throws Exception {
+        Rest.Caller admin = rest.as("test-sysctl", 3100);
+        // The vm.dirty_* settings change while the system runs: one second instead of thirty, so the test is short.
+        assertThat(admin.put("/v1/sysctl/vm.dirty_expire_centisecs", "100").body()).contains("\"value\":\"100\"");
+        assertThat(admin.put("/v1/sysctl/vm.dirty_writeback_centisecs", "100").body()).contains("\"value\":\"100\"");
+        assertThat(admin.get("/v1/sysctl/vm.dirty_expire_centisecs").body()).contains("100");
+        Rest.Caller demo = rest.as("seed-nosync", 3003);
+        assertThat(demo.open("/hello-nosync", List.of("O_CREAT", "O_RDWR"), "0644").body()).isEqualTo("{\"fd\":3}");
+        assertThat(demo.write(3, HELLO).body()).isEqualTo("{\"written\":12}");
+        assertThat(demo.post("/v1/fds/3/close").body()).isEqualTo("{\"ret\":0}");
+        model.put("/hello-nosync", HELLO);
+        long ino = Long.parseLong(demo.get("/v1/stat?path=/hello-nosync").field("inode"));
+        List<Rest.Line> writer = rest.traceUntil("task=seed-nosync", l -> l.event().equals("ext4_da_write_end"));
+        String since = writer.getLast().timestamp();
+        // the flusher's pass that wrote this inode: from its writeback_start to its writeback_written
+        List<Rest.Line> kworker = rest.traceUntil("task=kworker/u16:2&since=" + since,
+                l -> l.event().equals("ext4_writepages_result") && l.text().startsWith("dev 8,1 ino " + ino + " "));
+        int result = indexOf(kworker, l -> l.event().equals("ext4_writepages_result") && l.text().startsWith("dev 8,1 ino " + ino + " "));
+        int start = lastIndexBefore(kworker, result, l -> l.event().equals("writeback_start"));
+        kworker = kworker.subList(start, kworker.size());
+        print("seed without fsync", writer, kworker);
+        assertThat(names(writer, Rest.Line::isKernelEvent)).doesNotContain("ext4_writepages", "ext4_sync_file_enter");
+        assertThat(names(kworker, Rest.Line::isKernelEvent)).containsSubsequence("writeback_start", "writeback_queue_io",
+                "writeback_single_inode_start", "ext4_writepages", "ext4_mballoc_alloc", "ext4_writepages_result",
+                "writeback_single_inode");
+        assertThat(text(kworker, "ext4_writepages")).startsWith("dev 8,1 ino " + ino + " nr_to_write 1024 pages_skipped 0")
+                .contains("sync_mode 0 for_kupdate 1 range_cyclic 1");
+        // and the commit timer commits the allocation: the jbd2 thread's next commit after the flusher's
+        rest.traceUntil("task=jbd2/sda1-8&since=" + kworker.getLast().timestamp(), l -> l.event().equals("jbd2_end_commit"));
+        admin.put("/v1/sysctl/vm.dirty_expire_centisecs", "3000");
+        admin.put("/v1/sysctl/vm.dirty_writeback_centisecs", "500");
+    }
+
+    // ---- bad input -------------------------------------------------------------------------------------------------
+
+    @Test
+    @Order(4)
+    void badCallsGetTheirErrnoAndChangeNothing() throws Exception {
+        Rest.Caller bad = rest.as("test-errors", 3200);
+        assertThat(bad.post("/v1/fds/7/fsync").errno()).isEqualTo("EBADF");
+        assertThat(bad.open("/hello", List.of("O_CREAT", "O_EXCL", "O_RDWR"), "0644").errno()).isEqualTo("EEXIST");
+        assertThat(bad.open("/missing", List.of("O_RDONLY"), null).errno()).isEqualTo("ENOENT");
+        assertThat(bad.open("/hello/x", List.of("O_CREAT", "O_RDWR"), "0644").errno()).isEqualTo("ENOTDIR");
+        assertThat(bad.open("/", List.of("O_RDWR"), null).errno()).isEqualTo("EISDIR");
+        assertThat(bad.open("/" + "n".repeat(256), List.of("O_CREAT", "O_RDWR"), "0644").errno()).isEqualTo("ENAMETOOLONG");
+        assertThat(bad.open("/x", List.of("O_BOGUS"), null).errno()).isEqualTo("EINVAL");
+        Rest.Reply fd = bad.open("/hello", List.of("O_RDWR"), null);
+        assertThat(fd.status()).isEqualTo(200);
+        int n = fd.fd();
+        assertThat(bad.write(n, 17_592_186_044_416L, "x".getBytes()).errno()).isEqualTo("EFBIG"); // 16 TiB
+        assertThat(bad.write(n, -5, "x".getBytes()).errno()).isEqualTo("EINVAL");
+        assertThat(bad.post("/v1/fds/" + n + "/close").body()).isEqualTo("{\"ret\":0}");
+        assertThat(bad.post("/v1/fds/" + n + "/close").errno()).isEqualTo("EBADF");
+        assertThat(rest.as("test-read", 3201).readFile("/hello")).isEqualTo(HELLO);
+    }
+
+    // ---- a seeded random workload ------------------------------------------------------------------------------------
+
+    @Test
+    @Order(5)
+    void aRandomWorkloadReadsBackAsItsModel() throws Exception {
+        Random random = new Random(20261121);
+        Rest.Caller w = rest.as("test-random", 3300);
+        Map<Integer, String> open = new LinkedHashMap<>();
+        for (int op = 0; op < 160; op++) {
+            int kind = random.nextInt(10);
+            if (open.isEmpty() || kind < 2) {
+                String path = "/f" + random.nextInt(12);
+                boolean trunc = random.nextInt(5) == 0;
+                List<String> flags = new ArrayList<>(List.of("O_CREAT", "O_RDWR"));
+                if (trunc) {
+                    flags.add("O_TRUNC");
+                }
+                Rest.Reply r = w.open(path, flags, "0644");
+                assertThat(r.status()).as(r.body()).isEqualTo(200);
+                open.put(r.fd(), path);
+                byte[] old = model.getOrDefault(path, new byte[0]);
+                model.put(path, trunc ? new byte[0] : old);
+            } else if (kind < 8) {
+                int fd = pick(open, random);
+                String path = open.get(fd);
+                byte[] data = new byte[1 + random.nextInt(random.nextBoolean() ? 300 : 20_000)];
+                random.nextBytes(data);
+                byte[] file = model.get(path);
+                long offset = random.nextInt(4) == 0 ? random.nextInt(file.length + 50_000) : file.length;
+                Rest.Reply r = w.write(fd, offset, data);
+                assertThat(r.body()).isEqualTo("{\"written\":" + data.length + "}");
+                byte[] grown = Arrays.copyOf(file, (int) Math.max(file.length, offset + data.length));
+                System.arraycopy(data, 0, grown, (int) offset, data.length);
+                model.put(path, grown);
+            } else if (kind == 8) {
+                int fd = pick(open, random);
+                assertThat(w.post("/v1/fds/" + fd + (random.nextBoolean() ? "/fsync" : "/fdatasync")).body()).isEqualTo("{\"ret\":0}");
+            } else {
+                int fd = pick(open, random);
+                assertThat(w.post("/v1/fds/" + fd + "/close").body()).isEqualTo("{\"ret\":0}");
+                open.remove(fd);
+            }
+        }
+        for (int fd : open.keySet()) {
+            w.post("/v1/fds/" + fd + "/close");
+        }
+        for (Map.Entry<String, byte[]> f : model.entrySet()) {
+            assertThat(w.readFile(f.getKey())).as(f.getKey()).isEqualTo(f.getValue());
+            assertThat(w.get("/v1/stat?path=" + f.getKey()).body()).contains("\"size\":" + f.getValue().length);
+        }
+    }
+
+    private static int pick(Map<Integer, String> open, Random random) {
+        return new ArrayList<>(open.keySet()).get(random.nextInt(open.size()));
+    }
+
+    // ---- disk truth --------------------------------------------------------------------------------------------------
+
+    @Test
+    @Order(6)
+    void afterSyncTheImageHoldsEveryFile() throws Exception {
+        assertThat(rest.as("test-sync", 3400).post("/v1/sync").body()).isEqualTo("{\"ret\":0}");
+        Path copy = replayedCopy("after-sync");
+        E2fsprogs.Result fsck = E2fsprogs.fsckReadOnly(copy);
+        assertThat(fsck.exit()).as(fsck.output()).isZero();
+        assertThat(E2fsprogs.debugfs(copy, "cat /hello").stdout()).isEqualTo(HELLO);
+        for (Map.Entry<String, byte[]> f : model.entrySet()) {
+            assertThat(E2fsprogs.debugfs(copy, "cat " + f.getKey()).stdout()).as(f.getKey()).isEqualTo(f.getValue());
+        }
+    }
+
+    /**
+     * The image as a crash right now would leave it, after e2fsck replayed the journal: the stack keeps running (and
+     * its volatile write cache is not in the file; what sync made durable is).
+     */
+    static Path replayedCopy(String name) throws IOException {
+        Path copy = settings.home().resolve(name + ".img");
+        Files.copy(settings.image(), copy, StandardCopyOption.REPLACE_EXISTING);
+        E2fsprogs.Result replay = E2fsprogs.fsckRepair(copy);
+        assertThat(replay.exit()).as(replay.output()).isLessThanOrEqualTo(1);
+        return copy;
+    }
+
+    // ---- benchmark (prints, asserts nothing about speed) -------------------------------------------------------------
+
+    @Test
+    @Order(7)
+    void benchmarkAtTheGateway() throws Exception {
+        GatewayBenchmark.Report report = new GatewayBenchmark(rest, Duration.ofSeconds(3)).run();
+        System.out.println(report);
+        assertThat(report.fsyncs1()).isPositive();
+    }
+
+    // ---- a full device ------------------------------------------------------------------------------------------------
+
+    @Test
+    @Order(8)
+    void aFullDeviceIsEnospcAtWriteAndLosesNothingAcknowledged() throws Exception {
+        Rest.Caller filler = rest.as("test-enospc", 3500);
+        int fd = filler.open("/big", List.of("O_CREAT", "O_WRONLY"), "0644").fd();
+        byte[] chunk = new byte[4 << 20];
+        new Random(7).nextBytes(chunk);
+        long acknowledged = 0;
+        String errno = null;
+        for (int i = 0; i < 40 && errno == null; i++) {
+            Rest.Reply r = filler.write(fd, -1, chunk);
+            if (r.status() == 200) {
+                acknowledged += r.written();
+                if (r.written() < chunk.length) {
+                    errno = filler.write(fd, -1, chunk).errno(); // a short write, then the error
+                }
+            } else {
+                errno = r.errno();
+            }
+        }
+        assertThat(errno).isEqualTo("ENOSPC");
+        assertThat(filler.post("/v1/fds/" + fd + "/fsync").body()).isEqualTo("{\"ret\":0}");
+        filler.post("/v1/fds/" + fd + "/close");
+        assertThat(rest.as("test-enospc", 3500).get("/v1/stat?path=/big").body()).contains("\"size\":" + acknowledged);
+        assertThat(rest.as("test-sync", 3400).post("/v1/sync").body()).isEqualTo("{\"ret\":0}");
+        Path copy = replayedCopy("full");
+        assertThat(E2fsprogs.fsckReadOnly(copy).exit()).isZero();
+        byte[] big = E2fsprogs.debugfs(copy, "cat /big").stdout();
+        assertThat(big.length).isEqualTo(acknowledged);
+        for (long off = 0; off < acknowledged; off += chunk.length) {
+            int n = (int) Math.min(chunk.length, acknowledged - off);
+            assertThat(Arrays.copyOfRange(big, (int) off, (int) off + n)).isEqualTo(Arrays.copyOf(chunk, n));
+        }
+    }
+
+    @Test
+    @Order(9)
+    void downUnmountsCleanly() throws Exception {
+        assertThat(stack.down()).isZero();
+        E2fsprogs.Result fsck = E2fsprogs.fsckReadOnly(settings.image());
+        assertThat(fsck.exit()).as(fsck.output()).isZero();
+        for (Map.Entry<String, byte[]> f : model.entrySet()) {
+            assertThat(E2fsprogs.debugfs(settings.image(), "cat " + f.getKey()).stdout()).as(f.getKey()).isEqualTo(f.getValue());
+        }
+    }
+
+    // ---- helpers -----------------------------------------------------------------------------------------------------
+
+    static int indexOf(List<Rest.Line> lines, Predicate<Rest.Line> p) {
+        for (int i = 0; i < lines.size(); i++) {
+            if (p.test(lines.get(i))) {
+                return i;
+            }
+        }
+        throw new AssertionError("no such line");
+    }
+
+    static int lastIndexBefore(List<Rest.Line> lines, int before, Predicate<Rest.Line> p) {
+        for (int i = before; i >= 0; i--) {
+            if (p.test(lines.get(i))) {
+                return i;
+            }
+        }
+        return 0;
+    }
+
+    static List<String> names(List<Rest.Line> lines, Predicate<Rest.Line> keep) {
+        return lines.stream().filter(keep).map(Rest.Line::event).toList();
+    }
+
+    static String text(List<Rest.Line> lines, String event) {
+        return lines.stream().filter(l -> l.event().equals(event)).findFirst().orElseThrow(
+                () -> new AssertionError("no " + event + " in\n" + String.join("\n", lines.stream().map(Rest.Line::raw).toList()))).text();
+    }
+
+    static void print(String title, List<Rest.Line> a, List<Rest.Line> b) {
+        StringBuilder s = new StringBuilder("\n==== " + title + "\n");
+        a.forEach(l -> s.append(l.raw()).append('\n'));
+        if (!b.isEmpty()) {
+            s.append("----\n");
+            b.forEach(l -> s.append(l.raw()).append('\n'));
+        }
+        System.out.println(s);
+    }
+}
