@@ -19,6 +19,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.util.UUID;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.event.ContextClosedEvent;
@@ -55,6 +57,15 @@ class Ext4Configuration {
                             Tracer tracer, TraceClock clock) {
         return new Ext4Service(props.dev(), new BusBlockPort(client, props.dev(), props.ioTimeout()), pump, writeback,
                 tracer, clock, props.mountRetry());
+    }
+
+    /** Healthy once the filesystem is mounted: `./ext4sim up` is ready only when open(2) can work. */
+    @Bean
+    HealthIndicator mount(Ext4Service service, Ext4Properties props) {
+        return () -> service.mount() != null
+                ? Health.up().withDetail("mounted", props.dev()).build()
+                : Health.down().withDetail("waiting", "to mount " + props.dev() + ": blockdev-service and jbd2-service"
+                        + " must answer (see the log of ext4-service)").build();
     }
 
     @Bean
