@@ -29,14 +29,47 @@ final class Health {
         try {
             HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/actuator/health"))
                     .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
-            Matcher m = STATUS.matcher(r.body());
-            return m.find() ? m.group(1) : "HTTP " + r.statusCode();
+            return topLevelStatus(r.body()).orElse("HTTP " + r.statusCode());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return "unreachable";
         } catch (Exception e) {
             return "unreachable";
         }
+    }
+
+    /**
+     * The aggregate status: the "status" of the outermost object. Spring Boot writes the components first (each with
+     * a status of its own), so the first "status" in the text is a component's, not the service's.
+     */
+    static java.util.Optional<String> topLevelStatus(String json) {
+        int depth = 0;
+        boolean inString = false;
+        for (int i = 0; i < json.length(); i++) {
+            char ch = json.charAt(i);
+            if (inString) {
+                if (ch == '\\') {
+                    i++;
+                } else if (ch == '"') {
+                    inString = false;
+                }
+                continue;
+            }
+            if (ch == '{' || ch == '[') {
+                depth++;
+            } else if (ch == '}' || ch == ']') {
+                depth--;
+            } else if (ch == '"') {
+                if (depth == 1) {
+                    Matcher m = STATUS.matcher(json).region(i, json.length());
+                    if (m.lookingAt()) {
+                        return java.util.Optional.of(m.group(1));
+                    }
+                }
+                inString = true;
+            }
+        }
+        return java.util.Optional.empty();
     }
 
     static String kafka(String bootstrap) {
