@@ -135,13 +135,18 @@ final class Rest {
 
     /** The trace lines of a query (e.g. "task=demo", "trace=ID"), waiting until one satisfies {@code until}. */
     List<Line> traceUntil(String query, Predicate<Line> until) throws Exception {
+        return traceUntilAll(query, lines -> lines.stream().anyMatch(until));
+    }
+
+    /** The trace lines of a query, waiting until they satisfy {@code until} as a whole. */
+    List<Line> traceUntilAll(String query, Predicate<List<Line>> until) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         List<Line> lines = List.of();
         while (System.nanoTime() < deadline) {
             HttpRequest.Builder get = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/trace?" + query))
                     .timeout(Duration.ofSeconds(30)).GET();
             lines = send(get).body().lines().filter(l -> !l.startsWith("#")).map(Rest::parse).toList();
-            if (lines.stream().anyMatch(until)) {
+            if (until.test(lines)) {
                 return lines;
             }
             Thread.sleep(200); // polling pace while the trace topic catches up; the deadline decides
