@@ -39,8 +39,8 @@ public final class Stack {
                     + " (which runs the build) or ./mvnw -DskipTests package");
             return 1;
         }
-        new StartupCache(settings, out).prepare(Component.SERVICES);
         formatDiskIfMissing();
+        new StartupCache(settings, out).prepare(Component.SERVICES);
         long began = System.nanoTime();
         boolean fresh = Component.all().stream().noneMatch(c -> supervisor.running(c).isPresent());
         if (fresh) {

@@ -95,8 +95,10 @@ final class StartupCache {
         List<String> cmd = new ArrayList<>(List.of(java, "-XX:AOTCacheOutput=" + cache(c)));
         cmd.addAll(JvmOptions.of(c, settings));
         // exit once the context is refreshed: every class of the start is loaded, nothing is served
+        // ... and with a data folder of its own: blockdev would otherwise create a blank sda.img where the stack's
+        // formatted disk belongs
         cmd.addAll(List.of("-Dspring.context.exit=onRefresh", "-jar", extractedJar(c).toString(), "--server.port=0",
-                "--spring.kafka.bootstrap-servers=127.0.0.1:9"));
+                "--spring.kafka.bootstrap-servers=127.0.0.1:9", "--ext4sim.home=" + dir.resolve("training-home")));
         Files.deleteIfExists(cache(c));
         return run(cmd, log) == 0 && Files.exists(cache(c));
     }
