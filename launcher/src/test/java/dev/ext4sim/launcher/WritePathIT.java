@@ -50,6 +50,14 @@ class WritePathIT {
             "writeback_dirty_page", "writeback_mark_inode_dirty", "writeback_dirty_inode_enqueue",
             "writeback_mark_inode_dirty", "writeback_dirty_inode_start", "ext4_journal_start", "ext4_mark_inode_dirty",
             "writeback_dirty_inode", "jbd2_handle_stats");
+    /**
+     * file_update_time before the page loop: mtime and ctime change, __mark_inode_dirty(I_DIRTY_SYNC) with its own
+     * handle. The kernel does it only when the coarse clock moved since the create (a jiffy, here a second), so a
+     * trace has it or not; when it does, the inode joins the dirty list there.
+     */
+    static final List<String> UPDATE_TIME = List.of("writeback_mark_inode_dirty", "writeback_dirty_inode_start",
+            "ext4_journal_start", "jbd2_handle_start", "ext4_mark_inode_dirty", "jbd2_handle_stats", "writeback_dirty_inode",
+            "writeback_dirty_inode_enqueue");
     static final List<String> WRITEPAGES = List.of("ext4_writepages", "ext4_journal_start", "jbd2_handle_start",
             "ext4_da_write_pages", "ext4_da_write_pages_extent", "ext4_es_lookup_extent_enter", "ext4_es_lookup_extent_exit",
             "ext4_ext_map_blocks_enter", "ext4_request_blocks", "ext4_mballoc_alloc", "ext4_allocate_blocks",
@@ -60,7 +68,7 @@ class WritePathIT {
             "jbd2_submit_inode_data", "jbd2_commit_logging", "jbd2_run_stats", "jbd2_end_commit");
     /** A kupdate pass of 4.x: the second, empty round and global_dirty_state are what 4.x's wb_writeback does. */
     static final List<String> FLUSHER = concat(List.of("writeback_start", "writeback_queue_io", "writeback_single_inode_start"),
-            WRITEPAGES, List.of("writeback_single_inode", "writeback_written", "writeback_start", "writeback_queue_io",
+            WRITEPAGES, List.of("writeback_write_inode_start", "writeback_write_inode", "writeback_single_inode", "writeback_written", "writeback_start", "writeback_queue_io",
                     "writeback_written", "global_dirty_state", "writeback_pages_written"));
     static Settings settings;
     static Stack stack;
@@ -106,7 +114,8 @@ class WritePathIT {
         List<Rest.Line> writer = rest.traceUntil("task=seed-fsync", l -> l.event().equals("ext4_discard_preallocations"));
         List<Rest.Line> commit = rest.traceUntil("trace=" + fsync.traceId(), l -> l.event().equals("jbd2_end_commit"));
         print("seed with fsync", writer, commit);
-        assertThat(names(writer, WritePathIT::pathEvent)).containsExactlyElementsOf(concat(CREATE, WRITE,
+        List<String> events = names(writer, WritePathIT::pathEvent);
+        assertThat(events).containsExactlyElementsOf(concat(createAndWrite(events),
                 List.of("ext4_sync_file_enter"), WRITEPAGES, List.of("ext4_sync_file_exit", "ext4_discard_preallocations")));
         assertThat(names(commit, l -> l.comm().equals("jbd2/sda1-8") && pathEvent(l))).containsExactlyElementsOf(COMMIT);
         // the data went out from the writer as a sync write after the allocation's handle, before the commit
@@ -130,7 +139,8 @@ class WritePathIT {
         demo.post("/v1/fds/3/close");
         List<Rest.Line> writer = rest.traceUntil("task=seed-osync", l -> l.event().equals("ext4_discard_preallocations"));
         print("seed with O_SYNC", writer, List.of());
-        assertThat(names(writer, WritePathIT::pathEvent)).containsExactlyElementsOf(concat(CREATE, WRITE,
+        List<String> events = names(writer, WritePathIT::pathEvent);
+        assertThat(events).containsExactlyElementsOf(concat(createAndWrite(events),
                 List.of("ext4_sync_file_enter"), WRITEPAGES, List.of("ext4_sync_file_exit", "ext4_discard_preallocations")));
         assertThat(text(writer, "ext4_writepages")).isEqualTo("dev 8,1 ino 13 nr_to_write 9223372036854775807 pages_skipped 0"
                 + " range_start 0 range_end 11 sync_mode 1 for_kupdate 0 range_cyclic 0 writeback_index 0");
@@ -166,7 +176,8 @@ class WritePathIT {
         kworker = kworker.subList(start, end + 1);
         writer = rest.traceUntil("task=seed-nosync", l -> l.event().equals("ext4_da_write_end"));
         print("seed without fsync", writer, kworker);
-        assertThat(names(writer, WritePathIT::pathEvent)).containsExactlyElementsOf(concat(CREATE, WRITE));
+        List<String> events = names(writer, WritePathIT::pathEvent);
+        assertThat(events).containsExactlyElementsOf(createAndWrite(events));
         assertThat(names(kworker, WritePathIT::pathEvent)).containsExactlyElementsOf(FLUSHER);
         assertThat(text(kworker, "ext4_writepages")).startsWith("dev 8,1 ino " + ino + " nr_to_write 1024 pages_skipped 0")
                 .contains("sync_mode 0 for_kupdate 1 range_cyclic 1");
@@ -207,18 +218,31 @@ class WritePathIT {
         Random random = new Random(20261121);
         Rest.Caller w = rest.as("test-random", 3300);
         Map<Integer, String> open = new LinkedHashMap<>();
+        java.util.Set<Integer> appending = new java.util.HashSet<>();
         for (int op = 0; op < 160; op++) {
             int kind = random.nextInt(10);
             if (open.isEmpty() || kind < 2) {
                 String path = "/f" + random.nextInt(12);
                 boolean trunc = random.nextInt(5) == 0;
+                boolean append = random.nextInt(4) == 0;
                 List<String> flags = new ArrayList<>(List.of("O_CREAT", "O_RDWR"));
                 if (trunc) {
                     flags.add("O_TRUNC");
                 }
+                if (append) {
+                    flags.add("O_APPEND");
+                }
+                if (random.nextInt(8) == 0) {
+                    flags.add("O_DSYNC");
+                }
                 Rest.Reply r = w.open(path, flags, "0644");
                 assertThat(r.status()).as(r.body()).isEqualTo(200);
                 open.put(r.fd(), path);
+                if (append) {
+                    appending.add(r.fd());
+                } else {
+                    appending.remove(r.fd());
+                }
                 byte[] old = model.getOrDefault(path, new byte[0]);
                 model.put(path, trunc ? new byte[0] : old);
             } else if (kind < 8) {
@@ -227,8 +251,10 @@ class WritePathIT {
                 byte[] data = new byte[1 + random.nextInt(random.nextBoolean() ? 300 : 20_000)];
                 random.nextBytes(data);
                 byte[] file = model.get(path);
-                long offset = random.nextInt(4) == 0 ? random.nextInt(file.length + 50_000) : file.length;
-                Rest.Reply r = w.write(fd, offset, data);
+                // an O_APPEND fd writes at the end whatever the position (write(2) at f_pos here)
+                boolean append = appending.contains(fd);
+                long offset = append ? file.length : random.nextInt(4) == 0 ? random.nextInt(file.length + 50_000) : file.length;
+                Rest.Reply r = w.write(fd, append ? -1 : offset, data);
                 assertThat(r.body()).isEqualTo("{\"written\":" + data.length + "}");
                 byte[] grown = Arrays.copyOf(file, (int) Math.max(file.length, offset + data.length));
                 System.arraycopy(data, 0, grown, (int) offset, data.length);
@@ -346,6 +372,16 @@ class WritePathIT {
     static boolean pathEvent(Rest.Line l) {
         return l.event().startsWith("ext4_") && !l.event().startsWith("ext4sim_") || l.event().startsWith("jbd2_")
                 || l.event().startsWith("writeback_") || l.event().equals("global_dirty_state");
+    }
+
+    /** CREATE then WRITE, with the optional file_update_time step between them as the trace shows it. */
+    static List<String> createAndWrite(List<String> actual) {
+        if (actual.size() > CREATE.size() && actual.get(CREATE.size()).equals("writeback_mark_inode_dirty")) {
+            List<String> write = new ArrayList<>(WRITE);
+            write.remove("writeback_dirty_inode_enqueue");
+            return concat(CREATE, UPDATE_TIME, write);
+        }
+        return concat(CREATE, WRITE);
     }
 
     @SafeVarargs

@@ -5,8 +5,8 @@ import dev.ext4sim.ext4.port.WritebackPort;
 
 /**
  * __mark_inode_dirty (fs/fs-writeback.c) with ext4's dirty_inode hook (ext4_dirty_inode), which run in the writer's
- * task inside ext4's call path. Putting the inode on the bdi's dirty list is the writeback owner's: it is told when
- * the inode goes from clean to dirty, with dirtied_when.
+ * task inside ext4's call path. Putting the inode on the bdi's dirty list is the writeback owner's: it is told each
+ * time the inode gains dirty bits, with the dirtied_when of its first dirtying.
  */
 final class MarkInodeDirty {
     private final Super sb;
@@ -32,8 +32,10 @@ final class MarkInodeDirty {
         ei.state |= flags;
         if (!wasDirty) {
             ei.dirtiedWhen = sb.jiffies();
-            sb.writeback.inodeDirtied(ctx, new WritebackPort.InodeDirtied(sb.devT, ei.ino, ei.state, flags, ei.mode(), ei.dirtiedWhen));
         }
+        // Every new bit, not only the first: the flusher calls write_inode for an inode whose metadata is dirty
+        // (I_DIRTY_SYNC), and it keeps the first dirtied_when and list position itself.
+        sb.writeback.inodeDirtied(ctx, new WritebackPort.InodeDirtied(sb.devT, ei.ino, ei.state, flags, ei.mode(), ei.dirtiedWhen));
     }
 
     /** ext4_dirty_inode: a 2-credit INODE handle (nested in the writer's own, if any) around ext4_mark_inode_dirty. */
