@@ -366,6 +366,18 @@ class WritePathIT {
         }
     }
 
+    @Test
+    @Order(10)
+    void upAgainMountsTheSameFilesystem() throws Exception {
+        assertThat(stack.up()).as(output.toString(StandardCharsets.UTF_8)).isZero();
+        Rest.Caller again = rest.as("test-again", 3600);
+        assertThat(again.readFile("/hello")).isEqualTo(HELLO);
+        assertThat(again.readFile("/hello-nosync")).isEqualTo(HELLO);
+        assertThat(stack.down()).isZero();
+        E2fsprogs.Result fsck = E2fsprogs.fsckReadOnly(settings.image());
+        assertThat(fsck.exit()).as(fsck.output()).isZero();
+    }
+
     // ---- helpers -----------------------------------------------------------------------------------------------------
 
     /** An event of the seed call graphs: ext4, jbd2 and writeback (the block and UFS events are the device's story). */

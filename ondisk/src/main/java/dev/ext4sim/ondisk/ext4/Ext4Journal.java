@@ -62,6 +62,10 @@ public final class Ext4Journal {
     public static Mounted mount(BlockDevice dev) {
         Optional<RecoveryResult> recovered = recover(dev);
         Ext4Filesystem fs = Ext4Filesystem.open(dev);
+        if (recovered.isEmpty()) {
+            // ext4_load_journal without needs_recovery: jbd2_journal_wipe drops what the log still holds
+            Recovery.skip(area(fs));
+        }
         fs.setNeedsRecovery(true);
         JournalWriter writer = JournalWriter.open(area(fs),
                 JournalFeatures.incompatFor(fs.is64bit(), fs.hasMetadataCsum()), WriteBarrier.ON);

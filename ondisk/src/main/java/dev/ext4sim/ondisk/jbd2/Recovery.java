@@ -80,6 +80,28 @@ public final class Recovery {
         return recover(area, flag, KEEP_BYTES);
     }
 
+    /**
+     * {@code jbd2_journal_skip_recovery}, as {@code jbd2_journal_wipe} runs it for a filesystem that was cleanly
+     * unmounted but whose journal still holds blocks (s_start != 0): SCAN to find the end of the log, replay
+     * nothing (home blocks may be newer than the log, e.g. after e2fsck), and mark the journal empty past the
+     * log's last transaction so that none of its blocks is ever replayed. Writes nothing when s_start is 0.
+     *
+     * @return the scanned range; nothing replayed
+     */
+    public static RecoveryResult skip(JournalArea area) {
+        return new Recovery(Journal.load(area), KEEP_BYTES).runSkip();
+    }
+
+    private RecoveryResult runSkip() {
+        if (sb.start() == 0) {
+            return new RecoveryResult(sb.sequence(), sb.sequence(), sb.sequence(), 0, 0, 0, 0, OptionalInt.empty(), List.of());
+        }
+        doOnePass(Pass.SCAN);
+        int next = endTransaction + 1;
+        journal.writeSuperblock(sb.withLogTail(next, 0));
+        return new RecoveryResult(startTransaction, endTransaction, next, 0, 0, 0, 0, failedCommit, errors);
+    }
+
     static RecoveryResult recover(JournalArea area, RecoveryFlag flag, long keepBytes) {
         return new Recovery(Journal.load(area), keepBytes).run(flag);
     }

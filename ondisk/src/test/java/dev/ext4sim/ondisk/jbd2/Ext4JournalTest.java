@@ -82,6 +82,33 @@ class Ext4JournalTest {
         assertFiles(img, second);
     }
 
+    @Test
+    void aCleanFilesystemWhoseJournalStillHoldsBlocksIsWipedAtMountNotReplayed() {
+        Path img = mkfs();
+        int next;
+        try (ImageFile dev = ImageFile.open(img, BS)) {
+            Ext4Journal.Mounted mounted = Ext4Journal.mount(dev);
+            runWorkload(mounted, false);
+            // checkpointed home and needs_recovery cleared, but the log not marked empty (s_start still points into it)
+            mounted.journal().checkpoint();
+            next = mounted.journal().nextTid();
+            Ext4Filesystem.open(dev).setNeedsRecovery(false);
+        }
+        assertThat(E2fsprogs.run("dumpe2fs", "-h", img.toString()).output()).doesNotContain("Journal start:            0\n");
+
+        try (ImageFile dev = ImageFile.open(img, BS)) {
+            Ext4Journal.Mounted again = Ext4Journal.mount(dev);
+            assertThat(again.recovered()).isEmpty();
+            assertThat(Integer.compareUnsigned(again.journal().nextTid(), next)).isGreaterThanOrEqualTo(0);
+            again.unmount();
+        }
+        E2fsprogs.Result check = E2fsprogs.fsckReadOnly(img);
+        assertThat(check.exit()).as(check.output()).isZero();
+        assertThat(check.output()).doesNotContain("journal has data");
+        assertFiles(img, first);
+        assertFiles(img, second);
+    }
+
     private Path mkfs() {
         Path img = dir.resolve("crash.img");
         Mkfs.format(img, MkfsOptions.defaults().withSize(128L << 20)
