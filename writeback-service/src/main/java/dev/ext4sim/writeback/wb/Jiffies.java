@@ -11,9 +11,10 @@ import java.util.Objects;
  * "now minus 30 s" is never negative early after boot: jiffies = 4294892296 + nanosSinceBoot / (10^9 / HZ).
  */
 public record Jiffies(TraceClock clock, int hz) {
-    public static final int HZ = 250;
+    /** The shared formula's (ext4 stamps dirtied_when with it): {@link dev.ext4sim.bus.trace.Jiffies}. */
+    public static final int HZ = dev.ext4sim.bus.trace.Jiffies.HZ;
     /** INITIAL_JIFFIES at HZ 250: (unsigned long)(unsigned int)(-300 * HZ). */
-    public static final long INITIAL_JIFFIES = (-300L * HZ) & 0xFFFF_FFFFL;
+    public static final long INITIAL_JIFFIES = dev.ext4sim.bus.trace.Jiffies.INITIAL_JIFFIES;
 
     public Jiffies {
         Objects.requireNonNull(clock);
@@ -27,6 +28,9 @@ public record Jiffies(TraceClock clock, int hz) {
     }
 
     public long now() {
+        if (hz == HZ) {
+            return dev.ext4sim.bus.trace.Jiffies.at(clock.nanosSinceBoot());
+        }
         return ((-300L * hz) & 0xFFFF_FFFFL) + Math.floorDiv(clock.nanosSinceBoot(), 1_000_000_000L / hz);
     }
 
