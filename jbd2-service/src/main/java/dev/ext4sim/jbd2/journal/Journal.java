@@ -609,7 +609,26 @@ public final class Journal {
             lock.unlock();
         }
         checkpoint.jbd2_log_do_checkpoint(false);
+        markJournalEmpty();
         return tid;
+    }
+
+    /**
+     * jbd2_journal_flush's last step, jbd2_mark_journal_empty: after the flush of an unmount, e2fsck finds a journal
+     * with nothing to replay. A commit that slipped in after the checkpoint keeps the log as it is.
+     */
+    private void markJournalEmpty() {
+        ioLock.lock();
+        try {
+            io.run(writer::markEmptyIfCheckpointed);
+        } catch (RuntimeException e) {
+            ErrnoException cause = e instanceof ErrnoException ee ? ee
+                    : new ErrnoException(Errno.EIO, "marking the journal empty failed: " + e.getMessage(), e);
+            abort(cause);
+            throw cause;
+        } finally {
+            ioLock.unlock();
+        }
     }
 
     /** jbd2_journal_abort: every later operation fails with EIO; waiters wake. */

@@ -61,6 +61,7 @@ class CheckpointTest {
         assertThat(f.disk.read(home(2))).isEqualTo(block(0xB2));
         assertThat(j.freeBlocks()).isGreaterThan(freeBefore).isEqualTo(j.capacity());
         assertThat(jsb().sequence()).isEqualTo(4); // tail = the next transaction
+        assertThat(jsb().start()).as("jbd2_mark_journal_empty: nothing to replay").isZero();
         assertThat(f.lines("jbd2_checkpoint_stats")).containsExactly(
                 "dev 8,1 tid 2 chp_time 0 forced_to_close 0 written 1 dropped 1",
                 "dev 8,1 tid 3 chp_time 0 forced_to_close 0 written 2 dropped 0");
@@ -68,6 +69,26 @@ class CheckpointTest {
                 "dev 8,1 transaction 3 sync 0");
         var ev = f.events();
         assertThat(ev.indexOf("jbd2_drop_transaction")).isEqualTo(ev.indexOf("jbd2_checkpoint_stats") + 1);
+    }
+
+    @Test
+    void aCommitAfterTheFlushWritesTheTailAgainAndIsReplayed() {
+        f.load();
+        Journal j = f.journal;
+        kjournald = new Kjournald2(j);
+        commit(j, 0, 0xA0);
+        j.jbd2_journal_flush(task("sync", 9));
+        assertThat(jsb().start()).isZero();
+
+        int tid = commit(j, 3, 0xC3);
+
+        assertThat(jsb().start()).as("JBD2_FLUSHED: the tail is written before the commit").isNotZero();
+        assertThat(jsb().sequence()).isEqualTo(tid);
+        assertThat(f.disk.read(home(3))).isNotEqualTo(block(0xC3));
+        f.load(); // a new jbd2-service, as after a crash: ext4_load_journal recovers from the rewritten tail
+        var recovered = f.mounted.recovered().orElseThrow();
+        assertThat(recovered.startTid()).isEqualTo(tid);
+        assertThat(f.disk.read(home(3))).isEqualTo(block(0xC3));
     }
 
     @Test

@@ -156,6 +156,22 @@ public final class JournalWriter {
         return written;
     }
 
+    /**
+     * The end of {@code jbd2_journal_flush}: once every transaction is checkpointed, {@code jbd2_mark_journal_empty}
+     * ({@code s_start = 0}, so nothing is left to replay); the next commit writes the tail again first, as
+     * {@code JBD2_FLUSHED} makes the kernel's. Returns false, writing nothing, while a transaction still waits for
+     * its checkpoint (one committed after the flush's checkpoint) or when the superblock says "empty" already.
+     */
+    public boolean markEmptyIfCheckpointed() {
+        checkOpen();
+        if (!checkpoint.isEmpty() || sbTailPending) {
+            return false;
+        }
+        journal.markJournalEmpty(nextTid);
+        sbTailPending = true;
+        return true;
+    }
+
     /** Clean unmount ({@code jbd2_journal_destroy}): checkpoint all, then {@code s_start = 0}, {@code s_sequence} = next tid. */
     public void shutdown() {
         checkOpen();
