@@ -44,7 +44,7 @@ class Ext4Configuration {
     JournalPump journalPump(CallClient client, Ext4Properties props, TraceClock clock) {
         // a mount id per process: a restarted ext4 makes jbd2 flush its predecessor's journal before it reads
         return new JournalPump(client, new JournalPump.Settings(props.dev(), UUID.randomUUID().toString(),
-                props.journalTimeout(), props.mountRetry(), props.journalQueue()), clock);
+                props.journalTimeout(), props.mountRetry(), props.journalQueue(), props.journalLinger()), clock);
     }
 
     @Bean

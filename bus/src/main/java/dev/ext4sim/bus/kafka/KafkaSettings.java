@@ -17,6 +17,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
 public final class KafkaSettings {
     /** The largest record a call may be; the launcher's broker is configured with message.max.bytes to match. */
     public static final int MAX_RECORD_BYTES = 16 << 20;
+    /** How long a service holds trace events to send them together. */
+    public static final int TRACE_LINGER_MS = 100;
 
     private KafkaSettings() {
     }
@@ -35,10 +37,14 @@ public final class KafkaSettings {
         return p;
     }
 
-    /** Trace events are many and small and nobody waits for them: batch them. */
+    /**
+     * Trace events are many and small and nobody waits for them: batch them. Every batch is a produce request and a
+     * fetch by the trace reader, on a machine whose cores the calls need; 100 ms keeps it to a few per second per
+     * service, well under the time a person takes to ask for a trace.
+     */
     public static Map<String, Object> traceProducer(String bootstrap, String clientId) {
         Map<String, Object> p = callProducer(bootstrap, clientId);
-        p.put(ProducerConfig.LINGER_MS_CONFIG, 20);
+        p.put(ProducerConfig.LINGER_MS_CONFIG, TRACE_LINGER_MS);
         p.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
         p.put(ProducerConfig.ACKS_CONFIG, "1");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false);
@@ -64,14 +70,28 @@ public final class KafkaSettings {
         return c;
     }
 
-    /** Replies and traces are read by partition assignment: no group, no rebalance to wait for. */
+    /**
+     * Replies and traces are read by partition assignment: no group, no rebalance to wait for. A fetch returns as
+     * soon as one record arrives (fetch.min.bytes 1), so the wait only bounds how often an idle reader asks again.
+     */
     public static Map<String, Object> consumer(String bootstrap, String clientId) {
         Map<String, Object> c = common(bootstrap, clientId);
         c.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 1);
-        c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100);
+        c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 500);
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
         c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        return c;
+    }
+
+    /**
+     * The trace topic's reader takes events in bulk: it asks for at least 64 KiB or what arrived in
+     * {@link #TRACE_LINGER_MS}, instead of one fetch per producer batch of every service.
+     */
+    public static Map<String, Object> traceConsumer(String bootstrap, String clientId) {
+        Map<String, Object> c = consumer(bootstrap, clientId);
+        c.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 64 * 1024);
+        c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, TRACE_LINGER_MS);
         return c;
     }
 

@@ -47,7 +47,7 @@ public final class TraceReader implements AutoCloseable {
     }
 
     private void run(String clientId) {
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(KafkaSettings.consumer(bootstrap, clientId))) {
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(KafkaSettings.traceConsumer(bootstrap, clientId))) {
             consumer.assign(List.of(PARTITION));
             consumer.seekToBeginning(List.of(PARTITION));
             long lastComplaint = 0;

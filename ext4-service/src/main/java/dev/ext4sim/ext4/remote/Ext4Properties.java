@@ -9,13 +9,14 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  */
 @ConfigurationProperties("ext4sim.ext4")
 public record Ext4Properties(String dev, Duration ioTimeout, Duration journalTimeout, Duration writebackTimeout,
-                             int journalQueue, Duration mountRetry, Duration unmountTimeout) {
+                             int journalQueue, Duration journalLinger, Duration mountRetry, Duration unmountTimeout) {
     public Ext4Properties {
         dev = dev == null ? "sda1" : dev;
         ioTimeout = ioTimeout == null ? Duration.ofSeconds(10) : ioTimeout;
         journalTimeout = journalTimeout == null ? Duration.ofSeconds(10) : journalTimeout;
         writebackTimeout = writebackTimeout == null ? Duration.ofSeconds(5) : writebackTimeout;
         journalQueue = journalQueue <= 0 ? 1024 : journalQueue;
+        journalLinger = journalLinger == null ? Duration.ofMillis(50) : journalLinger;
         mountRetry = mountRetry == null ? Duration.ofMillis(500) : mountRetry;
         unmountTimeout = unmountTimeout == null ? Duration.ofSeconds(10) : unmountTimeout;
     }

@@ -44,14 +44,27 @@ public final class JournalPump implements JournalPort, AutoCloseable {
     private static final int MAX_BATCH_HANDLES = 512;
     private static final Task RELOG_TASK = new Task("ext4-relog", 0);
 
-    /** Timeouts and the queue bound. */
-    public record Settings(String dev, String mountId, Duration callTimeout, Duration loadRetry, int queueCapacity) {
+    /**
+     * Timeouts, the queue bound, and the linger: how long a stopped handle may wait for others to share its batch.
+     * Nobody waits on a handle until fsync, sync or a full queue asks for its tid, and those send at once; the linger
+     * only spares jbd2 and the broker one round trip per buffered write.
+     */
+    public record Settings(String dev, String mountId, Duration callTimeout, Duration loadRetry, int queueCapacity,
+                           Duration linger) {
         public Settings {
             Objects.requireNonNull(dev);
             Objects.requireNonNull(mountId);
             if (queueCapacity < 1) {
                 throw new IllegalArgumentException("queue capacity must be positive");
             }
+            if (linger.isNegative()) {
+                throw new IllegalArgumentException("the batch linger must not be negative");
+            }
+        }
+
+        /** No linger: every handle goes as soon as the batch before it was answered. */
+        public Settings(String dev, String mountId, Duration callTimeout, Duration loadRetry, int queueCapacity) {
+            this(dev, mountId, callTimeout, loadRetry, queueCapacity, Duration.ZERO);
         }
     }
 
@@ -67,6 +80,10 @@ public final class JournalPump implements JournalPort, AutoCloseable {
     private Jbd2Calls.Loaded loaded;
     private int commitSequence = -1;
     private boolean reloadWanted;
+    /** Someone waits for a queued handle's tid (fsync, sync, a full queue): send without lingering. */
+    private boolean hurried;
+    /** When the oldest queued handle was queued, on {@link #now()}. */
+    private long oldestQueuedNanos;
     private long batches;
     private long handlesSent;
     private long batchSeq;
@@ -123,7 +140,11 @@ public final class JournalPump implements JournalPort, AutoCloseable {
                 p.fail("the journal pump is closed (unmounted)");
                 return p;
             }
+            if (queue.isEmpty()) {
+                oldestQueuedNanos = now();
+            }
             queue.addLast(p);
+            p.onAwait(this::hurry);
             changed.signalAll();
             return p;
         } finally {
@@ -138,6 +159,10 @@ public final class JournalPump implements JournalPort, AutoCloseable {
     public void awaitRoom() {
         lock.lock();
         try {
+            if (queue.size() >= settings.queueCapacity()) {
+                hurried = true;
+                changed.signalAll();
+            }
             while (queue.size() >= settings.queueCapacity() && !closed) {
                 changed.awaitUninterruptibly();
             }
@@ -185,6 +210,19 @@ public final class JournalPump implements JournalPort, AutoCloseable {
         drained();
         while (waitCall(ctx, epoch(), Jbd2Calls.FLUSH, 0) == null) {
             drained();
+        }
+    }
+
+    /** A tid is awaited: what is queued goes now, not at the end of the linger. */
+    void hurry() {
+        lock.lock();
+        try {
+            if (!hurried && !queue.isEmpty()) {
+                hurried = true;
+                changed.signalAll();
+            }
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -329,8 +367,18 @@ public final class JournalPump implements JournalPort, AutoCloseable {
             long epoch;
             lock.lock();
             try {
-                while (queue.isEmpty() && !reloadWanted && !closed) {
-                    changed.awaitUninterruptibly();
+                while (!reloadWanted && !closed && !dueToSend()) {
+                    long left = lingerLeftNanos();
+                    if (queue.isEmpty() || left == Long.MAX_VALUE) {
+                        changed.awaitUninterruptibly();
+                    } else {
+                        try {
+                            changed.awaitNanos(left); // the linger's end, or an earlier hurry
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            return;
+                        }
+                    }
                 }
                 if (closed) {
                     return;
@@ -344,6 +392,11 @@ public final class JournalPump implements JournalPort, AutoCloseable {
                     batch.add(p);
                     sent.add(p); // from here a restart may lose it: it is re-logged unless known committed
                 }
+                if (queue.isEmpty()) {
+                    hurried = false;
+                } else {
+                    oldestQueuedNanos = now(); // the rest was held back by the batch's size, not its age
+                }
                 inFlightLast = batch.isEmpty() ? null : batch.getLast();
                 epoch = loaded.epoch();
                 changed.signalAll();
@@ -356,6 +409,23 @@ public final class JournalPump implements JournalPort, AutoCloseable {
             }
             sendUntilTaken(batch, epoch);
         }
+    }
+
+    /** Under the lock: the queue holds a batch that should go now. */
+    private boolean dueToSend() {
+        if (queue.isEmpty()) {
+            return false;
+        }
+        return hurried || queue.size() >= MAX_BATCH_HANDLES || lingerLeftNanos() <= 0;
+    }
+
+    /** Under the lock: nanoseconds until the oldest queued handle has lingered enough. */
+    private long lingerLeftNanos() {
+        long linger = settings.linger().toNanos();
+        if (linger == 0) {
+            return 0;
+        }
+        return oldestQueuedNanos + linger - now();
     }
 
     private void sendUntilTaken(List<PendingHandle> batch, long epoch) {

@@ -20,6 +20,8 @@ final class PendingHandle implements JournalTid {
     private int tid = -1;
     private String error;
     private PendingHandle redirect;
+    /** Told when someone starts waiting for the tid: the pump then sends without lingering. */
+    private volatile Runnable onAwait = () -> { };
 
     PendingHandle(Jbd2Calls.BatchEntry entry, byte[] data, Map<Long, byte[]> blocks) {
         this.entry = entry;
@@ -53,8 +55,15 @@ final class PendingHandle implements JournalTid {
         return redirect != null ? -1 : tid;
     }
 
+    void onAwait(Runnable hurry) {
+        this.onAwait = hurry;
+    }
+
     @Override
     public int await() {
+        if (!answered()) {
+            onAwait.run();
+        }
         PendingHandle next;
         synchronized (this) {
             while (redirect == null && tid < 0 && error == null) {

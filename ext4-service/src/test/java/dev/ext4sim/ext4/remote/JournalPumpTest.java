@@ -32,6 +32,7 @@ class JournalPumpTest {
     ManualClock clock;
     FakeJbd2 jbd2;
     JournalPump pump;
+    CallClient client;
     java.util.concurrent.ExecutorService handlers;
 
     @BeforeEach
@@ -42,7 +43,7 @@ class JournalPumpTest {
         jbd2 = new FakeJbd2();
         CallServer server = new CallServer(Jbd2Calls.SERVICE, transport, clock, handlers);
         jbd2.register(server);
-        CallClient client = new CallClient(Topics.replies("ext4-service"), transport, clock, clock, s -> Optional.of(true),
+        client = new CallClient(Topics.replies("ext4-service"), transport, clock, clock, s -> Optional.of(true),
                 Runnable::run);
         transport.routeCalls(Jbd2Calls.SERVICE, server).routeReplies("ext4-service", client);
         pump = new JournalPump(client, new JournalPump.Settings("sda1", "mount-a", Duration.ofSeconds(30),
@@ -102,6 +103,24 @@ class JournalPumpTest {
         assertThat(jbd2.batches.get(1).data()[0]).isEqualTo((byte) 2);
         assertThat(jbd2.batches.get(1).data()[4096]).isEqualTo((byte) 3);
         assertThat(jbd2.batches.get(1).entries().getFirst().comm()).isEqualTo("writer");
+    }
+
+    @Test
+    void lingeringHandlesTravelTogetherAndAnFsyncSendsThemAtOnce() throws Exception {
+        pump.close();
+        // an hour on a clock that never moves: only the waiter below can make the pump send
+        pump = new JournalPump(client, new JournalPump.Settings("sda1", "mount-a", Duration.ofSeconds(30),
+                Duration.ofMillis(10), 64, Duration.ofHours(1)), clock::nanoTime);
+        pump.load(W);
+        JournalTid first = handle(100, 1);
+        JournalTid second = handle(101, 2);
+        assertThat(pump.queued()).isEqualTo(2);
+        assertThat(jbd2.batches).isEmpty();
+
+        assertThat(second.await()).isEqualTo(10);
+        assertThat(first.peek()).isEqualTo(10);
+        assertThat(jbd2.batches).hasSize(1);
+        assertThat(jbd2.batches.getFirst().entries()).hasSize(2);
     }
 
     @Test
