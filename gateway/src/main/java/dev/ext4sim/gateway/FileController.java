@@ -6,6 +6,7 @@ import dev.ext4sim.bus.call.CallClient;
 import dev.ext4sim.bus.call.CallType;
 import dev.ext4sim.bus.trace.TraceContext;
 import dev.ext4sim.bus.vfs.VfsCalls;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import jakarta.servlet.http.HttpServletRequest;
@@ -33,10 +34,12 @@ class FileController {
 
     private final CallClient client;
     private final Duration timeout;
+    private final SyscallLatency latency;
 
-    FileController(CallClient client, @Value("${ext4sim.syscall-timeout:30s}") Duration timeout) {
+    FileController(CallClient client, @Value("${ext4sim.syscall-timeout:30s}") Duration timeout, MeterRegistry registry) {
         this.client = client;
         this.timeout = timeout;
+        this.latency = new SyscallLatency(registry);
     }
 
     record OpenRequest(String path, List<String> flags, String mode) {
@@ -61,7 +64,7 @@ class FileController {
         if (body.path() == null) {
             throw new ErrnoException(Errno.EINVAL, "the body needs a path, e.g. {\"path\":\"/hello\",\"flags\":[\"O_CREAT\",\"O_RDWR\"],\"mode\":\"0644\"}");
         }
-        VfsCalls.Opened opened = call(VfsCalls.OPEN, new VfsCalls.Open(body.path(), body.flags(), parseMode(body.mode())), request, response);
+        VfsCalls.Opened opened = call("open", VfsCalls.OPEN, new VfsCalls.Open(body.path(), body.flags(), parseMode(body.mode())), request, response);
         return new FdReply(opened.fd());
     }
 
@@ -79,7 +82,7 @@ class FileController {
         if (offset != null && offset < 0) {
             throw new ErrnoException(Errno.EINVAL, "offset " + offset + " is negative");
         }
-        return new WrittenReply(call(VfsCalls.WRITE, new VfsCalls.Write(fd, offset == null ? -1 : offset, bytes), request, response).written());
+        return new WrittenReply(call("write", VfsCalls.WRITE, new VfsCalls.Write(fd, offset == null ? -1 : offset, bytes), request, response).written());
     }
 
     @Operation(summary = "read(2), or pread(2) with ?offset=N: the answer is the raw bytes (short at end of file)")
@@ -92,7 +95,7 @@ class FileController {
         if (offset != null && offset < 0) {
             throw new ErrnoException(Errno.EINVAL, "offset " + offset + " is negative");
         }
-        return call(VfsCalls.READ, new VfsCalls.Read(fd, offset == null ? -1 : offset, length), request, response);
+        return call("read", VfsCalls.READ, new VfsCalls.Read(fd, offset == null ? -1 : offset, length), request, response);
     }
 
     @Operation(summary = "fsync(2)")
@@ -116,25 +119,26 @@ class FileController {
     @Operation(summary = "sync(2): write every dirty inode and commit the journal")
     @PostMapping("/v1/sync")
     RetReply sync(HttpServletRequest request, HttpServletResponse response) {
-        return new RetReply(call(VfsCalls.SYNC, new VfsCalls.Sync(), request, response).ret());
+        return new RetReply(call("sync", VfsCalls.SYNC, new VfsCalls.Sync(), request, response).ret());
     }
 
     @Operation(summary = "stat(2) by path: inode, size, blocks (512-byte units), times")
     @GetMapping("/v1/stat")
     StatReply stat(@RequestParam String path, HttpServletRequest request, HttpServletResponse response) {
-        VfsCalls.Stat s = call(VfsCalls.STAT, new VfsCalls.StatPath(path), request, response);
+        VfsCalls.Stat s = call("stat", VfsCalls.STAT, new VfsCalls.StatPath(path), request, response);
         return new StatReply(path, s.ino(), String.format("%07o", s.mode()), s.nlink(), s.size(), s.blocks(), s.blksize(),
                 s.atimeNs(), s.mtimeNs(), s.ctimeNs(), s.dev());
     }
 
     private RetReply fdCall(int fd, String op, HttpServletRequest request, HttpServletResponse response) {
-        return new RetReply(call(VfsCalls.FD, new VfsCalls.FdCall(fd, op), request, response).ret());
+        return new RetReply(call(op, VfsCalls.FD, new VfsCalls.FdCall(fd, op), request, response).ret());
     }
 
-    private <Q, R> R call(CallType<Q, R> type, Q q, HttpServletRequest request, HttpServletResponse response) {
+    private <Q, R> R call(String syscall, CallType<Q, R> type, Q q, HttpServletRequest request,
+                          HttpServletResponse response) {
         TraceContext trace = TraceContext.of(CallerTask.of(request));
         response.setHeader(TraceController.TRACE_ID_HEADER, trace.traceId());
-        return client.invoke(VfsCalls.SERVICE, type, q, timeout, trace);
+        return latency.time(syscall, () -> client.invoke(VfsCalls.SERVICE, type, q, timeout, trace));
     }
 
     /** The permission bits as chmod(1) writes them: octal text such as "0644" or "644". */

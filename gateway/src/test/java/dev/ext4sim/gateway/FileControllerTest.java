@@ -17,6 +17,7 @@ import dev.ext4sim.bus.testing.InMemoryTransport;
 import dev.ext4sim.bus.testing.ManualClock;
 import dev.ext4sim.bus.trace.TraceContext;
 import dev.ext4sim.bus.vfs.VfsCalls;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,6 +33,7 @@ class FileControllerTest {
     final List<Object> asked = new ArrayList<>();
     final List<TraceContext> tasks = new ArrayList<>();
     MockMvc mvc;
+    final SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
     @BeforeEach
     void setUp() {
@@ -67,7 +69,7 @@ class FileControllerTest {
                 })
                 .register(VfsCalls.STAT, (q, ctx) -> new VfsCalls.Stat(12, 0100644, 1, 12, 8, 4096, 1, 2, 3, "sda1"));
         transport.routeCalls(VfsCalls.SERVICE, vfs).routeReplies("gateway", client);
-        mvc = MockMvcBuilders.standaloneSetup(new FileController(client, Duration.ofSeconds(5)))
+        mvc = MockMvcBuilders.standaloneSetup(new FileController(client, Duration.ofSeconds(5), registry))
                 .setControllerAdvice(new ErrnoProblems()).build();
     }
 
@@ -90,6 +92,9 @@ class FileControllerTest {
         assertThat(asked).containsExactly(new VfsCalls.Open("/hello", List.of("O_CREAT", "O_RDWR"), 0644),
                 new VfsCalls.Write(3, -1, "hello world\n".getBytes()), new VfsCalls.FdCall(3, VfsCalls.FSYNC));
         assertThat(tasks).allSatisfy(t -> assertThat(t.task().toString()).isEqualTo("test-open-write-4242"));
+        for (String call : List.of("open", "write", "fsync")) {
+            assertThat(registry.get(SyscallLatency.NAME).tags("call", call, "errno", "0").timer().count()).as(call).isEqualTo(1);
+        }
     }
 
     @Test
@@ -112,6 +117,7 @@ class FileControllerTest {
                 .andExpect(content().contentType(MediaType.APPLICATION_PROBLEM_JSON))
                 .andExpect(jsonPath("$.errno").value("EBADF")).andExpect(jsonPath("$.code").value(9))
                 .andExpect(jsonPath("$.detail").value("fd 7 is not open"));
+        assertThat(registry.get(SyscallLatency.NAME).tags("call", "fsync", "errno", "EBADF").timer().count()).isEqualTo(1);
         mvc.perform(post("/v1/open").contentType(MediaType.APPLICATION_JSON).content("{\"path\":\"/missing\",\"flags\":[]}"))
                 .andExpect(status().isNotFound()).andExpect(jsonPath("$.errno").value("ENOENT"));
         int before = asked.size();
