@@ -161,7 +161,7 @@ public final class KafkaBus implements AutoCloseable {
             }
         });
         PollLoop callLoop = new PollLoop(service + "-calls", calls,
-                r -> server.onRequest(Frames.fromRecord(r), Frames.origin(r)));
+                r -> server.onRequest(Frames.fromRecord(r), Frames.origin(r)), true);
         loops.add(replyLoop);
         loops.add(callLoop);
         if (events.hasSubscriptions()) {
@@ -169,7 +169,8 @@ public final class KafkaBus implements AutoCloseable {
             KafkaConsumer<String, byte[]> eventConsumer = new KafkaConsumer<>(KafkaSettings.callConsumer(bootstrap,
                     service + "-events-" + instance, service + ".events"));
             eventConsumer.subscribe(List.of(Topics.EVENTS));
-            loops.add(new PollLoop(service + "-events", eventConsumer, r -> events.onEvent(Frames.fromRecord(r), Frames.origin(r))));
+            loops.add(new PollLoop(service + "-events", eventConsumer,
+                    r -> events.onEvent(Frames.fromRecord(r), Frames.origin(r)), true));
         }
         loops.forEach(PollLoop::start);
         started = true;

@@ -17,6 +17,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
 public final class KafkaSettings {
     /** The largest record a call may be; the launcher's broker is configured with message.max.bytes to match. */
     public static final int MAX_RECORD_BYTES = 16 << 20;
+    /** How often a group's consumer commits what it handled: what a restarted instance may serve twice. */
+    public static final int COMMIT_INTERVAL_MS = 500;
     /** How long a service holds trace events to send them together. */
     public static final int TRACE_LINGER_MS = 100;
 
@@ -63,8 +65,8 @@ public final class KafkaSettings {
         // A call that arrived while this service was down is still served if its caller waits; stale ones are
         // skipped by their deadline.
         c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, true);
-        c.put(ConsumerConfig.AUTO_COMMIT_INTERVAL_MS_CONFIG, 500);
+        // committed by the poll loop, every COMMIT_INTERVAL_MS when something was consumed (PollLoop)
+        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         c.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
         c.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 1_000);
         return c;
