@@ -222,8 +222,13 @@ class Ext4WritePathIT {
             Ext4Stack.call(Ext4Calls.WRITE_ITER, new Ext4Calls.WriteIter("sda1", a, 0, false, false, false,
                     "fsynced\n".getBytes(StandardCharsets.US_ASCII)), demo, CALL);
             Ext4Stack.call(Ext4Calls.FSYNC, new Ext4Calls.Fsync("sda1", a, false), demo, CALL);
-            // metadata of a directory made after the fsync is in jbd2's running transaction, not committed
+            // metadata of a directory made after the fsync goes to jbd2's running transaction, not committed, once
+            // the pump's linger sent its handle (a handle still queued in ext4 dies with it, as a running transaction
+            // does in a crash)
+            double batches = gauge(s, "ext4_journal_batches");
             long d = Ext4Stack.call(Ext4Calls.MKDIR, new Ext4Calls.Create("sda1", 2, "dir", 0755, false), demo, CALL).ino();
+            await("the mkdir's handle taken by jbd2", () -> gauge(s, "ext4_journal_batches") > batches
+                    && gauge(s, "ext4_journal_queue_handles") == 0);
 
             s.killAndRestartExt4();
 
