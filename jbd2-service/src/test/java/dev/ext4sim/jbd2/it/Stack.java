@@ -212,7 +212,9 @@ final class Stack implements AutoCloseable {
     }
 
     static List<TraceEvent> traceSince(int mark) {
-        return List.copyOf(TRACE.subList(mark, TRACE.size()));
+        // a snapshot first: a sublist of the live list fails when the trace reader appends meanwhile
+        List<TraceEvent> all = List.copyOf(TRACE);
+        return all.subList(Math.min(mark, all.size()), all.size());
     }
 
     /** Waits until an event after {@code mark} matches. */
