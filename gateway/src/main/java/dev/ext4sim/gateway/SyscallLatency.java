@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -34,7 +35,7 @@ final class SyscallLatency {
             errno = e.errno().name();
             throw e;
         } finally {
-            timer(call, errno).record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+            timer(call, errno).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
         }
     }
 

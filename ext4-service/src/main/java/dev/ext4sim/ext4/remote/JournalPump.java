@@ -368,12 +368,11 @@ public final class JournalPump implements JournalPort, AutoCloseable {
             lock.lock();
             try {
                 while (!reloadWanted && !closed && !dueToSend()) {
-                    long left = lingerLeftNanos();
-                    if (queue.isEmpty() || left == Long.MAX_VALUE) {
+                    if (queue.isEmpty()) {
                         changed.awaitUninterruptibly();
                     } else {
                         try {
-                            changed.awaitNanos(left); // the linger's end, or an earlier hurry
+                            changed.awaitNanos(lingerLeftNanos()); // the linger's end, or an earlier hurry
                         } catch (InterruptedException e) {
                             Thread.currentThread().interrupt();
                             return;

@@ -8,21 +8,16 @@ import dev.ext4sim.bus.call.CallType;
 import dev.ext4sim.bus.ext4.Ext4Calls;
 import dev.ext4sim.bus.kafka.KafkaBus;
 import dev.ext4sim.bus.trace.Task;
+import dev.ext4sim.bus.testing.ServiceProcess;
 import dev.ext4sim.bus.trace.TraceContext;
 import dev.ext4sim.ondisk.ext4.Mkfs;
 import dev.ext4sim.ondisk.ext4.MkfsOptions;
-import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
@@ -33,7 +28,6 @@ import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
  * The test is vfs: a bus client calling {@link Ext4Calls} as vfs-service does.
  */
 final class Ext4Stack implements AutoCloseable {
-    static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private static EmbeddedKafkaKraftBroker broker;
     private static KafkaBus vfs;
@@ -171,15 +165,7 @@ final class Ext4Stack implements AutoCloseable {
     }
 
     private Process launch(String name, Path jar, List<String> args) throws IOException {
-        assertThat(jar).as("packaged jar of " + name + " (run mvn verify)").exists();
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx384m", "-jar", jar.toAbsolutePath().toString(),
-                "--spring.kafka.bootstrap-servers=" + broker.getBrokersAsString()));
-        cmd.addAll(args);
-        return new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log(name).toFile()))
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .start();
+        return ServiceProcess.launch(jar, log(name), broker.getBrokersAsString(), args);
     }
 
     Path log(String name) {
@@ -187,24 +173,11 @@ final class Ext4Stack implements AutoCloseable {
     }
 
     private void awaitHealthy(String name, Process p, int port) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        while (System.nanoTime() < deadline) {
-            assertThat(p.isAlive()).as(name + " exited; see " + log(name)).isTrue();
-            if (get(port, "/actuator/health").contains("\"status\":\"UP\"")) {
-                return;
-            }
-            Thread.sleep(100); // polling pace of a health check with a deadline
-        }
-        throw new AssertionError(name + " not healthy within 90 s; see " + log(name));
+        ServiceProcess.awaitHealthy(name, p, port, log(name));
     }
 
     static String get(int port, String path) {
-        try {
-            return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
-        } catch (Exception e) {
-            return "";
-        }
+        return ServiceProcess.get(port, path);
     }
 
     /** Copies an image keeping it sparse. */

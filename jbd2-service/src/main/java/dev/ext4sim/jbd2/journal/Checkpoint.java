@@ -1,7 +1,5 @@
 package dev.ext4sim.jbd2.journal;
 
-import dev.ext4sim.bus.Errno;
-import dev.ext4sim.bus.ErrnoException;
 import dev.ext4sim.bus.Scheduler;
 import dev.ext4sim.ondisk.jbd2.CommittedTransaction;
 import java.time.Duration;
@@ -101,10 +99,7 @@ final class Checkpoint {
             j.io.run(() -> w[0] = j.writer.checkpoint());
             written = w[0];
         } catch (RuntimeException e) {
-            ErrnoException cause = e instanceof ErrnoException ee ? ee
-                    : new ErrnoException(Errno.EIO, "checkpoint failed: " + e.getMessage(), e);
-            j.abort(cause);
-            throw cause;
+            throw j.ioFailed("checkpoint", e);
         }
         long chpTime = j.config.jiffiesToMsecs(j.config.jiffies(j.time.nanoTime()) - j.config.jiffies(started));
         j.lock.lock();

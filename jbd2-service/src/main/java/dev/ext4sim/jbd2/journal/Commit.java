@@ -1,7 +1,5 @@
 package dev.ext4sim.jbd2.journal;
 
-import dev.ext4sim.bus.Errno;
-import dev.ext4sim.bus.ErrnoException;
 import dev.ext4sim.bus.trace.TraceContext;
 import dev.ext4sim.ondisk.jbd2.CommittedTransaction;
 import dev.ext4sim.ondisk.jbd2.JournalFullException;
@@ -121,10 +119,7 @@ final class Commit {
             }
             return java.util.OptionalInt.of(t.tid());
         } catch (RuntimeException e) {
-            ErrnoException cause = e instanceof ErrnoException ee ? ee
-                    : new ErrnoException(Errno.EIO, "commit of transaction " + t.tid() + " failed: " + e.getMessage(), e);
-            j.abort(cause);
-            throw cause;
+            throw j.ioFailed("commit of transaction " + t.tid(), e);
         }
     }
 

@@ -622,13 +622,18 @@ public final class Journal {
         try {
             io.run(writer::markEmptyIfCheckpointed);
         } catch (RuntimeException e) {
-            ErrnoException cause = e instanceof ErrnoException ee ? ee
-                    : new ErrnoException(Errno.EIO, "marking the journal empty failed: " + e.getMessage(), e);
-            abort(cause);
-            throw cause;
+            throw ioFailed("marking the journal empty", e);
         } finally {
             ioLock.unlock();
         }
+    }
+
+    /** A journal write failed: jbd2_journal_abort with it as an errno (EIO unless it is one), returned to be thrown. */
+    ErrnoException ioFailed(String what, RuntimeException e) {
+        ErrnoException cause = e instanceof ErrnoException ee ? ee
+                : new ErrnoException(Errno.EIO, what + " failed: " + e.getMessage(), e);
+        abort(cause);
+        return cause;
     }
 
     /** jbd2_journal_abort: every later operation fails with EIO; waiters wake. */
