@@ -26,35 +26,40 @@ final class GatewayBenchmark {
     private static final int WARMUP_CLIENTS = 16;
 
     private final Rest rest;
-    private final Duration warmup;
+    private final long warmupCalls;
+    private final Duration warmupAtMost;
     private final Duration each;
 
-    GatewayBenchmark(Rest rest, Duration warmup, Duration each) {
+    /** Warms up until {@code warmupCalls} calls were made, or for {@code warmupAtMost} on a machine too slow for that. */
+    GatewayBenchmark(Rest rest, long warmupCalls, Duration warmupAtMost, Duration each) {
         this.rest = rest;
-        this.warmup = warmup;
+        this.warmupCalls = warmupCalls;
+        this.warmupAtMost = warmupAtMost;
         this.each = each;
     }
 
-    record Report(long warmupOps, double roundTripUs, double writeP50, double writeP99, double fsyncP50,
+    record Report(long warmupOps, double warmupSeconds, double roundTripUs, double writeP50, double writeP99, double fsyncP50,
                   double fsyncP99, double writes1, double writes64, double fsyncs1, double fsyncs64) {
         @Override
         public String toString() {
             return String.format("""
 
                     gateway benchmark (REST → vfs → ext4 → jbd2/writeback → blockdev, ufs3.1)
-                      warm-up, 16 clients                     %8d calls (ping, write, fsync)
+                      warm-up, 16 clients                     %8d calls (ping, write, fsync) in %.0f s
                       bus round trip (ping's last hop) p50    %8.0f us
                       write() 4 KiB, 1 client   p50 %8.0f us (%4.1f round trips)  p99 %8.0f us (%4.1f)
                       fsync() after 4 KiB       p50 %8.0f us (%4.1f round trips)  p99 %8.0f us (%4.1f)
                       buffered 4 KiB writes/s   1 client %8.0f   64 clients %8.0f
                       write+fsync per second    1 client %8.0f   64 clients %8.0f
-                    """, warmupOps, roundTripUs, writeP50, writeP50 / roundTripUs, writeP99, writeP99 / roundTripUs,
+                    """, warmupOps, warmupSeconds, roundTripUs, writeP50, writeP50 / roundTripUs, writeP99, writeP99 / roundTripUs,
                     fsyncP50, fsyncP50 / roundTripUs, fsyncP99, fsyncP99 / roundTripUs, writes1, writes64, fsyncs1, fsyncs64);
         }
     }
 
     Report run() throws Exception {
+        long warmStart = System.nanoTime();
         long warm = warmUp();
+        double warmSeconds = (System.nanoTime() - warmStart) / 1e9;
         List<Long> roundTrips = new ArrayList<>();
         List<Long> writeLat = new ArrayList<>();
         List<Long> fsyncLat = new ArrayList<>();
@@ -63,18 +68,19 @@ final class GatewayBenchmark {
         double writes64 = load(64, false);
         double fsyncs1 = load(1, true);
         double fsyncs64 = load(64, true);
-        return new Report(warm, pct(roundTrips, 50), pct(writeLat, 50), pct(writeLat, 99), pct(fsyncLat, 50),
+        return new Report(warm, warmSeconds, pct(roundTrips, 50), pct(writeLat, 50), pct(writeLat, 99), pct(fsyncLat, 50),
                 pct(fsyncLat, 99), writes1, writes64, fsyncs1, fsyncs64);
     }
 
     /**
-     * Pings, buffered writes and fsyncs from {@link #WARMUP_CLIENTS} processes for the warm-up's time, with progress;
-     * returns how many calls they made. Several clients make more calls in that time than one: the JIT counts calls.
+     * Pings, buffered writes and fsyncs from {@link #WARMUP_CLIENTS} processes until they made the warm-up's calls (the
+     * JIT counts calls, not seconds; several clients make them sooner than one), at most for its time, with progress;
+     * returns how many calls they made.
      */
     private long warmUp() throws Exception {
         AtomicLong calls = new AtomicLong();
         long start = System.nanoTime();
-        long end = start + warmup.toNanos();
+        long end = start + warmupAtMost.toNanos();
         List<Thread> clients = new ArrayList<>();
         for (int i = 0; i < WARMUP_CLIENTS; i++) {
             int id = i;
@@ -83,7 +89,7 @@ final class GatewayBenchmark {
                     Rest.Caller c = rest.as("bench-warm", 4100 + id);
                     int fd = c.open("/bench-warm-" + id, List.of("O_CREAT", "O_RDWR"), "0644").fd();
                     byte[] page = new byte[4096];
-                    for (int n = 0; System.nanoTime() < end; n++) {
+                    for (int n = 0; System.nanoTime() < end && calls.get() < warmupCalls; n++) {
                         roundTripNanos(c);
                         c.write(fd, 0, page);
                         calls.addAndGet(2);

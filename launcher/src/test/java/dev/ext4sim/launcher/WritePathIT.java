@@ -313,7 +313,7 @@ class WritePathIT {
     @Test
     @Order(7)
     void benchmarkAtTheGateway() throws Exception {
-        GatewayBenchmark.Report report = new GatewayBenchmark(rest, Duration.ofSeconds(30), Duration.ofSeconds(4)).run();
+        GatewayBenchmark.Report report = new GatewayBenchmark(rest, 5000, Duration.ofSeconds(60), Duration.ofSeconds(4)).run();
         System.out.println(report);
         assertThat(report.fsyncs1()).isPositive();
     }
