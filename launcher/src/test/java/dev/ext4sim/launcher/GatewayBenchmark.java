@@ -18,6 +18,10 @@ import java.util.regex.Pattern;
  * freshly started stack is several times slower than a warm one (measured here: a bus hop of 8.8 ms falls to 2.2 ms
  * after ~3000 calls). So the benchmark first warms the stack up, as JMH does, and says how much it ran. Round trips
  * are then sampled between the writes and fsyncs they are compared with, under the same load.
+ *
+ * <p>Each client is one process (X-Comm, X-Pid) on one kept-alive connection ({@link KeepAliveConnection}), so that
+ * the numbers are the gateway's and not an HTTP client's; the report counts the connections, which the gateway must
+ * keep open for as many calls as a client makes.
  */
 final class GatewayBenchmark {
     private static final Pattern LAST_HOP =
@@ -25,20 +29,22 @@ final class GatewayBenchmark {
 
     private static final int WARMUP_CLIENTS = 16;
 
-    private final Rest rest;
+    private final int port;
+    private final AtomicLong callers = new AtomicLong();
+    private final AtomicLong connections = new AtomicLong();
     private final long warmupCalls;
     private final Duration warmupAtMost;
     private final Duration each;
 
     /** Warms up until {@code warmupCalls} calls were made, or for {@code warmupAtMost} on a machine too slow for that. */
-    GatewayBenchmark(Rest rest, long warmupCalls, Duration warmupAtMost, Duration each) {
-        this.rest = rest;
+    GatewayBenchmark(int port, long warmupCalls, Duration warmupAtMost, Duration each) {
+        this.port = port;
         this.warmupCalls = warmupCalls;
         this.warmupAtMost = warmupAtMost;
         this.each = each;
     }
 
-    record Report(long warmupOps, double warmupSeconds, double roundTripUs, double writeP50, double writeP99, double fsyncP50,
+    record Report(long callers, long connections, long warmupOps, double warmupSeconds, double roundTripUs, double writeP50, double writeP99, double fsyncP50,
                   double fsyncP99, double writes1, double writes64, double fsyncs1, double fsyncs64) {
         @Override
         public String toString() {
@@ -51,8 +57,9 @@ final class GatewayBenchmark {
                       fsync() after 4 KiB       p50 %8.0f us (%4.1f round trips)  p99 %8.0f us (%4.1f)
                       buffered 4 KiB writes/s   1 client %8.0f   64 clients %8.0f
                       write+fsync per second    1 client %8.0f   64 clients %8.0f
+                      clients (one process each) %7d on %d kept-alive connections
                     """, warmupOps, warmupSeconds, roundTripUs, writeP50, writeP50 / roundTripUs, writeP99, writeP99 / roundTripUs,
-                    fsyncP50, fsyncP50 / roundTripUs, fsyncP99, fsyncP99 / roundTripUs, writes1, writes64, fsyncs1, fsyncs64);
+                    fsyncP50, fsyncP50 / roundTripUs, fsyncP99, fsyncP99 / roundTripUs, writes1, writes64, fsyncs1, fsyncs64, callers, connections);
         }
     }
 
@@ -68,7 +75,7 @@ final class GatewayBenchmark {
         double writes64 = load(64, false);
         double fsyncs1 = load(1, true);
         double fsyncs64 = load(64, true);
-        return new Report(warm, warmSeconds, pct(roundTrips, 50), pct(writeLat, 50), pct(writeLat, 99), pct(fsyncLat, 50),
+        return new Report(callers.get(), connections.get(), warm, warmSeconds, pct(roundTrips, 50), pct(writeLat, 50), pct(writeLat, 99), pct(fsyncLat, 50),
                 pct(fsyncLat, 99), writes1, writes64, fsyncs1, fsyncs64);
     }
 
@@ -85,13 +92,12 @@ final class GatewayBenchmark {
         for (int i = 0; i < WARMUP_CLIENTS; i++) {
             int id = i;
             clients.add(Thread.ofVirtual().start(() -> {
-                try {
-                    Rest.Caller c = rest.as("bench-warm", 4100 + id);
-                    int fd = c.open("/bench-warm-" + id, List.of("O_CREAT", "O_RDWR"), "0644").fd();
+                try (KeepAliveConnection c = client("bench-warm", 4100 + id)) {
+                    int fd = c.open("/bench-warm-" + id);
                     byte[] page = new byte[4096];
                     for (int n = 0; System.nanoTime() < end && calls.get() < warmupCalls; n++) {
                         roundTripNanos(c);
-                        c.write(fd, 0, page);
+                        c.pwrite(fd, 0, page);
                         calls.addAndGet(2);
                         if (n % 8 == 7) {
                             c.post("/v1/fds/" + fd + "/fsync");
@@ -99,6 +105,7 @@ final class GatewayBenchmark {
                         }
                     }
                     c.post("/v1/fds/" + fd + "/close");
+                    connections.addAndGet(c.connections());
                 } catch (Exception e) {
                     throw new IllegalStateException(e);
                 }
@@ -115,27 +122,34 @@ final class GatewayBenchmark {
 
     /** One client: ping, write, ping, write and fsync, ... for twice {@link #each}; every call timed. */
     private void latencies(List<Long> roundTrips, List<Long> writeLat, List<Long> fsyncLat) throws Exception {
-        Rest.Caller c = rest.as("bench-lat", 4002);
-        int fd = c.open("/bench-lat", List.of("O_CREAT", "O_RDWR"), "0644").fd();
-        byte[] page = new byte[4096];
-        long end = System.nanoTime() + 2 * each.toNanos();
-        for (int i = 0; System.nanoTime() < end; i++) {
-            roundTrips.add(roundTripNanos(c));
-            long t0 = System.nanoTime();
-            c.write(fd, 0, page);
-            long t1 = System.nanoTime();
-            writeLat.add(t1 - t0);
-            if (i % 2 == 1) {
-                c.post("/v1/fds/" + fd + "/fsync");
-                fsyncLat.add(System.nanoTime() - t1);
+        try (KeepAliveConnection c = client("bench-lat", 4002)) {
+            int fd = c.open("/bench-lat");
+            byte[] page = new byte[4096];
+            long end = System.nanoTime() + 2 * each.toNanos();
+            for (int i = 0; System.nanoTime() < end; i++) {
+                roundTrips.add(roundTripNanos(c));
+                long t0 = System.nanoTime();
+                c.pwrite(fd, 0, page);
+                long t1 = System.nanoTime();
+                writeLat.add(t1 - t0);
+                if (i % 2 == 1) {
+                    c.post("/v1/fds/" + fd + "/fsync");
+                    fsyncLat.add(System.nanoTime() - t1);
+                }
             }
+            c.post("/v1/fds/" + fd + "/close");
+            connections.addAndGet(c.connections());
         }
-        c.post("/v1/fds/" + fd + "/close");
+    }
+
+    private KeepAliveConnection client(String comm, int pid) {
+        callers.incrementAndGet();
+        return new KeepAliveConnection(port, comm, pid);
     }
 
     /** The last hop of one ping (jbd2 → blockdev), as jbd2 timed it. */
-    private static long roundTripNanos(Rest.Caller c) throws Exception {
-        Matcher m = LAST_HOP.matcher(c.get("/v1/ping").body());
+    private static long roundTripNanos(KeepAliveConnection c) throws Exception {
+        Matcher m = LAST_HOP.matcher(c.get("/v1/ping").text());
         if (!m.find()) {
             throw new AssertionError("a ping without its blockdev hop");
         }
@@ -152,17 +166,17 @@ final class GatewayBenchmark {
         for (int i = 0; i < clients; i++) {
             int id = i;
             threads.add(Thread.ofVirtual().start(() -> {
-                try {
-                    Rest.Caller c = rest.as("bench-" + (fsync ? "f" : "w") + clients, 5000 + id);
-                    int fd = c.open("/bench-" + id, List.of("O_CREAT", "O_RDWR"), "0644").fd();
+                try (KeepAliveConnection c = client("bench-" + (fsync ? "f" : "w") + clients, 5000 + id)) {
+                    int fd = c.open("/bench-" + id);
                     while (System.nanoTime() < end) {
-                        c.write(fd, 0, page);
+                        c.pwrite(fd, 0, page);
                         if (fsync) {
                             c.post("/v1/fds/" + fd + "/fsync");
                         }
                         ops.incrementAndGet();
                     }
                     c.post("/v1/fds/" + fd + "/close");
+                    connections.addAndGet(c.connections());
                 } catch (Exception e) {
                     throw new IllegalStateException(e);
                 }
