@@ -21,7 +21,8 @@ class TraceStore implements SmartLifecycle {
     TraceStore(@Value("${spring.kafka.bootstrap-servers:127.0.0.1:9092}") String bootstrap,
                @Value("${ext4sim.trace.buffer-events:200000}") int capacity) {
         this.buffer = new TraceBuffer(capacity);
-        this.reader = new TraceReader(bootstrap, "gateway-trace-" + ProcessHandle.current().pid(), buffer::add);
+        // a restarted gateway reads back no more of the topic than its buffer keeps
+        this.reader = new TraceReader(bootstrap, "gateway-trace-" + ProcessHandle.current().pid(), buffer::add, capacity);
     }
 
     void catchUp(Duration timeout) {

@@ -14,6 +14,9 @@ import java.util.Properties;
  * <p>Usage: BrokerMain DATA_DIR PORT CONTROLLER_PORT
  */
 public final class BrokerMain {
+    static final long RETENTION_BYTES = 256L << 20;
+    static final long SEGMENT_BYTES = 64L << 20;
+
     private BrokerMain() {
     }
 
@@ -65,10 +68,13 @@ public final class BrokerMain {
         // A service that joins its group serves at once, not 3 s later.
         p.setProperty("group.initial.rebalance.delay.ms", "0");
         p.setProperty("log.retention.hours", "24");
+        // A call is dead after its deadline and a trace older than the gateway's buffer is never read back; a day of
+        // benchmarks kept 2.3 GB here. At most 256 MiB per partition (whole 64 MiB segments go) bounds the disk.
+        p.setProperty("log.retention.bytes", String.valueOf(RETENTION_BYTES));
         // blk_submit records carry block data: up to 8 MiB per call (KafkaSettings.MAX_RECORD_BYTES on the clients)
         p.setProperty("message.max.bytes", String.valueOf(16 * 1024 * 1024));
         p.setProperty("replica.fetch.max.bytes", String.valueOf(16 * 1024 * 1024));
-        p.setProperty("log.segment.bytes", String.valueOf(64 * 1024 * 1024));
+        p.setProperty("log.segment.bytes", String.valueOf(SEGMENT_BYTES));
         Path config = dir.resolve("server.properties");
         try (Writer w = Files.newBufferedWriter(config)) {
             p.store(w, "written by ./ext4sim; edits are overwritten at the next start");

@@ -17,8 +17,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads the trace topic from its beginning into a consumer of events, and can wait until it has read everything
- * the topic held when asked: GET /v1/trace after a call then shows that call's events.
+ * Reads the trace topic into a consumer of events, from the last {@code tail} records it held at the start on, and
+ * can wait until it has read everything the topic held when asked: GET /v1/trace after a call then shows that call's
+ * events. The tail is what the consumer keeps anyway (the gateway's ring buffer): the topic keeps a day of a busy
+ * stack's events, and a restarted gateway that decoded all of them to keep the last 200,000 spent minutes of CPU that
+ * the calls of that time waited for.
  */
 public final class TraceReader implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TraceReader.class);
@@ -26,15 +29,26 @@ public final class TraceReader implements AutoCloseable {
 
     private final String bootstrap;
     private final Consumer<TraceEvent> sink;
+    private final long tail;
     private final Admin admin;
     private final Object progress = new Object();
     private volatile long consumed;
     private volatile boolean running = true;
     private final Thread thread;
 
+    /** A reader of the whole topic. */
     public TraceReader(String bootstrap, String clientId, Consumer<TraceEvent> sink) {
+        this(bootstrap, clientId, sink, Long.MAX_VALUE);
+    }
+
+    /** A reader of the last {@code tail} records the topic held when it started, and of all that come after. */
+    public TraceReader(String bootstrap, String clientId, Consumer<TraceEvent> sink, long tail) {
+        if (tail < 0) {
+            throw new IllegalArgumentException("tail must not be negative: " + tail);
+        }
         this.bootstrap = bootstrap;
         this.sink = sink;
+        this.tail = tail;
         this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 AdminClientConfig.CLIENT_ID_CONFIG, clientId + "-admin",
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3_000,
@@ -49,7 +63,7 @@ public final class TraceReader implements AutoCloseable {
     private void run(String clientId) {
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(KafkaSettings.traceConsumer(bootstrap, clientId))) {
             consumer.assign(List.of(PARTITION));
-            consumer.seekToBeginning(List.of(PARTITION));
+            seekToTail(consumer);
             long lastComplaint = 0;
             while (running) {
                 try {
@@ -72,6 +86,27 @@ public final class TraceReader implements AutoCloseable {
                         log.warn("trace reader: {}", e.toString());
                         lastComplaint = System.nanoTime();
                     }
+                }
+            }
+        }
+    }
+
+    /** Positions the consumer {@link #tail} records before the end, or at the beginning of a shorter topic. */
+    private void seekToTail(KafkaConsumer<String, byte[]> consumer) {
+        while (running) {
+            try {
+                long first = consumer.beginningOffsets(List.of(PARTITION), Duration.ofSeconds(2)).get(PARTITION);
+                long end = consumer.endOffsets(List.of(PARTITION), Duration.ofSeconds(2)).get(PARTITION);
+                consumer.seek(PARTITION, end - first > tail ? end - tail : first);
+                return;
+            } catch (RuntimeException e) {
+                // no broker yet, or no topic yet: the reader waits for both, as its poll loop does (retry pacing)
+                log.debug("trace reader: no offsets yet ({})", e.toString());
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    return;
                 }
             }
         }

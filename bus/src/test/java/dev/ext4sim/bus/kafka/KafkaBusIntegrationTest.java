@@ -126,6 +126,33 @@ class KafkaBusIntegrationTest {
     }
 
     @Test
+    void aReaderStartedLateReadsOnlyTheTailItKeepsAndEverythingAfter() throws Exception {
+        TraceContext before = TraceContext.of(new Task("test-tail", 4343));
+        pings.get("gateway").ping(0, before, Duration.ofSeconds(10));
+        await("the ping's tracepoints read by the reader of the whole topic", () -> {
+            traceReader.catchUp(Duration.ofSeconds(1));
+            return traced.stream().filter(e -> e.traceId().equals(before.traceId())).count() == 5;
+        }, Duration.ofSeconds(20));
+        List<TraceEvent> tail = new CopyOnWriteArrayList<>();
+        try (TraceReader late = new TraceReader(broker.getBrokersAsString(), "test-trace-tail", tail::add, 3)) {
+            late.start();
+            await("the late reader at the end of the topic", () -> late.catchUp(Duration.ofSeconds(1)), Duration.ofSeconds(20));
+            TraceContext after = TraceContext.of(new Task("test-tail", 4344));
+            pings.get("gateway").ping(0, after, Duration.ofSeconds(10));
+            await("the later ping's tracepoints read by the late reader", () -> {
+                late.catchUp(Duration.ofSeconds(1));
+                return tail.stream().filter(e -> e.traceId().equals(after.traceId())).count() == 5;
+            }, Duration.ofSeconds(20));
+            List<TraceEvent> whole = List.copyOf(traced);
+            int startedAt = whole.indexOf(tail.getFirst());
+            assertThat(startedAt).as("the late reader's first event is one the whole reader has").isNotNegative();
+            assertThat(tail.subList(0, 3)).as("it began 3 records before the end it found")
+                    .allSatisfy(e -> assertThat(e.traceId()).isEqualTo(before.traceId()));
+            assertThat(tail).hasSize(8);
+        }
+    }
+
+    @Test
     void aOneWayEventReachesTheServiceThatSubscribed() {
         buses.get("blockdev-service").events().publish(ANNOUNCED, "sda", new Announcement("sda", "8:0"),
                 TraceContext.of(new Task("kworker/u16:0", 9))).join();
