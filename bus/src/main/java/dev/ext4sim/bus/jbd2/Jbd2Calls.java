@@ -57,7 +57,8 @@ public final class Jbd2Calls {
      * reaches jbd2 in ext4's order.
      */
     public static final CallType<RunBatch, BatchAck> RUN_BATCH = new CallType<>("jbd2_journal_run_batch", 1,
-            Codecs.framed(BatchHeader.class, RunBatch::header, (h, d) -> new RunBatch(h.epoch(), h.seq(), h.handles(), d), RunBatch::data),
+            Codecs.framed(BatchHeader.class, RunBatch::header,
+                    (h, d) -> new RunBatch(h.epoch(), h.seq(), h.handles(), h.startCommit(), d), RunBatch::data),
             Codecs.json(BatchAck.class));
 
     /** Log waits: start, wait, complete, force, flush (see {@link Wait}). */
@@ -236,12 +237,18 @@ public final class Jbd2Calls {
      * @param seq  the sender's batch number, increasing within an epoch (0: none): a batch sent again after a timeout
      *             is answered from the first attempt if that was applied, and an attempt older than an applied batch
      *             is refused, so a late duplicate never puts older buffer contents after newer ones
+     * @param startCommit an fsync waits for the commit of a handle here: jbd2_log_start_commit of the last handle's
+     *                    transaction once the batch is applied, as the fsync's own wait would a round trip later
      * @param data the dirty_metadata blocks of every handle, in order
      */
-    public record RunBatch(long epoch, long seq, List<BatchEntry> handles, byte[] data) {
+    public record RunBatch(long epoch, long seq, List<BatchEntry> handles, boolean startCommit, byte[] data) {
         public RunBatch {
             handles = List.copyOf(handles);
             data = data == null ? new byte[0] : data;
+        }
+
+        public RunBatch(long epoch, long seq, List<BatchEntry> handles, byte[] data) {
+            this(epoch, seq, handles, false, data);
         }
 
         public RunBatch(long epoch, List<BatchEntry> handles, byte[] data) {
@@ -249,35 +256,42 @@ public final class Jbd2Calls {
         }
 
         BatchHeader header() {
-            return new BatchHeader(epoch, seq, handles);
+            return new BatchHeader(epoch, seq, handles, startCommit);
         }
 
         @Override
         public boolean equals(Object o) {
             return o instanceof RunBatch r && epoch == r.epoch && seq == r.seq && handles.equals(r.handles)
-                    && Arrays.equals(data, r.data);
+                    && startCommit == r.startCommit && Arrays.equals(data, r.data);
         }
 
         @Override
         public int hashCode() {
-            return Objects.hash(epoch, seq, handles, Arrays.hashCode(data));
+            return Objects.hash(epoch, seq, handles, startCommit, Arrays.hashCode(data));
         }
 
         @Override
         public String toString() {
-            return "RunBatch[epoch=" + epoch + ", seq=" + seq + ", handles=" + handles.size() + ", data=" + data.length + " bytes]";
+            return "RunBatch[epoch=" + epoch + ", seq=" + seq + ", handles=" + handles.size()
+                    + (startCommit ? ", startCommit" : "") + ", data=" + data.length + " bytes]";
         }
     }
 
-    record BatchHeader(long epoch, long seq, List<BatchEntry> handles) {
+    /** startCommit absent (an older sender) reads as false. */
+    record BatchHeader(long epoch, long seq, List<BatchEntry> handles, boolean startCommit) {
     }
 
     /**
      * @param tids           each handle's tid in batch order, -1 for a handle refused (see {@code errors})
      * @param errors         per handle: null, or why it was refused
      * @param commitSequence j_commit_sequence when the batch was applied
+     * @param barrier        for a batch that started a commit: jbd2_trans_will_send_data_barrier of that transaction,
+     *                       judged before the commit began, so after the data its fsync wrote; else null
      */
-    public record BatchAck(List<Integer> tids, List<String> errors, int commitSequence) {
+    public record BatchAck(List<Integer> tids, List<String> errors, int commitSequence, Boolean barrier) {
+        public BatchAck(List<Integer> tids, List<String> errors, int commitSequence) {
+            this(tids, errors, commitSequence, null);
+        }
     }
 
     /** @param action one of the constants above; {@code tid} ignored by force_commit and flush */

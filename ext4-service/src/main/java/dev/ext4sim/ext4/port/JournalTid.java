@@ -10,6 +10,21 @@ public interface JournalTid {
     /** The tid, waiting for the adapter to learn it if need be. */
     int await();
 
+    /**
+     * jbd2_complete_transaction is about to wait for this tid: an adapter that has not sent the handle yet may ask for
+     * the commit together with it, a round trip before the wait would.
+     */
+    default void commitWanted() {
+    }
+
+    /**
+     * Once the tid is known: whether the commit asked for with the handle (see {@link #commitWanted}) was judged, before
+     * it began, to send the flush that makes data written before it durable.
+     */
+    default boolean commitFlushPromised() {
+        return false;
+    }
+
     /** The tid if the adapter knows it already, else -1; never waits. */
     default int peek() {
         return await();

@@ -174,6 +174,7 @@ public final class JournalPump implements JournalPort, AutoCloseable {
     /** fsync: the handle's tid once sent, then jbd2_complete_transaction; a lost tid is waited for re-logged. */
     @Override
     public boolean completeTransaction(TraceContext ctx, JournalTid tid) {
+        tid.commitWanted();
         while (true) {
             tid.await();
             long epoch;
@@ -184,15 +185,17 @@ public final class JournalPump implements JournalPort, AutoCloseable {
                 epoch = loaded.epoch();
                 t = tid.peek();
                 if (t >= 0 && t - commitSequence <= 0) {
-                    return false; // known committed: the caller flushes for its data
+                    // known committed: the caller flushes for its data, unless that commit began after it
+                    return tid.commitFlushPromised();
                 }
             } finally {
                 lock.unlock();
             }
             Jbd2Calls.Waited w = t >= 0 ? waitCall(ctx, epoch, Jbd2Calls.COMPLETE_TRANSACTION, t) : null;
             if (w != null) {
-                // jbd2_trans_will_send_data_barrier, judged by jbd2 when the wait arrived (after this fsync's data)
-                return Boolean.TRUE.equals(w.barrier());
+                // jbd2_trans_will_send_data_barrier, judged by jbd2 when the wait arrived or, for a commit the
+                // handle's batch started, when that began: both after this fsync's data
+                return Boolean.TRUE.equals(w.barrier()) || tid.commitFlushPromised();
             }
         }
     }
@@ -440,10 +443,15 @@ public final class JournalPump implements JournalPort, AutoCloseable {
                 } finally {
                     lock.unlock();
                 }
+                // the commit the batch started is the last taken handle's: only its transaction has the promise
+                int started = -1;
+                for (int t : ack.tids()) {
+                    started = t >= 0 ? t : started;
+                }
                 for (int i = 0; i < batch.size(); i++) {
                     int t = ack.tids().get(i);
                     if (t >= 0) {
-                        batch.get(i).resolve(t);
+                        batch.get(i).resolve(t, Boolean.TRUE.equals(ack.barrier()) && t == started);
                     } else {
                         String why = ack.errors() == null ? "refused" : ack.errors().get(i);
                         log.error("ext4: jbd2 refused a handle of {} (type {}, line {}): {}", batch.get(i).entry.comm(),
@@ -503,8 +511,10 @@ public final class JournalPump implements JournalPort, AutoCloseable {
         }
         Jbd2Calls.BatchEntry first = batch.getFirst().entry;
         TraceContext ctx = new TraceContext(first.traceId(), new Task(first.comm(), first.pid()));
-        return client.invoke(Jbd2Calls.SERVICE, Jbd2Calls.RUN_BATCH, new Jbd2Calls.RunBatch(epoch, seq, entries, data.toByteArray()),
-                settings.callTimeout(), ctx);
+        // an fsync waits for one of these handles: its jbd2_log_start_commit travels with them
+        boolean startCommit = batch.stream().anyMatch(p -> p.commitWanted);
+        return client.invoke(Jbd2Calls.SERVICE, Jbd2Calls.RUN_BATCH,
+                new Jbd2Calls.RunBatch(epoch, seq, entries, startCommit, data.toByteArray()), settings.callTimeout(), ctx);
     }
 
     /**

@@ -20,6 +20,10 @@ final class PendingHandle implements JournalTid {
     private int tid = -1;
     private String error;
     private PendingHandle redirect;
+    /** An fsync waits for this handle's commit: the batch that carries it asks jbd2 to start that commit. */
+    volatile boolean commitWanted;
+    /** The batch that carried it started its commit, which will send a flush after the fsync's data. */
+    private volatile boolean flushPromised;
     /** Told when someone starts waiting for the tid: the pump then sends without lingering. */
     private volatile Runnable onAwait = () -> { };
 
@@ -30,6 +34,11 @@ final class PendingHandle implements JournalTid {
     }
 
     synchronized void resolve(int tid) {
+        resolve(tid, false);
+    }
+
+    synchronized void resolve(int tid, boolean flushPromised) {
+        this.flushPromised = flushPromised;
         this.tid = tid;
         this.data = null;
         notifyAll();
@@ -53,6 +62,16 @@ final class PendingHandle implements JournalTid {
 
     synchronized int tidIfKnown() {
         return redirect != null ? -1 : tid;
+    }
+
+    @Override
+    public void commitWanted() {
+        commitWanted = true;
+    }
+
+    @Override
+    public boolean commitFlushPromised() {
+        return flushPromised && redirect == null;
     }
 
     void onAwait(Runnable hurry) {

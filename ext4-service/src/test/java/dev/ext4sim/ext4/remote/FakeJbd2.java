@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * changes (losing the running transaction), and a gate that holds RUN_BATCH calls so tests can look at the queue.
  */
 final class FakeJbd2 {
-    record Batch(long epoch, List<Jbd2Calls.BatchEntry> entries, byte[] data, int tid) {
+    record Batch(long epoch, List<Jbd2Calls.BatchEntry> entries, byte[] data, int tid, boolean startCommit) {
     }
 
     private long epoch = 1;
@@ -40,10 +40,15 @@ final class FakeJbd2 {
                             if (q.epoch() != epoch) {
                                 throw new ErrnoException(Errno.ESTALE, "epoch " + q.epoch() + " is not " + epoch);
                             }
-                            batches.add(new Batch(q.epoch(), q.handles(), q.data(), running));
+                            batches.add(new Batch(q.epoch(), q.handles(), q.data(), running, q.startCommit()));
                             served.add("batch");
-                            return new Jbd2Calls.BatchAck(q.handles().stream().map(e -> running).toList(),
-                                    q.handles().stream().map(e -> (String) null).toList(), commitSequence);
+                            List<Integer> tids = q.handles().stream().map(e -> running).toList();
+                            List<String> errors = q.handles().stream().map(e -> (String) null).toList();
+                            if (q.startCommit()) {
+                                commit(); // at once here; its commit block's flush comes after the batch
+                                return new Jbd2Calls.BatchAck(tids, errors, commitSequence, true);
+                            }
+                            return new Jbd2Calls.BatchAck(tids, errors, commitSequence);
                         }
                     } finally {
                         inFlight.decrementAndGet();

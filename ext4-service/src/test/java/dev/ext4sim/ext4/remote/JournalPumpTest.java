@@ -121,6 +121,15 @@ class JournalPumpTest {
         assertThat(first.peek()).isEqualTo(10);
         assertThat(jbd2.batches).hasSize(1);
         assertThat(jbd2.batches.getFirst().entries()).hasSize(2);
+        assertThat(jbd2.batches.getFirst().startCommit()).as("a tid awaited, no commit asked for").isFalse();
+
+        // an fsync's jbd2_complete_transaction: the batch carrying its handle asks for the commit too, and when that
+        // commit is known done with the batch's answer, no wait is sent; its flush came after the fsync's data
+        JournalTid fsynced = handle(102, 3);
+        assertThat(pump.completeTransaction(W, fsynced)).as("the commit's flush covers the data").isTrue();
+        assertThat(jbd2.batches).hasSize(2);
+        assertThat(jbd2.batches.getLast().startCommit()).isTrue();
+        assertThat(jbd2.served).containsExactly("batch", "batch");
     }
 
     @Test

@@ -120,10 +120,31 @@ public final class Jbd2Server {
                 lastBatchSeq = q.seq();
                 lastBatchAck = ack;
             }
+            if (q.startCommit()) {
+                ack = startCommitOfLast(lj, ack, ctx);
+            }
             return ack;
         } finally {
             batchLock.unlock();
         }
+    }
+
+    /**
+     * The fsync's jbd2_log_start_commit, carried by the batch: the transaction its last taken handle joined. Whether
+     * that commit will send a flush is judged here, before it starts: the fsync's data was written before the batch
+     * was sent, so a PREFLUSH from now on covers it, and the fsync needs no flush of its own.
+     */
+    private static Jbd2Calls.BatchAck startCommitOfLast(LoadedJournal lj, Jbd2Calls.BatchAck ack, CallContext ctx) {
+        for (int i = ack.tids().size() - 1; i >= 0; i--) {
+            int tid = ack.tids().get(i);
+            if (tid >= 0) {
+                Journal j = lj.journal();
+                boolean barrier = j.jbd2_trans_will_send_data_barrier(tid);
+                j.jbd2_log_start_commit(tid, ctx.trace());
+                return new Jbd2Calls.BatchAck(ack.tids(), ack.errors(), ack.commitSequence(), barrier);
+            }
+        }
+        return ack;
     }
 
     private Jbd2Calls.BatchAck applyBatch(LoadedJournal lj, Jbd2Calls.RunBatch q) {

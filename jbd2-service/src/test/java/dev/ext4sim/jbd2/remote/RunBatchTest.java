@@ -131,6 +131,22 @@ class RunBatchTest {
     }
 
     @Test
+    void aBatchAnFsyncWaitsOnStartsTheCommitOfItsTransaction() {
+        JournalHost host = host();
+        Jbd2Server server = new Jbd2Server(host);
+        Jbd2Calls.Loaded l = host.load("sda1", "mount-a", ext4);
+        ByteArrayOutputStream data = new ByteArrayOutputStream();
+        Jbd2Calls.BatchAck ack = server.runBatch(new Jbd2Calls.RunBatch(l.epoch(), 1, List.of(entry(2, 1, 1_000_000, data, 0x67)),
+                true, data.toByteArray()), ctx(ext4));
+        assertThat(ack.barrier()).as("judged before the commit began: its commit block's PREFLUSH is still to come").isTrue();
+        int tid = ack.tids().getFirst();
+        // a bare wait starts nothing: only the batch can have started this commit
+        Jbd2Calls.Waited waited = server.waitFor(new Jbd2Calls.Wait(l.epoch(), Jbd2Calls.LOG_WAIT_COMMIT, tid), ctx(ext4));
+        assertThat(waited.commitSequence()).isEqualTo(tid);
+        assertThat(f.sink.events("jbd2_start_commit")).hasSize(1);
+    }
+
+    @Test
     void anotherMountIdGetsTheCommittedMetadataHomeAndANewEpoch() {
         JournalHost host = host();
         Jbd2Server server = new Jbd2Server(host);
