@@ -1,5 +1,8 @@
 package dev.ext4sim.launcher;
 
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -27,9 +30,13 @@ final class GatewayBenchmark {
     private static final Pattern LAST_HOP =
             Pattern.compile("\"service\":\"blockdev-service\",\"pid\":\\d+,\"latency_us\":(\\d+)");
 
+    private static final Pattern DEVICE_SECONDS =
+            Pattern.compile("(?m)^blockdev_request_latency_seconds_sum\\{[^}]*} (\\S+)$");
+
     private static final int WARMUP_CLIENTS = 16;
 
     private final int port;
+    private final int blockdevPort;
     private final AtomicLong callers = new AtomicLong();
     private final AtomicLong connections = new AtomicLong();
     private final long warmupCalls;
@@ -37,16 +44,17 @@ final class GatewayBenchmark {
     private final Duration each;
 
     /** Warms up until {@code warmupCalls} calls were made, or for {@code warmupAtMost} on a machine too slow for that. */
-    GatewayBenchmark(int port, long warmupCalls, Duration warmupAtMost, Duration each) {
+    GatewayBenchmark(int port, int blockdevPort, long warmupCalls, Duration warmupAtMost, Duration each) {
         this.port = port;
+        this.blockdevPort = blockdevPort;
         this.warmupCalls = warmupCalls;
         this.warmupAtMost = warmupAtMost;
         this.each = each;
     }
 
     record Report(long callers, long connections, long warmupOps, double warmupSeconds, double roundTripUs, double writeP50,
-                  double writeP99, double rewriteP50, double fsyncP50, double fsyncP99, double writes1, double writes64,
-                  double fsyncs1, double fsyncs64) {
+                  double writeP99, double rewriteP50, double fsyncP50, double fsyncP99, double deviceUsPerFsync,
+                  double writes1, double writes64, double fsyncs1, double fsyncs64) {
         @Override
         public String toString() {
             return String.format("""
@@ -56,12 +64,14 @@ final class GatewayBenchmark {
                       bus round trip (ping's last hop) p50    %8.0f us
                       write() 4 KiB, 1 client   p50 %8.0f us (%4.1f round trips)  p99 %8.0f us (%4.1f)
                       fsync() after 4 KiB       p50 %8.0f us (%4.1f round trips)  p99 %8.0f us (%4.1f)
+                        the device's part         %8.0f us per fsync: p50 %.1f round trips besides it
                       write() after an fsync    p50 %8.0f us (%4.1f round trips; its clean page dirtied again)
                       buffered 4 KiB writes/s   1 client %8.0f   64 clients %8.0f
                       write+fsync per second    1 client %8.0f   64 clients %8.0f
                       clients (one process each) %7d on %d kept-alive connections
                     """, warmupOps, warmupSeconds, roundTripUs, writeP50, writeP50 / roundTripUs, writeP99, writeP99 / roundTripUs,
-                    fsyncP50, fsyncP50 / roundTripUs, fsyncP99, fsyncP99 / roundTripUs, rewriteP50, rewriteP50 / roundTripUs, writes1, writes64, fsyncs1, fsyncs64, callers, connections);
+                    fsyncP50, fsyncP50 / roundTripUs, fsyncP99, fsyncP99 / roundTripUs, deviceUsPerFsync,
+                    (fsyncP50 - deviceUsPerFsync) / roundTripUs, rewriteP50, rewriteP50 / roundTripUs, writes1, writes64, fsyncs1, fsyncs64, callers, connections);
         }
     }
 
@@ -73,13 +83,13 @@ final class GatewayBenchmark {
         List<Long> writeLat = new ArrayList<>();
         List<Long> rewriteLat = new ArrayList<>();
         List<Long> fsyncLat = new ArrayList<>();
-        latencies(roundTrips, writeLat, rewriteLat, fsyncLat);
+        long deviceNanos = latencies(roundTrips, writeLat, rewriteLat, fsyncLat);
         double writes1 = load(1, false);
         double writes64 = load(64, false);
         double fsyncs1 = load(1, true);
         double fsyncs64 = load(64, true);
         return new Report(callers.get(), connections.get(), warm, warmSeconds, pct(roundTrips, 50), pct(writeLat, 50), pct(writeLat, 99),
-                pct(rewriteLat, 50), pct(fsyncLat, 50), pct(fsyncLat, 99), writes1, writes64, fsyncs1, fsyncs64);
+                pct(rewriteLat, 50), pct(fsyncLat, 50), pct(fsyncLat, 99), deviceNanos / 1e3 / Math.max(1, fsyncLat.size()), writes1, writes64, fsyncs1, fsyncs64);
     }
 
     /**
@@ -126,9 +136,11 @@ final class GatewayBenchmark {
     /**
      * One client, every call timed, a round trip sampled before each write: for {@link #each} a stream of buffered
      * writes to a page already dirty (what write() costs, as fio's buffered write latency has it), then for as long
-     * write and fsync, whose writes find the page clean again after the fsync and dirty it anew.
+     * write and fsync, whose writes find the page clean again after the fsync and dirty it anew. Returns the modelled
+     * device's time in that second phase: what every block request spent from issue to completion in blockdev
+     * (blockdev_request_latency_seconds), which is the fsyncs' I/O, counted in full where two requests overlap.
      */
-    private void latencies(List<Long> roundTrips, List<Long> writeLat, List<Long> rewriteLat, List<Long> fsyncLat)
+    private long latencies(List<Long> roundTrips, List<Long> writeLat, List<Long> rewriteLat, List<Long> fsyncLat)
             throws Exception {
         try (KeepAliveConnection c = client("bench-lat", 4002)) {
             int fd = c.open("/bench-lat");
@@ -138,15 +150,35 @@ final class GatewayBenchmark {
                 roundTrips.add(roundTripNanos(c));
                 writeLat.add(timed(() -> c.pwrite(fd, 0, page)));
             }
+            long deviceBefore = deviceNanos();
             end = System.nanoTime() + each.toNanos();
             while (System.nanoTime() < end) {
                 roundTrips.add(roundTripNanos(c));
                 rewriteLat.add(timed(() -> c.pwrite(fd, 0, page)));
                 fsyncLat.add(timed(() -> c.post("/v1/fds/" + fd + "/fsync")));
             }
+            long device = deviceNanos() - deviceBefore;
             c.post("/v1/fds/" + fd + "/close");
             connections.addAndGet(c.connections());
+            return device;
         }
+    }
+
+    /** The sum of blockdev_request_latency_seconds over every operation, from blockdev's Prometheus endpoint. */
+    private long deviceNanos() throws Exception {
+        String metrics = Rest.HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + blockdevPort + "/actuator/prometheus"))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()).body();
+        Matcher m = DEVICE_SECONDS.matcher(metrics);
+        double seconds = 0;
+        int found = 0;
+        while (m.find()) {
+            seconds += Double.parseDouble(m.group(1));
+            found++;
+        }
+        if (found == 0) {
+            throw new AssertionError("no blockdev_request_latency_seconds_sum on blockdev's /actuator/prometheus");
+        }
+        return (long) (seconds * 1e9);
     }
 
     private interface Call {

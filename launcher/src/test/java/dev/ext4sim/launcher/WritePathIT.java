@@ -313,7 +313,8 @@ class WritePathIT {
     @Test
     @Order(7)
     void benchmarkAtTheGateway() throws Exception {
-        GatewayBenchmark.Report report = new GatewayBenchmark(settings.port(Component.SERVICES.getFirst()), 5000, Duration.ofSeconds(60), Duration.ofSeconds(4)).run();
+        GatewayBenchmark.Report report = new GatewayBenchmark(settings.port(Component.SERVICES.getFirst()),
+                settings.port(Component.SERVICES.getLast()), 5000, Duration.ofSeconds(60), Duration.ofSeconds(4)).run();
         System.out.println(report);
         assertThat(report.fsyncs1()).isPositive();
         assertThat(report.connections()).as("the gateway keeps a client's connection open for all its calls")

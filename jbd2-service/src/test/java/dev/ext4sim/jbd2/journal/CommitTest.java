@@ -188,7 +188,7 @@ class CommitTest {
         f.clock.advanceMillis(3999);
         assertThat(j.commitSequence()).isEqualTo(1);
         f.clock.advanceMillis(1); // t_expires = 5 s, a whole second: the timer fires
-        await("timer commit", () -> j.commitSequence() == 2);
+        await("timer commit and its run stats", () -> j.commitSequence() == 2 && !f.commits.isEmpty());
         assertThat(f.commits.getFirst().requested()).isFalse();
         assertThat(j.procInfo()).isEqualTo("""
                 1 transactions (0 requested), each up to 255 blocks
