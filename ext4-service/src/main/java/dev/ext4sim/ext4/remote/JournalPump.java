@@ -349,11 +349,7 @@ public final class JournalPump implements JournalPort, AutoCloseable {
             newer = seq - commitSequence > 0;
             if (newer) {
                 commitSequence = seq;
-                // what is known committed needs no re-log after a restart
-                sent.removeIf(p -> {
-                    int t = p.tidIfKnown();
-                    return t >= 0 && t - seq <= 0;
-                });
+                forgetCommitted(seq);
             }
         } finally {
             lock.unlock();
@@ -361,6 +357,14 @@ public final class JournalPump implements JournalPort, AutoCloseable {
         if (newer) {
             onCommit.accept(seq);
         }
+    }
+
+    /** Under the lock: what is known committed needs no re-log after a restart. */
+    private void forgetCommitted(int seq) {
+        sent.removeIf(p -> {
+            int t = p.tidIfKnown();
+            return t >= 0 && t - seq <= 0;
+        });
     }
 
     private void run() {
@@ -443,6 +447,8 @@ public final class JournalPump implements JournalPort, AutoCloseable {
                 } finally {
                     lock.unlock();
                 }
+                // before the waiters wake: an fsync whose commit is already done then sends no wait
+                committed(ack.commitSequence());
                 // the commit the batch started is the last taken handle's: only its transaction has the promise
                 int started = -1;
                 for (int t : ack.tids()) {
@@ -465,7 +471,12 @@ public final class JournalPump implements JournalPort, AutoCloseable {
                         }
                     }
                 }
-                committed(ack.commitSequence());
+                lock.lock();
+                try {
+                    forgetCommitted(ack.commitSequence()); // the tids just learnt
+                } finally {
+                    lock.unlock();
+                }
                 return;
             } catch (ErrnoException e) {
                 if (!retryable(e.errno())) {

@@ -146,7 +146,8 @@ class Ext4ServerTest {
         assertThat(call(Ext4Calls.DIRTY_INODES, new Ext4Calls.DirtyInodesQuery("sda1")).inodes())
                 .extracting(Ext4Calls.DirtyInode::ino).contains(12L);
         assertThat(call(Ext4Calls.FSYNC, new Ext4Calls.Fsync("sda1", 12, false)).ret()).isZero();
-        assertThat(jbd2.completed).isNotEmpty();
+        assertThat(!jbd2.completed.isEmpty() || jbd2.batches.stream().anyMatch(FakeJbd2.Batch::startCommit))
+                .as("the fsync asked for its commit: with its handle's batch, or by a wait").isTrue();
         assertThat(call(Ext4Calls.READ_ITER, new Ext4Calls.ReadIter("sda1", 12, 0, 100)))
                 .asString(StandardCharsets.US_ASCII).isEqualTo("hello world\n");
         assertThat(call(Ext4Calls.LOOKUP, new Ext4Calls.Lookup("sda1", 2, "hello")).size()).isEqualTo(12);
