@@ -166,14 +166,12 @@ class WritePathIT {
         String since = writer.getLast().timestamp();
         // the flusher's pass that wrote this inode: from its writeback_start to its writeback_written
         Predicate<Rest.Line> ours = l -> l.event().equals("ext4_writepages_result") && l.text().startsWith("dev 8,1 ino " + ino + " ");
-        List<Rest.Line> kworker = rest.traceUntilAll("task=kworker/u16:2&since=" + since, lines -> {
-            int i = lines.indexOf(lines.stream().filter(ours).findFirst().orElse(null));
-            return i >= 0 && lines.subList(i, lines.size()).stream().anyMatch(l -> l.event().equals("writeback_pages_written"));
-        });
-        int result = indexOf(kworker, ours);
-        int start = lastIndexBefore(kworker, result, l -> l.event().equals("writeback_start"));
-        int end = indexOf(kworker.subList(result, kworker.size()), l -> l.event().equals("writeback_pages_written")) + result;
-        kworker = kworker.subList(start, end + 1);
+        // jbd2 emits the handles' events when the journal pump's batch reaches it (up to journal-linger later, stamped
+        // at ext4's times), so the pass is complete once each ext4_journal_start has its jbd2_handle_stats
+        List<Rest.Line> kworker = flusherPass(rest.traceUntilAll("task=kworker/u16:2&since=" + since, lines -> {
+            List<Rest.Line> pass = flusherPass(lines, ours);
+            return pass != null && count(pass, "ext4_journal_start") == count(pass, "jbd2_handle_stats");
+        }), ours);
         writer = rest.traceUntil("task=seed-nosync", l -> l.event().equals("ext4_da_write_end"));
         print("seed without fsync", writer, kworker);
         List<String> events = names(writer, WritePathIT::pathEvent);
@@ -417,6 +415,21 @@ class WritePathIT {
             }
         }
         throw new AssertionError("no such line");
+    }
+
+    /** The flusher's pass that wrote {@code ours}: from its writeback_start to its writeback_pages_written, or null. */
+    static List<Rest.Line> flusherPass(List<Rest.Line> lines, Predicate<Rest.Line> ours) {
+        int result = lines.indexOf(lines.stream().filter(ours).findFirst().orElse(null));
+        if (result < 0 || lines.subList(result, lines.size()).stream().noneMatch(l -> l.event().equals("writeback_pages_written"))) {
+            return null;
+        }
+        int start = lastIndexBefore(lines, result, l -> l.event().equals("writeback_start"));
+        int end = indexOf(lines.subList(result, lines.size()), l -> l.event().equals("writeback_pages_written")) + result;
+        return lines.subList(start, end + 1);
+    }
+
+    static long count(List<Rest.Line> lines, String event) {
+        return lines.stream().filter(l -> l.event().equals(event)).count();
     }
 
     static int lastIndexBefore(List<Rest.Line> lines, int before, Predicate<Rest.Line> p) {
