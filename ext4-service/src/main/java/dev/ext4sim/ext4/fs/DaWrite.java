@@ -3,7 +3,6 @@ package dev.ext4sim.ext4.fs;
 import dev.ext4sim.bus.Errno;
 import dev.ext4sim.bus.ErrnoException;
 import dev.ext4sim.bus.trace.TraceContext;
-import dev.ext4sim.ondisk.ext4.Timespec;
 
 /**
  * The buffered write path (mm/filemap.c generic_perform_write with inode.c's ext4_da_write_begin/_end, and
@@ -60,17 +59,14 @@ final class DaWrite {
         return new Written(written, dirtied);
     }
 
-    /**
-     * file_update_time: mtime and ctime move on only when current_time moved, once a jiffy (inode_needs_update_time);
-     * then mark_inode_dirty_sync, in a handle of its own.
-     */
+    /** file_update_time: mtime and ctime move on only when the second changed (mark_inode_dirty_sync, own handle). */
     private void fileUpdateTime(TraceContext ctx, Ext4InodeInfo ei) {
-        Timespec now = sb.currentTime();
-        if (ei.raw.mtime().equals(now) && ei.raw.ctime().equals(now)) {
+        long now = sb.now();
+        if (ei.raw.i_mtime() == now && ei.raw.i_ctime() == now) {
             return;
         }
-        ei.raw.mtime(now);
-        ei.raw.ctime(now);
+        ei.raw.i_mtime(now);
+        ei.raw.i_ctime(now);
         dirty.markInodeDirty(ctx, ei, Flags.I_DIRTY_SYNC, null);
     }
 

@@ -145,7 +145,7 @@ public final class Ext4Mount {
             Ext4InodeInfo ei = sb.iget(ino, 0);
             long blocks = ei.raw.i_blocks() + (long) ei.reservedDataBlocks * (PageCache.PAGE_SIZE / 512);
             return new Stat(ei.ino, ei.mode(), ei.nlink(), ei.raw.i_uid(), ei.raw.i_gid(), ei.size, blocks,
-                    ei.raw.atime(), ei.raw.mtime(), ei.raw.ctime());
+                    ei.raw.i_atime(), ei.raw.i_mtime(), ei.raw.i_ctime());
         });
     }
 

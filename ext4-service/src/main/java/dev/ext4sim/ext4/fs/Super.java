@@ -3,7 +3,6 @@ package dev.ext4sim.ext4.fs;
 import dev.ext4sim.bus.Errno;
 import dev.ext4sim.bus.ErrnoException;
 import dev.ext4sim.bus.Time;
-import dev.ext4sim.bus.trace.Jiffies;
 import dev.ext4sim.bus.trace.TraceContext;
 import dev.ext4sim.ext4.port.BlockPort;
 import dev.ext4sim.ext4.port.JournalPort;
@@ -12,7 +11,6 @@ import dev.ext4sim.ondisk.OnDiskException;
 import dev.ext4sim.ondisk.ext4.Ext4;
 import dev.ext4sim.ondisk.ext4.Ext4Filesystem;
 import dev.ext4sim.ondisk.ext4.SuperBlock;
-import dev.ext4sim.ondisk.ext4.Timespec;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
@@ -168,22 +166,11 @@ final class Super {
             throw new ErrnoException(Errno.ENODEV, "the filesystem is not mounted");
         }
         cache.context(ctx);
-        fs.setClock(currentTime());
+        fs.setClock(time.currentTimeMillis() / 1000);
     }
 
-    /** Seconds of the wall clock, for i_dtime (which has no nanoseconds). */
     long now() {
         return time.currentTimeMillis() / 1000;
-    }
-
-    /**
-     * current_time(): the coarse wall clock (ktime_get_coarse_real_ts64), which moves once a tick, a jiffy at HZ 250;
-     * ext4's s_time_gran is 1 ns, so that is the granularity of every timestamp, and file_update_time dirties the
-     * inode of a stream of writes about once a jiffy.
-     */
-    Timespec currentTime() {
-        long nanos = time.currentTimeMillis() * 1_000_000L;
-        return Timespec.ofEpochNanos(nanos - Math.floorMod(nanos, Jiffies.NANOS_PER_JIFFY));
     }
 
     /** jiffies as writeback computes them: the service's Time reads the shared trace clock as its nanoTime. */
