@@ -7,6 +7,7 @@ import dev.ext4sim.bus.trace.FtraceRenderer;
 import dev.ext4sim.bus.trace.TraceEvent;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
+import jakarta.servlet.http.HttpServletRequest;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.Comparator;
@@ -37,7 +38,8 @@ class TraceController {
             @RequestParam(required = false) String since,
             @Parameter(description = "only events of tasks whose comm starts with this") @RequestParam(required = false) String task,
             @Parameter(description = "only events caused by the REST call with this X-Trace-Id") @RequestParam(required = false) String trace,
-            @Parameter(description = "line layout: 4.x (default, as the seeds) or 6.x") @RequestParam(defaultValue = "4.x") String layout) {
+            @Parameter(description = "line layout: 4.x (default, as the seeds) or 6.x") @RequestParam(defaultValue = "4.x") String layout,
+            HttpServletRequest request) {
         Predicate<TraceEvent> filter = e -> true;
         if (since != null) {
             long from = parseSince(since);
@@ -54,7 +56,7 @@ class TraceController {
             case "6.x", "6" -> FtraceLayout.KERNEL_6X;
             default -> throw new ErrnoException(Errno.EINVAL, "layout must be 4.x or 6.x, not '" + layout + "'");
         };
-        store.catchUp(Duration.ofSeconds(2));
+        store.catchUp(Duration.ofSeconds(2), CallerTask.of(request));
         List<TraceEvent> events = store.select(filter);
         return switch (format) {
             case "ftrace", "text" -> ResponseEntity.ok().contentType(MediaType.TEXT_PLAIN)

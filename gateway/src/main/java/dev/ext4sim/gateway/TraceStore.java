@@ -1,11 +1,17 @@
 package dev.ext4sim.gateway;
 
+import dev.ext4sim.bus.kafka.KafkaBus;
 import dev.ext4sim.bus.kafka.TraceReader;
+import dev.ext4sim.bus.trace.Task;
+import dev.ext4sim.bus.trace.TraceContext;
+import dev.ext4sim.bus.trace.TraceFlush;
 import dev.ext4sim.bus.trace.TraceBuffer;
 import dev.ext4sim.bus.trace.TraceEvent;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
@@ -13,20 +19,36 @@ import org.springframework.stereotype.Component;
 /** The gateway's copy of the trace topic: a ring buffer fed by a reader of the topic. */
 @Component
 class TraceStore implements SmartLifecycle {
+    private static final Logger log = LoggerFactory.getLogger(TraceStore.class);
     private final TraceBuffer buffer;
     private final TraceReader reader;
+    private final KafkaBus bus;
+    private final List<String> services;
     private final int cpus = Runtime.getRuntime().availableProcessors();
     private volatile boolean running;
 
-    TraceStore(@Value("${spring.kafka.bootstrap-servers:127.0.0.1:9092}") String bootstrap,
-               @Value("${ext4sim.trace.buffer-events:200000}") int capacity) {
+    TraceStore(KafkaBus bus, @Value("${spring.kafka.bootstrap-servers:127.0.0.1:9092}") String bootstrap,
+               @Value("${ext4sim.trace.buffer-events:200000}") int capacity,
+               @Value("${ext4sim.trace.services:}") List<String> services) {
+        this.bus = bus;
+        this.services = List.copyOf(services);
         this.buffer = new TraceBuffer(capacity);
         // a restarted gateway reads back no more of the topic than its buffer keeps
         this.reader = new TraceReader(bootstrap, "gateway-trace-" + ProcessHandle.current().pid(), buffer::add, capacity);
     }
 
-    void catchUp(Duration timeout) {
-        reader.catchUp(timeout);
+    /**
+     * Brings the buffer up to every event emitted before now: the gateway's own and those the services still hold
+     * to batch (trace_flush), then everything the topic has. A service that does not answer in {@code timeout}
+     * (killed by a test, say) costs the reader its latest events, not the read.
+     */
+    void catchUp(Duration timeout, Task reader) {
+        bus.flushTraces();
+        List<String> silent = TraceFlush.flushAll(bus.client(), services, timeout, TraceContext.of(reader));
+        if (!silent.isEmpty()) {
+            log.debug("trace read without the latest events of {}", silent);
+        }
+        this.reader.catchUp(timeout);
     }
 
     List<TraceEvent> select(Predicate<TraceEvent> filter) {

@@ -7,6 +7,7 @@ import dev.ext4sim.bus.call.CallServer;
 import dev.ext4sim.bus.call.Events;
 import dev.ext4sim.bus.call.Topics;
 import dev.ext4sim.bus.trace.TraceClock;
+import dev.ext4sim.bus.trace.TraceFlush;
 import dev.ext4sim.bus.trace.TraceSink;
 import dev.ext4sim.bus.trace.Tracer;
 import java.time.Duration;
@@ -72,6 +73,11 @@ public final class KafkaBus implements AutoCloseable {
         this.client = new CallClient(Topics.replies(service), transport, Time.SYSTEM,
                 Scheduler.system(service + "-call-deadlines"), new KafkaPeerLiveness(admin), handlers);
         this.server = new CallServer(service, transport, Time.SYSTEM, handlers);
+        // every service answers trace_flush, so that a trace read shows what was emitted before it (TraceFlush)
+        server.register(TraceFlush.CALL, (request, ctx) -> {
+            flushTraces();
+            return new TraceFlush.Reply(service, traceSink.dropped());
+        });
         this.events = new Events(service, transport);
         this.tracer = new Tracer(service, TraceClock.since(TraceClock.bootEpochNanos()), traceSink,
                 Runtime.getRuntime().availableProcessors());
@@ -105,6 +111,11 @@ public final class KafkaBus implements AutoCloseable {
 
     public long droppedTraceEvents() {
         return traceSink.dropped();
+    }
+
+    /** Sends every trace event emitted so far and returns once the broker has them (the trace_flush call). */
+    public void flushTraces() {
+        traceProducer.flush();
     }
 
     /**

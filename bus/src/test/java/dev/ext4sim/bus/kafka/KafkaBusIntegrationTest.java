@@ -14,6 +14,7 @@ import dev.ext4sim.bus.ping.Ping;
 import dev.ext4sim.bus.ping.PingService;
 import dev.ext4sim.bus.trace.Task;
 import dev.ext4sim.bus.trace.TraceContext;
+import dev.ext4sim.bus.trace.TraceFlush;
 import dev.ext4sim.bus.trace.TraceEvent;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -150,6 +151,27 @@ class KafkaBusIntegrationTest {
                     .allSatisfy(e -> assertThat(e.traceId()).isEqualTo(before.traceId()));
             assertThat(tail).hasSize(8);
         }
+    }
+
+    @Test
+    void aTraceFlushPutsEveryEventEmittedBeforeItOnTheTopic() {
+        TraceContext trace = TraceContext.of(new Task("test-flush", 4545));
+        // held by ext4-service's trace producer for its linger (100 ms) unless flushed
+        buses.get("ext4-service").tracer().emit(Ping.EXT4SIM_PING, trace, "ext4-service", 9, 0L);
+
+        List<String> silent = TraceFlush.flushAll(buses.get("gateway").client(), List.of("ext4-service"),
+                Duration.ofSeconds(5), trace);
+
+        assertThat(silent).isEmpty();
+        assertThat(traceReader.catchUp(Duration.ofSeconds(5))).isTrue();
+        assertThat(traced).anyMatch(e -> e.traceId().equals(trace.traceId()));
+    }
+
+    @Test
+    void aTraceFlushNamesTheServicesThatDidNotAnswer() {
+        TraceContext trace = TraceContext.of(new Task("test-flush", 4546));
+        assertThat(TraceFlush.flushAll(buses.get("gateway").client(), List.of("jbd2-service", "nobody-service"),
+                Duration.ofSeconds(5), trace)).containsExactly("nobody-service");
     }
 
     @Test
