@@ -58,7 +58,8 @@ public final class Jbd2Calls {
      */
     public static final CallType<RunBatch, BatchAck> RUN_BATCH = new CallType<>("jbd2_journal_run_batch", 1,
             Codecs.framed(BatchHeader.class, RunBatch::header,
-                    (h, d) -> new RunBatch(h.epoch(), h.seq(), h.handles(), h.startCommit(), d), RunBatch::data),
+                    (h, d) -> new RunBatch(h.epoch(), h.seq(), h.handles(), h.startCommit(), h.orderedDataWritten(), d),
+                    RunBatch::data),
             Codecs.json(BatchAck.class));
 
     /** Log waits: start, wait, complete, force, flush (see {@link Wait}). */
@@ -239,12 +240,20 @@ public final class Jbd2Calls {
      *             is refused, so a late duplicate never puts older buffer contents after newer ones
      * @param startCommit an fsync waits for the commit of a handle here: jbd2_log_start_commit of the last handle's
      *                    transaction once the batch is applied, as the fsync's own wait would a round trip later
+     * @param orderedDataWritten with startCommit: when the fsync asked, ext4 had no dirty page over an allocated block,
+     *                    so that commit's T_FLUSH has no data to write and needs no ext4_journal_submit_inode_data call
+     *                    (unless a handle registers another inode range before it begins)
      * @param data the dirty_metadata blocks of every handle, in order
      */
-    public record RunBatch(long epoch, long seq, List<BatchEntry> handles, boolean startCommit, byte[] data) {
+    public record RunBatch(long epoch, long seq, List<BatchEntry> handles, boolean startCommit,
+                           boolean orderedDataWritten, byte[] data) {
         public RunBatch {
             handles = List.copyOf(handles);
             data = data == null ? new byte[0] : data;
+        }
+
+        public RunBatch(long epoch, long seq, List<BatchEntry> handles, boolean startCommit, byte[] data) {
+            this(epoch, seq, handles, startCommit, false, data);
         }
 
         public RunBatch(long epoch, long seq, List<BatchEntry> handles, byte[] data) {
@@ -256,29 +265,30 @@ public final class Jbd2Calls {
         }
 
         BatchHeader header() {
-            return new BatchHeader(epoch, seq, handles, startCommit);
+            return new BatchHeader(epoch, seq, handles, startCommit, orderedDataWritten);
         }
 
         @Override
         public boolean equals(Object o) {
             return o instanceof RunBatch r && epoch == r.epoch && seq == r.seq && handles.equals(r.handles)
-                    && startCommit == r.startCommit && Arrays.equals(data, r.data);
+                    && startCommit == r.startCommit && orderedDataWritten == r.orderedDataWritten
+                    && Arrays.equals(data, r.data);
         }
 
         @Override
         public int hashCode() {
-            return Objects.hash(epoch, seq, handles, startCommit, Arrays.hashCode(data));
+            return Objects.hash(epoch, seq, handles, startCommit, orderedDataWritten, Arrays.hashCode(data));
         }
 
         @Override
         public String toString() {
             return "RunBatch[epoch=" + epoch + ", seq=" + seq + ", handles=" + handles.size()
-                    + (startCommit ? ", startCommit" : "") + ", data=" + data.length + " bytes]";
+                    + (startCommit ? ", startCommit" : "") + (orderedDataWritten ? ", orderedDataWritten" : "") + ", data=" + data.length + " bytes]";
         }
     }
 
-    /** startCommit absent (an older sender) reads as false. */
-    record BatchHeader(long epoch, long seq, List<BatchEntry> handles, boolean startCommit) {
+    /** startCommit and orderedDataWritten absent (an older sender) read as false. */
+    record BatchHeader(long epoch, long seq, List<BatchEntry> handles, boolean startCommit, boolean orderedDataWritten) {
     }
 
     /**

@@ -233,7 +233,7 @@ public final class Ext4Mount {
     }
 
     private void fsyncRange(TraceContext ctx, int ino, boolean datasync, long start, long end) {
-        record Begun(Ext4InodeInfo ei, JournalTid tid) {
+        record Begun(Ext4InodeInfo ei, Fsync.Begun sync) {
         }
         Begun b = locked(ctx, () -> {
             Ext4InodeInfo ei = sb.iget(ino, 0);
@@ -241,7 +241,7 @@ public final class Ext4Mount {
         });
         int ret = 0;
         try {
-            fsync.complete(ctx, b.tid());
+            fsync.complete(ctx, b.sync());
         } catch (ErrnoException e) {
             ret = -e.errno().code();
             throw e;

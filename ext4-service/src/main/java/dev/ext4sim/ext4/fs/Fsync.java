@@ -18,19 +18,50 @@ final class Fsync {
         this.writepages = writepages;
     }
 
-    /** The locked first half: ext4_sync_file_enter and file_write_and_wait_range; returns the tid to wait for. */
-    JournalTid begin(TraceContext ctx, Ext4InodeInfo ei, boolean datasync, long start, long end) {
+    /**
+     * What the locked half leaves for the unlocked one: the tid to wait for, and whether every page over an allocated
+     * block was written when it looked (data=ordered then has nothing to write in the commit's T_FLUSH).
+     */
+    record Begun(JournalTid tid, boolean orderedDataWritten) {
+    }
+
+    /** The locked first half: ext4_sync_file_enter and file_write_and_wait_range. */
+    Begun begin(TraceContext ctx, Ext4InodeInfo ei, boolean datasync, long start, long end) {
         sb.trace.ext4(Ext4Trace.SYNC_FILE_ENTER, ctx, (long) ei.ino, (long) ei.parent, datasync ? 1 : 0);
         writepages.writepages(ctx, ei, WritebackControl.fsync(start, end));
-        return datasync ? ei.datasyncTid : ei.syncTid;
+        return new Begun(datasync ? ei.datasyncTid : ei.syncTid, orderedDataWritten());
+    }
+
+    /**
+     * Whether ext4_journal_submit_inode_data_buffers would find nothing to write in any inode now: no dirty page over
+     * an allocated block (a delayed page is writeback's, never data=ordered's). Called under the filesystem lock, which
+     * every data write holds until the device has it, so a clean page here is on the device.
+     */
+    private boolean orderedDataWritten() {
+        if (sb.nrDirty == 0) {
+            return true;
+        }
+        for (Ext4InodeInfo ei : sb.inodes()) {
+            if (ei.pages.dirtyPages() == 0) {
+                continue;
+            }
+            for (PageCache.Page p : ei.pages.dirtyIn(0, Long.MAX_VALUE)) {
+                ExtentStatus.Es es = ei.es.lookup(p.index);
+                if (es != null && es.written()) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     /**
      * The unlocked second half: jbd2_complete_transaction on i_sync_tid (or i_datasync_tid), then blkdev_issue_flush
      * unless that commit's own PREFLUSH already covered the data.
      */
-    void complete(TraceContext ctx, JournalTid tid) {
-        boolean barrierSent = tid != null && sb.journal.completeTransaction(ctx, tid);
+    void complete(TraceContext ctx, Begun begun) {
+        JournalTid tid = begun.tid();
+        boolean barrierSent = tid != null && sb.journal.completeTransaction(ctx, tid, begun.orderedDataWritten());
         if (!barrierSent) {
             sb.block.flush(ctx);
         }

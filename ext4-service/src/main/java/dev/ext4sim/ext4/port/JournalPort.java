@@ -23,6 +23,15 @@ public interface JournalPort {
      */
     boolean completeTransaction(TraceContext ctx, JournalTid tid);
 
+    /**
+     * {@link #completeTransaction(TraceContext, JournalTid)} from a caller that found every page over an allocated block
+     * written when it asked ({@code orderedDataWritten}): the commit it starts has nothing for data=ordered to write, and
+     * an adapter whose T_FLUSH costs a round trip may tell the journal so.
+     */
+    default boolean completeTransaction(TraceContext ctx, JournalTid tid, boolean orderedDataWritten) {
+        return completeTransaction(ctx, tid);
+    }
+
     /** jbd2_journal_force_commit: commit what is running and wait (sync_fs). */
     void forceCommit(TraceContext ctx);
 

@@ -17,6 +17,11 @@ public interface JournalTid {
     default void commitWanted() {
     }
 
+    /** {@link #commitWanted()}, saying whether the waiter found every page over an allocated block written. */
+    default void commitWanted(boolean orderedDataWritten) {
+        commitWanted();
+    }
+
     /**
      * Once the tid is known: whether the commit asked for with the handle (see {@link #commitWanted}) was judged, before
      * it began, to send the flush that makes data written before it durable.

@@ -174,7 +174,13 @@ public final class JournalPump implements JournalPort, AutoCloseable {
     /** fsync: the handle's tid once sent, then jbd2_complete_transaction; a lost tid is waited for re-logged. */
     @Override
     public boolean completeTransaction(TraceContext ctx, JournalTid tid) {
-        tid.commitWanted();
+        return completeTransaction(ctx, tid, false);
+    }
+
+    /** The batch that carries the handle then tells jbd2 whether data=ordered has anything to write (see send). */
+    @Override
+    public boolean completeTransaction(TraceContext ctx, JournalTid tid, boolean orderedDataWritten) {
+        tid.commitWanted(orderedDataWritten);
         while (true) {
             tid.await();
             long epoch;
@@ -524,8 +530,11 @@ public final class JournalPump implements JournalPort, AutoCloseable {
         TraceContext ctx = new TraceContext(first.traceId(), new Task(first.comm(), first.pid()));
         // an fsync waits for one of these handles: its jbd2_log_start_commit travels with them
         boolean startCommit = batch.stream().anyMatch(p -> p.commitWanted);
+        // every fsync that wants it found the pages over allocated blocks written: its T_FLUSH needs no call back here
+        boolean orderedDataWritten = startCommit && batch.stream().noneMatch(p -> p.commitWanted && p.orderedDataDirty);
         return client.invoke(Jbd2Calls.SERVICE, Jbd2Calls.RUN_BATCH,
-                new Jbd2Calls.RunBatch(epoch, seq, entries, startCommit, data.toByteArray()), settings.callTimeout(), ctx);
+                new Jbd2Calls.RunBatch(epoch, seq, entries, startCommit, orderedDataWritten, data.toByteArray()),
+                settings.callTimeout(), ctx);
     }
 
     /**

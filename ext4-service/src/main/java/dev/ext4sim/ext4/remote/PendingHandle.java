@@ -22,6 +22,8 @@ final class PendingHandle implements JournalTid {
     private PendingHandle redirect;
     /** An fsync waits for this handle's commit: the batch that carries it asks jbd2 to start that commit. */
     volatile boolean commitWanted;
+    /** Some fsync that wants the commit found a dirty page over an allocated block: T_FLUSH has work. */
+    volatile boolean orderedDataDirty;
     /** The batch that carried it started its commit, which will send a flush after the fsync's data. */
     private volatile boolean flushPromised;
     /** Told when someone starts waiting for the tid: the pump then sends without lingering. */
@@ -66,6 +68,14 @@ final class PendingHandle implements JournalTid {
 
     @Override
     public void commitWanted() {
+        commitWanted(false);
+    }
+
+    @Override
+    public void commitWanted(boolean orderedDataWritten) {
+        if (!orderedDataWritten) {
+            orderedDataDirty = true;
+        }
         commitWanted = true;
     }
 

@@ -185,6 +185,15 @@ final class FakeJournal implements JournalPort {
         }
     }
 
+    /** What each fsync said of data=ordered's work when it asked for its commit, in order. */
+    final java.util.List<Boolean> orderedDataWritten = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    @Override
+    public boolean completeTransaction(TraceContext ctx, JournalTid tid, boolean orderedDataWritten) {
+        this.orderedDataWritten.add(orderedDataWritten);
+        return completeTransaction(ctx, tid);
+    }
+
     @Override
     public boolean completeTransaction(TraceContext ctx, JournalTid tid) {
         int t = tid.await();

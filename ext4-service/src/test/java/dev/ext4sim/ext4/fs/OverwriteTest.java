@@ -92,6 +92,33 @@ class OverwriteTest {
     }
 
     @Test
+    void anFsyncSaysWhetherDataOrderedHasAnyPageOverAnAllocatedBlockLeftToWrite() {
+        try (Ext4Fixture f = new Ext4Fixture(dir, 32L << 20)) {
+            TraceContext w = Ext4Fixture.writer("w", 2);
+            int a = f.ext4.create(w, Ext4.ROOT_INO, "a", 0644);
+            int b = f.ext4.create(w, Ext4.ROOT_INO, "b", 0644);
+            f.ext4.write(w, a, 0, new byte[4096], Ext4Mount.WriteFlags.NONE);
+            f.ext4.fsync(w, a, false);
+            assertThat(f.journal.orderedDataWritten).as("nothing dirty anywhere").containsExactly(true);
+
+            f.ext4.write(w, b, 0, new byte[4096], Ext4Mount.WriteFlags.NONE);
+            f.ext4.write(w, a, 4096, new byte[4096], Ext4Mount.WriteFlags.NONE);
+            f.ext4.fsync(w, a, false);
+            assertThat(f.journal.orderedDataWritten).as("b's page is delayed: writeback's, not data=ordered's")
+                    .containsExactly(true, true);
+
+            f.flushAll();
+            f.ext4.write(w, b, 0, new byte[100], Ext4Mount.WriteFlags.NONE);
+            f.ext4.write(w, a, 8192, new byte[4096], Ext4Mount.WriteFlags.NONE);
+            f.ext4.fsync(w, a, false);
+            assertThat(f.journal.orderedDataWritten).as("b's page over its allocated block is dirty again")
+                    .containsExactly(true, true, false);
+            f.flushAll();
+            f.unmountAndCheck();
+        }
+    }
+
+    @Test
     void aWriteInALaterSecondUpdatesTheTimesInItsOwnHandleFirst() {
         try (Ext4Fixture f = new Ext4Fixture(dir, 32L << 20)) {
             TraceContext w = Ext4Fixture.writer("w", 2);

@@ -14,7 +14,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * changes (losing the running transaction), and a gate that holds RUN_BATCH calls so tests can look at the queue.
  */
 final class FakeJbd2 {
-    record Batch(long epoch, List<Jbd2Calls.BatchEntry> entries, byte[] data, int tid, boolean startCommit) {
+    record Batch(long epoch, List<Jbd2Calls.BatchEntry> entries, byte[] data, int tid, boolean startCommit,
+                 boolean orderedDataWritten) {
     }
 
     private long epoch = 1;
@@ -40,7 +41,8 @@ final class FakeJbd2 {
                             if (q.epoch() != epoch) {
                                 throw new ErrnoException(Errno.ESTALE, "epoch " + q.epoch() + " is not " + epoch);
                             }
-                            batches.add(new Batch(q.epoch(), q.handles(), q.data(), running, q.startCommit()));
+                            batches.add(new Batch(q.epoch(), q.handles(), q.data(), running, q.startCommit(),
+                                    q.orderedDataWritten()));
                             served.add("batch");
                             List<Integer> tids = q.handles().stream().map(e -> running).toList();
                             List<String> errors = q.handles().stream().map(e -> (String) null).toList();

@@ -129,7 +129,14 @@ class JournalPumpTest {
         assertThat(pump.completeTransaction(W, fsynced)).as("the commit's flush covers the data").isTrue();
         assertThat(jbd2.batches).hasSize(2);
         assertThat(jbd2.batches.getLast().startCommit()).isTrue();
+        assertThat(jbd2.batches.getLast().orderedDataWritten()).as("the caller did not say it looked").isFalse();
         assertThat(jbd2.served).containsExactly("batch", "batch");
+
+        // an fsync that found every page over an allocated block written: its commit needs no data=ordered call
+        JournalTid clean = handle(103, 4);
+        assertThat(pump.completeTransaction(W, clean, true)).isTrue();
+        assertThat(jbd2.batches.getLast().startCommit()).isTrue();
+        assertThat(jbd2.batches.getLast().orderedDataWritten()).isTrue();
     }
 
     @Test

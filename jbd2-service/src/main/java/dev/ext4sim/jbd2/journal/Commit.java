@@ -80,7 +80,9 @@ final class Commit {
                 for (OrderedData.InodeRange r : t.inodeList()) {
                     j.trace.submitInodeData(ctx, r.ino()); // journal_submit_data_buffers, per inode written out
                 }
-                j.orderedData.writeAndWait(t.tid(), t.inodeList());
+                if (!t.orderedDataWritten) {
+                    j.orderedData.writeAndWait(t.tid(), t.inodeList());
+                }
             }
             t.loggingNanos = j.time.nanoTime();
             setStateLocked(t, TransactionState.T_COMMIT);

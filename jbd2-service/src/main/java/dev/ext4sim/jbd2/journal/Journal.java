@@ -325,6 +325,7 @@ public final class Journal {
         lock.lock();
         try {
             checkOpen(h);
+            h.transaction.orderedDataWritten = false; // registered after the requester looked
             h.transaction.inodes.merge(ino, new OrderedData.InodeRange(ino, start, start + length - 1),
                     (a, b) -> new OrderedData.InodeRange(ino, Math.min(a.start(), b.start()), Math.max(a.end(), b.end())));
         } finally {
@@ -471,6 +472,26 @@ public final class Journal {
         lock.lock();
         try {
             return startCommitLocked(tid, requester);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * jbd2_log_start_commit from a requester that found the data of every range the transaction registered already on
+     * the device (ext4's fsync, right after writing it): T_FLUSH then emits its events but makes no call to the
+     * filesystem, whose answer would cost the commit a round trip and write nothing. A range registered later, or a
+     * commit that was not started by this request, still makes the call.
+     */
+    public boolean jbd2_log_start_commit(int tid, TraceContext requester, boolean orderedDataWritten) {
+        lock.lock();
+        try {
+            boolean started = startCommitLocked(tid, requester);
+            if (running != null && running.tid() == tid) {
+                // a requester that found data to write wins over one that did not, whichever came first
+                running.orderedDataWritten = started ? orderedDataWritten : running.orderedDataWritten && orderedDataWritten;
+            }
+            return started;
         } finally {
             lock.unlock();
         }

@@ -40,6 +40,11 @@ final class Transaction {
     final Set<Long> revoked = new LinkedHashSet<>();
     /** t_inode_list for data=ordered. */
     final Map<Long, OrderedData.InodeRange> inodes = new LinkedHashMap<>();
+    /**
+     * The requester of the commit found the data of every range already written (see
+     * {@link Journal#jbd2_log_start_commit(int, TraceContext, boolean)}); a range registered after that clears it.
+     */
+    boolean orderedDataWritten;
     /** The commit timer (j_commit_timer), armed for this transaction. */
     Scheduler.Cancellable timer;
     /** Phase timestamps of the commit, monotonic nanos. */

@@ -121,7 +121,7 @@ public final class Jbd2Server {
                 lastBatchAck = ack;
             }
             if (q.startCommit()) {
-                ack = startCommitOfLast(lj, ack, ctx);
+                ack = startCommitOfLast(lj, ack, q.orderedDataWritten(), ctx);
             }
             return ack;
         } finally {
@@ -134,13 +134,14 @@ public final class Jbd2Server {
      * that commit will send a flush is judged here, before it starts: the fsync's data was written before the batch
      * was sent, so a PREFLUSH from now on covers it, and the fsync needs no flush of its own.
      */
-    private static Jbd2Calls.BatchAck startCommitOfLast(LoadedJournal lj, Jbd2Calls.BatchAck ack, CallContext ctx) {
+    private static Jbd2Calls.BatchAck startCommitOfLast(LoadedJournal lj, Jbd2Calls.BatchAck ack,
+                                                        boolean orderedDataWritten, CallContext ctx) {
         for (int i = ack.tids().size() - 1; i >= 0; i--) {
             int tid = ack.tids().get(i);
             if (tid >= 0) {
                 Journal j = lj.journal();
                 boolean barrier = j.jbd2_trans_will_send_data_barrier(tid);
-                j.jbd2_log_start_commit(tid, ctx.trace());
+                j.jbd2_log_start_commit(tid, ctx.trace(), orderedDataWritten);
                 return new Jbd2Calls.BatchAck(ack.tids(), ack.errors(), ack.commitSequence(), barrier);
             }
         }

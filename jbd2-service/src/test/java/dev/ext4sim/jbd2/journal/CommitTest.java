@@ -80,6 +80,51 @@ class CommitTest {
     }
 
     @Test
+    void aCommitWhoseRequesterFoundTheOrderedDataWrittenTracesItsFlushButCallsTheFilesystemOnlyIfARangeCameLater() {
+        List<Integer> calls = new CopyOnWriteArrayList<>();
+        f.load(JournalConfig.defaults().withBatchTime(Duration.ZERO, Duration.ZERO), (tid, inodes) -> calls.add(tid));
+        kjournald = new Kjournald2(f.journal, states::add);
+        Journal j = f.journal;
+        TraceContext fsync = task("fsync", 1);
+
+        Handle a = j.jbd2_journal_start(fsync, 2, 2, 1);
+        dirty(j, a, home(0), 1);
+        j.jbd2_journal_inode_ranged_write(a, 12, 0, 4096);
+        j.jbd2_journal_stop(a);
+        j.jbd2_log_start_commit(a.tid(), fsync, true);
+        assertThat(kjournald.commitNow()).hasValue(a.tid());
+        assertThat(calls).as("ext4 wrote the range before it asked").isEmpty();
+        assertThat(f.sink.events("jbd2_submit_inode_data")).hasSize(1);
+
+        Handle b = j.jbd2_journal_start(fsync, 2, 2, 2);
+        dirty(j, b, home(1), 2);
+        j.jbd2_journal_inode_ranged_write(b, 12, 4096, 4096);
+        j.jbd2_journal_stop(b);
+        j.jbd2_log_start_commit(b.tid(), fsync, true);
+        Handle later = j.jbd2_journal_start(task("flusher", 2), 2, 2, 3);
+        j.jbd2_journal_inode_ranged_write(later, 13, 0, 4096);
+        j.jbd2_journal_stop(later);
+        assertThat(later.tid()).isEqualTo(b.tid());
+        assertThat(kjournald.commitNow()).hasValue(b.tid());
+        assertThat(calls).as("a range registered after the request").containsExactly(b.tid());
+
+        Handle c = j.jbd2_journal_start(fsync, 2, 2, 4);
+        j.jbd2_journal_inode_ranged_write(c, 12, 8192, 4096);
+        j.jbd2_journal_stop(c);
+        j.jbd2_log_start_commit(c.tid(), fsync, true);
+        j.jbd2_log_start_commit(c.tid(), task("fsync", 3), false);
+        assertThat(kjournald.commitNow()).hasValue(c.tid());
+        assertThat(calls).as("another requester found data to write").containsExactly(b.tid(), c.tid());
+
+        Handle d = j.jbd2_journal_start(fsync, 2, 2, 5);
+        j.jbd2_journal_inode_ranged_write(d, 12, 12288, 4096);
+        j.jbd2_journal_stop(d);
+        j.jbd2_log_start_commit(d.tid(), fsync);
+        assertThat(kjournald.commitNow()).hasValue(d.tid());
+        assertThat(calls).as("a request that did not look").containsExactly(b.tid(), c.tid(), d.tid());
+    }
+
+    @Test
     void theCommitBlockGoesLastWithPreflushAndFua() {
         Journal j = load();
         Handle h = j.jbd2_journal_start(task("demo", 1), 2, 1, 1);

@@ -47,12 +47,17 @@ public final class JournalFixture {
 
     /** Mounts (recovering if needed) and builds a journal with {@code config}. */
     public JournalFixture load(JournalConfig config) {
+        return load(config, OrderedData.NONE);
+    }
+
+    /** {@link #load(JournalConfig)} with the filesystem's side of data=ordered. */
+    public JournalFixture load(JournalConfig config, OrderedData orderedData) {
         dev = BusBlockDevice.open(port, "sda1");
         mounted = Ext4Journal.mount(dev);
         Tracer tracer = new Tracer("jbd2-service", clock.traceClock(), sink, 8);
         CommitListener listener = commits::add;
         journal = new Journal(config, clock, clock, new Jbd2Trace(tracer, config), mounted.journal(), dev::batch,
-                OrderedData.NONE, listener);
+                orderedData, listener);
         return this;
     }
 
