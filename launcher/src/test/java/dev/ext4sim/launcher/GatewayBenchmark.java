@@ -55,6 +55,7 @@ final class GatewayBenchmark {
     record Report(long callers, long connections, long warmupOps, double warmupSeconds, double firstPassWriteRoundTrips,
                   double firstPassFsyncRoundTrips, double roundTripUs, double writeP50,
                   double writeP99, double rewriteP50, double fsyncP50, double fsyncP99, double deviceUsPerFsync,
+                  double appendWriteP50, double commitFsyncP50, double commitFsyncP99, double deviceUsPerCommitFsync,
                   double writes1, double writes64, double fsyncs1, double fsyncs64) {
         @Override
         public String toString() {
@@ -68,12 +69,36 @@ final class GatewayBenchmark {
                       fsync() after 4 KiB       p50 %8.0f us (%4.1f round trips)  p99 %8.0f us (%4.1f)
                         the device's part         %8.0f us per fsync: p50 %.1f round trips besides it
                       write() after an fsync    p50 %8.0f us (%4.1f round trips; its clean page dirtied again)
+                      write() appending 4 KiB   p50 %8.0f us (%4.1f round trips)
+                      fsync() after it (commit) p50 %8.0f us (%4.1f round trips)  p99 %8.0f us (%4.1f)
+                        the device's part         %8.0f us per fsync: p50 %.1f round trips besides it
                       buffered 4 KiB writes/s   1 client %8.0f   64 clients %8.0f
                       write+fsync per second    1 client %8.0f   64 clients %8.0f
                       clients (one process each) %7d on %d kept-alive connections
-                    """, warmupOps, warmupSeconds, firstPassWriteRoundTrips, firstPassFsyncRoundTrips, roundTripUs, writeP50, writeP50 / roundTripUs, writeP99, writeP99 / roundTripUs,
-                    fsyncP50, fsyncP50 / roundTripUs, fsyncP99, fsyncP99 / roundTripUs, deviceUsPerFsync,
-                    (fsyncP50 - deviceUsPerFsync) / roundTripUs, rewriteP50, rewriteP50 / roundTripUs, writes1, writes64, fsyncs1, fsyncs64, callers, connections);
+                    """, warmupOps, warmupSeconds, firstPassWriteRoundTrips, firstPassFsyncRoundTrips, roundTripUs,
+                    writeP50, writeP50 / roundTripUs, writeP99, writeP99 / roundTripUs,
+                    fsyncP50, fsyncP50 / roundTripUs, fsyncP99, fsyncP99 / roundTripUs,
+                    deviceUsPerFsync, (fsyncP50 - deviceUsPerFsync) / roundTripUs, rewriteP50, rewriteP50 / roundTripUs,
+                    appendWriteP50, appendWriteP50 / roundTripUs,
+                    commitFsyncP50, commitFsyncP50 / roundTripUs, commitFsyncP99, commitFsyncP99 / roundTripUs,
+                    deviceUsPerCommitFsync, (commitFsyncP50 - deviceUsPerCommitFsync) / roundTripUs,
+                    writes1, writes64, fsyncs1, fsyncs64, callers, connections);
+        }
+    }
+
+    /** One pass of the latency phases: every call timed, in nanoseconds, and the device's time in the fsync phases. */
+    private static final class Latencies {
+        final List<Long> roundTrips = new ArrayList<>();
+        final List<Long> writes = new ArrayList<>();
+        final List<Long> rewrites = new ArrayList<>();
+        final List<Long> fsyncs = new ArrayList<>();
+        final List<Long> appends = new ArrayList<>();
+        final List<Long> commitFsyncs = new ArrayList<>();
+        long deviceNanos;
+        long commitDeviceNanos;
+
+        double roundTrip() {
+            return pct(roundTrips, 50);
         }
     }
 
@@ -85,23 +110,17 @@ final class GatewayBenchmark {
         // JMH's warm-up iteration: the single client's stream still ran ~0.6 round trips slower in a pass right after
         // the sixteen clients' warm-up than in the passes after it (3.1, then 2.4, 2.0, 2.2 on one stack), as the
         // JVMs compiled its paths
-        List<Long> firstRoundTrips = new ArrayList<>();
-        List<Long> firstWrites = new ArrayList<>();
-        List<Long> firstFsyncs = new ArrayList<>();
-        latencies(firstRoundTrips, firstWrites, new ArrayList<>(), firstFsyncs);
-        double firstRoundTrip = pct(firstRoundTrips, 50);
-        List<Long> roundTrips = new ArrayList<>();
-        List<Long> writeLat = new ArrayList<>();
-        List<Long> rewriteLat = new ArrayList<>();
-        List<Long> fsyncLat = new ArrayList<>();
-        long deviceNanos = latencies(roundTrips, writeLat, rewriteLat, fsyncLat);
+        Latencies first = latencies();
+        Latencies l = latencies();
         double writes1 = load(1, false);
         double writes64 = load(64, false);
         double fsyncs1 = load(1, true);
         double fsyncs64 = load(64, true);
-        return new Report(callers.get(), connections.get(), warm, warmSeconds, pct(firstWrites, 50) / firstRoundTrip,
-                pct(firstFsyncs, 50) / firstRoundTrip, pct(roundTrips, 50), pct(writeLat, 50), pct(writeLat, 99),
-                pct(rewriteLat, 50), pct(fsyncLat, 50), pct(fsyncLat, 99), deviceNanos / 1e3 / Math.max(1, fsyncLat.size()), writes1, writes64, fsyncs1, fsyncs64);
+        return new Report(callers.get(), connections.get(), warm, warmSeconds, pct(first.writes, 50) / first.roundTrip(),
+                pct(first.fsyncs, 50) / first.roundTrip(), l.roundTrip(), pct(l.writes, 50), pct(l.writes, 99),
+                pct(l.rewrites, 50), pct(l.fsyncs, 50), pct(l.fsyncs, 99), l.deviceNanos / 1e3 / Math.max(1, l.fsyncs.size()),
+                pct(l.appends, 50), pct(l.commitFsyncs, 50), pct(l.commitFsyncs, 99),
+                l.commitDeviceNanos / 1e3 / Math.max(1, l.commitFsyncs.size()), writes1, writes64, fsyncs1, fsyncs64);
     }
 
     /**
@@ -160,33 +179,51 @@ final class GatewayBenchmark {
     }
 
     /**
-     * One client, every call timed, a round trip sampled before each write: for {@link #each} a stream of buffered
-     * writes to a page already dirty (what write() costs, as fio's buffered write latency has it), then for as long
-     * write and fsync, whose writes find the page clean again after the fsync and dirty it anew. Returns the modelled
-     * device's time in that second phase: what every block request spent from issue to completion in blockdev
-     * (blockdev_request_latency_seconds), which is the fsyncs' I/O, counted in full where two requests overlap.
+     * One client, every call timed, a round trip sampled before each write, each phase for {@link #each}:
+     * <ol>
+     *   <li>a stream of buffered writes to a page already dirty (what write() costs, as fio's buffered write latency
+     *       has it);</li>
+     *   <li>write and fsync: the writes find the page clean again after the fsync and dirty it anew; the fsync commits
+     *       only when the write moved the inode's times (whole seconds here) or size;</li>
+     *   <li>a 4 KiB append and fsync: every fsync commits the journal (the new size and block), the path a log or a
+     *       database's WAL takes.</li>
+     * </ol>
+     * The modelled device's time in the fsync phases is what every block request spent from issue to completion in
+     * blockdev (blockdev_request_latency_seconds), counted in full where two requests overlap.
      */
-    private long latencies(List<Long> roundTrips, List<Long> writeLat, List<Long> rewriteLat, List<Long> fsyncLat)
-            throws Exception {
+    private Latencies latencies() throws Exception {
+        Latencies l = new Latencies();
         try (KeepAliveConnection c = client("bench-lat", 4002)) {
             int fd = c.open("/bench-lat");
             byte[] page = new byte[4096];
             long end = System.nanoTime() + each.toNanos();
             while (System.nanoTime() < end) {
-                roundTrips.add(roundTripNanos(c));
-                writeLat.add(timed(() -> c.pwrite(fd, 0, page)));
+                l.roundTrips.add(roundTripNanos(c));
+                l.writes.add(timed(() -> c.pwrite(fd, 0, page)));
             }
             long deviceBefore = deviceNanos();
             end = System.nanoTime() + each.toNanos();
             while (System.nanoTime() < end) {
-                roundTrips.add(roundTripNanos(c));
-                rewriteLat.add(timed(() -> c.pwrite(fd, 0, page)));
-                fsyncLat.add(timed(() -> c.post("/v1/fds/" + fd + "/fsync")));
+                l.roundTrips.add(roundTripNanos(c));
+                l.rewrites.add(timed(() -> c.pwrite(fd, 0, page)));
+                l.fsyncs.add(timed(() -> c.post("/v1/fds/" + fd + "/fsync")));
             }
-            long device = deviceNanos() - deviceBefore;
+            l.deviceNanos = deviceNanos() - deviceBefore;
             c.post("/v1/fds/" + fd + "/close");
+
+            int log = c.open("/bench-log-" + System.nanoTime());
+            deviceBefore = deviceNanos();
+            end = System.nanoTime() + each.toNanos();
+            for (long offset = 0; System.nanoTime() < end; offset += page.length) {
+                long at = offset;
+                l.roundTrips.add(roundTripNanos(c));
+                l.appends.add(timed(() -> c.pwrite(log, at, page)));
+                l.commitFsyncs.add(timed(() -> c.post("/v1/fds/" + log + "/fsync")));
+            }
+            l.commitDeviceNanos = deviceNanos() - deviceBefore;
+            c.post("/v1/fds/" + log + "/close");
             connections.addAndGet(c.connections());
-            return device;
+            return l;
         }
     }
 
