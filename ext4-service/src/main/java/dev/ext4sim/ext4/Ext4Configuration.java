@@ -56,7 +56,7 @@ class Ext4Configuration {
     Ext4Service ext4Service(CallClient client, Ext4Properties props, JournalPump pump, BusWriteback writeback,
                             Tracer tracer, TraceClock clock) {
         return new Ext4Service(props.dev(), new BusBlockPort(client, props.dev(), props.ioTimeout()), pump, writeback,
-                tracer, clock, props.mountRetry());
+                tracer, clock, props.mountRetry(), props.timeGranularity());
     }
 
     /** Healthy once the filesystem is mounted: `./ext4sim up` is ready only when open(2) can work. */

@@ -3,6 +3,7 @@ package dev.ext4sim.ext4.fs;
 import dev.ext4sim.bus.Errno;
 import dev.ext4sim.bus.ErrnoException;
 import dev.ext4sim.bus.trace.TraceContext;
+import dev.ext4sim.ondisk.ext4.Timespec;
 
 /**
  * The buffered write path (mm/filemap.c generic_perform_write with inode.c's ext4_da_write_begin/_end, and
@@ -59,14 +60,17 @@ final class DaWrite {
         return new Written(written, dirtied);
     }
 
-    /** file_update_time: mtime and ctime move on only when the second changed (mark_inode_dirty_sync, own handle). */
+    /**
+     * file_update_time: mtime and ctime move on only when current_time moved, once a jiffy (inode_needs_update_time);
+     * then mark_inode_dirty_sync, in a handle of its own.
+     */
     private void fileUpdateTime(TraceContext ctx, Ext4InodeInfo ei) {
-        long now = sb.now();
-        if (ei.raw.i_mtime() == now && ei.raw.i_ctime() == now) {
+        Timespec now = sb.currentTime();
+        if (ei.raw.mtime().equals(now) && ei.raw.ctime().equals(now)) {
             return;
         }
-        ei.raw.i_mtime(now);
-        ei.raw.i_ctime(now);
+        ei.raw.mtime(now);
+        ei.raw.ctime(now);
         dirty.markInodeDirty(ctx, ei, Flags.I_DIRTY_SYNC, null);
     }
 

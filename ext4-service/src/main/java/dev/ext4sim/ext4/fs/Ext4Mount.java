@@ -84,6 +84,20 @@ public final class Ext4Mount {
         return new Ext4Mount(Super.mount(ctx, block, journal, writeback, trace, time, devT));
     }
 
+    /**
+     * How finely inode times move, and so how often file_update_time dirties the inode of a stream of writes (and an
+     * fsync after an overwrite commits). A jiffy (4 ms at HZ 250) by default, as the kernel's; a second spares the
+     * journal most of that work, at the cost of fidelity (README, "Measured").
+     */
+    public void timeGranularity(java.time.Duration granularity) {
+        long nanos = granularity.toNanos();
+        if (nanos <= 0 || nanos > 1_000_000_000L || 1_000_000_000L % nanos != 0) {
+            throw new IllegalArgumentException("the inode time granularity must divide a second evenly (1s, or 4ms "
+                    + "for a jiffy at HZ 250), not " + granularity);
+        }
+        sb.timeGranNanos = nanos;
+    }
+
     private <T> T locked(TraceContext ctx, Supplier<T> op) {
         sb.lock.lock();
         try {
@@ -145,7 +159,7 @@ public final class Ext4Mount {
             Ext4InodeInfo ei = sb.iget(ino, 0);
             long blocks = ei.raw.i_blocks() + (long) ei.reservedDataBlocks * (PageCache.PAGE_SIZE / 512);
             return new Stat(ei.ino, ei.mode(), ei.nlink(), ei.raw.i_uid(), ei.raw.i_gid(), ei.size, blocks,
-                    ei.raw.i_atime(), ei.raw.i_mtime(), ei.raw.i_ctime());
+                    ei.raw.atime(), ei.raw.mtime(), ei.raw.ctime());
         });
     }
 

@@ -136,8 +136,8 @@ final class Ext4Namei {
             }
             sb.put(ei);
             dir.size = dir.raw.i_size();
-            dir.raw.i_mtime(sb.now());
-            dir.raw.i_ctime(sb.now());
+            dir.raw.mtime(sb.currentTime());
+            dir.raw.ctime(dir.raw.mtime());
             sb.markInodeDirty(ctx, h, dir, Caller.ADD_DIRENT_MARK, true);
             if (isDir) {
                 int links = dir.raw.i_links_count();
@@ -171,11 +171,11 @@ final class Ext4Namei {
         Ext4Handle h = sb.journalStart(ctx, null, Super.HT_DIR, credits(dir), Caller.UNLINK);
         try {
             deleteEntry(dir, name);
-            dir.raw.i_mtime(sb.now());
-            dir.raw.i_ctime(sb.now());
+            dir.raw.mtime(sb.currentTime());
+            dir.raw.ctime(dir.raw.mtime());
             sb.markInodeDirty(ctx, h, dir, Caller.UNLINK_MARK, true);
             ei.raw.i_links_count(ei.raw.i_links_count() - 1);
-            ei.raw.i_ctime(sb.now());
+            ei.raw.ctime(sb.currentTime());
             sb.markInodeDirty(ctx, h, ei, Caller.UNLINK_MARK, true);
         } finally {
             sb.journalStop(h);

@@ -3,6 +3,7 @@ package dev.ext4sim.ext4.fs;
 import dev.ext4sim.bus.Errno;
 import dev.ext4sim.bus.ErrnoException;
 import dev.ext4sim.bus.Time;
+import dev.ext4sim.bus.trace.Jiffies;
 import dev.ext4sim.bus.trace.TraceContext;
 import dev.ext4sim.ext4.port.BlockPort;
 import dev.ext4sim.ext4.port.JournalPort;
@@ -11,6 +12,7 @@ import dev.ext4sim.ondisk.OnDiskException;
 import dev.ext4sim.ondisk.ext4.Ext4;
 import dev.ext4sim.ondisk.ext4.Ext4Filesystem;
 import dev.ext4sim.ondisk.ext4.SuperBlock;
+import dev.ext4sim.ondisk.ext4.Timespec;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
@@ -166,12 +168,27 @@ final class Super {
             throw new ErrnoException(Errno.ENODEV, "the filesystem is not mounted");
         }
         cache.context(ctx);
-        fs.setClock(time.currentTimeMillis() / 1000);
+        fs.setClock(currentTime());
     }
 
+    /** Seconds of the wall clock, for i_dtime (which has no nanoseconds). */
     long now() {
         return time.currentTimeMillis() / 1000;
     }
+
+    /**
+     * current_time(), truncated to {@link #timeGranNanos}. The kernel's is the coarse wall clock
+     * (ktime_get_coarse_real_ts64), which moves once a tick, a jiffy at HZ 250; ext4's s_time_gran is 1 ns, so that is
+     * the granularity of every timestamp, and file_update_time dirties the inode of a stream of writes about once a
+     * jiffy. So it is here by default (see Ext4Mount#timeGranularity).
+     */
+    Timespec currentTime() {
+        long nanos = time.currentTimeMillis() * 1_000_000L;
+        return Timespec.ofEpochNanos(nanos - Math.floorMod(nanos, timeGranNanos));
+    }
+
+    /** The granularity of inode times, in ns: {@link Jiffies#NANOS_PER_JIFFY}, as the kernel's. */
+    volatile long timeGranNanos = Jiffies.NANOS_PER_JIFFY;
 
     /** jiffies as writeback computes them: the service's Time reads the shared trace clock as its nanoTime. */
     long jiffies() {

@@ -53,8 +53,8 @@ final class Truncate {
                 zeroPartialPage(ctx, ei, h, size);
             }
             ei.disksize(size);
-            ei.raw.i_mtime(sb.now());
-            ei.raw.i_ctime(sb.now());
+            ei.raw.mtime(sb.currentTime());
+            ei.raw.ctime(ei.raw.mtime());
             sb.markInodeDirty(ctx, h, ei, Caller.SETATTR_MARK, true);
             ei.size = size;
         } finally {

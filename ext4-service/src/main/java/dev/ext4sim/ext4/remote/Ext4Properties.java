@@ -5,11 +5,12 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
  * ext4sim.ext4.*: the mounted device, the deadlines of calls to blockdev, jbd2 and writeback, the journal queue's
- * bound, the mount retry and the unmount deadline.
+ * bound, the mount retry, the unmount deadline and the granularity of inode times.
  */
 @ConfigurationProperties("ext4sim.ext4")
 public record Ext4Properties(String dev, Duration ioTimeout, Duration journalTimeout, Duration writebackTimeout,
-                             int journalQueue, Duration journalLinger, Duration mountRetry, Duration unmountTimeout) {
+                             int journalQueue, Duration journalLinger, Duration mountRetry, Duration unmountTimeout,
+                             Duration timeGranularity) {
     public Ext4Properties {
         dev = dev == null ? "sda1" : dev;
         ioTimeout = ioTimeout == null ? Duration.ofSeconds(10) : ioTimeout;
@@ -19,5 +20,6 @@ public record Ext4Properties(String dev, Duration ioTimeout, Duration journalTim
         journalLinger = journalLinger == null ? Duration.ofMillis(50) : journalLinger;
         mountRetry = mountRetry == null ? Duration.ofMillis(500) : mountRetry;
         unmountTimeout = unmountTimeout == null ? Duration.ofSeconds(10) : unmountTimeout;
+        timeGranularity = timeGranularity == null ? Duration.ofMillis(4) : timeGranularity;
     }
 }

@@ -181,8 +181,8 @@ public final class Ext4Server {
 
     private static Ext4Calls.Attr attr(Ext4Mount m, CallContext c, int ino) {
         Stat s = m.getattr(c.trace(), ino);
-        return new Ext4Calls.Attr(s.ino(), s.mode(), s.nlink(), s.size(), s.blocks(), s.atime() * 1_000_000_000L,
-                s.mtime() * 1_000_000_000L, s.ctime() * 1_000_000_000L);
+        return new Ext4Calls.Attr(s.ino(), s.mode(), s.nlink(), s.size(), s.blocks(), s.atime().toEpochNanos(),
+                s.mtime().toEpochNanos(), s.ctime().toEpochNanos());
     }
 
     private static Ext4Calls.DirtyInode dirty(DirtyInode d) {

@@ -30,6 +30,7 @@ public final class Ext4Service {
     private final Tracer tracer;
     private final TraceClock clock;
     private final Duration retry;
+    private final Duration timeGranularity;
     private final CountDownLatch mountedLatch = new CountDownLatch(1);
     private volatile Ext4Mount mount;
     private volatile boolean stopping;
@@ -37,6 +38,13 @@ public final class Ext4Service {
 
     public Ext4Service(String dev, BlockPort block, JournalPump journal, WritebackPort writeback, Tracer tracer,
                        TraceClock clock, Duration retry) {
+        this(dev, block, journal, writeback, tracer, clock, retry, Duration.ofMillis(4));
+    }
+
+    /** @param timeGranularity of inode times (Ext4Mount#timeGranularity) */
+    public Ext4Service(String dev, BlockPort block, JournalPump journal, WritebackPort writeback, Tracer tracer,
+                       TraceClock clock, Duration retry, Duration timeGranularity) {
+        this.timeGranularity = timeGranularity;
         this.dev = dev;
         this.block = block;
         this.journal = journal;
@@ -83,6 +91,7 @@ public final class Ext4Service {
             try {
                 TraceContext ctx = TraceContext.of(MOUNT_TASK);
                 Ext4Mount m = Ext4Mount.mount(ctx, block, journal, writeback, tracer, time);
+                m.timeGranularity(timeGranularity);
                 journal.onCommit(m::journalCommitCallback);
                 mount = m;
                 mountedLatch.countDown();

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.ext4sim.bus.trace.TraceContext;
 import dev.ext4sim.ondisk.E2fsprogs;
 import dev.ext4sim.ondisk.ext4.Ext4;
+import dev.ext4sim.ondisk.ext4.Timespec;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -119,17 +120,57 @@ class OverwriteTest {
     }
 
     @Test
-    void aWriteInALaterSecondUpdatesTheTimesInItsOwnHandleFirst() {
+    void withSecondGranularityAWriteUpdatesTheTimesOnlyInALaterSecond() {
+        try (Ext4Fixture f = new Ext4Fixture(dir, 32L << 20)) {
+            f.ext4.timeGranularity(java.time.Duration.ofSeconds(1));
+            TraceContext w = Ext4Fixture.writer("w", 2);
+            int ino = f.ext4.create(w, Ext4.ROOT_INO, "f", 0644);
+            f.clock.advanceMillis(5);
+            f.sink.clear();
+            f.ext4.write(w, ino, 0, new byte[10], Ext4Mount.WriteFlags.NONE);
+            // whole seconds: the times carry no nanoseconds
+            Timespec first = f.ext4.getattr(w, ino).mtime();
+            assertThat(first.nsec()).isZero();
+            assertThat(first.sec()).isEqualTo(f.clock.currentTimeMillis() / 1000);
+            f.clock.advanceMillis(1500);
+            f.sink.clear();
+            f.ext4.write(w, ino, 10, new byte[10], Ext4Mount.WriteFlags.NONE);
+            assertThat(f.names("w").subList(0, 6)).containsExactly("writeback_mark_inode_dirty", "writeback_dirty_inode_start",
+                    "ext4_journal_start", "ext4_mark_inode_dirty", "writeback_dirty_inode", "ext4_da_write_begin");
+            assertThat(f.ext4.getattr(w, ino).mtime()).isEqualTo(Timespec.ofSeconds(f.clock.currentTimeMillis() / 1000));
+            f.flushAll();
+            f.unmountAndCheck();
+        }
+    }
+
+    @Test
+    void aWriteInALaterJiffyUpdatesTheTimesInItsOwnHandleFirst() {
         try (Ext4Fixture f = new Ext4Fixture(dir, 32L << 20)) {
             TraceContext w = Ext4Fixture.writer("w", 2);
             int ino = f.ext4.create(w, Ext4.ROOT_INO, "f", 0644);
-            f.clock.advanceMillis(1500);
+            f.clock.advanceMillis(5);
             f.sink.clear();
             f.ext4.write(w, ino, 0, new byte[10], Ext4Mount.WriteFlags.NONE);
             assertThat(f.names("w").subList(0, 6)).containsExactly("writeback_mark_inode_dirty", "writeback_dirty_inode_start",
                     "ext4_journal_start", "ext4_mark_inode_dirty", "writeback_dirty_inode", "ext4_da_write_begin");
             assertThat(f.events("w").getFirst().text()).isEqualTo("bdi 8:0: ino=12 state= flags=I_DIRTY_SYNC");
-            assertThat(f.ext4.getattr(w, ino).mtime()).isEqualTo(f.clock.currentTimeMillis() / 1000);
+            long nowNanos = f.clock.currentTimeMillis() * 1_000_000L;
+            Timespec mtime = f.ext4.getattr(w, ino).mtime();
+            assertThat(mtime.toEpochNanos()).as("the coarse clock: the last jiffy (4 ms) at or before now")
+                    .isLessThanOrEqualTo(nowNanos).isGreaterThan(nowNanos - 4_000_000L);
+            assertThat(mtime.toEpochNanos() % 4_000_000L).isZero();
+
+            // within the same jiffy current_time has not moved: no update, no handle
+            f.sink.clear();
+            f.ext4.write(w, ino, 10, new byte[10], Ext4Mount.WriteFlags.NONE);
+            assertThat(f.names("w").getFirst()).isEqualTo("ext4_da_write_begin");
+            assertThat(f.ext4.getattr(w, ino).mtime()).isEqualTo(mtime);
+
+            f.clock.advanceMillis(4);
+            f.sink.clear();
+            f.ext4.write(w, ino, 20, new byte[10], Ext4Mount.WriteFlags.NONE);
+            assertThat(f.names("w").getFirst()).isEqualTo("writeback_mark_inode_dirty");
+            assertThat(f.ext4.getattr(w, ino).mtime().toEpochNanos() - mtime.toEpochNanos()).isEqualTo(4_000_000L);
             f.flushAll();
             f.unmountAndCheck();
         }

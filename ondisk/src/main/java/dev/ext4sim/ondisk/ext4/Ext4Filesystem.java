@@ -31,7 +31,7 @@ public final class Ext4Filesystem implements AutoCloseable {
     private final ExtentTree extents;
     private final Namei namei;
     private final FileIo files;
-    private long now = -1;
+    private Timespec clock;
     /** Group descriptors or superblock changed since the last flush; a read-only user leaves the image untouched. */
     private boolean dirty;
     private java.util.function.LongConsumer metadataListener = block -> { };
@@ -219,11 +219,21 @@ public final class Ext4Filesystem implements AutoCloseable {
 
     /** Seconds since the epoch for new timestamps; fixed with {@link #setClock} for reproducible images. */
     public long now() {
-        return now >= 0 ? now : System.currentTimeMillis() / 1000;
+        return currentTime().sec();
+    }
+
+    /** current_time: the time new timestamps get, the set clock or else the wall clock. */
+    public Timespec currentTime() {
+        Timespec fixed = clock;
+        return fixed != null ? fixed : Timespec.ofEpochNanos(System.currentTimeMillis() * 1_000_000L);
     }
 
     public void setClock(long epochSeconds) {
-        this.now = epochSeconds;
+        setClock(Timespec.ofSeconds(epochSeconds));
+    }
+
+    public void setClock(Timespec now) {
+        this.clock = now;
     }
 
     // --- convenience API by path ---

@@ -76,13 +76,13 @@ public final class FileIo {
             inode.i_size(end);
         }
         if (full != null) {
-            inode.i_mtime(fs.now());
-            inode.i_ctime(fs.now());
+            inode.mtime(fs.currentTime());
+            inode.ctime(inode.mtime());
             throw new NoSpaceException("wrote " + Math.max(0, end - offset) + " of " + len + " bytes at offset " + offset
                     + " of inode " + inode.ino() + " (" + full.getMessage() + ")");
         }
-        inode.i_mtime(fs.now());
-        inode.i_ctime(fs.now());
+        inode.mtime(fs.currentTime());
+        inode.ctime(inode.mtime());
     }
 
     /**

@@ -83,7 +83,7 @@ public final class Ialloc {
         if (fs.geometry().inodeSize() > Inode.GOOD_OLD_INODE_SIZE) {
             inode.i_extra_isize(32);
         }
-        inode.setAllTimes(fs.now());
+        inode.setAllTimes(fs.currentTime());
         inode.i_flags(Ext4.EXTENTS_FL);
         inode.i_generation(ino * 0x9E3779B9);
         inode.i_block(ExtentNode.leaf(4, 0, java.util.List.of()).toIBlock());

@@ -103,12 +103,51 @@ public final class Inode {
 
     /** Sets atime, ctime, mtime and (with room for it) crtime, nanoseconds zero. */
     public void setAllTimes(long seconds) {
-        i_atime(seconds);
-        i_ctime(seconds);
-        i_mtime(seconds);
-        if (i_extra_isize() >= 0x18) {
-            i_crtime(seconds);
+        setAllTimes(Timespec.ofSeconds(seconds));
+    }
+
+    /** Sets atime, ctime, mtime and (with room for it) crtime, as __ext4_new_inode does with one current_time. */
+    public void setAllTimes(Timespec t) {
+        atime(t);
+        ctime(t);
+        mtime(t);
+        crtime(t);
+    }
+
+    // EXT4_INODE_GET_XTIME / EXT4_INODE_SET_XTIME: the nanoseconds exist only where the extra part has room for them
+
+    public Timespec atime() { return xtime(0x08, 0x8C); }
+    public void atime(Timespec t) { xtime(0x08, 0x8C, t); }
+
+    public Timespec ctime() { return xtime(0x0C, 0x84); }
+    public void ctime(Timespec t) { xtime(0x0C, 0x84, t); }
+
+    public Timespec mtime() { return xtime(0x10, 0x88); }
+    public void mtime(Timespec t) { xtime(0x10, 0x88, t); }
+
+    /** i_crtime exists only in the extra part; without it, the epoch. */
+    public Timespec crtime() { return fits(0x90) ? xtime(0x90, 0x94) : Timespec.ofSeconds(0); }
+    public void crtime(Timespec t) {
+        if (fits(0x90)) {
+            xtime(0x90, 0x94, t);
         }
+    }
+
+    private Timespec xtime(int at, int extraAt) {
+        int sec = (int) Le.u32(b, at);
+        return fits(extraAt) ? Timespec.decode(sec, (int) Le.u32(b, extraAt)) : Timespec.ofSeconds(sec);
+    }
+
+    private void xtime(int at, int extraAt, Timespec t) {
+        Le.u32(b, at, t.sec() & 0xFFFFFFFFL);
+        if (fits(extraAt)) {
+            Le.u32(b, extraAt, t.encodeExtra() & 0xFFFFFFFFL);
+        }
+    }
+
+    /** EXT4_FITS_IN_INODE: a 4-byte field at {@code at} lies within the inode's extra part. */
+    private boolean fits(int at) {
+        return at < GOOD_OLD_INODE_SIZE || b.length > GOOD_OLD_INODE_SIZE && at + 4 <= GOOD_OLD_INODE_SIZE + i_extra_isize();
     }
 
     /** EXT4_FITS_IN_INODE(i_checksum_hi): the high half exists only with a large enough extra part. */

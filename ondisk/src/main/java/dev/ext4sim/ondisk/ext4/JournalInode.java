@@ -58,7 +58,7 @@ public final class JournalInode {
         j.i_mode(Ext4.S_IFREG | 0600);
         j.i_links_count(1);
         j.i_extra_isize(Mkfs.EXTRA_ISIZE);
-        j.setAllTimes(fs.now());
+        j.setAllTimes(fs.currentTime());
         j.i_flags(Ext4.EXTENTS_FL);
         j.i_block(ExtentNode.leaf(ExtentTree.ROOT_MAX, 0, List.of()).toIBlock());
         List<Extent> extents = new ArrayList<>();

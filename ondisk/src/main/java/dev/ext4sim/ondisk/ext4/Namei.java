@@ -192,8 +192,8 @@ public final class Namei {
         // dir_nlink: past EXT4_LINK_MAX the count sticks at 1 meaning "many".
         int links = parent.i_links_count();
         parent.i_links_count(links >= 65000 - 1 || links == 1 ? 1 : links + 1);
-        parent.i_mtime(fs.now());
-        parent.i_ctime(fs.now());
+        parent.mtime(fs.currentTime());
+        parent.ctime(parent.mtime());
         fs.inodes().write(parent);
         return ino;
     }
@@ -212,8 +212,8 @@ public final class Namei {
             throw e;
         }
         fs.inodes().write(file);
-        parent.i_mtime(fs.now());
-        parent.i_ctime(fs.now());
+        parent.mtime(fs.currentTime());
+        parent.ctime(parent.mtime());
         fs.inodes().write(parent);
         return ino;
     }

@@ -35,6 +35,37 @@ class CodecTest {
     }
 
     @Test
+    void inodeTimesKeepTheirNanosecondsAndEpochBitsInTheExtraPart() {
+        Inode i = new Inode(12, new byte[256]);
+        i.i_extra_isize(32);
+        Timespec t = new Timespec(1_780_000_000L, 123_456_789);
+        i.mtime(t);
+        assertThat(Le.u32(i.raw(), 0x10)).isEqualTo(1_780_000_000L);
+        assertThat(Le.u32(i.raw(), 0x88)).as("i_mtime_extra: nsec << 2, epoch 0").isEqualTo(123_456_789L << 2);
+        assertThat(i.mtime()).isEqualTo(t);
+        // past 2038 the seconds no longer fit in 32 signed bits: the epoch bits carry the rest
+        Timespec late = new Timespec((1L << 32) + 5, 7);
+        i.ctime(late);
+        assertThat(Le.u32(i.raw(), 0x0C)).isEqualTo(5L);
+        assertThat(Le.u32(i.raw(), 0x84) & 3).isEqualTo(1L);
+        assertThat(i.ctime()).isEqualTo(late);
+        i.setAllTimes(t);
+        assertThat(List.of(i.atime(), i.ctime(), i.mtime(), i.crtime())).containsOnly(t);
+    }
+
+    @Test
+    void aSmallInodeKeepsSecondsOnly() {
+        Inode small = new Inode(12, new byte[128]);
+        small.mtime(new Timespec(1_780_000_000L, 999));
+        assertThat(small.mtime()).isEqualTo(Timespec.ofSeconds(1_780_000_000L));
+        Inode noExtra = new Inode(13, new byte[256]);
+        noExtra.i_extra_isize(4);
+        noExtra.atime(new Timespec(1_780_000_000L, 999));
+        assertThat(noExtra.atime()).as("i_atime_extra lies beyond an extra part of 4 bytes").isEqualTo(Timespec.ofSeconds(1_780_000_000L));
+        assertThat(Le.u32(noExtra.raw(), 0x8C)).isZero();
+    }
+
+    @Test
     void extentLimits() {
         assertThatThrownBy(() -> new Extent(0, 32769, 1)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new Extent(0, 0, 1)).isInstanceOf(IllegalArgumentException.class);
