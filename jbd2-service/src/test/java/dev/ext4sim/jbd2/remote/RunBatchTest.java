@@ -33,9 +33,13 @@ class RunBatchTest {
     private final TraceContext ext4 = task("ext4-mount", 300);
 
     private JournalHost host() {
+        return host(OrderedData.NONE);
+    }
+
+    private JournalHost host(OrderedData orderedData) {
         JournalConfig config = JournalConfig.defaults().withBatchTime(Duration.ZERO, Duration.ZERO);
         JournalHost h = new JournalHost(new JournalHost.Settings("sda1", config, Duration.ofSeconds(3)), f.clock, f.clock,
-                new Tracer("jbd2-service", f.clock.traceClock(), f.sink, 2), f.port, OrderedData.NONE,
+                new Tracer("jbd2-service", f.clock.traceClock(), f.sink, 2), f.port, orderedData,
                 CommitListener.NONE, h2 -> { }, l -> { });
         hosts.add(h);
         return h;
@@ -144,6 +148,30 @@ class RunBatchTest {
         Jbd2Calls.Waited waited = server.waitFor(new Jbd2Calls.Wait(l.epoch(), Jbd2Calls.LOG_WAIT_COMMIT, tid), ctx(ext4));
         assertThat(waited.commitSequence()).isEqualTo(tid);
         assertThat(f.sink.events("jbd2_start_commit")).hasSize(1);
+    }
+
+    @Test
+    void aBatchWhoseFsyncFoundTheOrderedDataWrittenStartsACommitThatDoesNotCallExt4BackForIt() {
+        List<Integer> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
+        JournalHost host = host((tid, inodes) -> calls.add(tid));
+        Jbd2Server server = new Jbd2Server(host);
+        Jbd2Calls.Loaded l = host.load("sda1", "mount-a", ext4);
+        int[] tids = new int[2];
+        for (int i = 0; i < 2; i++) {
+            boolean written = i == 0;
+            ByteArrayOutputStream data = new ByteArrayOutputStream();
+            data.writeBytes(block(0x50 + i));
+            Jbd2Calls.BatchEntry allocating = new Jbd2Calls.BatchEntry(2, 2, 2843, List.of(
+                    new Jbd2Calls.Op(Jbd2Calls.GET_WRITE_ACCESS, home(6 + i)), new Jbd2Calls.Op(Jbd2Calls.DIRTY_METADATA, home(6 + i)),
+                    Jbd2Calls.Op.inodeRangedWrite(12, i * 4096L, 4096)), "fsync", 7, "trace7", 1_000_000, 1_001_000);
+            Jbd2Calls.BatchAck ack = server.runBatch(new Jbd2Calls.RunBatch(l.epoch(), i + 1, List.of(allocating), true,
+                    written, data.toByteArray()), ctx(ext4));
+            tids[i] = ack.tids().getFirst();
+            server.waitFor(new Jbd2Calls.Wait(l.epoch(), Jbd2Calls.LOG_WAIT_COMMIT, tids[i]), ctx(ext4));
+        }
+        assertThat(f.sink.events("jbd2_submit_inode_data")).as("T_FLUSH traced in both commits").hasSize(2);
+        assertThat(calls).as("only the commit whose fsync did not say the data was written calls ext4")
+                .containsExactly(tids[1]);
     }
 
     @Test
