@@ -283,7 +283,8 @@ public final class Jbd2Calls {
         @Override
         public String toString() {
             return "RunBatch[epoch=" + epoch + ", seq=" + seq + ", handles=" + handles.size()
-                    + (startCommit ? ", startCommit" : "") + (orderedDataWritten ? ", orderedDataWritten" : "") + ", data=" + data.length + " bytes]";
+                    + (startCommit ? ", startCommit" : "") + (orderedDataWritten ? ", orderedDataWritten" : "")
+                    + ", data=" + data.length + " bytes]";
         }
     }
 

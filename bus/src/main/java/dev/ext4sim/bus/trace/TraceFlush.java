@@ -4,6 +4,7 @@ import dev.ext4sim.bus.call.CallClient;
 import dev.ext4sim.bus.call.CallType;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -35,7 +36,7 @@ public final class TraceFlush {
      *     may be missing
      */
     public static List<String> flushAll(CallClient client, List<String> services, Duration timeout, TraceContext trace) {
-        Map<String, CompletableFuture<Reply>> asked = new java.util.LinkedHashMap<>();
+        Map<String, CompletableFuture<Reply>> asked = new LinkedHashMap<>();
         for (String service : services) {
             asked.put(service, client.call(service, CALL, new Request("trace read"), timeout, trace));
         }

@@ -112,10 +112,7 @@ class KafkaBusIntegrationTest {
                     .isLessThanOrEqualTo(reply.hops().get(i - 1).handledUs());
         }
 
-        await("the ping's five tracepoints on the trace topic", () -> {
-            traceReader.catchUp(Duration.ofSeconds(1));
-            return traced.stream().filter(e -> e.traceId().equals(trace.traceId())).count() == 5;
-        }, Duration.ofSeconds(20));
+        awaitPingEvents("the ping's five tracepoints on the trace topic", traceReader, traced, trace);
         List<TraceEvent> events = traced.stream().filter(e -> e.traceId().equals(trace.traceId())).toList();
         assertThat(events).extracting(TraceEvent::service).containsExactlyInAnyOrderElementsOf(CHAIN);
         assertThat(events).allSatisfy(e -> {
@@ -130,20 +127,14 @@ class KafkaBusIntegrationTest {
     void aReaderStartedLateReadsOnlyTheTailItKeepsAndEverythingAfter() throws Exception {
         TraceContext before = TraceContext.of(new Task("test-tail", 4343));
         pings.get("gateway").ping(0, before, Duration.ofSeconds(10));
-        await("the ping's tracepoints read by the reader of the whole topic", () -> {
-            traceReader.catchUp(Duration.ofSeconds(1));
-            return traced.stream().filter(e -> e.traceId().equals(before.traceId())).count() == 5;
-        }, Duration.ofSeconds(20));
+        awaitPingEvents("the ping's tracepoints read by the reader of the whole topic", traceReader, traced, before);
         List<TraceEvent> tail = new CopyOnWriteArrayList<>();
         try (TraceReader late = new TraceReader(broker.getBrokersAsString(), "test-trace-tail", tail::add, 3)) {
             late.start();
             await("the late reader at the end of the topic", () -> late.catchUp(Duration.ofSeconds(1)), Duration.ofSeconds(20));
             TraceContext after = TraceContext.of(new Task("test-tail", 4344));
             pings.get("gateway").ping(0, after, Duration.ofSeconds(10));
-            await("the later ping's tracepoints read by the late reader", () -> {
-                late.catchUp(Duration.ofSeconds(1));
-                return tail.stream().filter(e -> e.traceId().equals(after.traceId())).count() == 5;
-            }, Duration.ofSeconds(20));
+            awaitPingEvents("the later ping's tracepoints read by the late reader", late, tail, after);
             List<TraceEvent> whole = List.copyOf(traced);
             int startedAt = whole.indexOf(tail.getFirst());
             assertThat(startedAt).as("the late reader's first event is one the whole reader has").isNotNegative();
@@ -287,6 +278,14 @@ class KafkaBusIntegrationTest {
             }
             return out;
         }
+    }
+
+    /** Until {@code reader} has handed {@code sink} the five tracepoints of the ping traced as {@code trace}. */
+    static void awaitPingEvents(String what, TraceReader reader, List<TraceEvent> sink, TraceContext trace) {
+        await(what, () -> {
+            reader.catchUp(Duration.ofSeconds(1));
+            return sink.stream().filter(e -> e.traceId().equals(trace.traceId())).count() == 5;
+        }, Duration.ofSeconds(20));
     }
 
     static void await(String what, BooleanSupplier condition, Duration timeout) {

@@ -20,16 +20,15 @@ public interface JournalPort {
      * @return true when a commit covering {@code tid} issued its own cache flush after this call began (the commit
      *     block's PREFLUSH), so the caller's data is on stable media; false when tid had already committed and the
      *     caller must flush itself (what {@code jbd2_trans_will_send_data_barrier} decides in the kernel)
+     * @param orderedDataWritten the caller found every page over an allocated block written when it asked: the commit
+     *     it starts has nothing for data=ordered to write, and an adapter whose T_FLUSH costs a round trip may tell
+     *     the journal so
      */
-    boolean completeTransaction(TraceContext ctx, JournalTid tid);
+    boolean completeTransaction(TraceContext ctx, JournalTid tid, boolean orderedDataWritten);
 
-    /**
-     * {@link #completeTransaction(TraceContext, JournalTid)} from a caller that found every page over an allocated block
-     * written when it asked ({@code orderedDataWritten}): the commit it starts has nothing for data=ordered to write, and
-     * an adapter whose T_FLUSH costs a round trip may tell the journal so.
-     */
-    default boolean completeTransaction(TraceContext ctx, JournalTid tid, boolean orderedDataWritten) {
-        return completeTransaction(ctx, tid);
+    /** {@link #completeTransaction(TraceContext, JournalTid, boolean)} from a caller that did not look at the data. */
+    default boolean completeTransaction(TraceContext ctx, JournalTid tid) {
+        return completeTransaction(ctx, tid, false);
     }
 
     /** jbd2_journal_force_commit: commit what is running and wait (sync_fs). */

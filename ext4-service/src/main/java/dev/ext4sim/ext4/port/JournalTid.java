@@ -12,14 +12,10 @@ public interface JournalTid {
 
     /**
      * jbd2_complete_transaction is about to wait for this tid: an adapter that has not sent the handle yet may ask for
-     * the commit together with it, a round trip before the wait would.
+     * the commit together with it, a round trip before the wait would. {@code orderedDataWritten}: the waiter found
+     * every page over an allocated block written, so that commit's data=ordered pass has nothing to write.
      */
-    default void commitWanted() {
-    }
-
-    /** {@link #commitWanted()}, saying whether the waiter found every page over an allocated block written. */
     default void commitWanted(boolean orderedDataWritten) {
-        commitWanted();
     }
 
     /**

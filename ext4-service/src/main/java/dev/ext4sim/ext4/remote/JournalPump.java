@@ -171,13 +171,10 @@ public final class JournalPump implements JournalPort, AutoCloseable {
         }
     }
 
-    /** fsync: the handle's tid once sent, then jbd2_complete_transaction; a lost tid is waited for re-logged. */
-    @Override
-    public boolean completeTransaction(TraceContext ctx, JournalTid tid) {
-        return completeTransaction(ctx, tid, false);
-    }
-
-    /** The batch that carries the handle then tells jbd2 whether data=ordered has anything to write (see send). */
+    /**
+     * fsync: the handle's tid once sent, then jbd2_complete_transaction; a lost tid is waited for re-logged. The batch
+     * that carries the handle tells jbd2 whether data=ordered has anything to write (see send).
+     */
     @Override
     public boolean completeTransaction(TraceContext ctx, JournalTid tid, boolean orderedDataWritten) {
         tid.commitWanted(orderedDataWritten);

@@ -67,11 +67,6 @@ final class PendingHandle implements JournalTid {
     }
 
     @Override
-    public void commitWanted() {
-        commitWanted(false);
-    }
-
-    @Override
     public void commitWanted(boolean orderedDataWritten) {
         if (!orderedDataWritten) {
             orderedDataDirty = true;

@@ -191,11 +191,6 @@ final class FakeJournal implements JournalPort {
     @Override
     public boolean completeTransaction(TraceContext ctx, JournalTid tid, boolean orderedDataWritten) {
         this.orderedDataWritten.add(orderedDataWritten);
-        return completeTransaction(ctx, tid);
-    }
-
-    @Override
-    public boolean completeTransaction(TraceContext ctx, JournalTid tid) {
         int t = tid.await();
         commitLock.lock();
         try {
