@@ -34,6 +34,7 @@ final class GatewayBenchmark {
             Pattern.compile("(?m)^blockdev_request_latency_seconds_sum\\{[^}]*} (\\S+)$");
 
     private static final int WARMUP_CLIENTS = 16;
+    private static final int MAX_UNTIMED_PASSES = 4;
 
     private final int port;
     private final int blockdevPort;
@@ -52,8 +53,16 @@ final class GatewayBenchmark {
         this.each = each;
     }
 
-    record Report(long callers, long connections, long warmupOps, double warmupSeconds, double firstPassWriteRoundTrips,
-                  double firstPassFsyncRoundTrips, double roundTripUs, double writeP50,
+    /** The write() and fsync() p50 of one untimed pass, in round trips. */
+    record Untimed(double write, double fsync) {
+        /** Within a tenth of the pass before: the JVMs are done compiling the single client's paths. */
+        boolean settledAfter(Untimed before) {
+            return Math.abs(write - before.write) <= 0.1 * before.write && Math.abs(fsync - before.fsync) <= 0.1 * before.fsync;
+        }
+    }
+
+    record Report(long callers, long connections, long warmupOps, double warmupSeconds, List<Untimed> untimed,
+                  double roundTripUs, double writeP50,
                   double writeP99, double rewriteP50, double fsyncP50, double fsyncP99, double deviceUsPerFsync,
                   double appendWriteP50, double commitFsyncP50, double commitFsyncP99, double deviceUsPerCommitFsync,
                   double writes1, double writes64, double fsyncs1, double fsyncs64) {
@@ -63,7 +72,7 @@ final class GatewayBenchmark {
 
                     gateway benchmark (REST → vfs → ext4 → jbd2/writeback → blockdev, ufs3.1)
                       warm-up, 16 clients                     %8d calls (ping, write, fsync) in %.0f s
-                        then one untimed pass of the phases below: write() p50 %.1f, fsync() p50 %.1f round trips
+                        then %s
                       bus round trip (ping's last hop) p50    %8.0f us
                       write() 4 KiB, 1 client   p50 %8.0f us (%4.1f round trips)  p99 %8.0f us (%4.1f)
                       fsync() after 4 KiB       p50 %8.0f us (%4.1f round trips)  p99 %8.0f us (%4.1f)
@@ -75,7 +84,7 @@ final class GatewayBenchmark {
                       buffered 4 KiB writes/s   1 client %8.0f   64 clients %8.0f
                       write+fsync per second    1 client %8.0f   64 clients %8.0f
                       clients (one process each) %7d on %d kept-alive connections
-                    """, warmupOps, warmupSeconds, firstPassWriteRoundTrips, firstPassFsyncRoundTrips, roundTripUs,
+                    """, warmupOps, warmupSeconds, untimedPasses(), roundTripUs,
                     writeP50, writeP50 / roundTripUs, writeP99, writeP99 / roundTripUs,
                     fsyncP50, fsyncP50 / roundTripUs, fsyncP99, fsyncP99 / roundTripUs,
                     deviceUsPerFsync, (fsyncP50 - deviceUsPerFsync) / roundTripUs, rewriteP50, rewriteP50 / roundTripUs,
@@ -83,6 +92,16 @@ final class GatewayBenchmark {
                     commitFsyncP50, commitFsyncP50 / roundTripUs, commitFsyncP99, commitFsyncP99 / roundTripUs,
                     deviceUsPerCommitFsync, (commitFsyncP50 - deviceUsPerCommitFsync) / roundTripUs,
                     writes1, writes64, fsyncs1, fsyncs64, callers, connections);
+        }
+
+        private String untimedPasses() {
+            StringBuilder b = new StringBuilder(untimed.size() == 1 ? "one untimed pass" : untimed.size() + " untimed passes");
+            b.append(" of the phases below, write() / fsync() p50 in round trips:");
+            for (Untimed u : untimed) {
+                b.append(String.format(" %.1f / %.1f,", u.write(), u.fsync()));
+            }
+            b.setLength(b.length() - 1);
+            return b.toString();
         }
     }
 
@@ -107,17 +126,13 @@ final class GatewayBenchmark {
         long warm = warmUp();
         double warmSeconds = (System.nanoTime() - warmStart) / 1e9;
         settle();
-        // JMH's warm-up iteration: the single client's stream still ran ~0.6 round trips slower in a pass right after
-        // the sixteen clients' warm-up than in the passes after it (3.1, then 2.4, 2.0, 2.2 on one stack), as the
-        // JVMs compiled its paths
-        Latencies first = latencies();
+        List<Untimed> untimed = warmUpTheSingleClient();
         Latencies l = latencies();
         double writes1 = load(1, false);
         double writes64 = load(64, false);
         double fsyncs1 = load(1, true);
         double fsyncs64 = load(64, true);
-        return new Report(callers.get(), connections.get(), warm, warmSeconds, pct(first.writes, 50) / first.roundTrip(),
-                pct(first.fsyncs, 50) / first.roundTrip(), l.roundTrip(), pct(l.writes, 50), pct(l.writes, 99),
+        return new Report(callers.get(), connections.get(), warm, warmSeconds, untimed, l.roundTrip(), pct(l.writes, 50), pct(l.writes, 99),
                 pct(l.rewrites, 50), pct(l.fsyncs, 50), pct(l.fsyncs, 99), l.deviceNanos / 1e3 / Math.max(1, l.fsyncs.size()),
                 pct(l.appends, 50), pct(l.commitFsyncs, 50), pct(l.commitFsyncs, 99),
                 l.commitDeviceNanos / 1e3 / Math.max(1, l.commitFsyncs.size()), writes1, writes64, fsyncs1, fsyncs64);
@@ -162,6 +177,25 @@ final class GatewayBenchmark {
             }
         }
         return calls.get();
+    }
+
+    /**
+     * JMH's warm-up iterations: the latency phases untimed, until a pass's write() and fsync() p50 (in round trips) are
+     * within a tenth of the pass before, at most {@value #MAX_UNTIMED_PASSES} passes. Right after the sixteen clients'
+     * warm-up the single client's paths were still being compiled: on one stack four passes in a row went 3.1, 2.4,
+     * 2.0 and 2.2 round trips for write(), and a slow stack (4,214 warm-up calls in 60 s) still measured 3.6 in its
+     * first pass and 3.1 in the next.
+     */
+    private List<Untimed> warmUpTheSingleClient() throws Exception {
+        List<Untimed> passes = new ArrayList<>();
+        do {
+            Latencies l = latencies();
+            passes.add(new Untimed(pct(l.writes, 50) / l.roundTrip(), pct(l.fsyncs, 50) / l.roundTrip()));
+            System.out.printf("gateway benchmark: untimed pass %d, write() %.1f and fsync() %.1f round trips%n",
+                    passes.size(), passes.getLast().write(), passes.getLast().fsync());
+        } while (passes.size() < MAX_UNTIMED_PASSES
+                && (passes.size() < 2 || !passes.getLast().settledAfter(passes.get(passes.size() - 2))));
+        return passes;
     }
 
     /**
