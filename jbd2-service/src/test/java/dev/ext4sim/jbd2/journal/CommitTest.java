@@ -172,6 +172,8 @@ class CommitTest {
             }
             assertThat(tids).containsOnly(2);
         }
+        // j_commit_sequence is set before the commit callback runs, as in the kernel: a waiter may wake before it
+        await("the commit callback", () -> !f.commits.isEmpty());
         assertThat(f.commits).hasSize(1);
         assertThat(f.commits.getFirst().handleCount()).isEqualTo(n);
         assertThat(f.commits.getFirst().blocks()).isEqualTo(n);
@@ -292,6 +294,7 @@ class CommitTest {
         j.jbd2_journal_stop(h);
         j.jbd2_log_wait_commit(2);
         assertThat(f.lines("jbd2_handle_restart")).containsExactly("dev 8,1 tid 3 type 3 line_no 5 requested_blocks 2");
+        await("the commit callback", () -> !f.commits.isEmpty()); // it may run after the waiter woke
         assertThat(f.commits.getFirst().blocks()).isEqualTo(2);
     }
 
