@@ -26,7 +26,7 @@ public final class TraceBuffer {
         if (events.size() == capacity) {
             events.removeFirst();
         }
-        events.addLast(event);
+        events.addLast(event.compact());
         written++;
     }
 

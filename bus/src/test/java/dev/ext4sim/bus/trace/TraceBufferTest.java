@@ -75,4 +75,28 @@ class TraceBufferTest {
         assertThat(e.fields()).isEmpty();
         assertThat(e.text()).isEmpty();
     }
+
+    @Test
+    void theBufferKeepsEachEventCompactButEqualWithItsFieldsInOrder() {
+        java.util.Map<String, Object> fields = new java.util.LinkedHashMap<>();
+        fields.put("dev", 8388609);
+        fields.put("ino", 12L);
+        fields.put("ip", "ext4_writepages+0x4f4/0xe70");
+        fields.put("ret", 0);
+        TraceEvent e = new TraceEvent(7, new String("demo"), 1234, 1, "ext4", "ext4_writepages_result", fields,
+                "dev 8,1 ino 12", new String("t-1"), "ext4-service");
+        TraceBuffer buffer = new TraceBuffer(4);
+        buffer.add(e);
+        buffer.add(new TraceEvent(8, new String("demo"), 1234, 1, "ext4", "ext4_sync_file_exit", fields, "x",
+                new String("t-1"), "ext4-service"));
+
+        List<TraceEvent> kept = buffer.select(x -> true);
+        assertThat(kept.getFirst()).isEqualTo(e);
+        assertThat(kept.getFirst().fields().keySet()).containsExactly("dev", "ino", "ip", "ret");
+        assertThat(kept.getFirst().fields()).containsEntry("ino", 12L).doesNotContainKey("lblk");
+        assertThat(TraceEventCodec.encode(kept.getFirst())).isEqualTo(TraceEventCodec.encode(e));
+        assertThat(kept.get(1).comm()).isSameAs(kept.getFirst().comm());
+        assertThat(kept.get(1).traceId()).isSameAs(kept.getFirst().traceId());
+        assertThatThrownBy(() -> kept.getFirst().fields().put("dev", 0)).isInstanceOf(UnsupportedOperationException.class);
+    }
 }
