@@ -55,9 +55,13 @@ final class GatewayBenchmark {
 
     /** The write() and fsync() p50 of one untimed pass, in round trips. */
     record Untimed(double write, double fsync) {
-        /** Within a tenth of the pass before: the JVMs are done compiling the single client's paths. */
+        /**
+         * Within a tenth of the pass before, taken as the end of compiling the single client's paths; on a warm stack
+         * passes still vary about that much.
+         */
         boolean settledAfter(Untimed before) {
-            return Math.abs(write - before.write) <= 0.1 * before.write && Math.abs(fsync - before.fsync) <= 0.1 * before.fsync;
+            return Math.abs(write - before.write) <= 0.1 * before.write
+                    && Math.abs(fsync - before.fsync) <= 0.1 * before.fsync;
         }
     }
 
@@ -95,7 +99,8 @@ final class GatewayBenchmark {
         }
 
         private String untimedPasses() {
-            StringBuilder b = new StringBuilder(untimed.size() == 1 ? "one untimed pass" : untimed.size() + " untimed passes");
+            StringBuilder b = new StringBuilder(
+                    untimed.size() == 1 ? "one untimed pass" : untimed.size() + " untimed passes");
             b.append(" of the phases below, write() / fsync() p50 in round trips:");
             for (Untimed u : untimed) {
                 b.append(String.format(" %.1f / %.1f,", u.write(), u.fsync()));
@@ -132,7 +137,8 @@ final class GatewayBenchmark {
         double writes64 = load(64, false);
         double fsyncs1 = load(1, true);
         double fsyncs64 = load(64, true);
-        return new Report(callers.get(), connections.get(), warm, warmSeconds, untimed, l.roundTrip(), pct(l.writes, 50), pct(l.writes, 99),
+        return new Report(callers.get(), connections.get(), warm, warmSeconds, untimed, l.roundTrip(),
+                pct(l.writes, 50), pct(l.writes, 99),
                 pct(l.rewrites, 50), pct(l.fsyncs, 50), pct(l.fsyncs, 99), l.deviceNanos / 1e3 / Math.max(1, l.fsyncs.size()),
                 pct(l.appends, 50), pct(l.commitFsyncs, 50), pct(l.commitFsyncs, 99),
                 l.commitDeviceNanos / 1e3 / Math.max(1, l.commitFsyncs.size()), writes1, writes64, fsyncs1, fsyncs64);

@@ -97,6 +97,7 @@ class TraceBufferTest {
         assertThat(TraceEventCodec.encode(kept.getFirst())).isEqualTo(TraceEventCodec.encode(e));
         assertThat(kept.get(1).comm()).isSameAs(kept.getFirst().comm());
         assertThat(kept.get(1).traceId()).isSameAs(kept.getFirst().traceId());
-        assertThatThrownBy(() -> kept.getFirst().fields().put("dev", 0)).isInstanceOf(UnsupportedOperationException.class);
+        assertThatThrownBy(() -> kept.getFirst().fields().put("dev", 0))
+                .isInstanceOf(UnsupportedOperationException.class);
     }
 }
