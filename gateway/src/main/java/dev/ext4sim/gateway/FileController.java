@@ -48,6 +48,12 @@ class FileController {
     record FdReply(int fd) {
     }
 
+    record MkdirRequest(String path, String mode) {
+    }
+
+    record UnlinkRequest(String path) {
+    }
+
     record WrittenReply(long written) {
     }
 
@@ -120,6 +126,25 @@ class FileController {
     @PostMapping("/v1/sync")
     RetReply sync(HttpServletRequest request, HttpServletResponse response) {
         return new RetReply(call("sync", VfsCalls.SYNC, new VfsCalls.Sync(), request, response).ret());
+    }
+
+    @Operation(summary = "mkdir(2): a directory, mode 0755 unless given")
+    @PostMapping(value = "/v1/mkdir", consumes = MediaType.APPLICATION_JSON_VALUE)
+    RetReply mkdir(@RequestBody MkdirRequest body, HttpServletRequest request, HttpServletResponse response) {
+        if (body.path() == null) {
+            throw new ErrnoException(Errno.EINVAL, "the body needs a path, e.g. {\"path\":\"/logs\",\"mode\":\"0755\"}");
+        }
+        return new RetReply(call("mkdir", VfsCalls.MKDIR, new VfsCalls.Mkdir(body.path(), parseMode(body.mode())), request,
+                response).ret());
+    }
+
+    @Operation(summary = "unlink(2): removes a file's name; its inode goes once no link and no open fd is left")
+    @PostMapping(value = "/v1/unlink", consumes = MediaType.APPLICATION_JSON_VALUE)
+    RetReply unlink(@RequestBody UnlinkRequest body, HttpServletRequest request, HttpServletResponse response) {
+        if (body.path() == null) {
+            throw new ErrnoException(Errno.EINVAL, "the body needs a path, e.g. {\"path\":\"/hello\"}");
+        }
+        return new RetReply(call("unlink", VfsCalls.UNLINK, new VfsCalls.Unlink(body.path()), request, response).ret());
     }
 
     @Operation(summary = "stat(2) by path: inode, size, blocks (512-byte units), times")

@@ -67,7 +67,18 @@ class FileControllerTest {
                     record(q, ctx.trace());
                     return new VfsCalls.Ret(0);
                 })
-                .register(VfsCalls.STAT, (q, ctx) -> new VfsCalls.Stat(12, 0100644, 1, 12, 8, 4096, 1, 2, 3, "sda1"));
+                .register(VfsCalls.STAT, (q, ctx) -> new VfsCalls.Stat(12, 0100644, 1, 12, 8, 4096, 1, 2, 3, "sda1"))
+                .register(VfsCalls.MKDIR, (q, ctx) -> {
+                    record(q, ctx.trace());
+                    if (q.path().equals("/logs")) {
+                        return new VfsCalls.Ret(0);
+                    }
+                    throw new ErrnoException(Errno.EEXIST, q.path() + " exists");
+                })
+                .register(VfsCalls.UNLINK, (q, ctx) -> {
+                    record(q, ctx.trace());
+                    return new VfsCalls.Ret(0);
+                });
         transport.routeCalls(VfsCalls.SERVICE, vfs).routeReplies("gateway", client);
         mvc = MockMvcBuilders.standaloneSetup(new FileController(client, Duration.ofSeconds(5), registry))
                 .setControllerAdvice(new ErrnoProblems()).build();
@@ -109,6 +120,27 @@ class FileControllerTest {
                 .andExpect(jsonPath("$.mode").value("0100644")).andExpect(jsonPath("$.size").value(12));
         assertThat(asked).containsExactly(new VfsCalls.Write(3, 6, "W".getBytes()), new VfsCalls.Read(3, 0, 12),
                 new VfsCalls.FdCall(3, VfsCalls.FDATASYNC), new VfsCalls.FdCall(3, VfsCalls.CLOSE), new VfsCalls.Sync());
+    }
+
+    @Test
+    void mkdirAndUnlinkTakeAPathAndTheirErrorsAreProblemJson() throws Exception {
+        mvc.perform(post("/v1/mkdir").header("X-Comm", "test-mkdir").header("X-Pid", "4243")
+                        .contentType(MediaType.APPLICATION_JSON).content("{\"path\":\"/logs\",\"mode\":\"0700\"}"))
+                .andExpect(status().isOk()).andExpect(jsonPath("$.ret").value(0));
+        mvc.perform(post("/v1/mkdir").contentType(MediaType.APPLICATION_JSON).content("{\"path\":\"/hello\"}"))
+                .andExpect(status().isConflict()).andExpect(jsonPath("$.errno").value("EEXIST"));
+        mvc.perform(post("/v1/unlink").contentType(MediaType.APPLICATION_JSON).content("{\"path\":\"/logs/a\"}"))
+                .andExpect(status().isOk()).andExpect(jsonPath("$.ret").value(0));
+        int before = asked.size();
+        mvc.perform(post("/v1/mkdir").contentType(MediaType.APPLICATION_JSON).content("{\"path\":\"/x\",\"mode\":\"rwx\"}"))
+                .andExpect(jsonPath("$.errno").value("EINVAL"));
+        mvc.perform(post("/v1/unlink").contentType(MediaType.APPLICATION_JSON).content("{}"))
+                .andExpect(jsonPath("$.errno").value("EINVAL"));
+        assertThat(asked).hasSize(before);
+        assertThat(asked).containsExactly(new VfsCalls.Mkdir("/logs", 0700), new VfsCalls.Mkdir("/hello", -1),
+                new VfsCalls.Unlink("/logs/a"));
+        assertThat(tasks.getFirst().task().toString()).isEqualTo("test-mkdir-4243");
+        assertThat(registry.get(SyscallLatency.NAME).tags("call", "mkdir", "errno", "EEXIST").timer().count()).isEqualTo(1);
     }
 
     @Test

@@ -96,6 +96,10 @@ final class Rest {
             return send(request(path).POST(HttpRequest.BodyPublishers.noBody()));
         }
 
+        Reply postJson(String path, String json) throws Exception {
+            return send(request(path).header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)));
+        }
+
         Reply put(String path, String body) throws Exception {
             return send(request(path).header("Content-Type", "text/plain").PUT(HttpRequest.BodyPublishers.ofString(body)));
         }

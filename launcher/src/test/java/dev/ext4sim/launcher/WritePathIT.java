@@ -279,10 +279,33 @@ class WritePathIT {
         return new ArrayList<>(open.keySet()).get(random.nextInt(open.size()));
     }
 
+    @Test
+    @Order(6)
+    void mkdirAndUnlinkOverRestLeaveATreeE2fsckAccepts() throws Exception {
+        Rest.Caller w = rest.as("test-mkdir", 3350);
+        assertThat(w.postJson("/v1/mkdir", "{\"path\":\"/logs\",\"mode\":\"0750\"}").body()).isEqualTo("{\"ret\":0}");
+        assertThat(w.postJson("/v1/mkdir", "{\"path\":\"/logs\"}").body()).contains("\"errno\":\"EEXIST\"");
+        assertThat(w.get("/v1/stat?path=/logs").body()).contains("\"mode\":\"0040750\"");
+        for (String name : List.of("a", "b")) {
+            Rest.Reply open = w.open("/logs/" + name, List.of("O_CREAT", "O_WRONLY"), "0644");
+            byte[] data = ("log " + name + "\n").getBytes(StandardCharsets.UTF_8);
+            assertThat(w.write(open.fd(), data).body()).isEqualTo("{\"written\":" + data.length + "}");
+            assertThat(w.post("/v1/fds/" + open.fd() + "/close").body()).isEqualTo("{\"ret\":0}");
+            model.put("/logs/" + name, data);
+        }
+        assertThat(w.postJson("/v1/unlink", "{\"path\":\"/logs/a\"}").body()).isEqualTo("{\"ret\":0}");
+        model.remove("/logs/a");
+        assertThat(w.get("/v1/stat?path=/logs/a").body()).contains("\"errno\":\"ENOENT\"");
+        assertThat(w.readFile("/logs/b")).isEqualTo(model.get("/logs/b"));
+        assertThat(w.postJson("/v1/unlink", "{\"path\":\"/logs\"}").body()).contains("\"errno\":\"EISDIR\"");
+        assertThat(w.postJson("/v1/mkdir", "{\"path\":\"/hello/x\"}").body()).contains("\"errno\":\"ENOTDIR\"");
+        // the disk truth below: e2fsck accepts the tree, and debugfs reads /logs/b
+    }
+
     // ---- disk truth --------------------------------------------------------------------------------------------------
 
     @Test
-    @Order(6)
+    @Order(7)
     void afterSyncTheImageHoldsEveryFile() throws Exception {
         assertThat(rest.as("test-sync", 3400).post("/v1/sync").body()).isEqualTo("{\"ret\":0}");
         Path copy = replayedCopy("after-sync");
@@ -309,7 +332,7 @@ class WritePathIT {
     // ---- benchmark (prints, asserts nothing about speed) -------------------------------------------------------------
 
     @Test
-    @Order(7)
+    @Order(8)
     void benchmarkAtTheGateway() throws Exception {
         GatewayBenchmark.Report report = new GatewayBenchmark(settings.port(Component.SERVICES.getFirst()),
                 settings.port(Component.SERVICES.getLast()), 5000, Duration.ofSeconds(60), Duration.ofSeconds(4)).run();
@@ -322,7 +345,7 @@ class WritePathIT {
     // ---- a full device ------------------------------------------------------------------------------------------------
 
     @Test
-    @Order(8)
+    @Order(9)
     void aFullDeviceIsEnospcAtWriteAndLosesNothingAcknowledged() throws Exception {
         Rest.Caller filler = rest.as("test-enospc", 3500);
         int fd = filler.open("/big", List.of("O_CREAT", "O_WRONLY"), "0644").fd();
@@ -357,7 +380,7 @@ class WritePathIT {
     }
 
     @Test
-    @Order(9)
+    @Order(10)
     void downUnmountsCleanly() throws Exception {
         assertThat(stack.down()).isZero();
         E2fsprogs.Result fsck = E2fsprogs.fsckReadOnly(settings.image());
@@ -370,7 +393,7 @@ class WritePathIT {
     }
 
     @Test
-    @Order(10)
+    @Order(11)
     void upAgainMountsTheSameFilesystem() throws Exception {
         assertThat(stack.up()).as(output.toString(StandardCharsets.UTF_8)).isZero();
         Rest.Caller again = rest.as("test-again", 3600);

@@ -45,6 +45,16 @@ final class Ext4Client implements InodeOps {
     }
 
     @Override
+    public Attr mkdir(long dir, String name, int mode, TraceContext ctx) {
+        return call(Ext4Calls.MKDIR, new Ext4Calls.Create(dev, dir, name, mode, true), ctx);
+    }
+
+    @Override
+    public void unlink(long dir, String name, TraceContext ctx) {
+        call(Ext4Calls.UNLINK, new Ext4Calls.Lookup(dev, dir, name), ctx);
+    }
+
+    @Override
     public Attr getattr(long ino, TraceContext ctx) {
         return call(Ext4Calls.GETATTR, new Ext4Calls.InodeRef(dev, ino), ctx);
     }

@@ -43,7 +43,9 @@ class VfsConfiguration {
                             "unknown fd operation '" + q.op() + "'; one of fsync, fdatasync, close");
                 })))
                 .register(VfsCalls.SYNC, (q, ctx) -> within(ctx, () -> new VfsCalls.Ret(vfs.sync(ctx.trace()))))
-                .register(VfsCalls.STAT, (q, ctx) -> within(ctx, () -> vfs.stat(q.path(), ctx.trace())));
+                .register(VfsCalls.STAT, (q, ctx) -> within(ctx, () -> vfs.stat(q.path(), ctx.trace())))
+                .register(VfsCalls.MKDIR, (q, ctx) -> within(ctx, () -> new VfsCalls.Ret(vfs.mkdir(q.path(), q.mode(), ctx.trace()))))
+                .register(VfsCalls.UNLINK, (q, ctx) -> within(ctx, () -> new VfsCalls.Ret(vfs.unlink(q.path(), ctx.trace()))));
     }
 
     /** Runs a system call with its downstream calls bounded by what is left of the caller's deadline. */

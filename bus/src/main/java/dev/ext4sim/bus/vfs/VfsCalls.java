@@ -33,6 +33,12 @@ public final class VfsCalls {
     /** vfs_statx by path. */
     public static final CallType<StatPath, Stat> STAT = CallType.json("vfs_statx", 1, StatPath.class, Stat.class);
 
+    /** do_mkdirat. */
+    public static final CallType<Mkdir, Ret> MKDIR = CallType.json("do_mkdirat", 1, Mkdir.class, Ret.class);
+
+    /** do_unlinkat (unlink(2), not rmdir). */
+    public static final CallType<Unlink, Ret> UNLINK = CallType.json("do_unlinkat", 1, Unlink.class, Ret.class);
+
     public static final String FSYNC = "fsync";
     public static final String FDATASYNC = "fdatasync";
     public static final String CLOSE = "close";
@@ -101,6 +107,13 @@ public final class VfsCalls {
     }
 
     public record StatPath(String path) {
+    }
+
+    /** @param mode permission bits, as the number the octal text "0755" gives; -1 for 0755 */
+    public record Mkdir(String path, int mode) {
+    }
+
+    public record Unlink(String path) {
     }
 
     /** struct stat as userspace sees it; times in nanoseconds since the epoch. */

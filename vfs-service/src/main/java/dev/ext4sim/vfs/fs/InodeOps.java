@@ -16,6 +16,10 @@ public interface InodeOps {
 
     Attr create(long dir, String name, int mode, boolean excl, TraceContext ctx);
 
+    Attr mkdir(long dir, String name, int mode, TraceContext ctx);
+
+    void unlink(long dir, String name, TraceContext ctx);
+
     Attr getattr(long ino, TraceContext ctx);
 
     Attr truncate(long ino, long size, TraceContext ctx);

@@ -21,6 +21,7 @@ public final class Vfs {
     private static final Logger log = LoggerFactory.getLogger(Vfs.class);
     /** The mode of a file created without one: 0666 under the usual umask 022. */
     public static final int DEFAULT_MODE = 0644;
+    public static final int DEFAULT_DIR_MODE = 0755;
     /** MAX_RW_COUNT: INT_MAX rounded down to a page; a longer write is cut short, as rw_verify_area does. */
     public static final long MAX_RW_COUNT = Integer.MAX_VALUE & ~4095L;
 
@@ -158,6 +159,34 @@ public final class Vfs {
     public int sync(TraceContext ctx) {
         flusher.syncInodes(ops.dev(), ctx);
         ops.syncFs(true, ctx);
+        return 0;
+    }
+
+    /** do_mkdirat > filename_create > vfs_mkdir. */
+    public int mkdir(String path, int mode, TraceContext ctx) {
+        if (mode < -1 || mode > 07777) {
+            throw new ErrnoException(Errno.EINVAL, "mode " + Integer.toOctalString(mode) + " is not a permission mode (0 to 07777)");
+        }
+        Namei.Parent p = namei.parent(path, ctx);
+        if (p.last() == null) {
+            throw new ErrnoException(Errno.EEXIST, path + " names a directory that exists");
+        }
+        ops.mkdir(p.dir().ino(), p.last(), mode < 0 ? DEFAULT_DIR_MODE : mode, ctx);
+        return 0;
+    }
+
+    /** do_unlinkat > vfs_unlink: the name goes; the inode once no link and no open file is left. */
+    public int unlink(String path, TraceContext ctx) {
+        Namei.Parent p = namei.parent(path, ctx);
+        if (p.last() == null) {
+            throw new ErrnoException(Errno.EISDIR, path + " names a directory; unlink removes files");
+        }
+        if (p.trailingSlash()) {
+            Attr a = ops.lookup(p.dir().ino(), p.last(), ctx);
+            throw a.isDir() ? new ErrnoException(Errno.EISDIR, path + " is a directory; unlink removes files")
+                    : new ErrnoException(Errno.ENOTDIR, path + ": " + p.last() + " is not a directory (the path ends in '/')");
+        }
+        ops.unlink(p.dir().ino(), p.last(), ctx);
         return 0;
     }
 

@@ -73,6 +73,28 @@ public final class MemoryInodeOps implements InodeOps {
     }
 
     @Override
+    public Attr mkdir(long dir, String name, int mode, TraceContext ctx) {
+        calls.add("mkdir " + dir + " " + name + " " + Integer.toOctalString(mode));
+        if (dirs.get(dir).containsKey(name)) {
+            throw new ErrnoException(Errno.EEXIST, name + " exists");
+        }
+        return attr(mkdir(dir, name));
+    }
+
+    @Override
+    public void unlink(long dir, String name, TraceContext ctx) {
+        calls.add("unlink " + dir + " " + name);
+        Long ino = dirs.get(dir).get(name);
+        if (ino == null) {
+            throw new ErrnoException(Errno.ENOENT, name + " not found");
+        }
+        if (dirs.containsKey(ino)) {
+            throw new ErrnoException(Errno.EISDIR, name + " is a directory");
+        }
+        dirs.get(dir).remove(name);
+    }
+
+    @Override
     public Attr getattr(long ino, TraceContext ctx) {
         return attr(ino);
     }

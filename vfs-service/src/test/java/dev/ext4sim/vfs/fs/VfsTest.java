@@ -163,4 +163,31 @@ class VfsTest {
         assertThat(vfs.write(fd, -1, new byte[0], demo)).isZero();
         assertThat(fs.calls).noneMatch(c -> c.startsWith("write"));
     }
+
+    @Test
+    void mkdirMakesADirectoryThePathWalkEntersAndUnlinkRemovesAFileName() {
+        assertThat(vfs.mkdir("/d", -1, demo)).isZero();
+        int fd = vfs.open("/d/a", List.of("O_CREAT", "O_WRONLY"), 0644, demo);
+        vfs.close(fd, demo);
+        assertThat(vfs.stat("/d/a", demo).size()).isZero();
+        assertThat(vfs.unlink("/d/a", demo)).isZero();
+        fails(Errno.ENOENT, "a not found", () -> vfs.stat("/d/a", demo));
+        assertThat(fs.calls).contains("mkdir 2 d 755", "unlink 12 a");
+    }
+
+    @Test
+    void mkdirAndUnlinkRefuseWhatTheKernelRefuses() {
+        vfs.close(vfs.open("/f", List.of("O_CREAT", "O_WRONLY"), 0644, demo), demo);
+        vfs.mkdir("/d", 0700, demo);
+        fails(Errno.EEXIST, "d exists", () -> vfs.mkdir("/d", 0755, demo));
+        fails(Errno.EEXIST, "names a directory that exists", () -> vfs.mkdir("/", 0755, demo));
+        fails(Errno.ENOENT, "nope not found", () -> vfs.mkdir("/nope/x", 0755, demo));
+        fails(Errno.ENOTDIR, "f is not a directory", () -> vfs.mkdir("/f/x", 0755, demo));
+        fails(Errno.EINVAL, "not a permission mode", () -> vfs.mkdir("/e", 010000, demo));
+        fails(Errno.EISDIR, "d is a directory", () -> vfs.unlink("/d", demo));
+        fails(Errno.EISDIR, "unlink removes files", () -> vfs.unlink("/", demo));
+        fails(Errno.ENOTDIR, "is not a directory (the path ends in '/')", () -> vfs.unlink("/f/", demo));
+        fails(Errno.ENOENT, "nope not found", () -> vfs.unlink("/nope", demo));
+        assertThat(vfs.stat("/f", demo).ino()).isEqualTo(12);
+    }
 }
