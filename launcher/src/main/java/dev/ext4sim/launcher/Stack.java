@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -228,6 +229,15 @@ public final class Stack {
         Files.createDirectories(settings.run());
         Files.writeString(file, boot + "\n");
         return boot;
+    }
+
+    /** The running processes of the stack by component name, broker first (for benchmarks that read their CPU time). */
+    public Map<String, ProcessHandle> processes() {
+        Map<String, ProcessHandle> running = new LinkedHashMap<>();
+        for (Component c : Component.all()) {
+            supervisor.running(c).ifPresent(h -> running.put(c.name(), h));
+        }
+        return running;
     }
 
     long totalRssKiB() {

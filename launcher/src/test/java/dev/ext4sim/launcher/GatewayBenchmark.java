@@ -6,7 +6,9 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -43,9 +45,12 @@ final class GatewayBenchmark {
     private final long warmupCalls;
     private final Duration warmupAtMost;
     private final Duration each;
+    private final Map<String, ProcessHandle> processes;
 
     /** Warms up until {@code warmupCalls} calls were made, or for {@code warmupAtMost} on a machine too slow for that. */
-    GatewayBenchmark(int port, int blockdevPort, long warmupCalls, Duration warmupAtMost, Duration each) {
+    GatewayBenchmark(int port, int blockdevPort, long warmupCalls, Duration warmupAtMost, Duration each,
+                     Map<String, ProcessHandle> processes) {
+        this.processes = Map.copyOf(processes);
         this.port = port;
         this.blockdevPort = blockdevPort;
         this.warmupCalls = warmupCalls;
@@ -69,7 +74,7 @@ final class GatewayBenchmark {
                   double roundTripUs, double writeP50,
                   double writeP99, double rewriteP50, double fsyncP50, double fsyncP99, double deviceUsPerFsync,
                   double appendWriteP50, double commitFsyncP50, double commitFsyncP99, double deviceUsPerCommitFsync,
-                  double writes1, double writes64, double fsyncs1, double fsyncs64) {
+                  double writes1, double writes64, double fsyncs1, double fsyncs64, Cpu cpuPerWrite, Cpu cpuPerFsync) {
         @Override
         public String toString() {
             return String.format("""
@@ -88,6 +93,8 @@ final class GatewayBenchmark {
                       buffered 4 KiB writes/s   1 client %8.0f   64 clients %8.0f
                       write+fsync per second    1 client %8.0f   64 clients %8.0f
                       clients (one process each) %7d on %d kept-alive connections
+                      CPU per buffered 4 KiB write, 1 client: %s
+                      CPU per write+fsync, 1 client:          %s
                     """, warmupOps, warmupSeconds, untimedPasses(), roundTripUs,
                     writeP50, writeP50 / roundTripUs, writeP99, writeP99 / roundTripUs,
                     fsyncP50, fsyncP50 / roundTripUs, fsyncP99, fsyncP99 / roundTripUs,
@@ -95,7 +102,7 @@ final class GatewayBenchmark {
                     appendWriteP50, appendWriteP50 / roundTripUs,
                     commitFsyncP50, commitFsyncP50 / roundTripUs, commitFsyncP99, commitFsyncP99 / roundTripUs,
                     deviceUsPerCommitFsync, (commitFsyncP50 - deviceUsPerCommitFsync) / roundTripUs,
-                    writes1, writes64, fsyncs1, fsyncs64, callers, connections);
+                    writes1, writes64, fsyncs1, fsyncs64, callers, connections, cpuPerWrite, cpuPerFsync);
         }
 
         private String untimedPasses() {
@@ -105,6 +112,27 @@ final class GatewayBenchmark {
             for (Untimed u : untimed) {
                 b.append(String.format(" %.1f / %.1f,", u.write(), u.fsync()));
             }
+            b.setLength(b.length() - 1);
+            return b.toString();
+        }
+    }
+
+    /**
+     * CPU time of every process of the stack per operation of a single client's stream, in milliseconds, and the share
+     * of the machine's cores the stack used meanwhile: on two cores one client's calls keep the stack busy enough
+     * that a call waits for a core at most hops, so what a call costs in CPU is what its latency is made of.
+     */
+    record Cpu(Map<String, Double> msPerOp, double total, double coresBusy) {
+        static final Cpu NONE = new Cpu(Map.of(), 0, 0);
+
+        @Override
+        public String toString() {
+            if (msPerOp.isEmpty()) {
+                return "not measured (no process of the stack found)";
+            }
+            StringBuilder b = new StringBuilder(String.format("%.1f ms in all (the stack busy %.0f %% of the time on %d cores):",
+                    total, coresBusy * 100, Runtime.getRuntime().availableProcessors()));
+            msPerOp.forEach((name, ms) -> b.append(String.format(" %s %.2f,", name.replace("-service", ""), ms)));
             b.setLength(b.length() - 1);
             return b.toString();
         }
@@ -133,15 +161,24 @@ final class GatewayBenchmark {
         settle();
         List<Untimed> untimed = warmUpTheSingleClient();
         Latencies l = latencies();
-        double writes1 = load(1, false);
-        double writes64 = load(64, false);
-        double fsyncs1 = load(1, true);
-        double fsyncs64 = load(64, true);
+        Map<String, Long> cpu0 = cpuNanos();
+        long t0 = System.nanoTime();
+        AtomicLong ops = new AtomicLong();
+        double writes1 = load(1, false, ops);
+        Cpu cpuPerWrite = cpuPerOp(cpu0, System.nanoTime() - t0, ops.get());
+        double writes64 = load(64, false, new AtomicLong());
+        cpu0 = cpuNanos();
+        t0 = System.nanoTime();
+        ops.set(0);
+        double fsyncs1 = load(1, true, ops);
+        Cpu cpuPerFsync = cpuPerOp(cpu0, System.nanoTime() - t0, ops.get());
+        double fsyncs64 = load(64, true, new AtomicLong());
         return new Report(callers.get(), connections.get(), warm, warmSeconds, untimed, l.roundTrip(),
                 pct(l.writes, 50), pct(l.writes, 99),
                 pct(l.rewrites, 50), pct(l.fsyncs, 50), pct(l.fsyncs, 99), l.deviceNanos / 1e3 / Math.max(1, l.fsyncs.size()),
                 pct(l.appends, 50), pct(l.commitFsyncs, 50), pct(l.commitFsyncs, 99),
-                l.commitDeviceNanos / 1e3 / Math.max(1, l.commitFsyncs.size()), writes1, writes64, fsyncs1, fsyncs64);
+                l.commitDeviceNanos / 1e3 / Math.max(1, l.commitFsyncs.size()), writes1, writes64, fsyncs1, fsyncs64,
+                cpuPerWrite, cpuPerFsync);
     }
 
     /**
@@ -309,8 +346,7 @@ final class GatewayBenchmark {
     }
 
     /** Operations per second of {@code clients} processes, each overwriting 4 KiB of its own file (and fsyncing). */
-    private double load(int clients, boolean fsync) throws Exception {
-        AtomicLong ops = new AtomicLong();
+    private double load(int clients, boolean fsync, AtomicLong ops) throws Exception {
         byte[] page = new byte[4096];
         List<Thread> threads = new ArrayList<>();
         long start = System.nanoTime();
@@ -338,6 +374,29 @@ final class GatewayBenchmark {
             t.join();
         }
         return ops.get() / ((System.nanoTime() - start) / 1e9);
+    }
+
+    /** Every process's CPU time so far (ProcessHandle.Info, from /proc on Linux); a process that tells none is left out. */
+    private Map<String, Long> cpuNanos() {
+        Map<String, Long> cpu = new LinkedHashMap<>();
+        processes.forEach((name, h) -> h.info().totalCpuDuration().ifPresent(d -> cpu.put(name, d.toNanos())));
+        return cpu;
+    }
+
+    private Cpu cpuPerOp(Map<String, Long> before, long elapsedNanos, long ops) {
+        Map<String, Long> after = cpuNanos();
+        if (after.isEmpty() || ops == 0) {
+            return Cpu.NONE;
+        }
+        Map<String, Double> perOp = new LinkedHashMap<>();
+        long all = 0;
+        for (Map.Entry<String, Long> e : after.entrySet()) {
+            long spent = e.getValue() - before.getOrDefault(e.getKey(), e.getValue());
+            all += spent;
+            perOp.put(e.getKey(), spent / 1e6 / ops);
+        }
+        return new Cpu(perOp, all / 1e6 / ops,
+                all / (double) elapsedNanos / Runtime.getRuntime().availableProcessors());
     }
 
     /** Percentile in microseconds of nanosecond samples. */

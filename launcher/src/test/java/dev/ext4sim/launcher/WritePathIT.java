@@ -335,9 +335,12 @@ class WritePathIT {
     @Order(8)
     void benchmarkAtTheGateway() throws Exception {
         GatewayBenchmark.Report report = new GatewayBenchmark(settings.port(Component.SERVICES.getFirst()),
-                settings.port(Component.SERVICES.getLast()), 5000, Duration.ofSeconds(60), Duration.ofSeconds(4)).run();
+                settings.port(Component.SERVICES.getLast()), 5000, Duration.ofSeconds(60), Duration.ofSeconds(4),
+                stack.processes()).run();
         System.out.println(report);
         assertThat(report.fsyncs1()).isPositive();
+        assertThat(report.cpuPerFsync().msPerOp()).as("every process of the stack has its CPU time read")
+                .containsOnlyKeys(stack.processes().keySet());
         assertThat(report.connections()).as("the gateway keeps a client's connection open for all its calls")
                 .isEqualTo(report.callers());
     }
