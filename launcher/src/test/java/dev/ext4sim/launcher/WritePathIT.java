@@ -134,11 +134,16 @@ class WritePathIT {
     void seedWithOSync() throws Exception {
         Rest.Caller demo = rest.as("seed-osync", 3002);
         assertThat(demo.open("/hello-osync", List.of("O_CREAT", "O_RDWR", "O_SYNC"), "0644").body()).isEqualTo("{\"fd\":3}");
-        assertThat(demo.write(3, HELLO).body()).isEqualTo("{\"written\":12}");
+        Rest.Reply write = demo.write(3, HELLO);
+        assertThat(write.body()).isEqualTo("{\"written\":12}");
         model.put("/hello-osync", HELLO);
         demo.post("/v1/fds/3/close");
         List<Rest.Line> writer = rest.traceUntil("task=seed-osync", l -> l.event().equals("ext4_discard_preallocations"));
-        print("seed with O_SYNC", writer, List.of());
+        // generic_write_sync's commit, which the write waited for, on the jbd2 thread
+        List<Rest.Line> commit = rest.traceUntil("trace=" + write.traceId(), l -> l.event().equals("jbd2_end_commit"));
+        print("seed with O_SYNC", writer, commit);
+        assertThat(names(commit, l -> l.comm().equals("jbd2/sda1-8") && pathEvent(l))).containsExactlyElementsOf(COMMIT);
+        assertThat(text(writer, "ext4_sync_file_enter")).isEqualTo("dev 8,1 ino 13 parent 2 datasync 0 ");
         List<String> events = names(writer, WritePathIT::pathEvent);
         assertThat(events).containsExactlyElementsOf(concat(createAndWrite(events),
                 List.of("ext4_sync_file_enter"), WRITEPAGES, List.of("ext4_sync_file_exit", "ext4_discard_preallocations")));
@@ -179,10 +184,74 @@ class WritePathIT {
         assertThat(names(kworker, WritePathIT::pathEvent)).containsExactlyElementsOf(FLUSHER);
         assertThat(text(kworker, "ext4_writepages")).startsWith("dev 8,1 ino " + ino + " nr_to_write 1024 pages_skipped 0")
                 .contains("sync_mode 0 for_kupdate 1 range_cyclic 1");
+        // a kupdate pass writes only inodes dirty for dirty_expire_centisecs: this one went when younger than the default
+        // thirty seconds, so the expiry set over REST a moment ago is the one the flusher used
+        double age = seconds(kworker.getFirst()) - seconds(writer.getLast());
+        assertThat(age).as("seconds from ext4_da_write_end to the kupdate pass that wrote it").isLessThan(30.0);
         // and the commit timer commits the allocation: the jbd2 thread's next commit after the flusher's
         rest.traceUntil("task=jbd2/sda1-8&since=" + kworker.getLast().timestamp(), l -> l.event().equals("jbd2_end_commit"));
         admin.put("/v1/sysctl/vm.dirty_expire_centisecs", "3000");
         admin.put("/v1/sysctl/vm.dirty_writeback_centisecs", "500");
+    }
+
+    @Test
+    @Order(3)
+    void oDsyncAndFdatasyncSyncTheDataOnly() throws Exception {
+        Rest.Caller dsync = rest.as("seed-dsync", 3004);
+        assertThat(dsync.open("/hello-dsync", List.of("O_CREAT", "O_RDWR", "O_DSYNC"), "0644").body()).isEqualTo("{\"fd\":3}");
+        assertThat(dsync.write(3, HELLO).body()).isEqualTo("{\"written\":12}");
+        assertThat(dsync.post("/v1/fds/3/close").body()).isEqualTo("{\"ret\":0}");
+        model.put("/hello-dsync", HELLO);
+        long ino = Long.parseLong(dsync.get("/v1/stat?path=/hello-dsync").field("inode"));
+        // generic_write_sync of an O_DSYNC file: vfs_fsync_range(datasync 1), in the writer, after the write
+        List<Rest.Line> writer = rest.traceUntil("task=seed-dsync", l -> l.event().equals("ext4_discard_preallocations"));
+        List<String> events = names(writer, WritePathIT::pathEvent);
+        assertThat(events).containsExactlyElementsOf(concat(createAndWrite(events),
+                List.of("ext4_sync_file_enter"), WRITEPAGES, List.of("ext4_sync_file_exit", "ext4_discard_preallocations")));
+        assertThat(text(writer, "ext4_sync_file_enter")).isEqualTo("dev 8,1 ino " + ino + " parent 2 datasync 1 ");
+
+        Rest.Caller fdatasync = rest.as("seed-fdatasync", 3005);
+        assertThat(fdatasync.open("/hello-dsync", List.of("O_RDWR"), null).body()).isEqualTo("{\"fd\":3}");
+        assertThat(fdatasync.write(3, 0, HELLO).body()).isEqualTo("{\"written\":12}");
+        assertThat(fdatasync.post("/v1/fds/3/fdatasync").body()).isEqualTo("{\"ret\":0}");
+        assertThat(fdatasync.post("/v1/fds/3/close").body()).isEqualTo("{\"ret\":0}");
+        List<Rest.Line> overwrite = rest.traceUntil("task=seed-fdatasync", l -> l.event().equals("ext4_sync_file_exit"));
+        assertThat(text(overwrite, "ext4_sync_file_enter")).isEqualTo("dev 8,1 ino " + ino + " parent 2 datasync 1 ");
+        assertThat(text(overwrite, "ext4_sync_file_exit")).isEqualTo("dev 8,1 ino " + ino + " ret 0");
+        assertThat(text(overwrite, "ext4_writepages")).contains("sync_mode 1 for_kupdate 0");
+    }
+
+    // ---- writeback-service restarted ---------------------------------------------------------------------------------
+
+    @Test
+    @Order(3)
+    void aRestartedWritebackRebuildsItsDirtyListFromExt4AndWritesTheFileBack() throws Exception {
+        Rest.Caller admin = rest.as("test-wb-restart", 3301);
+        assertThat(admin.post("/v1/sync").body()).isEqualTo("{\"ret\":0}");
+        Rest.Caller demo = rest.as("wb-restart", 3302);
+        assertThat(demo.open("/wb-restart", List.of("O_CREAT", "O_RDWR"), "0644").body()).isEqualTo("{\"fd\":3}");
+        assertThat(demo.write(3, HELLO).body()).isEqualTo("{\"written\":12}");
+        assertThat(demo.post("/v1/fds/3/close").body()).isEqualTo("{\"ret\":0}");
+        model.put("/wb-restart", HELLO);
+        long ino = Long.parseLong(demo.get("/v1/stat?path=/wb-restart").field("inode"));
+        String dirtied = rest.traceUntil("task=wb-restart", l -> l.event().equals("ext4_da_write_end")).getLast().timestamp();
+
+        // the flusher dies with the inode on its b_dirty list (its expiry is thirty seconds away)
+        assertThat(stack.kill("writeback-service")).isZero();
+        assertThat(stack.start("writeback-service")).isZero();
+        // the restarted flusher runs with the kernel's defaults again; a short expiry keeps the test short
+        assertThat(admin.put("/v1/sysctl/vm.dirty_expire_centisecs", "100").body()).contains("\"value\":\"100\"");
+        assertThat(admin.put("/v1/sysctl/vm.dirty_writeback_centisecs", "100").body()).contains("\"value\":\"100\"");
+        try {
+            List<Rest.Line> kworker = rest.traceUntil("task=kworker&since=" + dirtied,
+                    l -> l.event().equals("ext4_writepages_result") && l.text().startsWith("dev 8,1 ino " + ino + " "));
+            assertThat(kworker).anyMatch(l -> l.event().equals("ext4_writepages")
+                    && l.text().startsWith("dev 8,1 ino " + ino + " ") && l.text().contains("for_kupdate 1"));
+        } finally {
+            admin.put("/v1/sysctl/vm.dirty_expire_centisecs", "3000");
+            admin.put("/v1/sysctl/vm.dirty_writeback_centisecs", "500");
+        }
+        assertThat(rest.as("test-read", 3303).readFile("/wb-restart")).isEqualTo(HELLO);
     }
 
     // ---- bad input -------------------------------------------------------------------------------------------------
@@ -368,6 +437,8 @@ class WritePathIT {
             }
         }
         assertThat(errno).isEqualTo("ENOSPC");
+        // ext4_nonda_switch: near a full device the writer left delalloc for ext4_write_begin, which allocates at once
+        rest.traceUntil("task=test-enospc", l -> l.event().equals("ext4_write_begin"));
         assertThat(filler.post("/v1/fds/" + fd + "/fsync").body()).isEqualTo("{\"ret\":0}");
         filler.post("/v1/fds/" + fd + "/close");
         assertThat(rest.as("test-enospc", 3500).get("/v1/stat?path=/big").body()).contains("\"size\":" + acknowledged);
@@ -452,6 +523,11 @@ class WritePathIT {
         int start = lastIndexBefore(lines, result, l -> l.event().equals("writeback_start"));
         int end = indexOf(lines.subList(result, lines.size()), l -> l.event().equals("writeback_pages_written")) + result;
         return lines.subList(start, end + 1);
+    }
+
+    /** A line's timestamp in seconds since boot. */
+    static double seconds(Rest.Line line) {
+        return Double.parseDouble(line.timestamp());
     }
 
     static long count(List<Rest.Line> lines, String event) {
