@@ -158,8 +158,7 @@ class WritePathIT {
         // Nothing else dirty, so the flusher's pass is this inode's alone.
         assertThat(admin.post("/v1/sync").body()).isEqualTo("{\"ret\":0}");
         // The vm.dirty_* settings change while the system runs: one second instead of thirty, so the test is short.
-        assertThat(admin.put("/v1/sysctl/vm.dirty_expire_centisecs", "100").body()).contains("\"value\":\"100\"");
-        assertThat(admin.put("/v1/sysctl/vm.dirty_writeback_centisecs", "100").body()).contains("\"value\":\"100\"");
+        expireInOneSecond(admin);
         assertThat(admin.get("/v1/sysctl/vm.dirty_expire_centisecs").body()).contains("100");
         Rest.Caller demo = rest.as("seed-nosync", 3003);
         assertThat(demo.open("/hello-nosync", List.of("O_CREAT", "O_RDWR"), "0644").body()).isEqualTo("{\"fd\":3}");
@@ -190,8 +189,7 @@ class WritePathIT {
         assertThat(age).as("seconds from ext4_da_write_end to the kupdate pass that wrote it").isLessThan(30.0);
         // and the commit timer commits the allocation: the jbd2 thread's next commit after the flusher's
         rest.traceUntil("task=jbd2/sda1-8&since=" + kworker.getLast().timestamp(), l -> l.event().equals("jbd2_end_commit"));
-        admin.put("/v1/sysctl/vm.dirty_expire_centisecs", "3000");
-        admin.put("/v1/sysctl/vm.dirty_writeback_centisecs", "500");
+        expireAsTheKernelDoes(admin);
     }
 
     @Test
@@ -240,16 +238,14 @@ class WritePathIT {
         assertThat(stack.kill("writeback-service")).isZero();
         assertThat(stack.start("writeback-service")).isZero();
         // the restarted flusher runs with the kernel's defaults again; a short expiry keeps the test short
-        assertThat(admin.put("/v1/sysctl/vm.dirty_expire_centisecs", "100").body()).contains("\"value\":\"100\"");
-        assertThat(admin.put("/v1/sysctl/vm.dirty_writeback_centisecs", "100").body()).contains("\"value\":\"100\"");
+        expireInOneSecond(admin);
         try {
             List<Rest.Line> kworker = rest.traceUntil("task=kworker&since=" + dirtied,
                     l -> l.event().equals("ext4_writepages_result") && l.text().startsWith("dev 8,1 ino " + ino + " "));
             assertThat(kworker).anyMatch(l -> l.event().equals("ext4_writepages")
                     && l.text().startsWith("dev 8,1 ino " + ino + " ") && l.text().contains("for_kupdate 1"));
         } finally {
-            admin.put("/v1/sysctl/vm.dirty_expire_centisecs", "3000");
-            admin.put("/v1/sysctl/vm.dirty_writeback_centisecs", "500");
+            expireAsTheKernelDoes(admin);
         }
         assertThat(rest.as("test-read", 3303).readFile("/wb-restart")).isEqualTo(HELLO);
     }
@@ -523,6 +519,18 @@ class WritePathIT {
         int start = lastIndexBefore(lines, result, l -> l.event().equals("writeback_start"));
         int end = indexOf(lines.subList(result, lines.size()), l -> l.event().equals("writeback_pages_written")) + result;
         return lines.subList(start, end + 1);
+    }
+
+    /** vm.dirty_expire_centisecs and vm.dirty_writeback_centisecs at one second, so a test waits for the flusher briefly. */
+    static void expireInOneSecond(Rest.Caller admin) throws Exception {
+        assertThat(admin.put("/v1/sysctl/vm.dirty_expire_centisecs", "100").body()).contains("\"value\":\"100\"");
+        assertThat(admin.put("/v1/sysctl/vm.dirty_writeback_centisecs", "100").body()).contains("\"value\":\"100\"");
+    }
+
+    /** Back to the kernel's defaults: thirty seconds' expiry, a pass every five. */
+    static void expireAsTheKernelDoes(Rest.Caller admin) throws Exception {
+        admin.put("/v1/sysctl/vm.dirty_expire_centisecs", "3000");
+        admin.put("/v1/sysctl/vm.dirty_writeback_centisecs", "500");
     }
 
     /** A line's timestamp in seconds since boot. */
