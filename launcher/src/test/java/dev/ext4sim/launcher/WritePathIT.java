@@ -219,6 +219,50 @@ class WritePathIT {
         assertThat(text(overwrite, "ext4_writepages")).contains("sync_mode 1 for_kupdate 0");
     }
 
+    // ---- the writer over the dirty limit ------------------------------------------------------------------------
+
+    @Test
+    @Order(3)
+    void aWriterOverTheDirtyLimitIsThrottledAndWakesTheBackgroundFlusher() throws Exception {
+        Rest.Caller admin = rest.as("test-throttle-admin", 3309);
+        assertThat(admin.post("/v1/sync").body()).isEqualTo("{\"ret\":0}");
+        // a page of background threshold and two of limit (freerun 1): a writer of 32 KiB writes is over both at once
+        assertThat(admin.put("/v1/sysctl/vm.dirty_background_bytes", "4096").body()).contains("\"value\":\"4096\"");
+        assertThat(admin.put("/v1/sysctl/vm.dirty_bytes", "8192").body()).contains("\"value\":\"8192\"");
+        Rest.Caller writer = rest.as("test-throttle", 3310);
+        byte[] chunk = new byte[8 * 4096];
+        new Random(3310).nextBytes(chunk);
+        byte[] file = new byte[20 * chunk.length];
+        try {
+            assertThat(writer.open("/throttled", List.of("O_CREAT", "O_RDWR"), "0644").body()).isEqualTo("{\"fd\":3}");
+            // new pages each time: the task's nr_dirtied reaches its first nr_dirtied_pause (32 pages) at the fourth write
+            for (int i = 0; i < 20; i++) {
+                assertThat(writer.write(3, (long) i * chunk.length, chunk).body()).isEqualTo("{\"written\":32768}");
+                System.arraycopy(chunk, 0, file, i * chunk.length, chunk.length);
+            }
+            List<Rest.Line> throttled = rest.traceUntil("task=test-throttle", l -> l.event().equals("balance_dirty_pages"));
+            assertThat(text(throttled, "balance_dirty_pages")).startsWith("bdi 8:0: limit=2 ").endsWith(" cgroup=/");
+            assertThat(text(throttled, "writeback_wake_background")).isEqualTo("bdi 8:0: cgroup=/");
+            // the flusher woken by the writer runs a background pass
+            String woken = throttled.stream().filter(l -> l.event().equals("writeback_wake_background")).findFirst()
+                    .orElseThrow().timestamp();
+            List<Rest.Line> kworker = rest.traceUntil("task=kworker&since=" + woken,
+                    l -> l.event().equals("writeback_start") && l.text().contains("reason=background"));
+            print("throttled writer", throttled.stream().filter(l -> l.event().startsWith("balance_dirty_pages")
+                    || l.event().startsWith("writeback_wake") || l.event().equals("global_dirty_state")).toList(), kworker);
+        } finally {
+            admin.put("/v1/sysctl/vm.dirty_background_ratio", "10");
+            admin.put("/v1/sysctl/vm.dirty_ratio", "20");
+        }
+        // writing a ratio clears the bytes, as in the kernel
+        assertThat(admin.get("/v1/sysctl/vm.dirty_bytes").body()).contains("\"value\":\"0\"");
+        assertThat(admin.get("/v1/sysctl/vm.dirty_background_bytes").body()).contains("\"value\":\"0\"");
+        assertThat(writer.post("/v1/fds/3/fsync").body()).isEqualTo("{\"ret\":0}");
+        assertThat(writer.post("/v1/fds/3/close").body()).isEqualTo("{\"ret\":0}");
+        model.put("/throttled", file);
+        assertThat(rest.as("test-read", 3311).readFile("/throttled")).isEqualTo(file);
+    }
+
     // ---- writeback-service restarted ---------------------------------------------------------------------------------
 
     @Test
