@@ -130,7 +130,8 @@ final class WritebackEndpoints {
     }
 
     void pageCounters(WritebackCalls.PageCounters e) {
-        if (!writeback.page_counters(dev(e.dev()), e.seq(), e.dirtyPages(), e.writebackPages())) {
+        if (!writeback.page_counters(dev(e.dev()), e.seq(), e.dirtyPages(), e.writebackPages(),
+                e.dirtiedPages(), e.writtenPages())) {
             log.debug("dropped page counters seq {} of {}: a newer report was applied", e.seq(), e.dev());
         }
     }

@@ -55,7 +55,18 @@ public final class WritebackCalls {
         }
     }
 
-    public record PageCounters(String dev, long seq, long dirtyPages, long writebackPages) {
+    /**
+     * One filesystem's page counters, absolute: dirty and under writeback now, dirtied and written since ext4 mounted
+     * it, so that the flusher's vmstat follows exactly however many reports are coalesced or lost.
+     *
+     * @param seq larger than any earlier report of the filesystem, including a previous ext4 instance's
+     */
+    public record PageCounters(String dev, long seq, long dirtyPages, long writebackPages, long dirtiedPages,
+                               long writtenPages) {
+        /** Counts of now only: the flusher infers what it can of dirtied and written from the change. */
+        public PageCounters(String dev, long seq, long dirtyPages, long writebackPages) {
+            this(dev, seq, dirtyPages, writebackPages, 0, 0);
+        }
     }
 
     public record InodeEvicted(String dev, long ino) {

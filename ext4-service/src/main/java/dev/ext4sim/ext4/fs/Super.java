@@ -52,7 +52,11 @@ final class Super {
     long dirtyClusters;
     /** s_resv_clusters: kept back for metadata so that writeback never fails (ext4_calculate_resv_clusters). */
     final long resvClusters;
+    /** NR_FILE_DIRTY and NR_WRITEBACK of this filesystem, and NR_DIRTIED and NR_WRITTEN since the mount. */
     long nrDirty;
+    long nrWriteback;
+    long nrDirtied;
+    long nrWritten;
     boolean mounted;
     /** Blocks freed by transactions not yet committed: allocation skips them. */
     final FreedData freed = new FreedData();
@@ -308,10 +312,37 @@ final class Super {
         return 2 * free < 3 * dirty || free < dirty + FREECLUSTERS_WATERMARK;
     }
 
+    /** account_page_dirtied (delta above zero) or account_page_cleaned (below): pages dirtied, or dropped unwritten. */
     void dirtyPagesChanged(TraceContext ctx, long delta) {
         if (delta != 0) {
             nrDirty += delta;
-            writeback.pageCountersChanged(ctx, nrDirty, 0);
+            nrDirtied += Math.max(0, delta);
+            pageCountersChanged(ctx);
         }
+    }
+
+    /** clear_page_dirty_for_io + set_page_writeback: dirty pages on their way to the device. */
+    void setPageWriteback(TraceContext ctx, long pages) {
+        nrDirty -= pages;
+        nrWriteback += pages;
+        pageCountersChanged(ctx);
+    }
+
+    /**
+     * end_page_writeback: the device has the pages ({@code written}, counted in NR_WRITTEN), or the write failed and
+     * they are dirty again (redirty_page_for_writepage).
+     */
+    void endPageWriteback(TraceContext ctx, long pages, boolean written) {
+        nrWriteback -= pages;
+        if (written) {
+            nrWritten += pages;
+        } else {
+            nrDirty += pages;
+        }
+        pageCountersChanged(ctx);
+    }
+
+    private void pageCountersChanged(TraceContext ctx) {
+        writeback.pageCountersChanged(ctx, new WritebackPort.PageCounts(nrDirty, nrWriteback, nrDirtied, nrWritten));
     }
 }

@@ -187,10 +187,16 @@ final class Writepages {
             bios.add(new DataBio(pblks.get(i), data, flags));
             i += n;
         }
-        sb.block.submit(ctx, bios);
+        sb.setPageWriteback(ctx, pages.size());
+        boolean written = false;
+        try {
+            sb.block.submit(ctx, bios);
+            written = true;
+        } finally {
+            sb.endPageWriteback(ctx, pages.size(), written);
+        }
         for (PageCache.Page p : pages) {
             ei.pages.clearDirty(p);
         }
-        sb.dirtyPagesChanged(ctx, -pages.size());
     }
 }

@@ -17,8 +17,8 @@ public interface WritebackPort {
      */
     void inodeDirtied(TraceContext ctx, InodeDirtied event);
 
-    /** NR_FILE_DIRTY / NR_WRITEBACK of this filesystem changed. */
-    void pageCountersChanged(TraceContext ctx, long dirtyPages, long writebackPages);
+    /** NR_FILE_DIRTY, NR_WRITEBACK, NR_DIRTIED or NR_WRITTEN of this filesystem changed. */
+    void pageCountersChanged(TraceContext ctx, PageCounts counts);
 
     /**
      * balance_dirty_pages_ratelimited after {@code pagesDirtied} new dirty pages of one write: how long the writer must
@@ -30,6 +30,13 @@ public interface WritebackPort {
     default void inodeEvicted(TraceContext ctx, long ino) {
     }
 
+    /**
+     * This filesystem's share of the vmstat page counters: pages dirty now and under writeback now, and pages ever
+     * dirtied and ever written since the mount (absolute, so a lost or coalesced report loses no page).
+     */
+    record PageCounts(long dirty, long writeback, long dirtied, long written) {
+    }
+
     record InodeDirtied(int dev, long ino, int state, int flags, int mode, long dirtiedWhen) {
     }
 
@@ -39,7 +46,7 @@ public interface WritebackPort {
         }
 
         @Override
-        public void pageCountersChanged(TraceContext ctx, long dirtyPages, long writebackPages) {
+        public void pageCountersChanged(TraceContext ctx, PageCounts counts) {
         }
 
         @Override

@@ -29,8 +29,7 @@ public final class BusWriteback implements WritebackPort {
     private final Duration timeout;
     private final ReentrantLock lock = new ReentrantLock();
     private volatile WritebackCalls.DirtyLimits limits;
-    private volatile long dirtyPages;
-    private long writebackPages;
+    private volatile WritebackPort.PageCounts counts = new WritebackPort.PageCounts(0, 0, 0, 0);
     private long lastSeq;
     private boolean countersInFlight;
     private boolean countersPending;
@@ -54,7 +53,7 @@ public final class BusWriteback implements WritebackPort {
     }
 
     public long dirtyPages() {
-        return dirtyPages;
+        return counts.dirty();
     }
 
     /** Asks writeback for the limits in the background until it answers (writeback may start after ext4). */
@@ -89,11 +88,10 @@ public final class BusWriteback implements WritebackPort {
     }
 
     @Override
-    public void pageCountersChanged(TraceContext ctx, long dirty, long writeback) {
+    public void pageCountersChanged(TraceContext ctx, WritebackPort.PageCounts counts) {
         lock.lock();
         try {
-            dirtyPages = dirty;
-            writebackPages = writeback;
+            this.counts = counts;
             countersCtx = ctx;
             if (countersInFlight) {
                 countersPending = true; // the newest values go once the one in flight is out
@@ -113,7 +111,8 @@ public final class BusWriteback implements WritebackPort {
         try {
             // trace-clock ns: larger than any sequence a previous ext4 instance sent
             lastSeq = Math.max(lastSeq + 1, clock.nanosSinceBoot());
-            pc = new WritebackCalls.PageCounters(dev, lastSeq, dirtyPages, writebackPages);
+            WritebackPort.PageCounts c = counts;
+            pc = new WritebackCalls.PageCounters(dev, lastSeq, c.dirty(), c.writeback(), c.dirtied(), c.written());
             ctx = countersCtx;
             countersPending = false;
         } finally {
@@ -137,7 +136,7 @@ public final class BusWriteback implements WritebackPort {
     @Override
     public Duration balanceDirtyPagesRatelimited(TraceContext ctx, int pagesDirtied) {
         WritebackCalls.DirtyLimits l = limits;
-        if (l == null || dirtyPages <= l.freerun()) {
+        if (l == null || counts.dirty() <= l.freerun()) {
             return Duration.ZERO;
         }
         try {

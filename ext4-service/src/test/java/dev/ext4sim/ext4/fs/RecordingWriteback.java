@@ -10,6 +10,7 @@ import java.util.List;
 final class RecordingWriteback implements WritebackPort {
     final List<InodeDirtied> dirtied = new ArrayList<>();
     long dirtyPages;
+    PageCounts counts = new PageCounts(0, 0, 0, 0);
     Duration pause = Duration.ZERO;
     int balanceCalls;
 
@@ -19,8 +20,9 @@ final class RecordingWriteback implements WritebackPort {
     }
 
     @Override
-    public synchronized void pageCountersChanged(TraceContext ctx, long dirtyPages, long writebackPages) {
-        this.dirtyPages = dirtyPages;
+    public synchronized void pageCountersChanged(TraceContext ctx, PageCounts counts) {
+        this.counts = counts;
+        this.dirtyPages = counts.dirty();
     }
 
     @Override

@@ -47,6 +47,8 @@ class WritebackSideTest {
             assertThat(f.ext4.writepages(Ext4Fixture.KWORKER, a, WritebackControl.periodic(1024))).isEqualTo(6);
             assertThat(f.ext4.dirtyInodes()).extracting(DirtyInode::ino).containsExactly((long) b);
             assertThat(f.writeback.dirtyPages).isEqualTo(3);
+            assertThat(f.writeback.counts).as("a's ten pages went through writeback and were written")
+                    .isEqualTo(new WritebackPort.PageCounts(3, 0, 13, 10));
 
             // clean again, so the next write dirties it anew
             f.ext4.write(w, a, 0, new byte[1], Ext4Mount.WriteFlags.NONE);
@@ -63,6 +65,8 @@ class WritebackSideTest {
             assertThat(f.ext4.writepages(Ext4Fixture.KWORKER, b, WritebackControl.periodic(1024))).isZero(); // gone
             f.flushAll();
             assertThat(f.writeback.dirtyPages).isZero();
+            // b's pages 3 and 4 were new (0-2 were still dirty); what truncate and unlink dropped was never written
+            assertThat(f.writeback.counts).isEqualTo(new WritebackPort.PageCounts(0, 0, 16, 11));
             f.unmountAndCheck();
         }
     }

@@ -82,11 +82,16 @@ class BusWritebackTest {
         }
     }
 
+    /** {@code n} pages dirtied since the mount and still dirty. */
+    private static WritebackPort.PageCounts dirty(long n) {
+        return new WritebackPort.PageCounts(n, 0, n, 0);
+    }
+
     @Test
     void pageCountersAreCoalescedToOneInFlightAndTheNewestFollows() {
-        wb.pageCountersChanged(W, 1, 0);
-        wb.pageCountersChanged(W, 2, 0);
-        wb.pageCountersChanged(W, 3, 0);
+        wb.pageCountersChanged(W, dirty(1));
+        wb.pageCountersChanged(W, dirty(2));
+        wb.pageCountersChanged(W, dirty(3));
         assertThat(events.sent).hasSize(1);
 
         events.sent.getFirst().done().complete(null);
@@ -96,6 +101,7 @@ class BusWritebackTest {
 
         deliver();
         assertThat(counters).extracting(WritebackCalls.PageCounters::dirtyPages).containsExactly(1L, 3L);
+        assertThat(counters.get(1).dirtiedPages()).as("the newest absolute counts, not a sum").isEqualTo(3);
         assertThat(counters.get(1).seq()).isGreaterThan(counters.get(0).seq());
     }
 
@@ -111,12 +117,12 @@ class BusWritebackTest {
     void balanceDirtyPagesIsAskedOnlyPastTheFreerunPoint() {
         assertThat(wb.balanceDirtyPagesRatelimited(W, 4)).as("limits unknown").isZero();
         wb.limits(new WritebackCalls.DirtyLimits(50, 100, 75));
-        wb.pageCountersChanged(W, 75, 0);
+        wb.pageCountersChanged(W, dirty(75));
         assertThat(wb.balanceDirtyPagesRatelimited(W, 4)).isZero();
         assertThat(balanceCalls).hasValue(0);
 
         events.sent.getFirst().done().complete(null);
-        wb.pageCountersChanged(W, 76, 0);
+        wb.pageCountersChanged(W, dirty(76));
         assertThat(wb.balanceDirtyPagesRatelimited(W, 4)).isEqualTo(Duration.ofMillis(4));
         assertThat(balanceCalls).hasValue(1);
     }

@@ -243,17 +243,19 @@ public final class Writeback implements AutoCloseable {
     }
 
     /**
-     * ext4's absolute NR_FILE_DIRTY and NR_WRITEBACK for the filesystem on {@code dev}, numbered by {@code seq}:
-     * applied as the page events that lead there from its previous report (see {@link PageCounters}); a report not
-     * newer than the last one is dropped (returns false).
+     * ext4's absolute NR_FILE_DIRTY and NR_WRITEBACK for the filesystem on {@code dev}, and its NR_DIRTIED and
+     * NR_WRITTEN since the mount (0 and 0 when the sender does not count them), numbered by {@code seq}: applied as
+     * the page events that lead there from its previous report (see {@link PageCounters}); a report not newer than
+     * the last one is dropped (returns false).
      */
-    public boolean page_counters(int dev, long seq, long dirtyPages, long writebackPages) {
-        if (dirtyPages < 0 || writebackPages < 0) {
+    public boolean page_counters(int dev, long seq, long dirtyPages, long writebackPages, long dirtiedPages,
+                                 long writtenPages) {
+        if (dirtyPages < 0 || writebackPages < 0 || dirtiedPages < 0 || writtenPages < 0) {
             throw new ErrnoException(Errno.EINVAL, "page counts cannot be negative, got dirty=" + dirtyPages
-                    + " writeback=" + writebackPages);
+                    + " writeback=" + writebackPages + " dirtied=" + dirtiedPages + " written=" + writtenPages);
         }
         wbOf(dev);
-        return counters.report(dev, seq, dirtyPages, writebackPages);
+        return counters.report(dev, seq, dirtyPages, writebackPages, dirtiedPages, writtenPages);
     }
 
     private void checkPages(int dev, long pages) {
