@@ -19,6 +19,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -187,8 +189,21 @@ class WritePathIT {
         // thirty seconds, so the expiry set over REST a moment ago is the one the flusher used
         double age = seconds(kworker.getFirst()) - seconds(writer.getLast());
         assertThat(age).as("seconds from ext4_da_write_end to the kupdate pass that wrote it").isLessThan(30.0);
-        // and the commit timer commits the allocation: the jbd2 thread's next commit after the flusher's
-        rest.traceUntil("task=jbd2/sda1-8&since=" + kworker.getLast().timestamp(), l -> l.event().equals("jbd2_end_commit"));
+        // and the commit timer commits the allocation, data=ordered: the transaction of the handle that allocated the
+        // block carries the inode (jbd2_submit_inode_data), and commits only after the data block is on the device
+        String tid = field(text(kworker, "jbd2_handle_start"), "tid");
+        String dataBlock = dataWrite(text(kworker, "block_rq_issue"));
+        List<Rest.Line> commit = rest.traceUntil("task=jbd2/sda1-8&since=" + kworker.getFirst().timestamp(),
+                l -> l.event().equals("jbd2_end_commit") && l.text().contains(" transaction " + tid + " "));
+        commit = commit.subList(indexOf(commit, l -> l.event().equals("jbd2_start_commit")
+                && l.text().contains(" transaction " + tid + " ")), commit.size());
+        assertThat(commit).anyMatch(l -> l.event().equals("jbd2_submit_inode_data") && l.text().equals("dev 8,1 ino " + ino));
+        Rest.Line logging = commit.stream().filter(l -> l.event().equals("jbd2_commit_logging")).findFirst().orElseThrow();
+        Rest.Line onDevice = rest.traceUntil("since=" + kworker.getFirst().timestamp(), l -> l.event().equals("block_rq_complete")
+                && dataWrite(l.text()).equals(dataBlock)).stream().filter(l -> l.event().equals("block_rq_complete")
+                && dataWrite(l.text()).equals(dataBlock)).findFirst().orElseThrow();
+        assertThat(seconds(onDevice)).as("the data's completion (%s) before the commit's logging (%s)", onDevice.raw(), logging.raw())
+                .isLessThan(seconds(logging));
         expireAsTheKernelDoes(admin);
     }
 
@@ -575,6 +590,24 @@ class WritePathIT {
     static void expireAsTheKernelDoes(Rest.Caller admin) throws Exception {
         admin.put("/v1/sysctl/vm.dirty_expire_centisecs", "3000");
         admin.put("/v1/sysctl/vm.dirty_writeback_centisecs", "500");
+    }
+
+    /** The value after {@code name} in a tracepoint's text ("tid 4" gives "4"). */
+    static String field(String text, String name) {
+        Matcher m = Pattern.compile("\\b" + name + "[ =](\\S+)").matcher(text);
+        if (!m.find()) {
+            throw new AssertionError("no " + name + " in '" + text + "'");
+        }
+        return m.group(1);
+    }
+
+    /** "16472 + 8" of a block_rq_issue or block_rq_complete line: the request's sector and length. */
+    static String dataWrite(String text) {
+        Matcher m = Pattern.compile("(\\d+ \\+ \\d+)").matcher(text);
+        if (!m.find()) {
+            throw new AssertionError("no sector + length in '" + text + "'");
+        }
+        return m.group(1);
     }
 
     /** A line's timestamp in seconds since boot. */
