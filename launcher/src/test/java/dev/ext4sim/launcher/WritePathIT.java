@@ -232,6 +232,10 @@ class WritePathIT {
         assertThat(text(overwrite, "ext4_sync_file_enter")).isEqualTo("dev 8,1 ino " + ino + " parent 2 datasync 1 ");
         assertThat(text(overwrite, "ext4_sync_file_exit")).isEqualTo("dev 8,1 ino " + ino + " ret 0");
         assertThat(text(overwrite, "ext4_writepages")).contains("sync_mode 1 for_kupdate 0");
+        print("fdatasync after an overwrite", overwrite, List.of());
+        // the data-only sync needed no commit (the block was allocated and committed before), so nothing flushed the
+        // device's cache for it: ext4_sync_file's own blkdev_issue_flush, an empty PREFLUSH write, in the writer
+        assertThat(overwrite).anyMatch(l -> l.event().equals("block_bio_queue") && l.text().startsWith("8,0 FWS "));
     }
 
     // ---- the writer over the dirty limit ------------------------------------------------------------------------

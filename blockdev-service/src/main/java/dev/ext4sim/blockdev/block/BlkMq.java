@@ -185,10 +185,13 @@ public final class BlkMq {
         return issue(Request.of(b, 0), ctx, done).thenApply(v -> new Completed(new long[]{done[0] - start}));
     }
 
-    /** generic_make_request_checks: blk_partition_remap (block_bio_remap), then block_bio_queue. */
+    /**
+     * generic_make_request_checks: blk_partition_remap (block_bio_remap), then block_bio_queue. An empty flush has no
+     * sectors to move, so blk_partition_remap leaves it alone and traces no remap.
+     */
     private void queueBio(Gendisk.HdStruct part, Bio original, Bio b, TraceContext ctx) {
         long dev = disk.dev().devT();
-        if (part.partno() != 0) {
+        if (part.partno() != 0 && b.nrSectors() > 0) {
             if (trace.enabled()) {
                 trace.emit(BLOCK_BIO_REMAP, ctx, dev, b.sector(), b.nrSectors(), part.dev().devT(), original.sector(), b.rwbs());
             }

@@ -157,6 +157,13 @@ class BlkMqTest {
     }
 
     @Test
+    void aBareFlushOfAPartitionIsNotRemapped() {
+        sink.clear();
+        await(q.submitAsync("sda1", List.of(new Bio(ReqOp.WRITE, EnumSet.of(ReqFlag.PREFLUSH, ReqFlag.SYNC), 0, 0, null)), ctx));
+        assertThat(lines().getFirst()).isEqualTo("block_bio_queue: 8,0 FWS 0 + 0 [test]");
+    }
+
+    @Test
     void aBareFlushIsOneFlushRequestAndItsCostGrowsWithTheDirtyCache() {
         await(q.submitAsync("sda", List.of(write(0, 1 << 20)), ctx));
         clock.advance(Duration.ofMillis(1)); // an idle host: no turnaround credit
