@@ -177,7 +177,7 @@ public final class JournalPump implements JournalPort, AutoCloseable {
      */
     @Override
     public boolean completeTransaction(TraceContext ctx, JournalTid tid, boolean orderedDataWritten) {
-        tid.commitWanted(orderedDataWritten);
+        boolean withHandle = tid.commitWanted(orderedDataWritten);
         while (true) {
             tid.await();
             long epoch;
@@ -189,7 +189,7 @@ public final class JournalPump implements JournalPort, AutoCloseable {
                 t = tid.peek();
                 if (t >= 0 && t - commitSequence <= 0) {
                     // known committed: the caller flushes for its data, unless that commit began after it
-                    return tid.commitFlushPromised();
+                    return withHandle && tid.commitFlushPromised();
                 }
             } finally {
                 lock.unlock();
@@ -198,7 +198,7 @@ public final class JournalPump implements JournalPort, AutoCloseable {
             if (w != null) {
                 // jbd2_trans_will_send_data_barrier, judged by jbd2 when the wait arrived or, for a commit the
                 // handle's batch started, when that began: both after this fsync's data
-                return Boolean.TRUE.equals(w.barrier()) || tid.commitFlushPromised();
+                return Boolean.TRUE.equals(w.barrier()) || withHandle && tid.commitFlushPromised();
             }
         }
     }
@@ -526,9 +526,10 @@ public final class JournalPump implements JournalPort, AutoCloseable {
         Jbd2Calls.BatchEntry first = batch.getFirst().entry;
         TraceContext ctx = new TraceContext(first.traceId(), new Task(first.comm(), first.pid()));
         // an fsync waits for one of these handles: its jbd2_log_start_commit travels with them
-        boolean startCommit = batch.stream().anyMatch(p -> p.commitWanted);
+        List<PendingHandle.Wanted> wanted = batch.stream().map(PendingHandle::takeForSend).toList();
+        boolean startCommit = wanted.stream().anyMatch(PendingHandle.Wanted::commit);
         // every fsync that wants it found the pages over allocated blocks written: its T_FLUSH needs no call back here
-        boolean orderedDataWritten = startCommit && batch.stream().noneMatch(p -> p.commitWanted && p.orderedDataDirty);
+        boolean orderedDataWritten = startCommit && wanted.stream().noneMatch(PendingHandle.Wanted::orderedDataDirty);
         return client.invoke(Jbd2Calls.SERVICE, Jbd2Calls.RUN_BATCH,
                 new Jbd2Calls.RunBatch(epoch, seq, entries, startCommit, orderedDataWritten, data.toByteArray()),
                 settings.callTimeout(), ctx);

@@ -21,9 +21,11 @@ final class PendingHandle implements JournalTid {
     private String error;
     private PendingHandle redirect;
     /** An fsync waits for this handle's commit: the batch that carries it asks jbd2 to start that commit. */
-    volatile boolean commitWanted;
+    private boolean commitWanted;
     /** Some fsync that wants the commit found a dirty page over an allocated block: T_FLUSH has work. */
-    volatile boolean orderedDataDirty;
+    private boolean orderedDataDirty;
+    /** The pump read the two above for a batch: a later waiter's request no longer travels with the handle. */
+    private boolean taken;
     /** The batch that carried it started its commit, which will send a flush after the fsync's data. */
     private volatile boolean flushPromised;
     /** Told when someone starts waiting for the tid: the pump then sends without lingering. */
@@ -67,11 +69,24 @@ final class PendingHandle implements JournalTid {
     }
 
     @Override
-    public void commitWanted(boolean orderedDataWritten) {
+    public synchronized boolean commitWanted(boolean orderedDataWritten) {
+        if (taken) {
+            return false;
+        }
         if (!orderedDataWritten) {
             orderedDataDirty = true;
         }
         commitWanted = true;
+        return true;
+    }
+
+    /** What the batch about to carry it asks of jbd2 for it; from here on a waiter asks jbd2 itself. */
+    record Wanted(boolean commit, boolean orderedDataDirty) {
+    }
+
+    synchronized Wanted takeForSend() {
+        taken = true;
+        return new Wanted(commitWanted, commitWanted && orderedDataDirty);
     }
 
     @Override

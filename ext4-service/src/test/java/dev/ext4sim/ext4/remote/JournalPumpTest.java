@@ -131,6 +131,10 @@ class JournalPumpTest {
         assertThat(jbd2.batches.getLast().startCommit()).isTrue();
         assertThat(jbd2.batches.getLast().orderedDataWritten()).as("the caller did not say it looked").isFalse();
         assertThat(jbd2.served).containsExactly("batch", "batch");
+        // a later fdatasync of an overwrite waits on the same i_datasync_tid, long committed: that commit's flush came
+        // before this caller's data, so it must flush the device itself (the promise was the first waiter's)
+        assertThat(pump.completeTransaction(W, fsynced)).as("a second waiter on the committed handle").isFalse();
+        assertThat(jbd2.served).as("known committed: no wait sent").containsExactly("batch", "batch");
 
         // an fsync that found every page over an allocated block written: its commit needs no data=ordered call
         JournalTid clean = handle(103, 4);
