@@ -23,8 +23,8 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * The system calls of the seed program and its relatives, as REST (DESIGN §8): open, write, read, fsync, fdatasync,
- * close, sync and stat. Each runs in the caller's task (X-Comm, X-Pid) and is passed to vfs-service as it is;
+ * The system calls of the seed program and its relatives, as REST (DESIGN §8): open, write, read, ftruncate, fsync,
+ * fdatasync, close, sync, mkdir, unlink and stat. Each runs in the caller's task (X-Comm, X-Pid) and is passed to vfs-service as it is;
  * the only check made here is the size of one request, which the bus carries in one record.
  */
 @RestController
@@ -52,6 +52,9 @@ class FileController {
     }
 
     record UnlinkRequest(String path) {
+    }
+
+    record FtruncateRequest(Long length) {
     }
 
     record WrittenReply(long written) {
@@ -114,6 +117,16 @@ class FileController {
     @PostMapping("/v1/fds/{fd}/fdatasync")
     RetReply fdatasync(@PathVariable int fd, HttpServletRequest request, HttpServletResponse response) {
         return fdCall(fd, VfsCalls.FDATASYNC, request, response);
+    }
+
+    @Operation(summary = "ftruncate(2): the file open for writing at fd gets this length (shorter drops the tail, longer is a hole)")
+    @PostMapping(value = "/v1/fds/{fd}/ftruncate", consumes = MediaType.APPLICATION_JSON_VALUE)
+    RetReply ftruncate(@PathVariable int fd, @RequestBody FtruncateRequest body, HttpServletRequest request,
+                       HttpServletResponse response) {
+        if (body.length() == null) {
+            throw new ErrnoException(Errno.EINVAL, "the body needs a length, e.g. {\"length\":4096}");
+        }
+        return new RetReply(call("ftruncate", VfsCalls.FTRUNCATE, new VfsCalls.Ftruncate(fd, body.length()), request, response).ret());
     }
 
     @Operation(summary = "close(2)")

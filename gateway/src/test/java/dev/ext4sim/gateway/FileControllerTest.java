@@ -63,6 +63,10 @@ class FileControllerTest {
                     }
                     return new VfsCalls.Ret(0);
                 })
+                .register(VfsCalls.FTRUNCATE, (q, ctx) -> {
+                    record(q, ctx.trace());
+                    return new VfsCalls.Ret(0);
+                })
                 .register(VfsCalls.SYNC, (q, ctx) -> {
                     record(q, ctx.trace());
                     return new VfsCalls.Ret(0);
@@ -114,12 +118,15 @@ class FileControllerTest {
                 .andExpect(jsonPath("$.written").value(1));
         mvc.perform(get("/v1/fds/3/read?offset=0&length=12")).andExpect(content().bytes("hello world\n".getBytes()));
         mvc.perform(post("/v1/fds/3/fdatasync")).andExpect(jsonPath("$.ret").value(0));
+        mvc.perform(post("/v1/fds/3/ftruncate").contentType(MediaType.APPLICATION_JSON).content("{\"length\":4}"))
+                .andExpect(jsonPath("$.ret").value(0));
         mvc.perform(post("/v1/fds/3/close")).andExpect(jsonPath("$.ret").value(0));
         mvc.perform(post("/v1/sync")).andExpect(jsonPath("$.ret").value(0));
         mvc.perform(get("/v1/stat?path=/hello")).andExpect(jsonPath("$.inode").value(12))
                 .andExpect(jsonPath("$.mode").value("0100644")).andExpect(jsonPath("$.size").value(12));
         assertThat(asked).containsExactly(new VfsCalls.Write(3, 6, "W".getBytes()), new VfsCalls.Read(3, 0, 12),
-                new VfsCalls.FdCall(3, VfsCalls.FDATASYNC), new VfsCalls.FdCall(3, VfsCalls.CLOSE), new VfsCalls.Sync());
+                new VfsCalls.FdCall(3, VfsCalls.FDATASYNC), new VfsCalls.Ftruncate(3, 4), new VfsCalls.FdCall(3, VfsCalls.CLOSE),
+                new VfsCalls.Sync());
     }
 
     @Test
@@ -162,6 +169,8 @@ class FileControllerTest {
         mvc.perform(post("/v1/fds/3/write?offset=-1").content("x".getBytes()).contentType(MediaType.APPLICATION_OCTET_STREAM))
                 .andExpect(jsonPath("$.errno").value("EINVAL"));
         mvc.perform(get("/v1/fds/3/read?length=-5")).andExpect(jsonPath("$.errno").value("EINVAL"));
+        mvc.perform(post("/v1/fds/3/ftruncate").contentType(MediaType.APPLICATION_JSON).content("{}"))
+                .andExpect(jsonPath("$.errno").value("EINVAL")).andExpect(jsonPath("$.detail").value(org.hamcrest.Matchers.containsString("length")));
         mvc.perform(post("/v1/fds/3/write").header("X-Pid", "zero").content("x".getBytes()).contentType(MediaType.APPLICATION_OCTET_STREAM))
                 .andExpect(jsonPath("$.errno").value("EINVAL"));
         assertThat(asked).hasSize(before);

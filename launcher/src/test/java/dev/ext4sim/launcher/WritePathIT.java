@@ -331,6 +331,13 @@ class WritePathIT {
         int n = fd.fd();
         assertThat(bad.write(n, 17_592_186_044_416L, "x".getBytes()).errno()).isEqualTo("EFBIG"); // 16 TiB
         assertThat(bad.write(n, -5, "x".getBytes()).errno()).isEqualTo("EINVAL");
+        assertThat(bad.postJson("/v1/fds/" + n + "/ftruncate", "{\"length\":17592186044416}").errno()).isEqualTo("EFBIG");
+        assertThat(bad.postJson("/v1/fds/" + n + "/ftruncate", "{\"length\":-1}").errno()).isEqualTo("EINVAL");
+        assertThat(bad.postJson("/v1/fds/9/ftruncate", "{\"length\":0}").errno()).isEqualTo("EBADF");
+        Rest.Reply readOnly = bad.open("/hello", List.of("O_RDONLY"), null);
+        // open.c: an fd without FMODE_WRITE is EINVAL to ftruncate, not EBADF
+        assertThat(bad.postJson("/v1/fds/" + readOnly.fd() + "/ftruncate", "{\"length\":0}").errno()).isEqualTo("EINVAL");
+        assertThat(bad.post("/v1/fds/" + readOnly.fd() + "/close").body()).isEqualTo("{\"ret\":0}");
         assertThat(bad.post("/v1/fds/" + n + "/close").body()).isEqualTo("{\"ret\":0}");
         assertThat(bad.post("/v1/fds/" + n + "/close").errno()).isEqualTo("EBADF");
         assertThat(rest.as("test-read", 3201).readFile("/hello")).isEqualTo(HELLO);
@@ -385,6 +392,14 @@ class WritePathIT {
                 byte[] grown = Arrays.copyOf(file, (int) Math.max(file.length, offset + data.length));
                 System.arraycopy(data, 0, grown, (int) offset, data.length);
                 model.put(path, grown);
+            } else if (kind == 8 && random.nextInt(3) == 0) {
+                // ftruncate to a random length: shorter cuts inside a page or a block run, longer leaves a hole
+                int fd = pick(open, random);
+                String path = open.get(fd);
+                byte[] file = model.get(path);
+                int length = random.nextBoolean() ? random.nextInt(file.length + 1) : file.length + random.nextInt(30_000);
+                assertThat(w.postJson("/v1/fds/" + fd + "/ftruncate", "{\"length\":" + length + "}").body()).isEqualTo("{\"ret\":0}");
+                model.put(path, Arrays.copyOf(file, length));
             } else if (kind == 8) {
                 int fd = pick(open, random);
                 assertThat(w.post("/v1/fds/" + fd + (random.nextBoolean() ? "/fsync" : "/fdatasync")).body()).isEqualTo("{\"ret\":0}");

@@ -42,6 +42,7 @@ class VfsConfiguration {
                     default -> throw new ErrnoException(Errno.EINVAL,
                             "unknown fd operation '" + q.op() + "'; one of fsync, fdatasync, close");
                 })))
+                .register(VfsCalls.FTRUNCATE, (q, ctx) -> within(ctx, () -> new VfsCalls.Ret(vfs.ftruncate(q.fd(), q.length(), ctx.trace()))))
                 .register(VfsCalls.SYNC, (q, ctx) -> within(ctx, () -> new VfsCalls.Ret(vfs.sync(ctx.trace()))))
                 .register(VfsCalls.STAT, (q, ctx) -> within(ctx, () -> vfs.stat(q.path(), ctx.trace())))
                 .register(VfsCalls.MKDIR, (q, ctx) -> within(ctx, () -> new VfsCalls.Ret(vfs.mkdir(q.path(), q.mode(), ctx.trace()))))

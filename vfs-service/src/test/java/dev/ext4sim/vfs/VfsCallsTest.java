@@ -50,6 +50,8 @@ class VfsCallsTest {
         assertThat(call(VfsCalls.FD, new VfsCalls.FdCall(fd, VfsCalls.FSYNC)).ret()).isZero();
         assertThat(call(VfsCalls.READ, new VfsCalls.Read(fd, 0, 100))).isEqualTo("hello world\n".getBytes());
         assertThat(call(VfsCalls.STAT, new VfsCalls.StatPath("/hello")).size()).isEqualTo(12);
+        assertThat(call(VfsCalls.FTRUNCATE, new VfsCalls.Ftruncate(fd, 5)).ret()).isZero();
+        assertThat(call(VfsCalls.READ, new VfsCalls.Read(fd, 0, 100))).isEqualTo("hello".getBytes());
         assertThat(call(VfsCalls.FD, new VfsCalls.FdCall(fd, VfsCalls.CLOSE)).ret()).isZero();
         assertThat(call(VfsCalls.SYNC, new VfsCalls.Sync()).ret()).isZero();
     }

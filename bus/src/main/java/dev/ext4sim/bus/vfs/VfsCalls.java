@@ -39,6 +39,9 @@ public final class VfsCalls {
     /** do_unlinkat (unlink(2), not rmdir). */
     public static final CallType<Unlink, Ret> UNLINK = CallType.json("do_unlinkat", 1, Unlink.class, Ret.class);
 
+    /** do_sys_ftruncate: ftruncate(2) of an fd open for writing. */
+    public static final CallType<Ftruncate, Ret> FTRUNCATE = CallType.json("do_sys_ftruncate", 1, Ftruncate.class, Ret.class);
+
     public static final String FSYNC = "fsync";
     public static final String FDATASYNC = "fdatasync";
     public static final String CLOSE = "close";
@@ -98,6 +101,9 @@ public final class VfsCalls {
 
     /** @param op {@link #FSYNC}, {@link #FDATASYNC} or {@link #CLOSE} */
     public record FdCall(int fd, String op) {
+    }
+
+    public record Ftruncate(int fd, long length) {
     }
 
     public record Ret(int ret) {

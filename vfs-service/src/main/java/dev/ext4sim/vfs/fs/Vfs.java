@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The system calls of fs/open.c, fs/read_write.c and fs/sync.c: do_sys_open, ksys_write (vfs_write > __vfs_write >
- * new_sync_write > ext4_file_write_iter), ksys_read, do_fsync, close_fd, ksys_sync and vfs_statx. Checks that the
+ * new_sync_write > ext4_file_write_iter), ksys_read, do_sys_ftruncate, do_fsync, close_fd, ksys_sync and vfs_statx. Checks that the
  * VFS makes (fd, access mode, offsets, path syntax) fail here, before ext4 is asked anything.
  */
 public final class Vfs {
@@ -127,6 +127,27 @@ public final class Vfs {
         } finally {
             file.fPosLock.unlock();
         }
+    }
+
+    /**
+     * do_sys_ftruncate > do_truncate > notify_change > ext4_setattr(ATTR_SIZE). The checks are open.c's, in its
+     * order: a negative length, then the fd, then a file not open for writing or not a regular file (EINVAL, not
+     * EBADF, as the kernel answers); EFBIG past s_maxbytes is ext4's (inode_newsize_ok).
+     */
+    public int ftruncate(int fd, long length, TraceContext ctx) {
+        if (length < 0) {
+            throw new ErrnoException(Errno.EINVAL, "length " + length + " is negative");
+        }
+        VfsFile file = processes.existing(ctx.task(), fd).get(fd);
+        if (file.isDirectory()) {
+            throw new ErrnoException(Errno.EINVAL, "fd " + fd + " is the directory " + file.path() + "; ftruncate sizes regular files");
+        }
+        if (!file.flags().access().canWrite()) {
+            throw new ErrnoException(Errno.EINVAL, "fd " + fd + " (" + file.path() + ") is open " + file.flags().access()
+                    + "; ftruncate needs an fd opened O_WRONLY or O_RDWR");
+        }
+        ops.truncate(file.ino(), length, ctx);
+        return 0;
     }
 
     /** do_fsync > vfs_fsync_range > ext4_sync_file. */

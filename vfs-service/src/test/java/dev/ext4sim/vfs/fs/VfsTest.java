@@ -98,6 +98,28 @@ class VfsTest {
     }
 
     @Test
+    void ftruncateSizesAFileOpenForWritingAndRefusesTheRestAsOpenCDoes() {
+        int fd = vfs.open("/t", List.of("O_CREAT", "O_RDWR"), 0644, demo);
+        vfs.write(fd, -1, bytes("abcdef"), demo);
+        assertThat(vfs.ftruncate(fd, 2, demo)).isZero();
+        assertThat(vfs.ftruncate(fd, 5, demo)).isZero();
+        assertThat(fs.files.get(12L)).isEqualTo(new byte[] {'a', 'b', 0, 0, 0});
+        // f_pos stays where the write left it, past the new end: the next write leaves a hole
+        vfs.write(fd, -1, bytes("!"), demo);
+        assertThat(fs.files.get(12L)).isEqualTo(new byte[] {'a', 'b', 0, 0, 0, 0, '!'});
+
+        int before = fs.calls.size();
+        fails(Errno.EINVAL, "length -1 is negative", () -> vfs.ftruncate(fd, -1, demo));
+        fails(Errno.EBADF, "fd 9 is not open", () -> vfs.ftruncate(9, 0, demo));
+        int ro = vfs.open("/t", List.of("O_RDONLY"), -1, demo);
+        fails(Errno.EINVAL, "ftruncate needs an fd opened O_WRONLY or O_RDWR", () -> vfs.ftruncate(ro, 0, demo));
+        int dir = vfs.open("/", List.of("O_RDONLY"), -1, demo);
+        fails(Errno.EINVAL, "ftruncate sizes regular files", () -> vfs.ftruncate(dir, 0, demo));
+        assertThat(fs.calls.subList(before, fs.calls.size())).noneMatch(c -> c.startsWith("truncate"));
+        assertThat(fs.files.get(12L)).hasSize(7);
+    }
+
+    @Test
     void accessModesAreEnforced() {
         int ro = vfs.open("/r", List.of("O_CREAT", "O_RDONLY"), 0644, demo);
         fails(Errno.EBADF, "open O_RDONLY; open it with O_WRONLY or O_RDWR", () -> vfs.write(ro, -1, bytes("x"), demo));
