@@ -14,8 +14,8 @@ import java.util.Set;
  * Size changes (inode.c ext4_setattr's ATTR_SIZE path, ext4_truncate, extents.c ext4_ext_remove_space): a shrink
  * drops the page cache past the new end, zeroes the tail of the last page, gives back delayed reservations, forgets
  * the extent-status range and frees the blocks (freed tree blocks are revoked); a grow only moves i_size and
- * i_disksize. Freed blocks become reusable at once (the kernel waits for the commit; crash safety of a reused block
- * is not modelled here).
+ * i_disksize. Freed blocks are free in the bitmap at once but not handed out until the freeing transaction commits
+ * ({@link FreedData}), as the kernel's commit callback decides.
  */
 final class Truncate {
     private static final int SECTORS_PER_BLOCK = PageCache.PAGE_SIZE / 512;
