@@ -16,10 +16,14 @@ import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
-/** The gateway's copy of the trace topic: a ring buffer fed by a reader of the topic. */
+/**
+ * The gateway's copy of the trace topic: a ring buffer fed by a reader of the topic, which reads when GET /v1/trace
+ * asks and idles {@code ext4sim.trace.idle-after} (5 s; 0 follows the topic all the time) after the last ask.
+ */
 @Component
 class TraceStore implements SmartLifecycle {
     private static final Logger log = LoggerFactory.getLogger(TraceStore.class);
+    static final Duration READ_TIMEOUT = Duration.ofSeconds(30);
     private final TraceBuffer buffer;
     private final TraceReader reader;
     private final KafkaBus bus;
@@ -29,18 +33,22 @@ class TraceStore implements SmartLifecycle {
 
     TraceStore(KafkaBus bus, @Value("${spring.kafka.bootstrap-servers:127.0.0.1:9092}") String bootstrap,
                @Value("${ext4sim.trace.buffer-events:200000}") int capacity,
-               @Value("${ext4sim.trace.services:}") List<String> services) {
+               @Value("${ext4sim.trace.services:}") List<String> services,
+               @Value("${ext4sim.trace.idle-after:5s}") Duration idleAfter) {
         this.bus = bus;
         this.services = List.copyOf(services);
         this.buffer = new TraceBuffer(capacity);
-        // a restarted gateway reads back no more of the topic than its buffer keeps
-        this.reader = new TraceReader(bootstrap, "gateway-trace-" + ProcessHandle.current().pid(), buffer::add, capacity);
+        // a restarted gateway reads back no more of the topic than its buffer keeps, and an unread trace is not decoded
+        this.reader = new TraceReader(bootstrap, "gateway-trace-" + ProcessHandle.current().pid(), buffer::add, capacity,
+                buffer::overrun, idleAfter.isZero() ? null : idleAfter);
     }
 
     /**
      * Brings the buffer up to every event emitted before now: the gateway's own and those the services still hold
      * to batch (trace_flush), then everything the topic has. A service that does not answer in {@code timeout}
-     * (killed by a test, say) costs the reader its latest events, not the read.
+     * (killed by a test, say) costs the reader its latest events, not the read. The topic reader itself gets up to
+     * {@link #READ_TIMEOUT}: back from idle after a long run it decodes a full buffer first, and it answers as soon as
+     * it is done.
      */
     void catchUp(Duration timeout, Task reader) {
         bus.flushTraces();
@@ -48,7 +56,7 @@ class TraceStore implements SmartLifecycle {
         if (!silent.isEmpty()) {
             log.debug("trace read without the latest events of {}", silent);
         }
-        this.reader.catchUp(timeout);
+        this.reader.catchUp(READ_TIMEOUT);
     }
 
     List<TraceEvent> select(Predicate<TraceEvent> filter) {

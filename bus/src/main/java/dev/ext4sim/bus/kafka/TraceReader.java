@@ -22,17 +22,31 @@ import org.slf4j.LoggerFactory;
  * events. The tail is what the consumer keeps anyway (the gateway's ring buffer): the topic keeps a day of a busy
  * stack's events, and a restarted gateway that decoded all of them to keep the last 200,000 spent minutes of CPU that
  * the calls of that time waited for.
+ *
+ * <p>A reader made with {@code idleAfter} reads only when asked: once caught up and not asked for that long, it stops
+ * polling until the next {@link #catchUp}, then skips to the last {@code tail} records if more came meanwhile (told to
+ * {@code overrun}). Decoding every event as it was published cost the gateway as much CPU per buffered write as vfs
+ * or ext4 spent on it, for traces nobody was reading.
  */
 public final class TraceReader implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TraceReader.class);
     private static final TopicPartition PARTITION = new TopicPartition(Topics.TRACE, 0);
+    /** How long catchUp waits for a reader that made no progress at all. */
+    private static final Duration STALL = Duration.ofSeconds(3);
 
     private final String bootstrap;
     private final Consumer<TraceEvent> sink;
     private final long tail;
+    private final java.util.function.LongConsumer overrun;
+    /** Null: follow the topic all the time. */
+    private final Duration idleAfter;
     private final Admin admin;
     private final Object progress = new Object();
     private volatile long consumed;
+    /** Guarded by progress: the end offset the latest catchUp waits for, and when it asked (System.nanoTime). */
+    private long wanted;
+    private long askedAt;
+    private boolean asked;
     private volatile boolean running = true;
     private final Thread thread;
 
@@ -43,12 +57,24 @@ public final class TraceReader implements AutoCloseable {
 
     /** A reader of the last {@code tail} records the topic held when it started, and of all that come after. */
     public TraceReader(String bootstrap, String clientId, Consumer<TraceEvent> sink, long tail) {
+        this(bootstrap, clientId, sink, tail, n -> { }, null);
+    }
+
+    /**
+     * A reader that reads only when asked (see the class comment): {@code overrun} hears how many records it passed
+     * over; a null {@code idleAfter} follows the topic all the time.
+     */
+    public TraceReader(String bootstrap, String clientId, Consumer<TraceEvent> sink, long tail,
+                       java.util.function.LongConsumer overrun, Duration idleAfter) {
         if (tail < 0) {
             throw new IllegalArgumentException("tail must not be negative: " + tail);
         }
         this.bootstrap = bootstrap;
         this.sink = sink;
         this.tail = tail;
+        this.overrun = overrun;
+        this.idleAfter = idleAfter;
+        this.askedAt = System.nanoTime(); // a new reader follows for idleAfter before it first idles
         this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 AdminClientConfig.CLIENT_ID_CONFIG, clientId + "-admin",
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3_000,
@@ -67,6 +93,12 @@ public final class TraceReader implements AutoCloseable {
             long lastComplaint = 0;
             while (running) {
                 try {
+                    if (idleAfter != null && idle()) {
+                        if (!awaitAsked()) {
+                            return;
+                        }
+                        skipPastTail(consumer);
+                    }
                     for (var record : consumer.poll(Duration.ofMillis(200))) {
                         try {
                             sink.accept(TraceEventCodec.decode(record.value()));
@@ -77,6 +109,9 @@ public final class TraceReader implements AutoCloseable {
                     long position = consumer.position(PARTITION, Duration.ofSeconds(1));
                     synchronized (progress) {
                         consumed = position;
+                        if (consumed >= wanted) {
+                            asked = false; // every ask so far is answered: idle waits for a new one
+                        }
                         progress.notifyAll();
                     }
                 } catch (org.apache.kafka.common.errors.WakeupException e) {
@@ -88,6 +123,39 @@ public final class TraceReader implements AutoCloseable {
                     }
                 }
             }
+        }
+    }
+
+    /** Caught up with the latest catchUp, and not asked again for idleAfter. */
+    private boolean idle() {
+        synchronized (progress) {
+            return consumed >= wanted && System.nanoTime() - askedAt >= idleAfter.toNanos();
+        }
+    }
+
+    /** Waits for the next catchUp; false when the reader closes meanwhile. */
+    private boolean awaitAsked() {
+        synchronized (progress) {
+            while (running && !asked) {
+                try {
+                    progress.wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+            asked = false;
+            return running;
+        }
+    }
+
+    /** Back from idle: what the buffer could not keep is passed over, not decoded. */
+    private void skipPastTail(KafkaConsumer<String, byte[]> consumer) {
+        long position = consumer.position(PARTITION, Duration.ofSeconds(1));
+        long end = consumer.endOffsets(List.of(PARTITION), Duration.ofSeconds(2)).get(PARTITION);
+        if (end - position > tail) {
+            consumer.seek(PARTITION, end - tail);
+            overrun.accept(end - tail - position);
         }
     }
 
@@ -113,21 +181,35 @@ public final class TraceReader implements AutoCloseable {
     }
 
     /**
-     * Waits, at most {@code timeout}, until every event on the trace topic now has been handed to the sink.
+     * Waits, at most {@code timeout} (and no more than 3 s without progress), until every event on the trace topic now
+     * has been handed to the sink.
      * @return false when it did not catch up in time (the caller serves what it has)
      */
     public boolean catchUp(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         long end;
         try {
+            // the broker answers this at once or is not there: a long timeout is for the reading, not for this
             end = admin.listOffsets(Map.of(PARTITION, OffsetSpec.latest())).partitionResult(PARTITION)
-                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS).offset();
+                    .get(Math.min(timeout.toMillis(), 3_000), TimeUnit.MILLISECONDS).offset();
         } catch (Exception e) {
             return false;
         }
         synchronized (progress) {
+            wanted = Math.max(wanted, end);
+            askedAt = System.nanoTime();
+            asked = true;
+            progress.notifyAll();
+            long seen = consumed;
+            long progressDeadline = System.nanoTime() + STALL.toNanos();
             while (consumed < end) {
-                long left = deadline - System.nanoTime();
+                long now = System.nanoTime();
+                if (consumed != seen) {
+                    seen = consumed;
+                    progressDeadline = now + STALL.toNanos();
+                }
+                // a reader that stopped moving (no broker) gives up early; one that decodes a backlog gets the timeout
+                long left = Math.min(deadline, progressDeadline) - now;
                 if (left <= 0) {
                     return false;
                 }
@@ -145,6 +227,9 @@ public final class TraceReader implements AutoCloseable {
     @Override
     public void close() {
         running = false;
+        synchronized (progress) {
+            progress.notifyAll();
+        }
         try {
             thread.join(3_000);
         } catch (InterruptedException e) {

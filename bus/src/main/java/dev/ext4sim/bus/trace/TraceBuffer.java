@@ -30,6 +30,17 @@ public final class TraceBuffer {
         written++;
     }
 
+    /**
+     * Events the reader passed over without decoding (more came than the buffer keeps): every event held now would
+     * have been overwritten by them, and they count as written, as ftrace counts what it overwrote.
+     */
+    public synchronized void overrun(long n) {
+        if (n > 0) {
+            events.clear();
+            written += n;
+        }
+    }
+
     public synchronized List<TraceEvent> select(Predicate<TraceEvent> filter) {
         List<TraceEvent> out = new ArrayList<>();
         for (TraceEvent e : events) {

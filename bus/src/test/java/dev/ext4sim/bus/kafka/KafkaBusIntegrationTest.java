@@ -145,6 +145,30 @@ class KafkaBusIntegrationTest {
     }
 
     @Test
+    void aReaderThatReadsOnlyWhenAskedPassesOverWhatItsBufferWouldNotKeep() throws Exception {
+        List<TraceEvent> got = new CopyOnWriteArrayList<>();
+        java.util.concurrent.atomic.AtomicLong passed = new java.util.concurrent.atomic.AtomicLong();
+        try (TraceReader lazy = new TraceReader(broker.getBrokersAsString(), "test-trace-lazy", got::add, 3,
+                passed::addAndGet, Duration.ZERO)) {
+            lazy.start();
+            await("the lazy reader at the end of the topic", () -> lazy.catchUp(Duration.ofSeconds(1)), Duration.ofSeconds(20));
+            int before = got.size();
+            long passedBefore = passed.get();
+            // five records published while it idles, two more than it keeps
+            TraceContext trace = TraceContext.of(new Task("test-lazy", 4345));
+            pings.get("gateway").ping(0, trace, Duration.ofSeconds(10));
+            awaitPingEvents("the ping's tracepoints on the topic", traceReader, traced, trace);
+            assertThat(got).hasSize(before);
+
+            assertThat(lazy.catchUp(Duration.ofSeconds(5))).isTrue();
+            List<TraceEvent> read = got.subList(before, got.size());
+            assertThat(read).as("only the last three, decoded on demand").hasSize(3)
+                    .allSatisfy(e -> assertThat(e.traceId()).isEqualTo(trace.traceId()));
+            assertThat(passed.get() - passedBefore).as("the two it passed over").isEqualTo(2);
+        }
+    }
+
+    @Test
     void aTraceFlushPutsEveryEventEmittedBeforeItOnTheTopic() {
         TraceContext trace = TraceContext.of(new Task("test-flush", 4545));
         // held by ext4-service's trace producer for its linger (100 ms) unless flushed

@@ -27,6 +27,20 @@ class TraceBufferTest {
     }
 
     @Test
+    void anOverrunOverwritesWhatWasHeldAndCountsAsWritten() {
+        TraceBuffer buffer = new TraceBuffer(3);
+        buffer.add(event(1, "a"));
+        buffer.add(event(2, "b"));
+        buffer.overrun(4); // passed over by the reader: they would have pushed a and b out
+        buffer.add(event(7, "g"));
+
+        assertThat(timestamps(buffer.select(e -> true))).containsExactly(7L);
+        assertThat(buffer.written()).isEqualTo(7);
+        buffer.overrun(0);
+        assertThat(buffer.written()).isEqualTo(7);
+    }
+
+    @Test
     void belowCapacityNothingIsDropped() {
         TraceBuffer buffer = new TraceBuffer(10);
         buffer.add(event(1, "a"));
