@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -37,16 +38,18 @@ public final class TraceReader implements AutoCloseable {
     private final String bootstrap;
     private final Consumer<TraceEvent> sink;
     private final long tail;
-    private final java.util.function.LongConsumer overrun;
+    private final LongConsumer overrun;
     /** Null: follow the topic all the time. */
     private final Duration idleAfter;
     private final Admin admin;
     private final Object progress = new Object();
     private volatile long consumed;
-    /** Guarded by progress: the end offset the latest catchUp waits for, and when it asked (System.nanoTime). */
+    /**
+     * Guarded by progress: the end offset the latest catchUp waits for (more than {@link #consumed}: there is
+     * reading to do), and when it asked (System.nanoTime).
+     */
     private long wanted;
     private long askedAt;
-    private boolean asked;
     private volatile boolean running = true;
     private final Thread thread;
 
@@ -65,7 +68,7 @@ public final class TraceReader implements AutoCloseable {
      * over; a null {@code idleAfter} follows the topic all the time.
      */
     public TraceReader(String bootstrap, String clientId, Consumer<TraceEvent> sink, long tail,
-                       java.util.function.LongConsumer overrun, Duration idleAfter) {
+                       LongConsumer overrun, Duration idleAfter) {
         if (tail < 0) {
             throw new IllegalArgumentException("tail must not be negative: " + tail);
         }
@@ -109,9 +112,6 @@ public final class TraceReader implements AutoCloseable {
                     long position = consumer.position(PARTITION, Duration.ofSeconds(1));
                     synchronized (progress) {
                         consumed = position;
-                        if (consumed >= wanted) {
-                            asked = false; // every ask so far is answered: idle waits for a new one
-                        }
                         progress.notifyAll();
                     }
                 } catch (org.apache.kafka.common.errors.WakeupException e) {
@@ -133,10 +133,10 @@ public final class TraceReader implements AutoCloseable {
         }
     }
 
-    /** Waits for the next catchUp; false when the reader closes meanwhile. */
+    /** Waits for a catchUp that wants what is not read yet; false when the reader closes meanwhile. */
     private boolean awaitAsked() {
         synchronized (progress) {
-            while (running && !asked) {
+            while (running && consumed >= wanted) {
                 try {
                     progress.wait();
                 } catch (InterruptedException e) {
@@ -144,7 +144,6 @@ public final class TraceReader implements AutoCloseable {
                     return false;
                 }
             }
-            asked = false;
             return running;
         }
     }
@@ -198,7 +197,6 @@ public final class TraceReader implements AutoCloseable {
         synchronized (progress) {
             wanted = Math.max(wanted, end);
             askedAt = System.nanoTime();
-            asked = true;
             progress.notifyAll();
             long seen = consumed;
             long progressDeadline = System.nanoTime() + STALL.toNanos();

@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -147,7 +148,7 @@ class KafkaBusIntegrationTest {
     @Test
     void aReaderThatReadsOnlyWhenAskedPassesOverWhatItsBufferWouldNotKeep() throws Exception {
         List<TraceEvent> got = new CopyOnWriteArrayList<>();
-        java.util.concurrent.atomic.AtomicLong passed = new java.util.concurrent.atomic.AtomicLong();
+        AtomicLong passed = new AtomicLong();
         try (TraceReader lazy = new TraceReader(broker.getBrokersAsString(), "test-trace-lazy", got::add, 3,
                 passed::addAndGet, Duration.ZERO)) {
             lazy.start();

@@ -86,7 +86,7 @@ final class PendingHandle implements JournalTid {
 
     synchronized Wanted takeForSend() {
         taken = true;
-        return new Wanted(commitWanted, commitWanted && orderedDataDirty);
+        return new Wanted(commitWanted, orderedDataDirty); // only a waiter that wants the commit sets the second
     }
 
     @Override
