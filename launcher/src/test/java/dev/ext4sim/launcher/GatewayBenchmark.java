@@ -14,7 +14,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The issue's benchmark at the gateway: write() and fsync() latency (p50, p99), buffered 4 KiB writes per second and
+ * The benchmark at the gateway: write() and fsync() latency (p50, p99), buffered 4 KiB writes per second and
  * fsyncs per second with 1 and 64 clients, and, in the same run, the bus's bare request/reply round trip (the last
  * hop of a ping, jbd2 → blockdev), so that each latency reads as a multiple of it. Writes overwrite the first 4 KiB
  * of one file per client, so the benchmark takes no space. It prints; it asserts nothing about speed.

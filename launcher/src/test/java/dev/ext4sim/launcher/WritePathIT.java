@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * The seed program end to end (issue 6), over REST against the whole stack as `./ext4sim up` runs it: the three
+ * The seed program end to end, over REST against the whole stack as `./ext4sim up` runs it: the three
  * variants of open/write/[fsync] with their tracepoints per task in the seed call graph's order, the bytes on the real
  * image as e2fsck and debugfs read them, a seeded random workload, the errno of every bad call, ENOSPC at write() on a
  * full device with nothing acknowledged lost, and a gateway benchmark that prints latencies in bus round trips.
