@@ -261,7 +261,7 @@ final class GatewayBenchmark {
      *   <li>a stream of buffered writes to a page already dirty (what write() costs, as fio's buffered write latency
      *       has it);</li>
      *   <li>write and fsync: the writes find the page clean again after the fsync and dirty it anew; the fsync commits
-     *       only when the write moved the inode's times (whole seconds here) or size;</li>
+     *       only when the write moved the inode's times (once a jiffy by default) or size;</li>
      *   <li>a 4 KiB append and fsync: every fsync commits the journal (the new size and block), the path a log or a
      *       database's WAL takes.</li>
      * </ol>
