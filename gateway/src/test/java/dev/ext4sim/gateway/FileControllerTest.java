@@ -85,7 +85,7 @@ class FileControllerTest {
                 });
         transport.routeCalls(VfsCalls.SERVICE, vfs).routeReplies("gateway", client);
         mvc = MockMvcBuilders.standaloneSetup(new FileController(client, Duration.ofSeconds(5), registry))
-                .setControllerAdvice(new ErrnoProblems()).build();
+                .setControllerAdvice(new ErrnoProblems()).addFilters(new WriteBodyFilter()).build();
     }
 
     private void record(Object q, TraceContext trace) {
@@ -110,6 +110,16 @@ class FileControllerTest {
         for (String call : List.of("open", "write", "fsync")) {
             assertThat(registry.get(SyscallLatency.NAME).tags("call", call, "errno", "0").timer().count()).as(call).isEqualTo(1);
         }
+    }
+
+    @Test
+    void aFormEncodedWriteWritesItsBodyAsItIs() throws Exception {
+        // what `curl -d` and `--data-binary` send without a Content-Type of their own
+        mvc.perform(post("/v1/fds/3/write?offset=6").content("a=b&c").contentType(MediaType.APPLICATION_FORM_URLENCODED))
+                .andExpect(status().isOk()).andExpect(jsonPath("$.written").value(5));
+        mvc.perform(post("/v1/fds/3/write").content("abc").contentType(MediaType.APPLICATION_FORM_URLENCODED))
+                .andExpect(status().isOk()).andExpect(jsonPath("$.written").value(3));
+        assertThat(asked).containsExactly(new VfsCalls.Write(3, 6, "a=b&c".getBytes()), new VfsCalls.Write(3, -1, "abc".getBytes()));
     }
 
     @Test

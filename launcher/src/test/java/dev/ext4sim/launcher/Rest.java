@@ -92,6 +92,13 @@ final class Rest {
                     .POST(HttpRequest.BodyPublishers.ofByteArray(data)));
         }
 
+        /** A write as `curl --data-binary` sends it without a Content-Type of its own: as a form. */
+        Reply writeAsForm(int fd, long offset, byte[] data) throws Exception {
+            return send(request("/v1/fds/" + fd + "/write?offset=" + offset)
+                    .header("Content-Type", "application/x-www-form-urlencoded")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(data)));
+        }
+
         Reply post(String path) throws Exception {
             return send(request(path).POST(HttpRequest.BodyPublishers.noBody()));
         }

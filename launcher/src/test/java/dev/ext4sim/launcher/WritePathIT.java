@@ -54,7 +54,7 @@ class WritePathIT {
             "writeback_dirty_inode", "jbd2_handle_stats");
     /**
      * file_update_time before the page loop: mtime and ctime change, __mark_inode_dirty(I_DIRTY_SYNC) with its own
-     * handle. The kernel does it only when the coarse clock moved since the create (a jiffy, here a second), so a
+     * handle. The kernel does it only when the coarse clock moved since the create (a jiffy), so a
      * trace has it or not; when it does, the inode joins the dirty list there.
      */
     static final List<String> UPDATE_TIME = List.of("writeback_mark_inode_dirty", "writeback_dirty_inode_start",
@@ -341,6 +341,21 @@ class WritePathIT {
         assertThat(bad.post("/v1/fds/" + n + "/close").body()).isEqualTo("{\"ret\":0}");
         assertThat(bad.post("/v1/fds/" + n + "/close").errno()).isEqualTo("EBADF");
         assertThat(rest.as("test-read", 3201).readFile("/hello")).isEqualTo(HELLO);
+    }
+
+    @Test
+    @Order(4)
+    void aWriteIsItsBytesWhateverItsContentType() throws Exception {
+        Rest.Caller curl = rest.as("test-form", 3202);
+        int fd = curl.open("/form", List.of("O_CREAT", "O_RDWR"), "0644").fd();
+        byte[] bytes = "a=b&c d%20\n".getBytes(StandardCharsets.US_ASCII);
+        assertThat(curl.writeAsForm(fd, 0, bytes).body()).isEqualTo("{\"written\":" + bytes.length + "}");
+        assertThat(curl.writeAsForm(fd, bytes.length, bytes).body()).isEqualTo("{\"written\":" + bytes.length + "}");
+        assertThat(curl.post("/v1/fds/" + fd + "/close").body()).isEqualTo("{\"ret\":0}");
+        byte[] both = Arrays.copyOf(bytes, 2 * bytes.length);
+        System.arraycopy(bytes, 0, both, bytes.length, bytes.length);
+        assertThat(curl.readFile("/form")).isEqualTo(both);
+        model.put("/form", both);
     }
 
     // ---- a seeded random workload ------------------------------------------------------------------------------------
