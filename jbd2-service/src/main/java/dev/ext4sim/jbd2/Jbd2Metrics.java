@@ -67,7 +67,9 @@ final class Jbd2Metrics implements CommitListener {
                 .description("Remote handles stopped because their caller left them idle a whole lease").tags(dev).register(registry);
         Gauge.builder("jbd2.journal.free_blocks", host, h -> h.get() == null ? Double.NaN
                         : h.get().current().map(LoadedJournal::journal).map(j -> (double) j.freeBlocksNow()).orElse(Double.NaN))
-                .description("Free log blocks of the loaded journal").tags(dev).register(registry);
+                // Micrometer keeps a gauge's object weakly, and nothing else holds this supplier: without a strong
+                // reference the first collection turns the gauge into NaN
+                .description("Free log blocks of the loaded journal").tags(dev).strongReference(true).register(registry);
     }
 
     private static Timer phase(MeterRegistry registry, String name, String description, Tags tags) {
