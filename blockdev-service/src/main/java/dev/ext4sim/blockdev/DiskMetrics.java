@@ -2,6 +2,7 @@ package dev.ext4sim.blockdev;
 
 import dev.ext4sim.blockdev.block.BlkMq;
 import dev.ext4sim.blockdev.block.DiskStats;
+import dev.ext4sim.blockdev.block.Gendisk;
 import dev.ext4sim.blockdev.block.ReqOp;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -18,7 +19,8 @@ import java.util.function.ToDoubleFunction;
 
 /**
  * The disk's counters under node_exporter's names (node_disk_reads_completed_total, node_disk_written_bytes_total,
- * node_disk_io_time_seconds_total, ...; device="sda"), and a latency histogram per operation
+ * node_disk_io_time_seconds_total, node_disk_io_time_weighted_seconds_total, ...; device="sda"), node_disk_info with
+ * the device profile as its model, the FUA writes (blockdev_fua_writes_total), and a latency histogram per operation
  * (blockdev_request_latency_seconds{op="read|write|flush"}). Read from {@link DiskStats} once the probe made the disk.
  */
 final class DiskMetrics implements MeterBinder {
@@ -46,12 +48,23 @@ final class DiskMetrics implements MeterBinder {
         seconds(registry, "node.disk.write.time.seconds", "This is the total number of seconds spent by all writes.", device, s -> s.writeTimeNanos);
         counter(registry, "node.disk.flush.requests", "The total number of flush requests completed successfully.", device, s -> s.flushesCompleted);
         seconds(registry, "node.disk.flush.requests.time.seconds", "This is the total number of seconds spent by all flush requests.", device, s -> s.flushTimeNanos);
+        counter(registry, "blockdev.fua.writes", "Writes with REQ_FUA completed (each also counts in node_disk_writes_completed_total).",
+                device, s -> s.fuaWritesCompleted);
         counter(registry, "blockdev.io.errors", "Requests that completed with an error.", device, s -> s.errors);
         Gauge.builder("node.disk.io.now", this, m -> m.stats() == null ? 0 : m.stats().inFlight())
                 .description("The number of I/Os currently in progress.").tags(device).register(registry);
         FunctionCounter.builder("node.disk.io.time.seconds", this,
-                        m -> m.stats() == null ? 0 : m.stats().ioTimeNanos(System.nanoTime()) / 1e9)
+                        m -> m.blockdev.queue() == null ? 0 : m.blockdev.queue().ioTimeNanos() / 1e9)
                 .description("Total seconds spent doing I/Os.").tags(device).register(registry);
+        FunctionCounter.builder("node.disk.io.time.weighted.seconds", this,
+                        m -> m.blockdev.queue() == null ? 0 : m.blockdev.queue().weightedTimeNanos() / 1e9)
+                .description("The weighted # of seconds spent doing I/Os.").tags(device).register(registry);
+        // the probe names the disk sda, SD_MAJOR 8, first minor 0, as the device tag above assumes
+        Gauge.builder("node.disk.info", () -> 1)
+                .description("Info of /sys/block/<block_device>.")
+                .tags(device.and("major", String.valueOf(Gendisk.SD_MAJOR), "minor", "0",
+                        "model", blockdev.device().profile().name()))
+                .register(registry);
         Gauge.builder("blockdev.write.cache.dirty.bytes", blockdev, b -> b.device().cache().dirtyBytes())
                 .description("Bytes in the device's volatile write cache, lost on a power cut.").tags(device).register(registry);
 

@@ -2,6 +2,7 @@ package dev.ext4sim.jbd2;
 
 import dev.ext4sim.jbd2.journal.CommitListener;
 import dev.ext4sim.jbd2.journal.Handle;
+import dev.ext4sim.jbd2.journal.Journal;
 import dev.ext4sim.jbd2.journal.JournalConfig;
 import dev.ext4sim.jbd2.journal.RunStats;
 import dev.ext4sim.jbd2.remote.JournalHost;
@@ -15,15 +16,18 @@ import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
 
 /**
  * The journal's Prometheus metrics, named as observability.md §8 asks: one timer per /proc info line
  * ({@code jbd2_commit_wait_seconds}, {@code _request_delay_}, {@code _running_}, {@code _locked_}, {@code _flushing_},
  * {@code _logging_}, and {@code jbd2_commit_total_seconds}, the T_FLUSH → T_COMMIT_CALLBACK time that the average
  * commit time line averages), {@code jbd2_transactions_total{requested}}, distributions of handles, blocks and
- * logged blocks per transaction, {@code jbd2_checkpoints_total}, {@code jbd2_handle_lease_expired_total} and the
- * free log space gauge {@code jbd2_journal_free_blocks}. Every histogram publishes its buckets for
- * histogram_quantile. Phase times come from the commit's jiffies, as the kernel measures them.
+ * logged blocks per transaction, {@code jbd2_checkpoints_total}, {@code jbd2_handle_lease_expired_total}, gauges of
+ * the loaded journal ({@code jbd2_journal_free_blocks}, {@code jbd2_journal_blocks},
+ * {@code jbd2_journal_max_transaction_blocks}; NaN while none is loaded) and of the last recovery
+ * ({@code jbd2_journal_recovery_timestamp_seconds}, {@code jbd2_journal_recovered_transactions}). Every histogram
+ * publishes its buckets for histogram_quantile. Phase times come from the commit's jiffies, as the kernel measures them.
  */
 final class Jbd2Metrics implements CommitListener {
     private final JournalConfig config;
@@ -65,11 +69,35 @@ final class Jbd2Metrics implements CommitListener {
                 .tags(dev).register(registry);
         leaseExpired = Counter.builder("jbd2.handle.lease_expired")
                 .description("Remote handles stopped because their caller left them idle a whole lease").tags(dev).register(registry);
-        Gauge.builder("jbd2.journal.free_blocks", host, h -> h.get() == null ? Double.NaN
-                        : h.get().current().map(LoadedJournal::journal).map(j -> (double) j.freeBlocksNow()).orElse(Double.NaN))
+        loaded(registry, "jbd2.journal.free_blocks", "Free log blocks of the loaded journal", dev, host, Journal::freeBlocksNow);
+        loaded(registry, "jbd2.journal.blocks", "Length of the loaded journal in blocks (j_total_len, s_maxlen)", dev, host,
+                Journal::totalLen);
+        loaded(registry, "jbd2.journal.max_transaction_blocks",
+                "Most blocks one transaction of the loaded journal may hold (j_max_transaction_buffers)", dev, host,
+                Journal::maxTransactionBuffers);
+        recovery(registry, "jbd2.journal.recovery.timestamp.seconds",
+                "Unix time at which the last recovery this process ran ended; 0 when none ran", dev, host,
+                r -> r.endedMillis() / 1000.0);
+        recovery(registry, "jbd2.journal.recovered_transactions",
+                "Transactions replayed by the last recovery this process ran; 0 when none ran", dev, host,
+                JournalHost.Recovered::transactionsReplayed);
+    }
+
+    private static void loaded(MeterRegistry registry, String name, String description, Tags tags,
+                               Supplier<JournalHost> host, ToDoubleFunction<Journal> value) {
+        Gauge.builder(name, host, h -> h.get() == null ? Double.NaN
+                        : h.get().current().map(LoadedJournal::journal).map(value::applyAsDouble).orElse(Double.NaN))
                 // Micrometer keeps a gauge's object weakly, and nothing else holds this supplier: without a strong
                 // reference the first collection turns the gauge into NaN
-                .description("Free log blocks of the loaded journal").tags(dev).strongReference(true).register(registry);
+                .description(description).tags(tags).strongReference(true).register(registry);
+    }
+
+    private static void recovery(MeterRegistry registry, String name, String description, Tags tags,
+                                 Supplier<JournalHost> host, ToDoubleFunction<JournalHost.Recovered> value) {
+        Gauge.builder(name, host, h -> h.get() == null ? 0
+                        : h.get().lastRecovery().map(value::applyAsDouble).orElse(0.0))
+                // held strongly for the reason given in loaded()
+                .description(description).tags(tags).strongReference(true).register(registry);
     }
 
     private static Timer phase(MeterRegistry registry, String name, String description, Tags tags) {

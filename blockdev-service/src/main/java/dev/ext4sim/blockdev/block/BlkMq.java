@@ -92,6 +92,16 @@ public final class BlkMq {
         return stats;
     }
 
+    /** io_ticks as of now on the queue's clock, the one its requests are timed with. */
+    public long ioTimeNanos() {
+        return stats.ioTimeNanos(time.nanoTime());
+    }
+
+    /** time_in_queue as of now on the queue's clock. */
+    public long weightedTimeNanos() {
+        return stats.weightedTimeNanos(time.nanoTime());
+    }
+
     public void setLatencyObserver(LatencyObserver observer) {
         this.observer = observer == null ? LatencyObserver.NONE : observer;
     }

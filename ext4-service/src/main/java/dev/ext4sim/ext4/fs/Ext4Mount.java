@@ -365,6 +365,11 @@ public final class Ext4Mount {
         }
     }
 
+    /** Blocks mballoc allocated since the mount (mb_stats' "blocks allocated"); never waits for the lock. */
+    public long blocksAllocated() {
+        return sb.fs.mballoc().blocksAllocated();
+    }
+
     /** Blocks reserved by delayed allocation, not yet allocated (s_dirtyclusters_counter). */
     public long delallocReservedBlocks() {
         sb.lock.lock();

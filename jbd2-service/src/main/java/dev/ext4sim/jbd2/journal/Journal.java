@@ -38,6 +38,8 @@ public final class Journal {
     final Checkpoint checkpoint;
     /** j_max_transaction_buffers: journal length / 4. */
     final int maxTransactionBuffers;
+    /** j_total_len: s_maxlen, the journal's length in blocks, its superblock included. */
+    final long totalLen;
     final TraceContext thread;
 
     final ReentrantLock lock = new ReentrantLock();
@@ -79,6 +81,7 @@ public final class Journal {
         this.orderedData = Objects.requireNonNull(orderedData);
         this.listener = Objects.requireNonNull(listener);
         this.maxTransactionBuffers = (int) Math.max(1, writer.capacity() / 4);
+        this.totalLen = writer.journal().superblock().maxlen();
         this.transactionSequence = writer.nextTid();
         this.commitSequence = transactionSequence - 1;
         this.commitRequest = commitSequence;
@@ -126,6 +129,11 @@ public final class Journal {
 
     public long capacity() {
         return writer.capacity();
+    }
+
+    /** j_total_len: s_maxlen, the journal's length in blocks. */
+    public long totalLen() {
+        return totalLen;
     }
 
     /** j_commit_sequence. */

@@ -38,6 +38,13 @@ import org.slf4j.LoggerFactory;
 public final class JournalHost implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(JournalHost.class);
 
+    /**
+     * A recovery this process ran: when it ended ({@link Time#currentTimeMillis()}) and how many transactions it
+     * replayed (none when the log held nothing committed past the checkpoint).
+     */
+    public record Recovered(long endedMillis, int transactionsReplayed) {
+    }
+
     /** What a load needs besides the device. */
     public record Settings(String dev, JournalConfig config, Duration handleLease) {
         public Settings {
@@ -59,6 +66,7 @@ public final class JournalHost implements AutoCloseable {
     private final Epochs epochs;
     private final ReentrantLock loadLock = new ReentrantLock();
     private volatile LoadedJournal current;
+    private volatile Recovered lastRecovery;
     private volatile boolean closed;
     /** The mount id of the ext4 instance that loaded the journal last (null: none said). */
     private String mountOwner;
@@ -85,6 +93,11 @@ public final class JournalHost implements AutoCloseable {
     /** The loaded journal, if any (metrics, /proc info). */
     public Optional<LoadedJournal> current() {
         return Optional.ofNullable(current);
+    }
+
+    /** The last recovery this process ran, whether the load that ran it then succeeded or not. */
+    public Optional<Recovered> lastRecovery() {
+        return Optional.ofNullable(lastRecovery);
     }
 
     /**
@@ -165,7 +178,10 @@ public final class JournalHost implements AutoCloseable {
         Ext4Journal.Mounted mounted = dev.batch(() -> Ext4Journal.mount(dev));
         long loadNanos = time.nanoTime() - began;
         Optional<RecoveryResult> recovered = mounted.recovered();
-        recovered.ifPresent(r -> logRecovery(r, loadNanos));
+        recovered.ifPresent(r -> {
+            lastRecovery = new Recovered(time.currentTimeMillis(), r.transactionsReplayed());
+            logRecovery(r, loadNanos);
+        });
         Jbd2Trace trace = new Jbd2Trace(tracer, config);
         if (recovered.isPresent()) {
             trace.writeSuperblock(ctx, Jbd2Trace.REQ_SYNC | Jbd2Trace.REQ_FUA);

@@ -2,6 +2,7 @@ package dev.ext4sim.ondisk.ext4;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The block allocator (mballoc.c, much simplified): the first free run at or after a goal block, searching
@@ -15,6 +16,8 @@ public final class Mballoc {
 
     private final Ext4Filesystem fs;
     private java.util.function.LongPredicate busy;
+    /** s_bal_allocated: read by metrics threads while the allocating thread adds. */
+    private final LongAdder allocated = new LongAdder();
 
     Mballoc(Ext4Filesystem fs) {
         this.fs = fs;
@@ -68,9 +71,18 @@ public final class Mballoc {
             }
             gd.bg_free_blocks_count(gd.bg_free_blocks_count() - len);
             fs.bitmaps().markBlockDirty(g);
+            allocated.add(len);
             return new Run(geo.groupFirstBlock(g) + bit, len);
         }
         throw new NoSpaceException("no free block for an allocation of " + maxLen);
+    }
+
+    /**
+     * Blocks {@link #newBlocks} handed out since this filesystem was opened, data and metadata, blocks given back
+     * since included: the "blocks allocated" of /proc/fs/ext4/&lt;dev&gt;/mb_stats.
+     */
+    public long blocksAllocated() {
+        return allocated.sum();
     }
 
     /**

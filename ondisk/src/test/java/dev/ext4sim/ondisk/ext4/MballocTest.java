@@ -27,6 +27,7 @@ class MballocTest {
             assertThat(fs.mballoc().inUse(goal + 7)).isTrue();
             // the next one asking the same goal continues after what is now taken
             assertThat(fs.mballoc().newBlocks(goal, 4)).isEqualTo(new Mballoc.Run(goal + 8, 4));
+            assertThat(fs.mballoc().blocksAllocated()).as("since the filesystem was opened").isEqualTo(12);
 
             // group 3 full (its free blocks taken from its first free one on): a goal there goes on in group 0
             int free3 = fs.group(3).bg_free_blocks_count();
