@@ -12,7 +12,10 @@ import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 
-/** Is a component serving? The broker when it answers describeCluster; a service when its health is UP. */
+/**
+ * Is a component serving? The broker when it answers describeCluster; a service when its health is UP; Prometheus
+ * when /-/ready answers 200 (it has loaded its configuration and its TSDB).
+ */
 final class Health {
     private static final Pattern STATUS = Pattern.compile("\"status\"\\s*:\\s*\"([A-Z_]+)\"");
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
@@ -22,7 +25,24 @@ final class Health {
 
     /** UP, DOWN, OUT_OF_SERVICE... as the service reports it, or "unreachable". */
     static String of(Settings settings, Component c) {
-        return c.service() ? service(settings.port(c)) : kafka(settings.bootstrap());
+        return switch (c.kind()) {
+            case SERVICE -> service(settings.port(c));
+            case BROKER -> kafka(settings.bootstrap());
+            case PROMETHEUS -> prometheus(settings.port(c));
+        };
+    }
+
+    static String prometheus(int port) {
+        try {
+            HttpResponse<Void> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/-/ready"))
+                    .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding());
+            return r.statusCode() == 200 ? "UP" : "HTTP " + r.statusCode();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "unreachable";
+        } catch (Exception e) {
+            return "unreachable";
+        }
     }
 
     static String service(int port) {

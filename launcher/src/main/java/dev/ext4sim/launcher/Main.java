@@ -7,7 +7,8 @@ import java.util.List;
 public final class Main {
     private static final String USAGE = """
             usage: ./ext4sim COMMAND
-              up                 build what is missing, start Kafka and the six services, wait until healthy
+              up                 build what is missing, start Kafka and the six services, wait until healthy;
+                                 then Prometheus, where a prometheus program is installed
               down               stop everything
               status             each process, its pid, port and health
               kill SERVICE       SIGKILL one process (chaos testing): %s
@@ -16,7 +17,8 @@ public final class Main {
                                  create a fresh ext4 image (default: the stack's disk, EXT4SIM_HOME/sda.img)
               test               run the test suite (./mvnw verify)
             environment: EXT4SIM_HOME (data folder, default ./.ext4sim), EXT4SIM_HTTP_PORT (gateway, default 8080;
-            the services take the next five), EXT4SIM_KAFKA_PORT (default 9092), EXT4SIM_JAVA_OPTS""";
+            the services take the next five), EXT4SIM_KAFKA_PORT (default 9092), EXT4SIM_PROMETHEUS_PORT (default
+            9090), EXT4SIM_PROMETHEUS=off (no Prometheus), EXT4SIM_JAVA_OPTS""";
 
     private Main() {
     }
@@ -34,7 +36,7 @@ public final class Main {
         }
         String command = args[0];
         Settings recorded = settings.withRecordedPorts();
-        boolean running = Component.all().stream().anyMatch(c -> new Supervisor(recorded).running(c).isPresent());
+        boolean running = Component.supervised().stream().anyMatch(c -> new Supervisor(recorded).running(c).isPresent());
         if (!command.equals("up") || running) {
             settings = recorded; // talk to the stack that runs, on the ports it was started with
         }

@@ -4,6 +4,8 @@ import dev.ext4sim.ondisk.ext4.Mkfs;
 import dev.ext4sim.ondisk.ext4.MkfsOptions;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -43,7 +45,7 @@ public final class Stack {
         formatDiskIfMissing();
         new StartupCache(settings, out).prepare(Component.SERVICES);
         long began = System.nanoTime();
-        boolean fresh = Component.all().stream().noneMatch(c -> supervisor.running(c).isPresent());
+        boolean fresh = Component.supervised().stream().noneMatch(c -> supervisor.running(c).isPresent());
         if (fresh) {
             settings.recordPorts();
         }
@@ -66,9 +68,10 @@ public final class Stack {
             }
             return 1;
         }
+        startPrometheus(boot);
         double seconds = (System.nanoTime() - began) / 1e9;
-        out.printf("%nready in %.1f s; %d processes, %d MiB resident in all%n", seconds, Component.all().size(),
-                totalRssKiB() / 1024);
+        long processes = Component.supervised().stream().filter(c -> supervisor.running(c).isPresent()).count();
+        out.printf("%nready in %.1f s; %d processes, %d MiB resident in all%n", seconds, processes, totalRssKiB() / 1024);
         printUrls();
         return 0;
     }
@@ -98,9 +101,58 @@ public final class Stack {
         }
     }
 
+    /**
+     * After the services, which it scrapes: where a prometheus program is installed and EXT4SIM_PROMETHEUS is not
+     * off. Its trouble is printed and leaves the stack running, as the stack serves without it.
+     */
+    private void startPrometheus(long boot) throws IOException, InterruptedException {
+        if (!prometheusWanted()) {
+            return;
+        }
+        Optional<ProcessHandle> running = supervisor.running(Component.PROMETHEUS);
+        if (running.isPresent()) {
+            out.printf("  %-18s already running (pid %d)%n", Component.PROMETHEUS.name(), running.get().pid());
+        } else if (!spawnPrometheus(boot)) {
+            out.println("  the stack runs without Prometheus; its metrics are still at /actuator/prometheus");
+        }
+    }
+
+    /** Where its binary is installed and the stack was started with a port for it. */
+    private boolean prometheusWanted() {
+        return settings.prometheusPort() > 0 && Prometheus.binary().isPresent();
+    }
+
+    /** Renders its configuration for this stack's ports, starts it and waits until it is ready; false if not. */
+    private boolean spawnPrometheus(long boot) throws IOException, InterruptedException {
+        Component c = Component.PROMETHEUS;
+        // a taken port would only make it exit; on 9090 the taker is likely the Prometheus Debian's package starts
+        try {
+            new ServerSocket(settings.port(c), 1, InetAddress.getLoopbackAddress()).close();
+        } catch (IOException e) {
+            out.printf("  %-18s not started: port %d is taken%s; choose another with EXT4SIM_PROMETHEUS_PORT%n", c.name(),
+                    settings.port(c), settings.port(c) == 9090
+                            ? " (by Debian's prometheus service? sudo systemctl disable --now prometheus)" : "");
+            return false;
+        }
+        try {
+            Prometheus.writeConfig(settings);
+        } catch (IOException e) {
+            out.printf("  %-18s not started: no configuration for it (%s)%n", c.name(), e);
+            return false;
+        }
+        supervisor.spawn(c, boot);
+        if (!awaitHealthy(List.of(c), System.nanoTime())) {
+            supervisor.stop(c, Duration.ofSeconds(5));
+            return false;
+        }
+        return true;
+    }
+
     public int down() {
         List<Component> services = Component.SERVICES;
         Map<Component, Boolean> stopped = new ConcurrentHashMap<>();
+        // Prometheus first: stopped after its targets, it would record them down and fire alerts on the way out
+        boolean prometheus = supervisor.stop(Component.PROMETHEUS, Duration.ofSeconds(10));
         // ext4 and the services above it first: ext4's unmount (sync, journal flush, needs_recovery off) needs jbd2
         // and blockdev still running
         int ext4 = services.indexOf(Component.byName("ext4-service").orElseThrow());
@@ -112,6 +164,9 @@ public final class Stack {
             }
         }
         stopped.put(Component.KAFKA, supervisor.stop(Component.KAFKA, Duration.ofSeconds(20)));
+        if (prometheus || prometheusWanted()) {
+            out.printf("  %-18s %s%n", Component.PROMETHEUS.name(), prometheus ? "stopped" : "was not running");
+        }
         for (Component c : Component.all()) {
             out.printf("  %-18s %s%n", c.name(), stopped.get(c) ? "stopped" : "was not running");
         }
@@ -127,12 +182,17 @@ public final class Stack {
     public int status() {
         out.printf("%-18s %-8s %-7s %-12s %s%n", "NAME", "PID", "PORT", "HEALTH", "LOG");
         boolean allUp = true;
-        for (Component c : Component.all()) {
+        for (Component c : Component.supervised()) {
             Optional<ProcessHandle> h = supervisor.running(c);
             String health = h.isPresent() ? Health.of(settings, c) : "stopped";
-            allUp &= "UP".equals(health);
-            out.printf("%-18s %-8s %-7d %-12s %s%n", c.name(), h.map(p -> String.valueOf(p.pid())).orElse("-"),
-                    settings.port(c), health, settings.home().relativize(settings.log(c)));
+            if (c.kind() == Component.Kind.PROMETHEUS && h.isEmpty() && !prometheusWanted()) {
+                // optional: its absence is no failure of the stack
+                health = settings.prometheusPort() == 0 ? "off" : "not on PATH";
+            } else {
+                allUp &= "UP".equals(health);
+            }
+            out.printf("%-18s %-8s %-7s %-12s %s%n", c.name(), h.map(p -> String.valueOf(p.pid())).orElse("-"),
+                    settings.port(c) > 0 ? settings.port(c) : "-", health, settings.home().relativize(settings.log(c)));
         }
         return allUp ? 0 : 1;
     }
@@ -159,6 +219,14 @@ public final class Stack {
         if (supervisor.running(c.get()).isPresent()) {
             out.println(name + " is already running (pid " + supervisor.running(c.get()).get().pid() + ")");
             return 0;
+        }
+        if (c.get().kind() == Component.Kind.PROMETHEUS) {
+            if (!prometheusWanted()) {
+                out.println(settings.prometheusPort() == 0 ? "ext4sim: the stack was started with EXT4SIM_PROMETHEUS=off"
+                        : "ext4sim: no prometheus program is installed; apt-get install prometheus adds it");
+                return 1;
+            }
+            return spawnPrometheus(bootEpochNanos(false)) ? 0 : 1;
         }
         long began = System.nanoTime();
         supervisor.spawn(c.get(), bootEpochNanos(false));
@@ -212,6 +280,16 @@ public final class Stack {
         out.println("  metrics      " + String.join("  ", Component.SERVICES.stream()
                 .map(c -> "http://127.0.0.1:" + settings.port(c) + "/actuator/prometheus").toList()));
         out.println("  Kafka        " + settings.bootstrap());
+        if (supervisor.running(Component.PROMETHEUS).isPresent()) {
+            String url = "http://127.0.0.1:" + settings.port(Component.PROMETHEUS);
+            Path grafana = settings.root().resolve("observability").resolve("grafana");
+            out.println("  Prometheus   " + url + "   (config: " + Prometheus.config(settings) + ")");
+            out.println("  Grafana      yours, with EXT4SIM_PROMETHEUS_URL=" + url + " and the provisioning folder "
+                    + grafana.resolve("provisioning") + " (dashboards: " + grafana.resolve("dashboards") + ")");
+        } else if (settings.prometheusPort() > 0 && Prometheus.binary().isEmpty()) {
+            out.println("  Prometheus   not installed: metrics are still at /actuator/prometheus above; apt-get install"
+                    + " prometheus adds the local Prometheus to ./ext4sim up");
+        }
         out.println("  stop with    ./ext4sim down");
     }
 
@@ -242,7 +320,7 @@ public final class Stack {
 
     long totalRssKiB() {
         long total = 0;
-        for (Component c : Component.all()) {
+        for (Component c : Component.supervised()) {
             Optional<ProcessHandle> h = supervisor.running(c);
             if (h.isPresent()) {
                 total += rssKiB(h.get().pid());

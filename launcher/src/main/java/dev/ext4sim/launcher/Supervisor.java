@@ -12,9 +12,9 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Starts the stack's processes detached from the terminal (setsid), each with its log file and a pid file, and
- * stops or kills them by that pid file. A pid file also records the process's start time, so a pid that the
- * system reused for another program is never signalled.
+ * Starts the stack's processes (JVMs, and Prometheus where installed) detached from the terminal (setsid), each with
+ * its log file and a pid file, and stops or kills them by that pid file. A pid file also records the process's start
+ * time, so a pid that the system reused for another program is never signalled.
  */
 final class Supervisor {
     static final String HOME_MARK = "-Dext4sim.home=";
@@ -45,6 +45,29 @@ final class Supervisor {
         if (new File("/usr/bin/setsid").canExecute()) {
             cmd.add("/usr/bin/setsid"); // its own session: closing the terminal does not take the stack down
         }
+        if (c.kind() == Component.Kind.PROMETHEUS) {
+            cmd.addAll(Prometheus.command(Prometheus.binary()
+                    .orElseThrow(() -> new IOException("no prometheus program on PATH")), settings));
+        } else {
+            cmd.addAll(java(c));
+        }
+        ProcessBuilder pb = new ProcessBuilder(cmd)
+                .directory(settings.home().toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(settings.log(c).toFile()))
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        pb.environment().put("EXT4SIM_BOOT_EPOCH_NANOS", String.valueOf(bootEpochNanos));
+        pb.environment().put("EXT4SIM_HOME", settings.home().toString());
+        Process p = pb.start();
+        ProcessHandle handle = p.toHandle();
+        long started = handle.info().startInstant().map(Instant::toEpochMilli).orElse(0L);
+        Files.writeString(pidFile(c), handle.pid() + " " + started + "\n");
+        return handle;
+    }
+
+    /** The broker's or a service's JVM, marked with the data folder it belongs to. */
+    private List<String> java(Component c) throws IOException {
+        List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add(HOME_MARK + settings.home());
         cmd.addAll(JvmOptions.of(c, settings));
@@ -69,18 +92,7 @@ final class Supervisor {
             cmd.add(String.valueOf(settings.kafkaPort()));
             cmd.add(String.valueOf(settings.controllerPort()));
         }
-        ProcessBuilder pb = new ProcessBuilder(cmd)
-                .directory(settings.home().toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(settings.log(c).toFile()))
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-        pb.environment().put("EXT4SIM_BOOT_EPOCH_NANOS", String.valueOf(bootEpochNanos));
-        pb.environment().put("EXT4SIM_HOME", settings.home().toString());
-        Process p = pb.start();
-        ProcessHandle handle = p.toHandle();
-        long started = handle.info().startInstant().map(Instant::toEpochMilli).orElse(0L);
-        Files.writeString(pidFile(c), handle.pid() + " " + started + "\n");
-        return handle;
+        return cmd;
     }
 
     /** SIGTERM, then SIGKILL once the grace period is over. */
@@ -112,12 +124,15 @@ final class Supervisor {
         return handle.map(ProcessHandle::pid);
     }
 
-    /** Processes of this stack's home that no pid file knows of (a pid file lost or overwritten). */
+    /**
+     * Processes of this stack's home that no pid file knows of (a pid file lost or overwritten): the JVMs by their
+     * -Dext4sim.home=, Prometheus by its TSDB in the data folder.
+     */
     List<ProcessHandle> strays() {
-        String mark = HOME_MARK + settings.home();
+        List<String> marks = List.of(HOME_MARK + settings.home(), Prometheus.mark(settings));
         return ProcessHandle.allProcesses()
                 .filter(h -> h.pid() != ProcessHandle.current().pid())
-                .filter(h -> h.info().arguments().map(a -> List.of(a).contains(mark)).orElse(false))
+                .filter(h -> h.info().arguments().map(a -> List.of(a).stream().anyMatch(marks::contains)).orElse(false))
                 .toList();
     }
 

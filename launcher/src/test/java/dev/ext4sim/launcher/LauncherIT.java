@@ -32,7 +32,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  * ports apart from a developer's running stack.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class LauncherIT {
+public class LauncherIT {
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     static Settings settings;
     static Stack stack;
@@ -174,7 +174,7 @@ class LauncherIT {
     }
 
     /** The first port of `count` consecutive free ports, above the usual ones. */
-    static int freePortBlock(int count) throws IOException {
+    public static int freePortBlock(int count) throws IOException {
         for (int base = 18000 + (int) (ProcessHandle.current().pid() % 500) * 10; base < 60000; base += 10) {
             boolean free = true;
             for (int p = base; p < base + count && free; p++) {

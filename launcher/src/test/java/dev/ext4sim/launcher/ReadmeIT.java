@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
  * ({@code set -euo pipefail}) that starts a fresh stack with {@code ./ext4sim up}, runs the seed program with curl
  * and reads the file back with debugfs. Only the stack's address and data folder are the test's own, so that a
  * developer's running stack is left alone: the script gets a free port block and a fresh folder through
- * EXT4SIM_HTTP_PORT, EXT4SIM_KAFKA_PORT and EXT4SIM_HOME, and {@code 127.0.0.1:8080}–{@code 8085},
+ * EXT4SIM_HTTP_PORT, EXT4SIM_KAFKA_PORT, EXT4SIM_PROMETHEUS_PORT and EXT4SIM_HOME, and {@code 127.0.0.1:8080}–{@code 8085},
  * {@code 127.0.0.1:9092} and {@code .ext4sim/} in its text are replaced by them.
  *
  * <p>What the README promises is checked against what the script printed: every answer its comments show
@@ -185,6 +185,7 @@ class ReadmeIT {
         env.put("EXT4SIM_HOME", home.toString());
         env.put("EXT4SIM_HTTP_PORT", String.valueOf(httpPort));
         env.put("EXT4SIM_KAFKA_PORT", String.valueOf(kafkaPort));
+        env.put("EXT4SIM_PROMETHEUS_PORT", String.valueOf(httpPort + 6)); // free in the block, where Prometheus is installed
         env.put("EXT4SIM_BUILD", "never");
         env.put("PATH", env.getOrDefault("PATH", "/usr/bin:/bin") + ":/usr/sbin:/sbin"); // debugfs
         Path log = Files.createTempFile(home, "run-", ".log");

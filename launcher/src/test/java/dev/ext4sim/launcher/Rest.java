@@ -13,36 +13,36 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** The REST API of DESIGN §8 as a test program uses it: one caller per process (X-Comm, X-Pid). */
-final class Rest {
-    static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+public final class Rest {
+    public static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private static final Pattern FTRACE = Pattern.compile(
             "^\\s*(.+)-(\\d+)\\s+\\[(\\d{3})]\\s+\\S+\\s+(\\d+\\.\\d{6}): ([a-z0-9_]+): ?(.*)$");
 
     private final int port;
 
-    Rest(int port) {
+    public Rest(int port) {
         this.port = port;
     }
 
-    Caller as(String comm, int pid) {
+    public Caller as(String comm, int pid) {
         return new Caller(comm, pid);
     }
 
-    record Reply(int status, String body, byte[] bytes, String traceId) {
-        int fd() {
+    public record Reply(int status, String body, byte[] bytes, String traceId) {
+        public int fd() {
             return Integer.parseInt(field("fd"));
         }
 
-        long written() {
+        public long written() {
             return Long.parseLong(field("written"));
         }
 
-        String errno() {
+        public String errno() {
             Matcher m = Pattern.compile("\"errno\":\"([A-Z]+)\"").matcher(body);
             return m.find() ? m.group(1) : "none (" + status + " " + body + ")";
         }
 
-        String field(String name) {
+        public String field(String name) {
             Matcher m = Pattern.compile("\"" + name + "\":(-?\\d+)").matcher(body);
             if (!m.find()) {
                 throw new AssertionError("no " + name + " in " + status + " " + body);
@@ -52,13 +52,13 @@ final class Rest {
     }
 
     /** One ftrace text line, parsed. */
-    record Line(String comm, int pid, String timestamp, String event, String text, String raw) {
-        boolean isKernelEvent() {
+    public record Line(String comm, int pid, String timestamp, String event, String text, String raw) {
+        public boolean isKernelEvent() {
             return !event.startsWith("ext4sim_");
         }
     }
 
-    final class Caller {
+    public final class Caller {
         private final String comm;
         private final int pid;
 
@@ -67,7 +67,7 @@ final class Rest {
             this.pid = pid;
         }
 
-        Reply open(String path, List<String> flags, String mode) throws Exception {
+        public Reply open(String path, List<String> flags, String mode) throws Exception {
             StringBuilder json = new StringBuilder("{\"path\":\"" + path + "\",\"flags\":[");
             for (int i = 0; i < flags.size(); i++) {
                 json.append(i == 0 ? "" : ",").append('"').append(flags.get(i)).append('"');
@@ -81,42 +81,42 @@ final class Rest {
                     .POST(HttpRequest.BodyPublishers.ofString(json.toString())));
         }
 
-        Reply write(int fd, byte[] data) throws Exception {
+        public Reply write(int fd, byte[] data) throws Exception {
             return write(fd, -1, data);
         }
 
         /** offset -1: write at the file position; otherwise pwrite. */
-        Reply write(int fd, long offset, byte[] data) throws Exception {
+        public Reply write(int fd, long offset, byte[] data) throws Exception {
             String q = offset < -1 || offset >= 0 ? "?offset=" + offset : "";
             return send(request("/v1/fds/" + fd + "/write" + q).header("Content-Type", "application/octet-stream")
                     .POST(HttpRequest.BodyPublishers.ofByteArray(data)));
         }
 
         /** A write as `curl --data-binary` sends it without a Content-Type of its own: as a form. */
-        Reply writeAsForm(int fd, long offset, byte[] data) throws Exception {
+        public Reply writeAsForm(int fd, long offset, byte[] data) throws Exception {
             return send(request("/v1/fds/" + fd + "/write?offset=" + offset)
                     .header("Content-Type", "application/x-www-form-urlencoded")
                     .POST(HttpRequest.BodyPublishers.ofByteArray(data)));
         }
 
-        Reply post(String path) throws Exception {
+        public Reply post(String path) throws Exception {
             return send(request(path).POST(HttpRequest.BodyPublishers.noBody()));
         }
 
-        Reply postJson(String path, String json) throws Exception {
+        public Reply postJson(String path, String json) throws Exception {
             return send(request(path).header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)));
         }
 
-        Reply put(String path, String body) throws Exception {
+        public Reply put(String path, String body) throws Exception {
             return send(request(path).header("Content-Type", "text/plain").PUT(HttpRequest.BodyPublishers.ofString(body)));
         }
 
-        Reply get(String path) throws Exception {
+        public Reply get(String path) throws Exception {
             return send(request(path).GET());
         }
 
         /** open O_RDONLY, read it all (pread from 0), close. */
-        byte[] readFile(String path) throws Exception {
+        public byte[] readFile(String path) throws Exception {
             Reply open = open(path, List.of("O_RDONLY"), null);
             if (open.status() != 200) {
                 throw new AssertionError("open " + path + ": " + open.body());
@@ -138,19 +138,19 @@ final class Rest {
         }
     }
 
-    Reply send(HttpRequest.Builder request) throws Exception {
+    public Reply send(HttpRequest.Builder request) throws Exception {
         HttpResponse<byte[]> r = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
         return new Reply(r.statusCode(), new String(r.body(), StandardCharsets.UTF_8), r.body(),
                 r.headers().firstValue("X-Trace-Id").orElse(""));
     }
 
     /** The trace lines of a query (e.g. "task=demo", "trace=ID"), waiting until one satisfies {@code until}. */
-    List<Line> traceUntil(String query, Predicate<Line> until) throws Exception {
+    public List<Line> traceUntil(String query, Predicate<Line> until) throws Exception {
         return traceUntilAll(query, lines -> lines.stream().anyMatch(until));
     }
 
     /** The trace lines of a query, waiting until they satisfy {@code until} as a whole. */
-    List<Line> traceUntilAll(String query, Predicate<List<Line>> until) throws Exception {
+    public List<Line> traceUntilAll(String query, Predicate<List<Line>> until) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         List<Line> lines = List.of();
         while (System.nanoTime() < deadline) {
@@ -166,7 +166,7 @@ final class Rest {
                 + String.join("\n", lines.stream().map(Line::raw).toList()));
     }
 
-    static Line parse(String raw) {
+    public static Line parse(String raw) {
         Matcher m = FTRACE.matcher(raw);
         if (!m.matches()) {
             throw new AssertionError("not an ftrace line: '" + raw + "'");
