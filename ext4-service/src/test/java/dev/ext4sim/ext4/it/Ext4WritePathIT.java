@@ -74,7 +74,7 @@ class Ext4WritePathIT {
                             + " append+fsync: fsync p50 %.1f ms, p90 %.1f ms%n", lat[n / 2] / 1e6, lat[n * 9 / 10] / 1e6,
                     fs[fs.length / 2] / 1e6, fs[fs.length * 9 / 10] / 1e6);
             // 8 writers at once: how many handles the pump sends per RUN_BATCH, and how many batches a second
-            double batchesBefore = gauge(s, "ext4_journal_batches");
+            double batchesBefore = gauge(s, "ext4_journal_batches_total");
             long c0 = System.nanoTime();
             List<Thread> ws = new ArrayList<>();
             for (int t = 0; t < 8; t++) {
@@ -93,7 +93,7 @@ class Ext4WritePathIT {
             }
             double secs = (System.nanoTime() - c0) / 1e9;
             Ext4Stack.call(Ext4Calls.SYNC_FS, new Ext4Calls.SyncFs("sda1", true), demo, CALL);
-            double batches = gauge(s, "ext4_journal_batches") - batchesBefore;
+            double batches = gauge(s, "ext4_journal_batches_total") - batchesBefore;
             System.out.printf("8 writers x 50 writes of 4 KiB: %.0f writes/s, %.0f RUN_BATCH calls (%.1f per second)%n",
                     400 / secs, batches, batches / secs);
             System.out.printf("inside ext4-service: write_iter mean %.2f ms over %.0f, fsync mean %.1f ms over %.0f%n",
@@ -171,8 +171,8 @@ class Ext4WritePathIT {
             // cache flushes take 3 s: the commit under way stalls before its commit block, with handles in it
             Ext4Stack.blockAdmin(new BlockIo.Admin("add_fault", BlockIo.Fault.latency("FLUSH", 3_000_000)));
             int before = fsyncs.get();
-            double batches = gauge(s, "ext4_journal_batches");
-            await("handles sent to jbd2 while its commit stalls", () -> gauge(s, "ext4_journal_batches") >= batches + 2);
+            double batches = gauge(s, "ext4_journal_batches_total");
+            await("handles sent to jbd2 while its commit stalls", () -> gauge(s, "ext4_journal_batches_total") >= batches + 2);
             s.killJbd2();
             int atKill = fsyncs.get();
             Ext4Stack.blockAdmin(BlockIo.Admin.of("clear_faults"));
@@ -225,9 +225,9 @@ class Ext4WritePathIT {
             // metadata of a directory made after the fsync goes to jbd2's running transaction, not committed, once
             // the pump's linger sent its handle (a handle still queued in ext4 dies with it, as a running transaction
             // does in a crash)
-            double batches = gauge(s, "ext4_journal_batches");
+            double batches = gauge(s, "ext4_journal_batches_total");
             long d = Ext4Stack.call(Ext4Calls.MKDIR, new Ext4Calls.Create("sda1", 2, "dir", 0755, false), demo, CALL).ino();
-            await("the mkdir's handle taken by jbd2", () -> gauge(s, "ext4_journal_batches") > batches
+            await("the mkdir's handle taken by jbd2", () -> gauge(s, "ext4_journal_batches_total") > batches
                     && gauge(s, "ext4_journal_queue_handles") == 0);
 
             s.killAndRestartExt4();
@@ -280,7 +280,8 @@ class Ext4WritePathIT {
 
     static double gauge(Ext4Stack s, String name) {
         return Ext4Stack.get(s.ext4Port, "/actuator/prometheus").lines().filter(l -> l.startsWith(name + "{"))
-                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).findFirst().orElse(Double.NaN);
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).findFirst()
+                .orElseThrow(() -> new AssertionError("ext4-service exports no metric " + name));
     }
 
     static byte[] record(int writer, int rec) {
