@@ -22,6 +22,11 @@ import java.util.Random;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.function.Predicate;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -297,7 +302,10 @@ class WritePathIT {
         long ino = Long.parseLong(demo.get("/v1/stat?path=/wb-restart").field("inode"));
         String dirtied = rest.traceUntil("task=wb-restart", l -> l.event().equals("ext4_da_write_end")).getLast().timestamp();
 
-        // the flusher dies with the inode on its b_dirty list (its expiry is thirty seconds away)
+        // the flusher dies with the inode on its b_dirty list (its expiry is thirty seconds away), once it has
+        // committed the offset of the sync above: a call served but not committed is served again by the next
+        // instance, and a second sync would write the file before the rebuilt list does
+        awaitCallsCommitted("writeback-service");
         assertThat(stack.kill("writeback-service")).isZero();
         assertThat(stack.start("writeback-service")).isZero();
         // the restarted flusher runs with the kernel's defaults again; a short expiry keeps the test short
@@ -615,6 +623,25 @@ class WritePathIT {
     }
 
     /** vm.dirty_expire_centisecs and vm.dirty_writeback_centisecs at one second, so a test waits for the flusher briefly. */
+    /** Until {@code service}'s consumer group has committed every call on its topic, within a deadline. */
+    static void awaitCallsCommitted(String service) throws Exception {
+        TopicPartition calls = new TopicPartition("ext4sim." + service + ".calls", 0);
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrap()))) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (true) {
+                long end = admin.listOffsets(Map.of(calls, OffsetSpec.latest())).partitionResult(calls).get().offset();
+                OffsetAndMetadata committed = admin.listConsumerGroupOffsets(service).partitionsToOffsetAndMetadata()
+                        .get().get(calls);
+                if (committed != null && committed.offset() >= end) {
+                    return;
+                }
+                assertThat(System.nanoTime()).as("%s committed %s of %d calls within 30 s", service, committed, end)
+                        .isLessThan(deadline);
+                Thread.sleep(100); // polling pace of a condition with a deadline
+            }
+        }
+    }
+
     static void expireInOneSecond(Rest.Caller admin) throws Exception {
         assertThat(admin.put("/v1/sysctl/vm.dirty_expire_centisecs", "100").body()).contains("\"value\":\"100\"");
         assertThat(admin.put("/v1/sysctl/vm.dirty_writeback_centisecs", "100").body()).contains("\"value\":\"100\"");
