@@ -3,6 +3,7 @@ package dev.ext4sim.blockdev;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.ext4sim.bus.Errno;
 import dev.ext4sim.bus.ErrnoException;
 import dev.ext4sim.bus.block.BlockIo;
 import dev.ext4sim.bus.kafka.KafkaBus;
@@ -79,7 +80,9 @@ class PowerCutIT {
                 "-XX:+UseSerialGC", "-Xmx256m", "-jar", jar.toString(),
                 "--server.port=" + port, "--spring.kafka.bootstrap-servers=" + broker.getBrokersAsString(),
                 "--ext4sim.blockdev.image=" + image, "--ext4sim.blockdev.image-size=64MB",
-                "--ext4sim.blockdev.profile=ufs3.1", "--ext4sim.blockdev.destage-interval=0s")
+                "--ext4sim.blockdev.profile=ufs3.1", "--ext4sim.blockdev.destage-interval=0s",
+                // calls skipped, dead-lettered or failed are logged at debug: what a timed-out call needs explained
+                "--logging.level.dev.ext4sim.bus=DEBUG")
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(home.resolve("blockdev-service.log").toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
@@ -120,7 +123,25 @@ class PowerCutIT {
     }
 
     BlockIo.Completion submit(List<BlockIo.Bio> bios, byte[] data) {
-        return client.client().invoke(BlockIo.SERVICE, BlockIo.SUBMIT, new BlockIo.Submit("sda1", bios, data), CALL, ctx);
+        try {
+            return client.client().invoke(BlockIo.SERVICE, BlockIo.SUBMIT, new BlockIo.Submit("sda1", bios, data), CALL, ctx);
+        } catch (ErrnoException e) {
+            if (e.errno() != Errno.ETIMEDOUT) {
+                throw e;
+            }
+            // an unanswered call is the service's story, not the test's: show it where the failure is read
+            throw new AssertionError(e.getMessage() + "; the end of " + home.resolve("blockdev-service.log") + ":\n"
+                    + logTail(60), e);
+        }
+    }
+
+    static String logTail(int lines) {
+        try {
+            List<String> all = Files.readAllLines(home.resolve("blockdev-service.log"));
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
     }
 
     byte[] readBus(long sector, int bytes) {
