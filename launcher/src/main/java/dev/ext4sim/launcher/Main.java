@@ -16,6 +16,7 @@ public final class Main {
               mkfs [IMAGE] [--size 1G] [--uuid UUID] [--label NAME] [--no-64bit] [--force]
                                  create a fresh ext4 image (default: the stack's disk, EXT4SIM_HOME/sda.img)
               test               run the test suite (./mvnw verify)
+              help               this text
             environment: EXT4SIM_HOME (data folder, default ./.ext4sim), EXT4SIM_HTTP_PORT (gateway, default 8080;
             the services take the next five), EXT4SIM_KAFKA_PORT (default 9092), EXT4SIM_PROMETHEUS_PORT (default
             9090), EXT4SIM_PROMETHEUS=off (no Prometheus), EXT4SIM_JAVA_OPTS""";
@@ -35,6 +36,10 @@ public final class Main {
             return 2;
         }
         String command = args[0];
+        if (command.equals("help") || command.equals("-h") || command.equals("--help")) {
+            System.out.println(USAGE.formatted(String.join(", ", Component.names())));
+            return 0;
+        }
         Settings recorded = settings.withRecordedPorts();
         boolean running = Component.supervised().stream().anyMatch(c -> new Supervisor(recorded).running(c).isPresent());
         if (!command.equals("up") || running) {
