@@ -48,8 +48,12 @@ public final class BrokerMain {
         p.setProperty("process.roles", "broker,controller");
         p.setProperty("node.id", "1");
         p.setProperty("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
-        p.setProperty("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
-        p.setProperty("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+        // In a container the clients are elsewhere: EXT4SIM_BROKER_LISTEN=0.0.0.0 and EXT4SIM_BROKER_ADVERTISED=<the
+        // name clients resolve>. The controller listener stays on loopback, as only this process talks to it.
+        String listen = env("EXT4SIM_BROKER_LISTEN", "127.0.0.1");
+        String advertised = env("EXT4SIM_BROKER_ADVERTISED", "127.0.0.1");
+        p.setProperty("listeners", "PLAINTEXT://" + listen + ":" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        p.setProperty("advertised.listeners", "PLAINTEXT://" + advertised + ":" + port);
         p.setProperty("controller.listener.names", "CONTROLLER");
         p.setProperty("inter.broker.listener.name", "PLAINTEXT");
         p.setProperty("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
@@ -80,5 +84,10 @@ public final class BrokerMain {
             p.store(w, "written by ./ext4sim; edits are overwritten at the next start");
         }
         return config;
+    }
+
+    private static String env(String name, String otherwise) {
+        String v = System.getenv(name);
+        return v == null || v.isBlank() ? otherwise : v.trim();
     }
 }

@@ -15,6 +15,7 @@ public final class Main {
               start SERVICE      start one process again and wait until it is healthy
               mkfs [IMAGE] [--size 1G] [--uuid UUID] [--label NAME] [--no-64bit] [--force]
                                  create a fresh ext4 image (default: the stack's disk, EXT4SIM_HOME/sda.img)
+              images [--force]   build the container images docker-compose.yml runs (needs a Docker engine)
               test               run the test suite (./mvnw verify)
               help               this text
             environment: EXT4SIM_HOME (data folder, default ./.ext4sim), EXT4SIM_HTTP_PORT (gateway, default 8080;
