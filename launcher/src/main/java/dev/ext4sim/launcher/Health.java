@@ -33,28 +33,24 @@ final class Health {
     }
 
     static String prometheus(int port) {
-        try {
-            HttpResponse<Void> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/-/ready"))
-                    .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding());
-            return r.statusCode() == 200 ? "UP" : "HTTP " + r.statusCode();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "unreachable";
-        } catch (Exception e) {
-            return "unreachable";
-        }
+        return get(port, "/-/ready").map(r -> r.statusCode() == 200 ? "UP" : "HTTP " + r.statusCode()).orElse("unreachable");
     }
 
     static String service(int port) {
+        return get(port, "/actuator/health").map(r -> topLevelStatus(r.body()).orElse("HTTP " + r.statusCode()))
+                .orElse("unreachable");
+    }
+
+    /** One GET on loopback with a 2 s deadline; empty when nothing answers in time. */
+    private static java.util.Optional<HttpResponse<String>> get(int port, String path) {
         try {
-            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/actuator/health"))
-                    .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
-            return topLevelStatus(r.body()).orElse("HTTP " + r.statusCode());
+            return java.util.Optional.of(HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                    .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return "unreachable";
+            return java.util.Optional.empty();
         } catch (Exception e) {
-            return "unreachable";
+            return java.util.Optional.empty();
         }
     }
 

@@ -29,20 +29,20 @@ class PromtoolTest {
 
     @Test
     void everyRuleFileIsValid() throws Exception {
-        List<Path> files = yamlFiles(PROMETHEUS.resolve("rules"));
-        assertThat(files).as("rule files in %s", PROMETHEUS.resolve("rules")).isNotEmpty();
-        for (Path f : files) {
-            Result r = promtool("check", "rules", f.toString());
-            assertThat(r.exit()).as("%s:%n%s", f.getFileName(), r.output()).isZero();
-        }
+        eachPasses("rule files", "rules", "check", "rules");
     }
 
     @Test
     void alertUnitTestsPass() throws Exception {
-        List<Path> files = yamlFiles(PROMETHEUS.resolve("tests"));
-        assertThat(files).as("rule unit tests in %s", PROMETHEUS.resolve("tests")).isNotEmpty();
+        eachPasses("rule unit tests", "tests", "test", "rules");
+    }
+
+    /** `promtool COMMAND SUBCOMMAND FILE` on every YAML file of {@code folder}, of which there is at least one. */
+    private static void eachPasses(String what, String folder, String command, String subcommand) throws Exception {
+        List<Path> files = yamlFiles(PROMETHEUS.resolve(folder));
+        assertThat(files).as("%s in %s", what, PROMETHEUS.resolve(folder)).isNotEmpty();
         for (Path f : files) {
-            Result r = promtool("test", "rules", f.toString());
+            Result r = promtool(command, subcommand, f.toString());
             assertThat(r.exit()).as("%s:%n%s", f.getFileName(), r.output()).isZero();
         }
     }
