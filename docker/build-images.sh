@@ -52,7 +52,7 @@ mirror() {
 }
 
 WORK=""
-cleanup() { [ -n "$WORK" ] && rm -rf "$WORK"; }
+cleanup() { if [ -n "$WORK" ]; then rm -rf "$WORK"; fi; }
 trap cleanup EXIT
 
 # A root filesystem from Debian packages, imported as an image. The package caches and lists are left out: they
