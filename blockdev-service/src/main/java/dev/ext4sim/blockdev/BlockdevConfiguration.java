@@ -1,8 +1,10 @@
 package dev.ext4sim.blockdev;
 
+import dev.ext4sim.blockdev.ufs.UfsCrashPoints;
 import dev.ext4sim.bus.Scheduler;
 import dev.ext4sim.bus.Time;
 import dev.ext4sim.bus.block.BlockIo;
+import dev.ext4sim.bus.crash.CrashPoints;
 import dev.ext4sim.bus.kafka.KafkaBus;
 import dev.ext4sim.bus.spring.CallRegistration;
 import dev.ext4sim.bus.trace.Tracer;
@@ -45,12 +47,20 @@ class BlockdevConfiguration {
         return ImageFile.create(path, size, 4096);
     }
 
+    /** Armed over REST (/v1/crash-points); unarmed, a hit costs a map lookup. */
     @Bean
-    Blockdev blockdev(BlockdevProperties props, ImageFile image, Tracer tracer) {
-        return new Blockdev(new Blockdev.Config(props.profile(), props.partitionStartSector(), props.destageAge(),
+    CrashPoints crashPoints() {
+        return new CrashPoints(UfsCrashPoints.POINTS, new Random(), CrashPoints.halt());
+    }
+
+    @Bean
+    Blockdev blockdev(BlockdevProperties props, ImageFile image, Tracer tracer, CrashPoints crashPoints) {
+        Blockdev blockdev = new Blockdev(new Blockdev.Config(props.profile(), props.partitionStartSector(), props.destageAge(),
                 props.destageInterval(), props.tracing(), props.cacheSize().toBytes(), props.interruptAggregation()),
                 image, image.path().toString(), Time.SYSTEM, Scheduler.system("ufshcd-irq"), nanos -> sleep(nanos),
                 new Random(), Runnable::run, Executors.newVirtualThreadPerTaskExecutor(), new Trace(tracer, props.tracing()));
+        blockdev.device().crashPoints(crashPoints::hit);
+        return blockdev;
     }
 
     private static void sleep(long nanos) {

@@ -1,6 +1,7 @@
 package dev.ext4sim.ext4;
 
 import dev.ext4sim.bus.call.CallClient;
+import dev.ext4sim.bus.crash.CrashPoints;
 import dev.ext4sim.bus.jbd2.Jbd2Calls;
 import dev.ext4sim.bus.kafka.KafkaBus;
 import dev.ext4sim.bus.spring.CallRegistration;
@@ -8,6 +9,7 @@ import dev.ext4sim.bus.spring.EventSubscription;
 import dev.ext4sim.bus.trace.TraceClock;
 import dev.ext4sim.bus.trace.Tracer;
 import dev.ext4sim.bus.writeback.WritebackCalls;
+import dev.ext4sim.ext4.fs.Ext4CrashPoints;
 import dev.ext4sim.ext4.remote.BusBlockPort;
 import dev.ext4sim.ext4.remote.BusWriteback;
 import dev.ext4sim.ext4.remote.Ext4Metrics;
@@ -16,6 +18,7 @@ import dev.ext4sim.ext4.remote.Ext4Server;
 import dev.ext4sim.ext4.remote.Ext4Service;
 import dev.ext4sim.ext4.remote.JournalPump;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Random;
 import java.util.UUID;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -52,11 +55,17 @@ class Ext4Configuration {
         return new BusWriteback(bus.events(), client, props.dev(), clock, props.writebackTimeout());
     }
 
+    /** Armed over REST (/v1/crash-points); unarmed, a hit costs a map lookup. */
+    @Bean
+    CrashPoints crashPoints() {
+        return new CrashPoints(Ext4CrashPoints.POINTS, new Random(), CrashPoints.halt());
+    }
+
     @Bean
     Ext4Service ext4Service(CallClient client, Ext4Properties props, JournalPump pump, BusWriteback writeback,
-                            Tracer tracer, TraceClock clock) {
+                            Tracer tracer, TraceClock clock, CrashPoints crashPoints) {
         return new Ext4Service(props.dev(), new BusBlockPort(client, props.dev(), props.ioTimeout()), pump, writeback,
-                tracer, clock, props.mountRetry(), props.timeGranularity());
+                tracer, clock, props.mountRetry(), props.timeGranularity(), crashPoints::hit);
     }
 
     /** Healthy once the filesystem is mounted: `./ext4sim up` is ready only when open(2) can work. */

@@ -41,9 +41,11 @@ class ErrnoProblems {
         return problem(Errno.EINVAL, e.getMessage() + "; see /swagger-ui.html for the calls");
     }
 
+    /** No such call: ENOSYS, as the kernel answers an unknown system call, with the 404 an HTTP client expects. */
     @ExceptionHandler(NoResourceFoundException.class)
     ResponseEntity<ProblemDetail> noSuchCall(NoResourceFoundException e) {
-        return problem(Errno.ENOSYS, "no call at /" + e.getResourcePath() + "; see /swagger-ui.html for the calls");
+        return problem(Errno.ENOSYS, HttpStatus.NOT_FOUND, "no call at /" + e.getResourcePath()
+                + "; see /swagger-ui.html for the calls");
     }
 
     @ExceptionHandler(Exception.class)
@@ -54,7 +56,10 @@ class ErrnoProblems {
     }
 
     static ResponseEntity<ProblemDetail> problem(Errno errno, String detail) {
-        HttpStatus status = statusOf(errno);
+        return problem(errno, statusOf(errno), detail);
+    }
+
+    static ResponseEntity<ProblemDetail> problem(Errno errno, HttpStatus status, String detail) {
         ProblemDetail body = ProblemDetail.forStatusAndDetail(status, detail);
         body.setTitle(errno.strerror());
         body.setProperty("errno", errno.name());

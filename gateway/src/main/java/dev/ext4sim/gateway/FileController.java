@@ -73,6 +73,9 @@ class FileController {
         if (body.path() == null) {
             throw new ErrnoException(Errno.EINVAL, "the body needs a path, e.g. {\"path\":\"/hello\",\"flags\":[\"O_CREAT\",\"O_RDWR\"],\"mode\":\"0644\"}");
         }
+        if (body.flags() != null && body.flags().contains(null)) {
+            throw new ErrnoException(Errno.EINVAL, "flags are names such as \"O_CREAT\", not null: " + body.flags());
+        }
         VfsCalls.Opened opened = call("open", VfsCalls.OPEN, new VfsCalls.Open(body.path(), body.flags(), parseMode(body.mode())), request, response);
         return new FdReply(opened.fd());
     }

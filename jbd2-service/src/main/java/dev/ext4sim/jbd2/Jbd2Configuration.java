@@ -3,16 +3,19 @@ package dev.ext4sim.jbd2;
 import dev.ext4sim.bus.Scheduler;
 import dev.ext4sim.bus.Time;
 import dev.ext4sim.bus.call.CallClient;
+import dev.ext4sim.bus.crash.CrashPoints;
 import dev.ext4sim.bus.jbd2.Jbd2Calls;
 import dev.ext4sim.bus.kafka.KafkaBus;
 import dev.ext4sim.bus.spring.CallRegistration;
 import dev.ext4sim.bus.trace.Task;
 import dev.ext4sim.bus.trace.TraceContext;
 import dev.ext4sim.bus.trace.Tracer;
+import dev.ext4sim.jbd2.journal.Jbd2CrashPoints;
 import dev.ext4sim.jbd2.journal.JournalConfig;
 import dev.ext4sim.jbd2.remote.Jbd2Server;
 import dev.ext4sim.jbd2.remote.JournalHost;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Random;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
@@ -36,15 +39,23 @@ class Jbd2Configuration {
         return new Jbd2Metrics(registry, props.journalConfig(), host::getIfAvailable);
     }
 
+    /** Armed over REST (/v1/crash-points); unarmed, a hit costs a map lookup. */
+    @Bean
+    CrashPoints crashPoints() {
+        return new CrashPoints(Jbd2CrashPoints.POINTS, new Random(), CrashPoints.halt());
+    }
+
     @Bean(destroyMethod = "close")
-    JournalHost journalHost(Jbd2Properties props, KafkaBus bus, CallClient client, Tracer tracer, Jbd2Metrics metrics) {
+    JournalHost journalHost(Jbd2Properties props, KafkaBus bus, CallClient client, Tracer tracer, Jbd2Metrics metrics,
+                            CrashPoints crashPoints) {
         JournalConfig config = props.journalConfig();
         Task thread = new Task(config.threadName(), config.threadPid());
         return new JournalHost(new JournalHost.Settings(props.dev(), config, props.handleLease()), Time.SYSTEM,
                 Scheduler.system("jbd2-timers"), tracer, new BusBlockIoPort(client, props.ioTimeout(), thread),
-                new BusOrderedData(client, props.dev(), props.orderedDataTimeout(), thread), metrics,
+                new BusOrderedData(client, props.dev(), props.orderedDataTimeout(), thread, crashPoints), metrics,
                 metrics::leaseExpired,
-                loaded -> bus.events().publish(Jbd2Calls.LOADED, loaded.dev(), loaded, TraceContext.of(thread)));
+                loaded -> bus.events().publish(Jbd2Calls.LOADED, loaded.dev(), loaded, TraceContext.of(thread)),
+                crashPoints);
     }
 
     @Bean

@@ -13,6 +13,9 @@ public final class Main {
               status             each process, its pid, port and health
               kill SERVICE       SIGKILL one process (chaos testing): %s
               start SERVICE      start one process again and wait until it is healthy
+              crash SERVICE [POINT --nth N | POINT --probability P | --disarm [POINT]]
+                                 list a service's crash points, arm one (the process then dies there as under
+                                 SIGKILL), or disarm
               mkfs [IMAGE] [--size 1G] [--uuid UUID] [--label NAME] [--no-64bit] [--force]
                                  create a fresh ext4 image (default: the stack's disk, EXT4SIM_HOME/sda.img)
               images [--force]   build the container images docker-compose.yml runs (needs a Docker engine)
@@ -52,6 +55,7 @@ public final class Main {
             case "down" -> stack.down();
             case "status" -> stack.status();
             case "mkfs" -> new MkfsCommand(System.out).run(List.of(args).subList(1, args.length), settings.image(), running);
+            case "crash" -> new CrashCommand(settings, System.out).run(List.of(args).subList(1, args.length));
             case "kill", "start" -> {
                 if (args.length != 2) {
                     System.out.println("ext4sim: " + command + " takes one name: " + String.join(", ", Component.names()));

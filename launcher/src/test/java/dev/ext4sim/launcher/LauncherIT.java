@@ -17,7 +17,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -127,8 +134,115 @@ public class LauncherIT {
         assertThat(settings.home().resolve("sda.img")).exists();
     }
 
+    /**
+     * Thousands of malformed calls ({@link RestFuzz}, seeded: -Dext4sim.fuzz.seed): each is refused with an errno as
+     * problem+json and never a 5xx other than 503/504; afterwards the root directory and the file they aimed at are
+     * as they were, and the stack still runs the seed program.
+     */
     @Test
     @Order(4)
+    void malformedCallsAreRefusedWithAnErrnoAndChangeNothing() throws Exception {
+        int port = settings.port(Component.SERVICES.getFirst());
+        Rest.Caller fuzz = new Rest(port).as("fuzz", 31337);
+        int fd = fuzz.open("/fuzz-target", List.of("O_CREAT", "O_RDWR"), "0644").fd();
+        assertThat(fuzz.write(fd, "as it was\n".getBytes(StandardCharsets.US_ASCII)).written()).isEqualTo(10);
+        assertThat(fuzz.post("/v1/fds/" + fd + "/fsync").body()).isEqualTo("{\"ret\":0}");
+        assertThat(fuzz.post("/v1/fds/" + fd + "/close").body()).isEqualTo("{\"ret\":0}");
+        int readOnly = fuzz.open("/fuzz-target", List.of("O_RDONLY"), null).fd();
+        String root = fuzz.get("/v1/stat?path=/").body();
+        String target = fuzz.get("/v1/stat?path=/fuzz-target").body();
+
+        long seed = Long.getLong("ext4sim.fuzz.seed", 20261207L);
+        RestFuzz calls = new RestFuzz(seed, port, "fuzz", 31337, "/fuzz-target", readOnly);
+        Map<Integer, Integer> statuses = new TreeMap<>();
+        List<String> violations = new ArrayList<>();
+        int n = 2000;
+        long began = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            RestFuzz.Call call = calls.next();
+            HttpResponse<String> r = HTTP.send(call.request(), HttpResponse.BodyHandlers.ofString());
+            statuses.merge(r.statusCode(), 1, Integer::sum);
+            String v = RestFuzz.violation(r);
+            if (v != null && violations.size() < 20) {
+                violations.add(call.what() + " -> " + v + ": " + r.body());
+            }
+        }
+        System.out.printf("fuzz (seed %d): %d malformed calls in %.1f s, statuses %s%n", seed, n,
+                (System.nanoTime() - began) / 1e9, statuses);
+        assertThat(violations).as("calls answered otherwise than with an errno (seed %d)", seed).isEmpty();
+
+        assertThat(fuzz.get("/v1/stat?path=/").body()).as("/ after the fuzz").isEqualTo(root);
+        assertThat(fuzz.get("/v1/stat?path=/fuzz-target").body()).as("the target after the fuzz").isEqualTo(target);
+        assertThat(new String(fuzz.readFile("/fuzz-target"), StandardCharsets.US_ASCII)).isEqualTo("as it was\n");
+        assertThat(fuzz.post("/v1/fds/" + readOnly + "/close").body()).isEqualTo("{\"ret\":0}");
+        int seedFd = fuzz.open("/after-fuzz", List.of("O_CREAT", "O_RDWR"), "0644").fd();
+        assertThat(fuzz.write(seedFd, "hello world\n".getBytes(StandardCharsets.US_ASCII)).written()).isEqualTo(12);
+        assertThat(fuzz.post("/v1/fds/" + seedFd + "/fsync").body()).isEqualTo("{\"ret\":0}");
+        assertThat(fuzz.post("/v1/fds/" + seedFd + "/close").body()).isEqualTo("{\"ret\":0}");
+    }
+
+    /**
+     * jbd2.commit.T_COMMIT armed with ./ext4sim crash: the next commit writes its descriptor and a metadata block and
+     * the process dies before the commit block. Started again, jbd2 recovers the journal (the torn transaction is
+     * discarded) and ext4 logs its blocks again: the fsync that was waiting returns or fails, a later one succeeds,
+     * and every byte is there.
+     */
+    @Test
+    @Order(5)
+    void aCrashPointInTheMiddleOfACommitKillsJbd2AndStartRecoversTheJournal() throws Exception {
+        Component jbd2 = Component.byName("jbd2-service").orElseThrow();
+        Rest.Caller w = new Rest(settings.port(Component.SERVICES.getFirst())).as("crash-writer", 4242);
+        byte[] first = new byte[8192];
+        byte[] second = new byte[8192];
+        new Random(4242).nextBytes(first);
+        new Random(4243).nextBytes(second);
+        int fd = w.open("/crash-point", List.of("O_CREAT", "O_RDWR"), "0644").fd();
+        assertThat(w.write(fd, 0, first).written()).isEqualTo(first.length);
+        assertThat(w.post("/v1/fds/" + fd + "/fsync").body()).isEqualTo("{\"ret\":0}");
+
+        ByteArrayOutputStream said = new ByteArrayOutputStream();
+        CrashCommand crash = new CrashCommand(settings, new PrintStream(said, true, StandardCharsets.UTF_8));
+        assertThat(crash.run(List.of("jbd2-service"))).isZero();
+        assertThat(said.toString(StandardCharsets.UTF_8)).contains("jbd2.commit.T_LOCKED", "jbd2.commit.T_COMMIT",
+                "jbd2.checkpoint.written_home", "jbd2.write_superblock");
+        assertThat(crash.run(List.of("jbd2-service", "no.such.point", "--nth", "1"))).isOne();
+        assertThat(said.toString(StandardCharsets.UTF_8)).contains("\"errno\":\"EINVAL\"");
+        assertThat(crash.run(List.of("jbd2-service", "jbd2.commit.T_COMMIT", "--nth", "1"))).isZero();
+
+        assertThat(w.write(fd, first.length, second).written()).isEqualTo(second.length);
+        CompletableFuture<Rest.Reply> waiting = CompletableFuture.supplyAsync(
+                () -> {
+                    try {
+                        return w.post("/v1/fds/" + fd + "/fsync");
+                    } catch (Exception e) {
+                        throw new CompletionException(e);
+                    }
+                }, Executors.newVirtualThreadPerTaskExecutor());
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (stack.supervisor().running(jbd2).isPresent() && System.nanoTime() < deadline) {
+            Thread.sleep(50); // polling pace: waiting for the process to die at its crash point
+        }
+        assertThat(stack.supervisor().running(jbd2)).as("jbd2-service died at its crash point").isEmpty();
+        assertThat(Files.readString(settings.log(jbd2))).contains("crash point jbd2.commit.T_COMMIT fired at hit 1");
+
+        assertThat(stack.start("jbd2-service")).isZero();
+        pids.add(stack.supervisor().running(jbd2).orElseThrow().pid());
+        Rest.Reply inFlight = waiting.get(120, TimeUnit.SECONDS);
+        assertThat(inFlight.body()).as("the fsync caught in the crash").matches("\\{\"ret\":0}|.*\"errno\":\"E[A-Z]+\".*");
+        assertThat(w.post("/v1/fds/" + fd + "/fsync").body()).isEqualTo("{\"ret\":0}");
+        String log = Files.readString(settings.log(jbd2));
+        assertThat(log.substring(log.indexOf("crash point jbd2.commit.T_COMMIT fired")))
+                .contains("recovering journal", "recovery complete");
+        byte[] both = new byte[first.length + second.length];
+        System.arraycopy(first, 0, both, 0, first.length);
+        System.arraycopy(second, 0, both, first.length, second.length);
+        assertThat(w.readFile("/crash-point")).isEqualTo(both);
+        assertThat(w.post("/v1/fds/" + fd + "/close").body()).isEqualTo("{\"ret\":0}");
+        System.out.printf("crash point: the fsync caught in it answered %s%n", inFlight.body());
+    }
+
+    @Test
+    @Order(6)
     void aKilledServiceIsAnErrorNotAHangAndStartBringsItBack() throws Exception {
         assertThat(stack.kill("jbd2-service")).isZero();
         assertThat(stack.supervisor().running(Component.byName("jbd2-service").orElseThrow())).isEmpty();
@@ -146,7 +260,7 @@ public class LauncherIT {
     }
 
     @Test
-    @Order(5)
+    @Order(7)
     void downLeavesNoProcessBehind() throws Exception {
         assertThat(stack.down()).isZero();
         for (long pid : pids) {

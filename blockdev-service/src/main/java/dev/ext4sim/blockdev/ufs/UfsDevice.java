@@ -21,6 +21,9 @@ import java.util.Objects;
  * flush writes the whole cache back; a power cut drops the cache and fails every later command.
  */
 public final class UfsDevice {
+    private volatile java.util.function.Consumer<String> crashPoints = point -> {
+    };
+
     private final Profile profile;
     private final Time time;
     private final WriteCache cache;
@@ -180,11 +183,17 @@ public final class UfsDevice {
                     + rq.nrSectors() + " failed; clear faults with the blk_admin call clear_faults");
         }
         switch (rq.op()) {
-            case FLUSH -> cache.flush();
+            case FLUSH -> {
+                crashPoints.accept(UfsCrashPoints.FLUSH);
+                cache.flush();
+            }
             case WRITE -> {
                 long block = rq.sector() / sectorsPerBlock;
                 long at = time.nanoTime();
                 boolean fua = rq.flags().contains(ReqFlag.FUA);
+                if (fua) {
+                    crashPoints.accept(UfsCrashPoints.FUA);
+                }
                 for (Bio bio : rq.bios()) {
                     for (int off = 0; off < bio.bytes(); off += cache.blockSize()) {
                         cache.write(block, bio.data(), off, at);
@@ -194,6 +203,9 @@ public final class UfsDevice {
                         }
                         block++;
                     }
+                }
+                if (!fua) {
+                    crashPoints.accept(UfsCrashPoints.WRITE);
                 }
             }
             case READ -> {
@@ -205,6 +217,11 @@ public final class UfsDevice {
                 }
             }
         }
+    }
+
+    /** Tells {@code points} each of {@link UfsCrashPoints} as a command reaches it (the service's crash points). */
+    public void crashPoints(java.util.function.Consumer<String> points) {
+        this.crashPoints = java.util.Objects.requireNonNull(points);
     }
 
     /** Pulls the plug: the volatile cache is lost and no command completes any more. Returns the blocks lost. */

@@ -86,8 +86,13 @@ public final class CallClient {
 
     /** The blocking form, for virtual threads: returns the reply or throws the call's {@link ErrnoException}. */
     public <Q, R> R invoke(String peer, CallType<Q, R> type, Q request, Duration timeout, TraceContext trace) {
+        return await(call(peer, type, request, timeout, trace), peer, type);
+    }
+
+    /** Waits for the reply of a {@link #call} made earlier, as {@link #invoke} does. */
+    public <Q, R> R await(CompletableFuture<R> call, String peer, CallType<Q, R> type) {
         try {
-            return call(peer, type, request, timeout, trace).get();
+            return call.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ErrnoException(Errno.EIO, "interrupted while waiting for " + peer + " to answer " + type.name());

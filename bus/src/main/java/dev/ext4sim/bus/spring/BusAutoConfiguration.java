@@ -2,6 +2,7 @@ package dev.ext4sim.bus.spring;
 
 import dev.ext4sim.bus.Time;
 import dev.ext4sim.bus.call.CallClient;
+import dev.ext4sim.bus.crash.CrashPoints;
 import dev.ext4sim.bus.kafka.KafkaBus;
 import dev.ext4sim.bus.ping.Ping;
 import dev.ext4sim.bus.ping.PingService;
@@ -10,6 +11,7 @@ import java.util.List;
 import java.util.Optional;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
@@ -66,6 +68,17 @@ public class BusAutoConfiguration {
                     ? Health.up().withDetail("serves", bus.service()).build()
                     : Health.down().withDetail("waiting", "for the Kafka broker and the assignment of "
                             + dev.ext4sim.bus.call.Topics.calls(bus.service())).build();
+        }
+    }
+
+    /** The crash points' REST calls, in a service that has crash points and serves HTTP. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "org.springframework.web.bind.annotation.RestController")
+    @ConditionalOnBean(CrashPoints.class)
+    static class CrashPointsWeb {
+        @Bean
+        CrashPointsController crashPointsController(CrashPoints crashPoints) {
+            return new CrashPointsController(crashPoints);
         }
     }
 }

@@ -67,6 +67,11 @@ public final class Ext4Mount {
         this.fsync = new Fsync(sb, writepages);
     }
 
+    /** Tells {@code points} each of {@link Ext4CrashPoints} as it is reached (the service's crash points). */
+    public void crashPoints(java.util.function.Consumer<String> points) {
+        sb.crashPoints = java.util.Objects.requireNonNull(points);
+    }
+
     /** ext4_fill_super on sda1 (8,1), bdi 8:0. */
     public static Ext4Mount mount(TraceContext ctx, BlockPort block, JournalPort journal, WritebackPort writeback,
                                   Tracer tracer, Time time) {

@@ -61,6 +61,7 @@ final class Fsync {
      */
     void complete(TraceContext ctx, Begun begun) {
         JournalTid tid = begun.tid();
+        sb.crashPoints.accept(Ext4CrashPoints.SYNC_FILE_BEFORE_COMMIT_WAIT);
         boolean barrierSent = tid != null && sb.journal.completeTransaction(ctx, tid, begun.orderedDataWritten());
         if (!barrierSent) {
             sb.block.flush(ctx);

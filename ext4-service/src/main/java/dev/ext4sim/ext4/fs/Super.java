@@ -23,6 +23,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * for i_rwsem, i_data_sem and the group locks). Nothing waits on a remote commit while holding the lock.
  */
 final class Super {
+    /** Told each crash point (Ext4CrashPoints) as it is reached; set once mounted. */
+    volatile java.util.function.Consumer<String> crashPoints = point -> {
+    };
+
     /** EXT4_HT_* handle types (tracepoints.md §4.6). */
     static final int HT_MISC = 0;
     static final int HT_INODE = 1;

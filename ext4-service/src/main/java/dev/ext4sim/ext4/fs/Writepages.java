@@ -142,6 +142,7 @@ final class Writepages {
                 blocks.add(m.pblk() + i);
             }
             submit(ctx, ei, run, blocks, flags);
+            sb.crashPoints.accept(Ext4CrashPoints.WRITEPAGES_AFTER_BIOS);
             written += run.size();
             next = run.getLast().index + 1;
             after = Math.max(after, next);

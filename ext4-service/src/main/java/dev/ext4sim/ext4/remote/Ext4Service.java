@@ -12,6 +12,7 @@ import dev.ext4sim.ext4.port.WritebackPort;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +32,7 @@ public final class Ext4Service {
     private final TraceClock clock;
     private final Duration retry;
     private final Duration timeGranularity;
+    private final Consumer<String> crashPoints;
     private final CountDownLatch mountedLatch = new CountDownLatch(1);
     private volatile Ext4Mount mount;
     private volatile boolean stopping;
@@ -44,6 +46,14 @@ public final class Ext4Service {
     /** @param timeGranularity of inode times (Ext4Mount#timeGranularity) */
     public Ext4Service(String dev, BlockPort block, JournalPump journal, WritebackPort writeback, Tracer tracer,
                        TraceClock clock, Duration retry, Duration timeGranularity) {
+        this(dev, block, journal, writeback, tracer, clock, retry, timeGranularity, point -> {
+        });
+    }
+
+    /** @param crashPoints told each of Ext4CrashPoints as the mounted filesystem reaches it */
+    public Ext4Service(String dev, BlockPort block, JournalPump journal, WritebackPort writeback, Tracer tracer,
+                       TraceClock clock, Duration retry, Duration timeGranularity, Consumer<String> crashPoints) {
+        this.crashPoints = crashPoints;
         this.timeGranularity = timeGranularity;
         this.dev = dev;
         this.block = block;
@@ -92,6 +102,7 @@ public final class Ext4Service {
                 TraceContext ctx = TraceContext.of(MOUNT_TASK);
                 Ext4Mount m = Ext4Mount.mount(ctx, block, journal, writeback, tracer, time);
                 m.timeGranularity(timeGranularity);
+                m.crashPoints(crashPoints);
                 journal.onCommit(m::journalCommitCallback);
                 mount = m;
                 mountedLatch.countDown();

@@ -203,6 +203,19 @@ public final class BusBlockDevice implements BlockDevice {
         }
     }
 
+    /**
+     * Sends what the current batch holds so far, as an unplug in the middle of it would: for a crash point, to leave on
+     * the device the writes that came before it.
+     */
+    public void sendPending() {
+        if (depth > 0 && !pending.isEmpty()) {
+            send();
+            pending.clear();
+            preflushPending = false;
+            writesSinceFlush = 0;
+        }
+    }
+
     public void batch(Runnable io) {
         batch(() -> {
             io.run();

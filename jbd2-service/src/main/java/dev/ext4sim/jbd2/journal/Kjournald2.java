@@ -1,6 +1,7 @@
 package dev.ext4sim.jbd2.journal;
 
 import dev.ext4sim.bus.ErrnoException;
+import dev.ext4sim.bus.crash.CrashPoints;
 import java.util.Objects;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -23,6 +24,12 @@ public final class Kjournald2 {
         });
     }
 
+    /** With the commit's crash points (Jbd2CrashPoints) reached as the committing transaction enters their states. */
+    public Kjournald2(Journal journal, CrashPoints crashPoints) {
+        this(journal, change -> Jbd2CrashPoints.onCommitState(crashPoints, change));
+    }
+
+    /** With {@code observer} told each state a committing transaction enters. */
     Kjournald2(Journal journal, Consumer<Commit.StateChange> observer) {
         this.j = Objects.requireNonNull(journal);
         this.commit = new Commit(journal, observer);

@@ -4,6 +4,7 @@ import dev.ext4sim.bus.Errno;
 import dev.ext4sim.bus.ErrnoException;
 import dev.ext4sim.bus.Scheduler;
 import dev.ext4sim.bus.Time;
+import dev.ext4sim.bus.crash.CrashPoints;
 import dev.ext4sim.bus.jbd2.Jbd2Calls;
 import dev.ext4sim.bus.trace.TraceContext;
 import dev.ext4sim.bus.trace.Tracer;
@@ -11,6 +12,7 @@ import dev.ext4sim.jbd2.io.BlockIoPort;
 import dev.ext4sim.jbd2.io.BusBlockDevice;
 import dev.ext4sim.jbd2.journal.CommitListener;
 import dev.ext4sim.jbd2.journal.Handle;
+import dev.ext4sim.jbd2.journal.Jbd2CrashPoints;
 import dev.ext4sim.jbd2.journal.Jbd2Trace;
 import dev.ext4sim.jbd2.journal.Journal;
 import dev.ext4sim.jbd2.journal.JournalConfig;
@@ -60,6 +62,7 @@ public final class JournalHost implements AutoCloseable {
     private final Tracer tracer;
     private final BlockIoPort blockIo;
     private final OrderedData orderedData;
+    private final CrashPoints crashPoints;
     private final CommitListener listener;
     private final Consumer<Handle> onLeaseExpired;
     private final Consumer<Jbd2Calls.Loaded> onLoaded;
@@ -74,6 +77,15 @@ public final class JournalHost implements AutoCloseable {
     public JournalHost(Settings settings, Time time, Scheduler scheduler, Tracer tracer, BlockIoPort blockIo,
                        OrderedData orderedData, CommitListener listener, Consumer<Handle> onLeaseExpired,
                        Consumer<Jbd2Calls.Loaded> onLoaded) {
+        this(settings, time, scheduler, tracer, blockIo, orderedData, listener, onLeaseExpired, onLoaded,
+                new CrashPoints(Jbd2CrashPoints.POINTS, new java.util.Random(), CrashPoints.halt()));
+    }
+
+    /** With the crash points the journals it loads stop at (jbd2-service's, armed over REST). */
+    public JournalHost(Settings settings, Time time, Scheduler scheduler, Tracer tracer, BlockIoPort blockIo,
+                       OrderedData orderedData, CommitListener listener, Consumer<Handle> onLeaseExpired,
+                       Consumer<Jbd2Calls.Loaded> onLoaded, CrashPoints crashPoints) {
+        this.crashPoints = Objects.requireNonNull(crashPoints);
         this.settings = Objects.requireNonNull(settings);
         this.time = Objects.requireNonNull(time);
         this.scheduler = Objects.requireNonNull(scheduler);
@@ -186,8 +198,10 @@ public final class JournalHost implements AutoCloseable {
         if (recovered.isPresent()) {
             trace.writeSuperblock(ctx, Jbd2Trace.REQ_SYNC | Jbd2Trace.REQ_FUA);
         }
+        // the writer's points come with the writes before them: they would have left the plug without the batching
+        mounted.journal().setPoints(point -> crashPoints.hit(point, dev::sendPending));
         Journal journal = new Journal(config, time, scheduler, trace, mounted.journal(), dev::batch, orderedData, listener);
-        Kjournald2 kjournald2 = new Kjournald2(journal).start();
+        Kjournald2 kjournald2 = new Kjournald2(journal, crashPoints).start();
         Jbd2Calls.Loaded loaded = new Jbd2Calls.Loaded(epochs.next(), settings.dev(), mounted.journal().nextTid(),
                 journal.maxTransactionBuffers(), recovered.map(RecoveryResult::transactionsReplayed).orElse(0),
                 recovered.map(RecoveryResult::blocksReplayed).orElse(0L));

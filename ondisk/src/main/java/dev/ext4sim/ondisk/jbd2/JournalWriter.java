@@ -1,5 +1,8 @@
 package dev.ext4sim.ondisk.jbd2;
 
+import java.util.List;
+import java.util.function.Consumer;
+
 /**
  * Appends transactions to the log, checkpoints them and shuts the journal down cleanly: the on-disk half of
  * fs/jbd2 commit.c, checkpoint.c and journal.c. The write order is the kernel's:
@@ -101,6 +104,22 @@ public final class JournalWriter {
      * Writes {@code t} as the next transaction and returns where it went. Throws {@link JournalFullException}
      * (nothing written) if it does not fit the free log space.
      */
+    /**
+     * Where the writer tells {@link #setPoints} it stands, for a crash test to stop the process there (jbd2-service's
+     * crash points of the same names).
+     */
+    public static final String COMMIT_LOGGING = "jbd2.commit.T_COMMIT";
+    public static final String CHECKPOINT_WRITTEN_HOME = "jbd2.checkpoint.written_home";
+    public static final String WRITE_SUPERBLOCK = "jbd2.write_superblock";
+
+    private Consumer<String> points = point -> {
+    };
+
+    /** Told {@link #COMMIT_LOGGING}, {@link #CHECKPOINT_WRITTEN_HOME} and {@link #WRITE_SUPERBLOCK} as they are reached. */
+    public void setPoints(Consumer<String> points) {
+        this.points = java.util.Objects.requireNonNull(points);
+    }
+
     public CommittedTransaction commit(Transaction t) {
         checkOpen();
         int tid = nextTid;
@@ -114,14 +133,21 @@ public final class JournalWriter {
                     + " log blocks but only " + freeBlocks() + " of " + capacity() + " are free; checkpoint first");
         }
         if (sbTailPending) {
+            points.accept(WRITE_SUPERBLOCK);
             journal.updateSbLogTail(tailTid, tail);
             sbTailPending = false;
         }
         long start = head;
         long pos = head;
-        for (byte[] b : layout.logBlocks()) {
-            journal.area().writeJournal(pos, b);
+        List<byte[]> logBlocks = layout.logBlocks();
+        // the descriptor and at least one metadata block, about half the log blocks, before the point
+        int beforePoint = Math.min(logBlocks.size(), Math.max(2, logBlocks.size() / 2));
+        for (int i = 0; i < logBlocks.size(); i++) {
+            journal.area().writeJournal(pos, logBlocks.get(i));
             pos = journal.next(pos);
+            if (i == beforePoint - 1) {
+                points.accept(COMMIT_LOGGING);
+            }
         }
         if (barrier == WriteBarrier.ON) {
             journal.area().flush();
@@ -150,8 +176,10 @@ public final class JournalWriter {
             return 0;
         }
         int written = checkpoint.writeAllHome(journal.area());
+        points.accept(CHECKPOINT_WRITTEN_HOME);
         tail = head;
         tailTid = nextTid;
+        points.accept(WRITE_SUPERBLOCK);
         journal.updateSbLogTail(tailTid, tail);
         return written;
     }
@@ -167,6 +195,7 @@ public final class JournalWriter {
         if (!checkpoint.isEmpty() || sbTailPending) {
             return false;
         }
+        points.accept(WRITE_SUPERBLOCK);
         journal.markJournalEmpty(nextTid);
         sbTailPending = true;
         return true;

@@ -139,4 +139,25 @@ class JournalWriterTest {
         assertThatThrownBy(() -> tx(List.of(new MetadataBlock(5, d)), List.of(5L), 1))
                 .hasMessageContaining("both journaled and revoked");
     }
+
+    @Test
+    void theCrashPointsAreWhereTheirNamesSay() {
+        MemoryJournal j = new MemoryJournal(64);
+        JournalWriter w = JournalWriter.open(j, JournalFeatures.incompatFor(true, true), WriteBarrier.ON);
+        w.setPoints(j.log::add);
+        j.log.clear();
+
+        w.commit(tx(blocks(10, 4), List.of(), 100));
+        // the tail's superblock write, then half the log (the descriptor and a metadata block) before T_COMMIT's point
+        assertThat(j.log).containsExactly(JournalWriter.WRITE_SUPERBLOCK, "sb@0", "flush", "desc@1", "data@2",
+                JournalWriter.COMMIT_LOGGING, "data@3", "data@4", "data@5", "flush", "commit@6", "flush");
+        j.log.clear();
+
+        w.checkpoint();
+        int home = j.log.indexOf(JournalWriter.CHECKPOINT_WRITTEN_HOME);
+        assertThat(j.log.subList(0, home)).as("every block home and flushed before the point")
+                .hasSize(5).last().isEqualTo("flush");
+        assertThat(j.log.subList(home, j.log.size())).startsWith(JournalWriter.CHECKPOINT_WRITTEN_HOME,
+                JournalWriter.WRITE_SUPERBLOCK, "sb@0");
+    }
 }

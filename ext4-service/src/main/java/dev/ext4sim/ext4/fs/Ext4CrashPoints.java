@@ -1,0 +1,19 @@
+package dev.ext4sim.ext4.fs;
+
+import dev.ext4sim.bus.crash.CrashPoints;
+import java.util.List;
+
+/** Where ext4-service can be made to die: in ext4_writepages and in ext4_sync_file. */
+public final class Ext4CrashPoints {
+    public static final String WRITEPAGES_AFTER_BIOS = "ext4.writepages.after_bios";
+    public static final String SYNC_FILE_BEFORE_COMMIT_WAIT = "ext4.sync_file.before_commit_wait";
+
+    public static final List<CrashPoints.Point> POINTS = List.of(
+            new CrashPoints.Point(WRITEPAGES_AFTER_BIOS, "ext4_writepages: an extent's data bios are on the device "
+                    + "(or its cache), the blocks and i_disksize that map them only in the running transaction"),
+            new CrashPoints.Point(SYNC_FILE_BEFORE_COMMIT_WAIT, "ext4_sync_file: the file's pages written and waited "
+                    + "on, the commit of its transaction neither started nor waited for (the fsync never returns)"));
+
+    private Ext4CrashPoints() {
+    }
+}
