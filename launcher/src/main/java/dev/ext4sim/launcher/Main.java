@@ -8,10 +8,11 @@ public final class Main {
     private static final String USAGE = """
             usage: ./ext4sim COMMAND
               up                 build what is missing, start Kafka and the six services, wait until healthy;
-                                 then Prometheus, where a prometheus program is installed
+                                 then Prometheus, where a prometheus program is installed, and the watchdog,
+                                 which starts again a process that dies (EXT4SIM_WATCHDOG=off: none)
               down               stop everything
               status             each process, its pid, port and health
-              kill SERVICE       SIGKILL one process (chaos testing): %s
+              kill SERVICE       SIGKILL one process (chaos testing; the watchdog starts it again): %s
               start SERVICE      start one process again and wait until it is healthy
               crash SERVICE [POINT --nth N | POINT --probability P | --disarm [POINT]]
                                  list a service's crash points, arm one (the process then dies there as under
@@ -51,7 +52,11 @@ public final class Main {
         }
         Stack stack = new Stack(settings, System.out);
         return switch (command) {
-            case "up" -> stack.up();
+            case "up" -> {
+                int ready = stack.up();
+                // a process that dies is started again, unless the user wants it to stay dead
+                yield ready != 0 || "off".equalsIgnoreCase(System.getenv("EXT4SIM_WATCHDOG")) ? ready : stack.startWatchdog();
+            }
             case "down" -> stack.down();
             case "status" -> stack.status();
             case "mkfs" -> new MkfsCommand(System.out).run(List.of(args).subList(1, args.length), settings.image(), running);

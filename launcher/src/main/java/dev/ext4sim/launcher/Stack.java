@@ -2,6 +2,7 @@ package dev.ext4sim.launcher;
 
 import dev.ext4sim.ondisk.ext4.Mkfs;
 import dev.ext4sim.ondisk.ext4.MkfsOptions;
+import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetAddress;
@@ -19,6 +20,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 
 /** The commands of ./ext4sim that manage processes: up, down, status, kill, start. */
 public final class Stack {
@@ -148,7 +150,65 @@ public final class Stack {
         return true;
     }
 
+    /**
+     * Starts the watchdog process, which starts again whatever dies ({@link Watchdog}); `up` does, unless
+     * EXT4SIM_WATCHDOG=off. Stopped by {@link #down} before anything else.
+     */
+    public int startWatchdog() throws IOException {
+        Optional<ProcessHandle> running = Supervisor.running(watchdogPidFile());
+        if (running.isPresent()) {
+            out.printf("  %-18s already running (pid %d)%n", "watchdog", running.get().pid());
+            return 0;
+        }
+        List<String> cmd = new ArrayList<>();
+        if (new File("/usr/bin/setsid").canExecute()) {
+            cmd.add("/usr/bin/setsid");
+        }
+        cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                Supervisor.HOME_MARK + settings.home(), "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx48m",
+                "-Xss512k", "-cp", System.getProperty("java.class.path"), WatchdogMain.class.getName(),
+                settings.root().toString()));
+        Files.createDirectories(settings.logs());
+        Files.createDirectories(settings.run());
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(settings.home().toFile()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(settings.logs().resolve("watchdog.log").toFile()))
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        pb.environment().put("EXT4SIM_HOME", settings.home().toString());
+        ProcessHandle h = pb.start().toHandle();
+        Files.writeString(watchdogPidFile(), h.pid() + " " + h.info().startInstant().map(Instant::toEpochMilli).orElse(0L) + "\n");
+        out.printf("  %-18s starts again what dies (pid %d, log %s)%n", "watchdog", h.pid(),
+                settings.home().relativize(settings.logs().resolve("watchdog.log")));
+        return 0;
+    }
+
+    private boolean stopWatchdog() {
+        Optional<ProcessHandle> running = Supervisor.running(watchdogPidFile());
+        running.ifPresent(h -> {
+            h.destroy();
+            try {
+                h.onExit().get(5, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                h.destroyForcibly();
+                h.onExit().join();
+            }
+        });
+        try {
+            Files.deleteIfExists(watchdogPidFile());
+        } catch (IOException ignored) {
+            // a later up writes it again
+        }
+        return running.isPresent();
+    }
+
+    private Path watchdogPidFile() {
+        return settings.run().resolve("watchdog.pid");
+    }
+
     public int down() {
+        // first, or it would start again what is being stopped
+        if (stopWatchdog()) {
+            out.printf("  %-18s stopped%n", "watchdog");
+        }
         List<Component> services = Component.SERVICES;
         Map<Component, Boolean> stopped = new ConcurrentHashMap<>();
         // Prometheus first: stopped after its targets, it would record them down and fire alerts on the way out
@@ -180,7 +240,8 @@ public final class Stack {
     }
 
     public int status() {
-        out.printf("%-18s %-8s %-7s %-12s %s%n", "NAME", "PID", "PORT", "HEALTH", "LOG");
+        Map<String, Watchdog.Record> restarts = WatchdogMain.read(settings);
+        out.printf("%-18s %-8s %-7s %-12s %-9s %s%n", "NAME", "PID", "PORT", "HEALTH", "RESTARTS", "LOG");
         boolean allUp = true;
         for (Component c : Component.supervised()) {
             Optional<ProcessHandle> h = supervisor.running(c);
@@ -191,9 +252,18 @@ public final class Stack {
             } else {
                 allUp &= "UP".equals(health);
             }
-            out.printf("%-18s %-8s %-7s %-12s %s%n", c.name(), h.map(p -> String.valueOf(p.pid())).orElse("-"),
-                    settings.port(c) > 0 ? settings.port(c) : "-", health, settings.home().relativize(settings.log(c)));
+            Watchdog.Record r = restarts.get(c.name());
+            String restarted = r == null ? "-" : r.gaveUp() ? r.restarts() + " (gave up)" : String.valueOf(r.restarts());
+            out.printf("%-18s %-8s %-7s %-12s %-9s %s%n", c.name(), h.map(p -> String.valueOf(p.pid())).orElse("-"),
+                    settings.port(c) > 0 ? settings.port(c) : "-", health, restarted,
+                    settings.home().relativize(settings.log(c)));
         }
+        Optional<ProcessHandle> watchdog = Supervisor.running(watchdogPidFile());
+        out.println(watchdog.map(h -> "watchdog pid " + h.pid() + ": starts again what dies"
+                        + restarts.entrySet().stream().filter(e -> e.getValue().lastRecoveryMillis() >= 0)
+                        .map(e -> String.format("; %s last served again %.1f s after it died", e.getKey(),
+                                e.getValue().lastRecoveryMillis() / 1e3)).reduce("", String::concat))
+                .orElse("watchdog not running: a process that dies stays down until ./ext4sim start"));
         return allUp ? 0 : 1;
     }
 
@@ -207,7 +277,9 @@ public final class Stack {
             out.println("ext4sim: " + name + " is not running; nothing to kill (./ext4sim status shows what runs)");
             return 1;
         }
-        out.println("killed " + name + " (pid " + pid.get() + ") with SIGKILL; start it again with ./ext4sim start " + name);
+        out.println("killed " + name + " (pid " + pid.get() + ") with SIGKILL; " + (Supervisor.running(watchdogPidFile()).isPresent()
+                ? "the watchdog starts it again (./ext4sim status counts its restarts)"
+                : "start it again with ./ext4sim start " + name));
         return 0;
     }
 

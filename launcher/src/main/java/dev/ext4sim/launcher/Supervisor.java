@@ -26,7 +26,16 @@ final class Supervisor {
     }
 
     Optional<ProcessHandle> running(Component c) {
-        Path file = pidFile(c);
+        return running(pidFile(c));
+    }
+
+    /** Its pid file is there: it was started and nobody stopped it (a killed process's pid file stays). */
+    boolean expected(Component c) {
+        return Files.exists(pidFile(c));
+    }
+
+    /** The process a pid file ("pid start-millis") names, if it still runs (the same process, not a reused pid). */
+    static Optional<ProcessHandle> running(Path file) {
         try {
             String[] parts = Files.readString(file).trim().split("\\s+");
             long pid = Long.parseLong(parts[0]);

@@ -259,8 +259,42 @@ public class LauncherIT {
         assertThat(get("/v1/ping", "test-chaos", "77").statusCode()).isEqualTo(200);
     }
 
+    /** The watchdog `up` leaves running: a SIGKILLed service serves again without anyone starting it, and status says so. */
     @Test
     @Order(7)
+    void theWatchdogStartsAKilledServiceAgain() throws Exception {
+        Component jbd2 = Component.byName("jbd2-service").orElseThrow();
+        assertThat(stack.startWatchdog()).isZero();
+        long killedAt = System.nanoTime();
+        assertThat(stack.kill("jbd2-service")).isZero();
+        assertThat(output.toString(StandardCharsets.UTF_8)).contains("the watchdog starts it again");
+        long deadline = killedAt + Duration.ofSeconds(120).toNanos();
+        while (!(stack.supervisor().running(jbd2).isPresent() && "UP".equals(Health.of(settings, jbd2)))
+                && System.nanoTime() < deadline) {
+            Thread.sleep(100); // polling pace: waiting for the watchdog's restart and the service's health
+        }
+        assertThat(Health.of(settings, jbd2)).as("jbd2-service serving again; the watchdog's log:%n%s",
+                Files.exists(settings.logs().resolve("watchdog.log")) ? Files.readString(settings.logs().resolve("watchdog.log")) : "")
+                .isEqualTo("UP");
+        pids.add(stack.supervisor().running(jbd2).orElseThrow().pid());
+        System.out.printf("watchdog: jbd2-service SIGKILLed and serving again %.1f s later%n",
+                (System.nanoTime() - killedAt) / 1e9);
+        assertThat(get("/v1/ping", "test-watchdog", "78").statusCode()).isEqualTo(200);
+        ByteArrayOutputStream said = new ByteArrayOutputStream();
+        Stack reader = new Stack(settings, new PrintStream(said, true, StandardCharsets.UTF_8));
+        long statusDeadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        java.util.regex.Pattern restartedOnce = java.util.regex.Pattern.compile("jbd2-service +\\d+ +\\d+ +UP +1 ");
+        while (!restartedOnce.matcher(said.toString(StandardCharsets.UTF_8)).find() && System.nanoTime() < statusDeadline) {
+            said.reset();
+            reader.status();
+            Thread.sleep(100); // the watchdog writes its records after the restart
+        }
+        assertThat(said.toString(StandardCharsets.UTF_8)).containsPattern("jbd2-service +\\d+ +\\d+ +UP +1 ")
+                .containsPattern("watchdog pid \\d+: starts again what dies; jbd2-service last served again [0-9.]+ s after it died");
+    }
+
+    @Test
+    @Order(8)
     void downLeavesNoProcessBehind() throws Exception {
         assertThat(stack.down()).isZero();
         for (long pid : pids) {

@@ -1,0 +1,147 @@
+package dev.ext4sim.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** The watchdog's decisions on a fake clock and fake processes: back-off, recovery time, crash loop, stop on purpose. */
+class WatchdogTest {
+    final Component jbd2 = Component.byName("jbd2-service").orElseThrow();
+    final Component ext4 = Component.byName("ext4-service").orElseThrow();
+    long nanos = 1_000_000_000L;
+    final Set<Component> expected = new HashSet<>(List.of(jbd2, ext4));
+    final Set<Component> running = new HashSet<>(List.of(jbd2, ext4));
+    final List<String> starts = new ArrayList<>();
+    /** How long a start takes, and whether the process then stays up. */
+    Duration startTakes = Duration.ofSeconds(3);
+    boolean startWorks = true;
+    final ByteArrayOutputStream log = new ByteArrayOutputStream();
+
+    final Watchdog watchdog = new Watchdog(List.of(jbd2, ext4), new Watchdog.Processes() {
+        @Override
+        public boolean expected(Component c) {
+            return expected.contains(c);
+        }
+
+        @Override
+        public boolean running(Component c) {
+            return running.contains(c);
+        }
+
+        @Override
+        public boolean start(Component c) {
+            starts.add(c.name() + "@" + (nanos / 1_000_000) + "ms");
+            nanos += startTakes.toNanos();
+            if (startWorks) {
+                running.add(c);
+            }
+            return startWorks;
+        }
+    }, new Watchdog.Clock() {
+        @Override
+        public long nanoTime() {
+            return nanos;
+        }
+
+        @Override
+        public long currentTimeMillis() {
+            return 1_796_600_000_000L + nanos / 1_000_000;
+        }
+    }, new PrintStream(log, true, StandardCharsets.UTF_8));
+
+    void advance(Duration d) {
+        nanos += d.toNanos();
+    }
+
+    @Test
+    void aDeadProcessIsStartedAgainAfterTheBackOffAndItsRecoveryTimeKept() {
+        watchdog.tick();
+        assertThat(starts).isEmpty();
+        running.remove(jbd2); // SIGKILL: the pid file stays
+        watchdog.tick();
+        assertThat(starts).as("not before the back-off").isEmpty();
+        advance(Duration.ofMillis(900));
+        watchdog.tick();
+        assertThat(starts).isEmpty();
+        advance(Duration.ofMillis(100));
+        watchdog.tick();
+        assertThat(starts).containsExactly("jbd2-service@2000ms");
+        Watchdog.Record r = watchdog.records().get(jbd2);
+        assertThat(r.restarts()).isEqualTo(1);
+        assertThat(r.lastRecoveryMillis()).as("seen dead to healthy: the back-off and the start").isEqualTo(4000);
+        assertThat(watchdog.records().get(ext4).restarts()).isZero();
+        assertThat(log.toString(StandardCharsets.UTF_8)).contains("jbd2-service is dead; starting it again in 1.0 s",
+                "jbd2-service serves again 4.0 s after it was seen dead");
+    }
+
+    @Test
+    void theBackOffDoublesAndACrashLoopIsLeftDown() {
+        List<Long> delays = new ArrayList<>();
+        for (int death = 0; death < RestartPolicy.LIMIT; death++) {
+            running.remove(jbd2);
+            watchdog.tick();
+            long seen = nanos;
+            while (starts.size() == death) {
+                advance(Duration.ofMillis(100));
+                watchdog.tick();
+            }
+            delays.add((nanos - seen - startTakes.toNanos()) / 1_000_000);
+        }
+        assertThat(delays).containsExactly(1000L, 2000L, 4000L, 8000L, 16000L);
+        running.remove(jbd2);
+        for (int i = 0; i < 1000; i++) {
+            advance(Duration.ofMillis(100));
+            watchdog.tick();
+        }
+        assertThat(starts).as("the sixth death within the window: a crash loop").hasSize(RestartPolicy.LIMIT);
+        assertThat(watchdog.records().get(jbd2).gaveUp()).isTrue();
+        assertThat(log.toString(StandardCharsets.UTF_8)).contains("a crash loop, so it stays down",
+                "./ext4sim start jbd2-service");
+
+        running.add(jbd2); // ./ext4sim start
+        watchdog.tick();
+        assertThat(watchdog.records().get(jbd2).gaveUp()).isFalse();
+        running.remove(jbd2);
+        watchdog.tick();
+        advance(Duration.ofSeconds(1));
+        watchdog.tick();
+        assertThat(starts).as("watched afresh after a start by hand").hasSize(RestartPolicy.LIMIT + 1);
+    }
+
+    @Test
+    void aProcessStoppedOnPurposeIsLeftAlone() {
+        running.remove(ext4);
+        expected.remove(ext4); // ./ext4sim down or a clean stop removes the pid file
+        for (int i = 0; i < 100; i++) {
+            advance(Duration.ofMillis(100));
+            watchdog.tick();
+        }
+        assertThat(starts).isEmpty();
+    }
+
+    @Test
+    void aStartThatFailsIsTriedAgainLater() {
+        startWorks = false;
+        running.remove(jbd2);
+        watchdog.tick();
+        advance(Duration.ofSeconds(1));
+        watchdog.tick();
+        assertThat(starts).hasSize(1);
+        startWorks = true;
+        advance(Duration.ofMillis(1900));
+        watchdog.tick();
+        assertThat(starts).as("the second back-off, 2 s").hasSize(1);
+        advance(Duration.ofMillis(100));
+        watchdog.tick();
+        assertThat(starts).hasSize(2);
+        assertThat(watchdog.records().get(jbd2).restarts()).isEqualTo(1);
+    }
+}
