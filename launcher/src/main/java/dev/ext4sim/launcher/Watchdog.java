@@ -1,35 +1,18 @@
 package dev.ext4sim.launcher;
 
 import java.io.PrintStream;
+import java.time.InstantSource;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongSupplier;
 
 /**
  * Starts again a process of the stack that died: one whose pid file is there (so nobody stopped it) but whose process
  * is gone, after the {@link RestartPolicy}'s back-off, and not at all in a crash loop. One {@link #tick} looks at every
- * process; the clock and the processes are injected, so that the logic is tested without processes or sleeping.
+ * process; the clocks and the processes are injected, so that the logic is tested without processes or sleeping.
  */
 final class Watchdog {
-    /** The clocks: monotonic nanoseconds for the back-off, wall milliseconds for the record. */
-    interface Clock {
-        long nanoTime();
-
-        long currentTimeMillis();
-
-        Clock SYSTEM = new Clock() {
-            @Override
-            public long nanoTime() {
-                return System.nanoTime();
-            }
-
-            @Override
-            public long currentTimeMillis() {
-                return System.currentTimeMillis();
-            }
-        };
-    }
-
     /** What the watchdog needs of the stack. */
     interface Processes {
         /** Its pid file is there: it was started, and not stopped on purpose. */
@@ -57,14 +40,17 @@ final class Watchdog {
 
     private final List<Component> components;
     private final Processes processes;
-    private final Clock time;
+    private final LongSupplier nanoTime;
+    private final InstantSource wall;
     private final PrintStream log;
     private final Map<Component, State> states = new LinkedHashMap<>();
 
-    Watchdog(List<Component> components, Processes processes, Clock time, PrintStream log) {
+    /** @param nanoTime a monotonic clock, for the back-off; {@code wall} for the log and the records */
+    Watchdog(List<Component> components, Processes processes, LongSupplier nanoTime, InstantSource wall, PrintStream log) {
         this.components = List.copyOf(components);
         this.processes = processes;
-        this.time = time;
+        this.nanoTime = nanoTime;
+        this.wall = wall;
         this.log = log;
         for (Component c : components) {
             states.put(c, new State());
@@ -83,13 +69,13 @@ final class Watchdog {
                 s.diedAtNanos = 0;
                 continue;
             }
-            long now = time.nanoTime();
+            long now = nanoTime.getAsLong();
             if (s.gaveUp) {
                 continue;
             }
             if (s.diedAtNanos == 0) {
                 s.diedAtNanos = now;
-                s.diedAtEpochMillis = time.currentTimeMillis();
+                s.diedAtEpochMillis = wall.millis();
                 schedule(c, s, now);
                 continue;
             }
@@ -100,11 +86,11 @@ final class Watchdog {
             say("starting %s again (restart %d)", c.name(), s.restarts + 1);
             if (processes.start(c)) {
                 s.restarts++;
-                s.lastRecoveryMillis = (time.nanoTime() - s.diedAtNanos) / 1_000_000;
+                s.lastRecoveryMillis = (nanoTime.getAsLong() - s.diedAtNanos) / 1_000_000;
                 say("%s serves again %.1f s after it was seen dead", c.name(), s.lastRecoveryMillis / 1e3);
                 s.diedAtNanos = 0;
             } else {
-                schedule(c, s, time.nanoTime()); // it died again while starting
+                schedule(c, s, nanoTime.getAsLong()); // it died again while starting
             }
         }
     }
@@ -122,7 +108,7 @@ final class Watchdog {
     }
 
     private void say(String format, Object... args) {
-        log.println(java.time.Instant.ofEpochMilli(time.currentTimeMillis()) + " " + String.format(format, args));
+        log.println(wall.instant() + " " + String.format(format, args));
     }
 
     Map<Component, Record> records() {

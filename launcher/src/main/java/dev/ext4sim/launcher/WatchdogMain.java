@@ -6,6 +6,7 @@ import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.InstantSource;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
@@ -48,7 +49,7 @@ public final class WatchdogMain {
                     return false;
                 }
             }
-        }, Watchdog.Clock.SYSTEM, System.out);
+        }, System::nanoTime, InstantSource.system(), System.out);
         System.out.println("watching " + Component.supervised().stream().map(Component::name).toList() + " in "
                 + settings.home());
         Map<Component, Watchdog.Record> written = Map.of();

@@ -6,6 +6,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -45,17 +46,8 @@ class WatchdogTest {
             }
             return startWorks;
         }
-    }, new Watchdog.Clock() {
-        @Override
-        public long nanoTime() {
-            return nanos;
-        }
-
-        @Override
-        public long currentTimeMillis() {
-            return 1_796_600_000_000L + nanos / 1_000_000;
-        }
-    }, new PrintStream(log, true, StandardCharsets.UTF_8));
+    }, () -> nanos, () -> Instant.ofEpochMilli(1_796_600_000_000L + nanos / 1_000_000),
+            new PrintStream(log, true, StandardCharsets.UTF_8));
 
     void advance(Duration d) {
         nanos += d.toNanos();
