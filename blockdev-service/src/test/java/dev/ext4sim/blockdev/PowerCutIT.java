@@ -34,6 +34,7 @@ import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
  * The admin power cut does the same and exits. Bad input gets an errno and the service keeps serving.
  */
 class PowerCutIT {
+    static final String ADMIN_TOKEN = "power-cut-it";
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     static final Duration CALL = Duration.ofSeconds(20);
     static EmbeddedKafkaKraftBroker broker;
@@ -81,6 +82,7 @@ class PowerCutIT {
                 "--server.port=" + port, "--spring.kafka.bootstrap-servers=" + broker.getBrokersAsString(),
                 "--ext4sim.blockdev.image=" + image, "--ext4sim.blockdev.image-size=64MB",
                 "--ext4sim.blockdev.profile=ufs3.1", "--ext4sim.blockdev.destage-interval=0s",
+                "--ext4sim.admin.token=" + ADMIN_TOKEN,
                 // calls skipped, dead-lettered or failed are logged at debug: what a timed-out call needs explained
                 "--logging.level.dev.ext4sim.bus=DEBUG")
                 .redirectErrorStream(true)
@@ -109,7 +111,7 @@ class PowerCutIT {
 
     static HttpResponse<String> send(String method, String path, String json) throws Exception {
         return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .header("Content-Type", "application/json")
+                .header("Content-Type", "application/json").header("Authorization", "Bearer " + ADMIN_TOKEN)
                 .method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json))
                 .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
     }
@@ -184,7 +186,12 @@ class PowerCutIT {
                 new BlockIo.Submit("sdz", List.of(BlockIo.Bio.read(0, 4096)), null), CALL, ctx))
                 .isInstanceOf(ErrnoException.class).hasMessageContaining("EINVAL");
 
-        // faults through REST: EIO on a range, a clear problem+json for a bad body
+        // faults through REST: only with the admin token; EIO on a range, a clear problem+json for a bad body
+        HttpResponse<String> anonymous = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                + "/v1/blockdev/faults")).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(anonymous.statusCode()).isEqualTo(401);
+        assertThat(anonymous.headers().firstValue("Content-Type").orElse("")).startsWith("application/problem+json");
+        assertThat(anonymous.body()).contains("\"errno\":\"EACCES\"", "Authorization: Bearer");
         HttpResponse<String> bad = send("POST", "/v1/blockdev/faults", "{\"kind\":\"melt\"}");
         assertThat(bad.statusCode()).isEqualTo(400);
         assertThat(bad.headers().firstValue("Content-Type").orElse("")).startsWith("application/problem+json");

@@ -67,6 +67,7 @@ final class CrashCommand {
     }
 
     private int send(int port, HttpRequest.Builder request) {
+        AdminToken.read(settings).ifPresent(t -> request.header("Authorization", "Bearer " + t));
         try {
             HttpResponse<String> r = HTTP.send(request.timeout(Duration.ofSeconds(5)).build(),
                     HttpResponse.BodyHandlers.ofString());

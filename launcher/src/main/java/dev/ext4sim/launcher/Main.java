@@ -17,6 +17,9 @@ public final class Main {
               crash SERVICE [POINT --nth N | POINT --probability P | --disarm [POINT]]
                                  list a service's crash points, arm one (the process then dies there as under
                                  SIGKILL), or disarm
+              chaos [--clients N] [--sweep [--each N] | --crashes N] [--seed S] [--json FILE]
+                                 a workload with a ledger of what fsync acknowledged, crashes at the crash points,
+                                 every file checked after each recovery; then a clean stop, e2fsck and debugfs
               mkfs [IMAGE] [--size 1G] [--uuid UUID] [--label NAME] [--no-64bit] [--force]
                                  create a fresh ext4 image (default: the stack's disk, EXT4SIM_HOME/sda.img)
               images [--force]   build the container images docker-compose.yml runs (needs a Docker engine)
@@ -31,6 +34,11 @@ public final class Main {
 
     public static void main(String[] args) throws Exception {
         System.exit(run(args));
+    }
+
+    /** ./ext4sim chaos against the stack of {@code settings}. */
+    public static int chaos(Settings settings, List<String> args, java.io.PrintStream out) throws Exception {
+        return new ChaosCommand(settings, out).run(args);
     }
 
     static int run(String[] args) throws Exception {
@@ -61,6 +69,7 @@ public final class Main {
             case "status" -> stack.status();
             case "mkfs" -> new MkfsCommand(System.out).run(List.of(args).subList(1, args.length), settings.image(), running);
             case "crash" -> new CrashCommand(settings, System.out).run(List.of(args).subList(1, args.length));
+            case "chaos" -> chaos(settings, List.of(args).subList(1, args.length), System.out);
             case "kill", "start" -> {
                 if (args.length != 2) {
                     System.out.println("ext4sim: " + command + " takes one name: " + String.join(", ", Component.names()));

@@ -258,6 +258,8 @@ public final class Stack {
                     settings.port(c) > 0 ? settings.port(c) : "-", health, restarted,
                     settings.home().relativize(settings.log(c)));
         }
+        out.println(AdminToken.read(settings).map(t -> "admin token " + t + " (" + AdminToken.file(settings)
+                + "): send it as Authorization: Bearer TOKEN to the admin calls").orElse("admin token: none yet (up makes it)"));
         Optional<ProcessHandle> watchdog = Supervisor.running(watchdogPidFile());
         out.println(watchdog.map(h -> "watchdog pid " + h.pid() + ": starts again what dies"
                         + restarts.entrySet().stream().filter(e -> e.getValue().lastRecoveryMillis() >= 0)

@@ -67,6 +67,9 @@ final class Supervisor {
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         pb.environment().put("EXT4SIM_BOOT_EPOCH_NANOS", String.valueOf(bootEpochNanos));
         pb.environment().put("EXT4SIM_HOME", settings.home().toString());
+        if (c.service()) {
+            pb.environment().put("EXT4SIM_ADMIN_TOKEN", AdminToken.ensure(settings));
+        }
         Process p = pb.start();
         ProcessHandle handle = p.toHandle();
         long started = handle.info().startInstant().map(Instant::toEpochMilli).orElse(0L);

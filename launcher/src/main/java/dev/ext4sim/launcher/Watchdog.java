@@ -82,25 +82,26 @@ final class Watchdog {
             if (now < s.restartAtNanos) {
                 continue;
             }
-            s.policy.restarted(now);
             say("starting %s again (restart %d)", c.name(), s.restarts + 1);
-            if (processes.start(c)) {
+            boolean healthy = processes.start(c);
+            s.policy.started(healthy);
+            if (healthy) {
                 s.restarts++;
                 s.lastRecoveryMillis = (nanoTime.getAsLong() - s.diedAtNanos) / 1_000_000;
                 say("%s serves again %.1f s after it was seen dead", c.name(), s.lastRecoveryMillis / 1e3);
                 s.diedAtNanos = 0;
             } else {
-                schedule(c, s, nanoTime.getAsLong()); // it died again while starting
+                schedule(c, s, nanoTime.getAsLong()); // it did not come up
             }
         }
     }
 
     private void schedule(Component c, State s, long now) {
-        RestartPolicy.Decision d = s.policy.onDeath(now);
+        RestartPolicy.Decision d = s.policy.onDeath();
         if (!d.restart()) {
             s.gaveUp = true;
-            say("%s died after %d restarts within %d min: a crash loop, so it stays down; read %s.log, then "
-                    + "./ext4sim start %s", c.name(), d.recentRestarts(), RestartPolicy.WINDOW.toMinutes(), c.name(), c.name());
+            say("%s did not come up %d times in a row: a crash loop, so it stays down; read %s.log, then "
+                    + "./ext4sim start %s", c.name(), d.failedStarts(), c.name(), c.name());
             return;
         }
         s.restartAtNanos = now + d.delay().toNanos();

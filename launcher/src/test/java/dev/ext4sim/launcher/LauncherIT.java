@@ -207,6 +207,13 @@ public class LauncherIT {
                 "jbd2.checkpoint.written_home", "jbd2.write_superblock");
         assertThat(crash.run(List.of("jbd2-service", "no.such.point", "--nth", "1"))).isOne();
         assertThat(said.toString(StandardCharsets.UTF_8)).contains("\"errno\":\"EINVAL\"");
+        // without the stack's admin token (./ext4sim crash sends it), nobody arms anything
+        HttpResponse<String> anonymous = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                        + settings.port(jbd2) + "/v1/crash-points")).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"point\":\"jbd2.commit.T_COMMIT\",\"nth\":1}"))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(anonymous.statusCode()).isEqualTo(401);
+        assertThat(anonymous.body()).contains("\"errno\":\"EACCES\"", "admin.token");
         assertThat(crash.run(List.of("jbd2-service", "jbd2.commit.T_COMMIT", "--nth", "1"))).isZero();
 
         assertThat(w.write(fd, first.length, second).written()).isEqualTo(second.length);

@@ -75,29 +75,45 @@ class WatchdogTest {
     }
 
     @Test
-    void theBackOffDoublesAndACrashLoopIsLeftDown() {
-        List<Long> delays = new ArrayList<>();
-        for (int death = 0; death < RestartPolicy.LIMIT; death++) {
-            running.remove(jbd2);
+    void aProcessThatServedIsAlwaysStartedAgainAfterTheFirstDelay() {
+        for (int death = 1; death <= 20; death++) {
+            running.remove(jbd2); // killed, or died at a crash point, after it had come up
             watchdog.tick();
-            long seen = nanos;
-            while (starts.size() == death) {
-                advance(Duration.ofMillis(100));
-                watchdog.tick();
+            advance(Duration.ofSeconds(1));
+            watchdog.tick();
+            assertThat(starts).hasSize(death);
+        }
+        assertThat(watchdog.records().get(jbd2).restarts()).isEqualTo(20);
+        assertThat(watchdog.records().get(jbd2).gaveUp()).isFalse();
+    }
+
+    @Test
+    void startsThatDoNotComeUpBackOffAndACrashLoopIsLeftDown() {
+        startWorks = false;
+        running.remove(jbd2);
+        watchdog.tick();
+        List<Long> delays = new ArrayList<>();
+        long seen = nanos;
+        while (starts.size() < RestartPolicy.LIMIT) {
+            int before = starts.size();
+            advance(Duration.ofMillis(100));
+            watchdog.tick();
+            if (starts.size() > before) {
+                delays.add((nanos - seen - startTakes.toNanos()) / 1_000_000);
+                seen = nanos;
             }
-            delays.add((nanos - seen - startTakes.toNanos()) / 1_000_000);
         }
         assertThat(delays).containsExactly(1000L, 2000L, 4000L, 8000L, 16000L);
-        running.remove(jbd2);
         for (int i = 0; i < 1000; i++) {
             advance(Duration.ofMillis(100));
             watchdog.tick();
         }
-        assertThat(starts).as("the sixth death within the window: a crash loop").hasSize(RestartPolicy.LIMIT);
+        assertThat(starts).as("five starts in a row that did not come up: a crash loop").hasSize(RestartPolicy.LIMIT);
         assertThat(watchdog.records().get(jbd2).gaveUp()).isTrue();
-        assertThat(log.toString(StandardCharsets.UTF_8)).contains("a crash loop, so it stays down",
+        assertThat(log.toString(StandardCharsets.UTF_8)).contains("did not come up 5 times in a row: a crash loop",
                 "./ext4sim start jbd2-service");
 
+        startWorks = true;
         running.add(jbd2); // ./ext4sim start
         watchdog.tick();
         assertThat(watchdog.records().get(jbd2).gaveUp()).isFalse();

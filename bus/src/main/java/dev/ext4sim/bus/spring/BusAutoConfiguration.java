@@ -71,6 +71,16 @@ public class BusAutoConfiguration {
         }
     }
 
+    /** The admin token's check on the admin and fault calls, in a service that serves HTTP. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "jakarta.servlet.Filter")
+    static class AdminToken {
+        @Bean
+        AdminTokenFilter adminTokenFilter(@Value("${ext4sim.admin.token:}") String token) {
+            return new AdminTokenFilter(token);
+        }
+    }
+
     /** The crash points' REST calls, in a service that has crash points and serves HTTP. */
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnClass(name = "org.springframework.web.bind.annotation.RestController")

@@ -52,6 +52,7 @@ class ContainersIT {
     static final int WRITERS = 4;
     static final int CHUNK = 4096;
     static final ObjectMapper JSON = new ObjectMapper();
+    static final String ADMIN_TOKEN = "containers-it-" + Long.toHexString(new Random().nextLong());
 
     static Path root;
     static ComposeStack stack;
@@ -82,7 +83,8 @@ class ContainersIT {
         stack = ComposeStack.up(root.resolve("docker-compose.yml"), PROJECT, Map.of(
                 "EXT4SIM_HTTP_PORT", Integer.toString(httpPort),
                 "EXT4SIM_PROMETHEUS_PORT", Integer.toString(prometheusPort),
-                "EXT4SIM_DISK_SIZE", "256M"));
+                "EXT4SIM_DISK_SIZE", "256M",
+                "EXT4SIM_ADMIN_TOKEN", ADMIN_TOKEN));
         // docker-compose 1.29's up returns once the gateway is started, not healthy: wait as a v1 user does
         boolean ready = ComposeStack.await(Duration.ofMinutes(5), Duration.ofMillis(500), () -> stack.healthy("gateway"));
         assertThat(ready).as("the gateway's container became healthy within 5 minutes; its log:%n%s",
@@ -296,8 +298,8 @@ class ContainersIT {
     /** A call to blockdev-service's admin API, which is not published: made inside its container with bash's /dev/tcp. */
     static String blockdev(String method, String path, String json) throws Exception {
         String script = "exec 3<>/dev/tcp/127.0.0.1/8085 && printf '%s %s HTTP/1.0\\r\\nHost: localhost\\r\\n"
-                + "Content-Type: application/json\\r\\nContent-Length: %d\\r\\n\\r\\n%s' \"$0\" \"$1\" \"${#2}\" \"$2\" >&3 "
-                + "&& cat <&3";
+                + "Authorization: Bearer %s\\r\\nContent-Type: application/json\\r\\nContent-Length: %d\\r\\n\\r\\n%s' "
+                + "\"$0\" \"$1\" \"$EXT4SIM_ADMIN_TOKEN\" \"${#2}\" \"$2\" >&3 && cat <&3";
         ComposeStack.Exec r = stack.bashWithArgs("blockdev-service", script, method, path, json);
         assertThat(r.exit()).as("%s %s in blockdev-service: %s", method, path, r.stderr()).isZero();
         assertThat(r.stdout()).as("%s %s", method, path).startsWith("HTTP/1.1 2");

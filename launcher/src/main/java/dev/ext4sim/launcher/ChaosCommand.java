@@ -1,0 +1,189 @@
+package dev.ext4sim.launcher;
+
+import dev.ext4sim.launcher.chaos.ChaosRun;
+import dev.ext4sim.launcher.chaos.E2fsprogs;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * {@code ./ext4sim chaos}: the running stack, its watchdog, and a {@link ChaosRun} over the crash points of jbd2, ext4
+ * and blockdev (all of them in turn with --sweep, or --crashes picked at random).
+ */
+final class ChaosCommand {
+    static final String USAGE = "usage: ./ext4sim chaos [--clients N] [--sweep [--each N] | --crashes N] [--services "
+            + "jbd2-service,ext4-service,blockdev-service] [--seed S] [--json FILE] [--wait-for-point SECONDS]";
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final Pattern NAME = Pattern.compile("\"name\":\"([^\"]+)\"");
+
+    private final Settings settings;
+    private final PrintStream out;
+
+    ChaosCommand(Settings settings, PrintStream out) {
+        this.settings = settings;
+        this.out = out;
+    }
+
+    int run(List<String> args) throws Exception {
+        int clients = 4;
+        int crashes = 10;
+        int each = 1;
+        boolean sweep = false;
+        long seed = System.currentTimeMillis() % 100_000;
+        int waitForPoint = 60;
+        Path json = settings.home().resolve("chaos-report.json");
+        List<String> services = List.of("jbd2-service", "ext4-service", "blockdev-service");
+        try {
+            for (int i = 0; i < args.size(); i++) {
+                String a = args.get(i);
+                switch (a) {
+                    case "--sweep" -> sweep = true;
+                    case "--clients" -> clients = positive(args.get(++i));
+                    case "--crashes" -> crashes = positive(args.get(++i));
+                    case "--each" -> each = positive(args.get(++i));
+                    case "--seed" -> seed = Long.parseLong(args.get(++i));
+                    case "--json" -> json = Path.of(args.get(++i)).toAbsolutePath();
+                    case "--wait-for-point" -> waitForPoint = positive(args.get(++i));
+                    case "--services" -> services = List.of(args.get(++i).split(","));
+                    default -> throw new IllegalArgumentException("unknown option " + a);
+                }
+            }
+        } catch (IndexOutOfBoundsException | IllegalArgumentException e) {
+            out.println("ext4sim: " + (e.getMessage() == null ? "an option lacks its value" : e.getMessage()) + "\n" + USAGE);
+            return 2;
+        }
+        for (String s : services) {
+            if (Component.byName(s).filter(Component::service).isEmpty()) {
+                out.println("ext4sim: no service named '" + s + "'\n" + USAGE);
+                return 2;
+            }
+        }
+        Stack stack = new Stack(settings, out);
+        if (!"UP".equals(Health.of(settings, Component.SERVICES.getFirst()))) {
+            out.println("ext4sim: the stack is not up; start it with ./ext4sim up, then run chaos");
+            return 1;
+        }
+        stack.startWatchdog(); // the crashed services must come back by themselves
+        ChaosRun.Stack target = new Target(stack);
+        List<ChaosRun.Crash> all = new ArrayList<>();
+        for (String s : services) {
+            for (String p : target.crashPoints(s)) {
+                all.add(new ChaosRun.Crash(s, p));
+            }
+        }
+        if (all.isEmpty()) {
+            out.println("ext4sim: no crash point answered; is the admin token there? ./ext4sim status");
+            return 1;
+        }
+        List<ChaosRun.Crash> schedule = new ArrayList<>();
+        Random random = new Random(seed);
+        if (sweep) {
+            for (int i = 0; i < each; i++) {
+                schedule.addAll(all);
+            }
+        } else {
+            for (int i = 0; i < crashes; i++) {
+                schedule.add(all.get(random.nextInt(all.size())));
+            }
+        }
+        out.printf("chaos: %d clients, %d crashes (%s), seed %d; the stack is stopped at the end and its image checked%n",
+                clients, schedule.size(), sweep ? "every point " + each + " time(s)" : "random points", seed);
+        return new ChaosRun(target, new ChaosRun.Options(clients, seed, schedule, Duration.ofSeconds(waitForPoint)), out,
+                new E2fsprogs()).run(json);
+    }
+
+    private static int positive(String s) {
+        int v = Integer.parseInt(s);
+        if (v < 1) {
+            throw new IllegalArgumentException(s + " is not a positive number");
+        }
+        return v;
+    }
+
+    /** The launcher's side of a chaos run: ports, pid files, health, the admin calls with the token. */
+    private final class Target implements ChaosRun.Stack {
+        private final Stack stack;
+        private final Supervisor supervisor = new Supervisor(settings);
+
+        Target(Stack stack) {
+            this.stack = stack;
+        }
+
+        @Override
+        public int gatewayPort() {
+            return settings.port(Component.SERVICES.getFirst());
+        }
+
+        @Override
+        public List<String> crashPoints(String service) {
+            List<String> names = new ArrayList<>();
+            admin(service, HttpRequest.newBuilder(uri(service)).GET()).ifPresent(body -> {
+                Matcher m = NAME.matcher(body);
+                while (m.find()) {
+                    names.add(m.group(1));
+                }
+            });
+            return names;
+        }
+
+        @Override
+        public boolean arm(String service, String point) {
+            return admin(service, HttpRequest.newBuilder(uri(service)).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"point\":\"" + point + "\",\"nth\":1}"))).isPresent();
+        }
+
+        @Override
+        public void disarmAll(String service) {
+            admin(service, HttpRequest.newBuilder(uri(service)).DELETE());
+        }
+
+        @Override
+        public long pid(String service) {
+            return supervisor.running(Component.byName(service).orElseThrow()).map(ProcessHandle::pid).orElse(-1L);
+        }
+
+        @Override
+        public boolean healthy(String service) {
+            return "UP".equals(Health.of(settings, Component.byName(service).orElseThrow()));
+        }
+
+        @Override
+        public int down() {
+            return stack.down();
+        }
+
+        @Override
+        public Path image() {
+            return settings.image();
+        }
+
+        private URI uri(String service) {
+            return URI.create("http://127.0.0.1:" + settings.port(Component.byName(service).orElseThrow()) + "/v1/crash-points");
+        }
+
+        /** The call with the admin token; its body on 2xx, else empty. */
+        private Optional<String> admin(String service, HttpRequest.Builder request) {
+            AdminToken.read(settings).ifPresent(t -> request.header("Authorization", "Bearer " + t));
+            try {
+                HttpResponse<String> r = HTTP.send(request.timeout(Duration.ofSeconds(5)).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                return r.statusCode() / 100 == 2 ? Optional.of(r.body()) : Optional.empty();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return Optional.empty();
+            } catch (Exception e) {
+                return Optional.empty();
+            }
+        }
+    }
+}

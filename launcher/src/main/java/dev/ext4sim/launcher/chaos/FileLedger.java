@@ -1,0 +1,124 @@
+package dev.ext4sim.launcher.chaos;
+
+import java.util.Arrays;
+import java.util.BitSet;
+
+/**
+ * What one file must hold: its content after every write and truncate that succeeded (the model), and what the last
+ * successful fsync (or fdatasync, or O_SYNC write) made durable: the model as it was then, less the bytes changed since.
+ * A crash may lose what was written after the last durability call, and nothing before it.
+ */
+final class FileLedger {
+    private byte[] model = new byte[0];
+    private byte[] acked = new byte[0];
+    /** Bytes of {@link #acked} changed (written or cut off) since it was taken: either value may survive. */
+    private final BitSet changedSinceAck = new BitSet();
+    private boolean shrunkSinceAck;
+    /** An operation whose outcome nobody learned: the exact check after a clean unmount is off for this file. */
+    private boolean uncertain;
+    private long ackedBytes;
+
+    synchronized void wrote(long offset, byte[] data) {
+        int end = Math.toIntExact(offset + data.length);
+        if (end > model.length) {
+            model = Arrays.copyOf(model, end);
+        }
+        System.arraycopy(data, 0, model, (int) offset, data.length);
+        changedSinceAck.set((int) offset, end);
+    }
+
+    synchronized void truncated(long length) {
+        int len = Math.toIntExact(length);
+        if (len < model.length) {
+            shrunkSinceAck = true;
+            changedSinceAck.set(len, model.length);
+        } else {
+            changedSinceAck.set(model.length, len);
+        }
+        model = Arrays.copyOf(model, len);
+    }
+
+    /** An operation that may or may not have happened: bytes {@code [from, from + length)} may hold either. */
+    synchronized void uncertain(long from, long length) {
+        uncertain = true;
+        int end = (int) Math.min(acked.length, from + Math.min(length, Integer.MAX_VALUE));
+        if (from < end) {
+            changedSinceAck.set((int) from, end);
+        }
+        if (length == Long.MAX_VALUE) {
+            shrunkSinceAck = true;
+        }
+    }
+
+    /** A crash that may lose what was not acknowledged (ext4's page cache, the device's cache): no exact check. */
+    synchronized void unacknowledgedMayBeLost() {
+        uncertain = true;
+    }
+
+    synchronized boolean uncertain() {
+        return uncertain;
+    }
+
+    /** A durability call covering everything before it returned success. */
+    synchronized void synced() {
+        acked = model.clone();
+        changedSinceAck.clear();
+        shrunkSinceAck = false;
+        ackedBytes = acked.length;
+    }
+
+    synchronized long size() {
+        return model.length;
+    }
+
+    synchronized byte[] model() {
+        return model.clone();
+    }
+
+    synchronized long ackedBytes() {
+        return ackedBytes;
+    }
+
+    /**
+     * The acknowledged bytes {@code found} does not hold: those of the last durable state that nothing changed since,
+     * missing or different. 0 is the only right answer.
+     */
+    synchronized long lostAcknowledged(byte[] found) {
+        long lost = 0;
+        for (int i = 0; i < acked.length; i++) {
+            if (changedSinceAck.get(i)) {
+                continue;
+            }
+            if (i >= found.length) {
+                if (!shrunkSinceAck) {
+                    lost++;
+                }
+            } else if (found[i] != acked[i]) {
+                lost++;
+            }
+        }
+        return lost;
+    }
+
+    /** Where {@code found} first loses an acknowledged byte, for the report: offset, and the lengths. */
+    synchronized String describeLoss(byte[] found) {
+        for (int i = 0; i < acked.length; i++) {
+            if (!changedSinceAck.get(i) && ((i >= found.length && !shrunkSinceAck) || (i < found.length && found[i] != acked[i]))) {
+                return "first lost byte at offset " + i + " (acknowledged length " + acked.length + ", found " + found.length
+                        + ", model " + model.length + (i < found.length ? ", found " + found[i] + " for " + acked[i] : "") + ")";
+            }
+        }
+        return "nothing lost";
+    }
+
+    /** After a clean unmount everything that succeeded is on the disk: the bytes of {@code found} that differ. */
+    synchronized long differsFromModel(byte[] found) {
+        long diff = Math.abs((long) found.length - model.length);
+        for (int i = 0; i < Math.min(found.length, model.length); i++) {
+            if (found[i] != model[i]) {
+                diff++;
+            }
+        }
+        return diff;
+    }
+}

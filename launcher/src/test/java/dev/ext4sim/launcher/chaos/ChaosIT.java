@@ -1,0 +1,60 @@
+package dev.ext4sim.launcher.chaos;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ext4sim.launcher.LauncherIT;
+import dev.ext4sim.launcher.Main;
+import dev.ext4sim.launcher.Settings;
+import dev.ext4sim.launcher.Stack;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A short chaos run, as `./ext4sim chaos --sweep --services jbd2-service` makes it: every crash point of jbd2 once
+ * under two clients, each crash recovered by the watchdog, every file checked after each recovery and on the image
+ * after a clean stop. Nothing acknowledged may be lost, and e2fsck must pass.
+ */
+class ChaosIT {
+    static Stack stack;
+
+    @AfterAll
+    static void down() {
+        if (stack != null) {
+            stack.down();
+        }
+    }
+
+    @Test
+    void everyJbd2CrashPointOnceLosesNothingAcknowledged() throws Exception {
+        Path root = Path.of(System.getProperty("user.dir")).getParent();
+        Path home = Files.createTempDirectory(root.resolve("launcher").resolve("target"), "chaos-");
+        int base = LauncherIT.freePortBlock(10);
+        Settings settings = new Settings(root, home, base, base + 8, "");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        stack = new Stack(settings, new PrintStream(out, true, StandardCharsets.UTF_8));
+        assertThat(stack.up()).as(out.toString(StandardCharsets.UTF_8)).isZero();
+        Path json = home.resolve("report.json");
+
+        int exit = Main.chaos(settings, List.of("--sweep", "--services", "jbd2-service", "--clients", "2", "--seed", "11",
+                "--json", json.toString()), new PrintStream(out, true, StandardCharsets.UTF_8));
+
+        String said = out.toString(StandardCharsets.UTF_8);
+        System.out.println(said.substring(Math.max(0, said.indexOf("chaos:"))));
+        assertThat(exit).as("the verdict").isZero();
+        String report = Files.readString(json);
+        assertThat(report).contains("\"verdict\":\"pass\"", "\"acknowledged_bytes_lost_during_run\":0",
+                "\"e2fsck_exit\":0");
+        for (String point : List.of("jbd2.commit.T_LOCKED", "jbd2.commit.T_FLUSH", "jbd2.commit.T_COMMIT",
+                "jbd2.commit.commit_block_written", "jbd2.checkpoint.written_home", "jbd2.write_superblock")) {
+            assertThat(report).as(point).containsPattern("\"" + point.replace(".", "\\.") + "\":\\{\"fired\":1,");
+        }
+        assertThat(said).contains("verdict: PASS");
+        assertThat(stack.processes()).as("the run stops the stack at its end").isEmpty();
+    }
+}

@@ -1,0 +1,58 @@
+package dev.ext4sim.launcher.chaos;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+
+/** What a crash may lose and what it may not, byte by byte. */
+class FileLedgerTest {
+    final FileLedger ledger = new FileLedger();
+
+    static byte[] fill(int n, int value) {
+        byte[] b = new byte[n];
+        Arrays.fill(b, (byte) value);
+        return b;
+    }
+
+    @Test
+    void whatTheLastFsyncCoveredMustSurviveAndWhatCameAfterMayNot() {
+        ledger.wrote(0, fill(100, 1));
+        ledger.synced();
+        ledger.wrote(100, fill(50, 2));   // appended after the fsync: may be lost
+        ledger.wrote(10, fill(10, 3));    // overwrote acknowledged bytes: either value may survive
+        assertThat(ledger.ackedBytes()).isEqualTo(100);
+
+        byte[] lostTheTail = fill(100, 1);
+        assertThat(ledger.lostAcknowledged(lostTheTail)).isZero();
+        byte[] newOverwrite = ledger.model();
+        assertThat(ledger.lostAcknowledged(newOverwrite)).isZero();
+        byte[] torn = fill(100, 1);
+        torn[50] = 9;
+        assertThat(ledger.lostAcknowledged(torn)).isEqualTo(1);
+        assertThat(ledger.lostAcknowledged(fill(60, 1))).as("40 acknowledged bytes cut off").isEqualTo(40);
+        assertThat(ledger.lostAcknowledged(new byte[0])).isEqualTo(90); // bytes 10..19 were overwritten since
+    }
+
+    @Test
+    void aTruncateAfterTheFsyncMayShortenTheFile() {
+        ledger.wrote(0, fill(100, 1));
+        ledger.synced();
+        ledger.truncated(40);
+        assertThat(ledger.lostAcknowledged(fill(40, 1))).isZero();
+        assertThat(ledger.lostAcknowledged(fill(100, 1))).isZero();
+        ledger.synced();
+        assertThat(ledger.lostAcknowledged(fill(40, 1))).isZero();
+        assertThat(ledger.lostAcknowledged(fill(30, 1))).as("the truncate was acknowledged: 40 bytes stay").isEqualTo(10);
+    }
+
+    @Test
+    void afterACleanStopEverythingWrittenIsThere() {
+        ledger.wrote(0, fill(10, 1));
+        ledger.truncated(20);
+        assertThat(ledger.differsFromModel(ledger.model())).isZero();
+        assertThat(ledger.differsFromModel(fill(10, 1))).isEqualTo(10);
+        ledger.uncertain(5, 3);
+        assertThat(ledger.uncertain()).isTrue();
+    }
+}
