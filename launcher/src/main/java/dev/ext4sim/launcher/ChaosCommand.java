@@ -4,7 +4,6 @@ import dev.ext4sim.launcher.chaos.ChaosRun;
 import dev.ext4sim.launcher.chaos.E2fsprogs;
 import java.io.PrintStream;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
@@ -23,7 +22,6 @@ import java.util.regex.Pattern;
 final class ChaosCommand {
     static final String USAGE = "usage: ./ext4sim chaos [--clients N] [--sweep [--each N] | --crashes N] [--services "
             + "jbd2-service,ext4-service,blockdev-service] [--seed S] [--json FILE] [--wait-for-point SECONDS]";
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private static final Pattern NAME = Pattern.compile("\"name\":\"([^\"]+)\"");
 
     private final Settings settings;
@@ -173,17 +171,7 @@ final class ChaosCommand {
 
         /** The call with the admin token; its body on 2xx, else empty. */
         private Optional<String> admin(String service, HttpRequest.Builder request) {
-            AdminToken.read(settings).ifPresent(t -> request.header("Authorization", "Bearer " + t));
-            try {
-                HttpResponse<String> r = HTTP.send(request.timeout(Duration.ofSeconds(5)).build(),
-                        HttpResponse.BodyHandlers.ofString());
-                return r.statusCode() / 100 == 2 ? Optional.of(r.body()) : Optional.empty();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return Optional.empty();
-            } catch (Exception e) {
-                return Optional.empty();
-            }
+            return AdminCall.send(settings, request).filter(r -> r.statusCode() / 100 == 2).map(HttpResponse::body);
         }
     }
 }

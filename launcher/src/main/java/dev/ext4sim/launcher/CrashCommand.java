@@ -3,11 +3,9 @@ package dev.ext4sim.launcher;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
@@ -17,7 +15,6 @@ import java.util.Optional;
  */
 final class CrashCommand {
     static final String USAGE = "usage: ./ext4sim crash SERVICE [POINT --nth N | POINT --probability P | --disarm [POINT]]";
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private final Settings settings;
     private final PrintStream out;
@@ -67,19 +64,12 @@ final class CrashCommand {
     }
 
     private int send(int port, HttpRequest.Builder request) {
-        AdminToken.read(settings).ifPresent(t -> request.header("Authorization", "Bearer " + t));
-        try {
-            HttpResponse<String> r = HTTP.send(request.timeout(Duration.ofSeconds(5)).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            out.println(r.body());
-            return r.statusCode() / 100 == 2 ? 0 : 1;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return 1;
-        } catch (Exception e) {
-            out.println("ext4sim: nothing answers on 127.0.0.1:" + port + " (" + e.getClass().getSimpleName()
-                    + "); is the service up? ./ext4sim status");
+        Optional<HttpResponse<String>> r = AdminCall.send(settings, request);
+        if (r.isEmpty()) {
+            out.println("ext4sim: nothing answers on 127.0.0.1:" + port + "; is the service up? ./ext4sim status");
             return 1;
         }
+        out.println(r.get().body());
+        return r.get().statusCode() / 100 == 2 ? 0 : 1;
     }
 }
