@@ -15,9 +15,11 @@ import dev.ext4sim.bus.ErrnoException;
 import dev.ext4sim.bus.Scheduler;
 import dev.ext4sim.bus.Time;
 import dev.ext4sim.bus.block.BlockIo;
+import dev.ext4sim.bus.block.PowerOnFence;
 import dev.ext4sim.bus.trace.TraceContext;
 import dev.ext4sim.ondisk.BlockDevice;
 import java.io.ByteArrayOutputStream;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -63,9 +65,22 @@ public final class Blockdev {
     private volatile BlkMq queue;
     private volatile Ufshcd.Probed probe;
     private volatile Scheduler.Cancellable destage;
+    private final long powerOn;
 
     public Blockdev(Config config, BlockDevice image, String imageName, Time time, Scheduler scheduler,
                     Ufshcd.Sleeper sleeper, Random random, Executor completions, Executor background, Trace trace) {
+        this(config, image, imageName, time, scheduler, sleeper, random, completions, background, trace,
+                newPowerOn(new SecureRandom()));
+    }
+
+    /** @param powerOn this power-on of the device, never 0: every completion names it (PowerOnFence) */
+    public Blockdev(Config config, BlockDevice image, String imageName, Time time, Scheduler scheduler,
+                    Ufshcd.Sleeper sleeper, Random random, Executor completions, Executor background, Trace trace,
+                    long powerOn) {
+        if (powerOn == 0) {
+            throw new IllegalArgumentException("a power-on is not 0");
+        }
+        this.powerOn = powerOn;
         this.config = Objects.requireNonNull(config);
         this.image = Objects.requireNonNull(image);
         this.imageName = imageName;
@@ -78,6 +93,18 @@ public final class Blockdev {
         long sectors = image.blocks() * (image.blockSize() / 512);
         this.device = new UfsDevice(profile, time, new WriteCache(image, time), new Faults(sectors), config.cacheBytes());
         this.hba = new Ufshcd(trace, time, sleeper, scheduler, random, device, config.interruptAggregation().toNanos());
+    }
+
+    static long newPowerOn(Random random) {
+        long p;
+        do {
+            p = random.nextLong();
+        } while (p == 0);
+        return p;
+    }
+
+    public long powerOn() {
+        return powerOn;
     }
 
     /** The probe, then the destage timer; returns the announcement for the bus. */
@@ -160,6 +187,10 @@ public final class Blockdev {
 
     /** The blk_submit call: bus bios to kernel bios, submitted under one plug; read data concatenated in the reply. */
     public BlockIo.Completion submit(BlockIo.Submit s, TraceContext ctx, Duration wait) {
+        ErrnoException stale = PowerOnFence.refusal(s.powerOn(), powerOn);
+        if (stale != null) {
+            throw stale;
+        }
         if (s.bios().isEmpty() || s.bios().size() > MAX_BIOS) {
             throw new ErrnoException(Errno.EINVAL, "a submission carries 1 to " + MAX_BIOS + " bios, not " + s.bios().size());
         }
@@ -207,7 +238,7 @@ public final class Blockdev {
                 out.writeBytes(bios.get(i).data());
             }
         }
-        return new BlockIo.Completion(latency, out.toByteArray());
+        return new BlockIo.Completion(latency, out.toByteArray(), powerOn);
     }
 
     private static ReqOp op(int i, String op) {

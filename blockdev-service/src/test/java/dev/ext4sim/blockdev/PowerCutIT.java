@@ -210,6 +210,8 @@ class PowerCutIT {
                 "node_disk_flush_requests_total{device=\"sda\"} 1.0", "node_disk_written_bytes_total{device=\"sda\"}",
                 "blockdev_request_latency_seconds_bucket{device=\"sda\",op=\"write\"");
 
+        long firstPowerOn = submit(List.of(BlockIo.Bio.read(0, 4096)), null).powerOn();
+        assertThat(firstPowerOn).as("every completion names the device's power-on").isNotZero();
         service.destroyForcibly(); // SIGKILL: a power cut
         assertThat(service.waitFor(30, TimeUnit.SECONDS)).isTrue();
 
@@ -222,6 +224,16 @@ class PowerCutIT {
         assertThat(readBus(0, a.length)).isEqualTo(a);
         assertThat(readBus(64, b.length)).isEqualTo(b);
         assertThat(readBus(128, c.length)).isEqualTo(new byte[c.length]);
+        long secondPowerOn = submit(List.of(BlockIo.Bio.read(0, 4096)), null).powerOn();
+        assertThat(secondPowerOn).as("a new power-on after the cut").isNotZero().isNotEqualTo(firstPowerOn);
+        // a write from before the cut (a submitter that knew the old power-on) is refused, never applied
+        assertThatThrownBy(() -> client.client().invoke(BlockIo.SERVICE, BlockIo.SUBMIT,
+                new BlockIo.Submit("sda1", List.of(BlockIo.Bio.write(128, 4096, "FUA")), block(7, 1), firstPowerOn), CALL, ctx))
+                .isInstanceOf(ErrnoException.class).hasMessageContaining("ESTALE").hasMessageContaining("powered on again");
+        assertThat(readBus(128, 4096)).isEqualTo(new byte[4096]);
+        submit(List.of(BlockIo.Bio.write(128, 4096, "FUA")), block(7, 1));
+        assertThat(client.client().invoke(BlockIo.SERVICE, BlockIo.SUBMIT, new BlockIo.Submit("sda1",
+                List.of(BlockIo.Bio.read(128, 4096)), null, secondPowerOn), CALL, ctx).data()).isEqualTo(block(7, 1));
 
         // the admin power cut: E is in the cache only, F was flushed
         byte[] e = block(5, 1);

@@ -1,6 +1,7 @@
 package dev.ext4sim.ext4;
 
 import dev.ext4sim.bus.call.CallClient;
+import dev.ext4sim.bus.block.PowerOnFence;
 import dev.ext4sim.bus.crash.CrashPoints;
 import dev.ext4sim.bus.jbd2.Jbd2Calls;
 import dev.ext4sim.bus.kafka.KafkaBus;
@@ -61,10 +62,18 @@ class Ext4Configuration {
         return new CrashPoints(Ext4CrashPoints.POINTS, new Random(), CrashPoints.halt());
     }
 
+    /** The device's power-on, from blockdev's completions and jbd2's journal loads: a power cut takes ext4 down. */
+    @Bean
+    PowerOnFence powerOnFence(JournalPump pump) {
+        PowerOnFence fence = new PowerOnFence(PowerOnFence.haltService("ext4-service"));
+        pump.onLoaded(l -> fence.check(l.powerOn(), "jbd2-service's load of the journal"));
+        return fence;
+    }
+
     @Bean
     Ext4Service ext4Service(CallClient client, Ext4Properties props, JournalPump pump, BusWriteback writeback,
-                            Tracer tracer, TraceClock clock, CrashPoints crashPoints) {
-        return new Ext4Service(props.dev(), new BusBlockPort(client, props.dev(), props.ioTimeout()), pump, writeback,
+                            Tracer tracer, TraceClock clock, CrashPoints crashPoints, PowerOnFence fence) {
+        return new Ext4Service(props.dev(), new BusBlockPort(client, props.dev(), props.ioTimeout(), fence), pump, writeback,
                 tracer, clock, props.mountRetry(), props.timeGranularity(), crashPoints::hit);
     }
 

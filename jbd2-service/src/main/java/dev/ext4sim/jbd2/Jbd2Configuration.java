@@ -1,6 +1,7 @@
 package dev.ext4sim.jbd2;
 
 import dev.ext4sim.bus.Scheduler;
+import dev.ext4sim.bus.block.PowerOnFence;
 import dev.ext4sim.bus.Time;
 import dev.ext4sim.bus.call.CallClient;
 import dev.ext4sim.bus.crash.CrashPoints;
@@ -51,7 +52,8 @@ class Jbd2Configuration {
         JournalConfig config = props.journalConfig();
         Task thread = new Task(config.threadName(), config.threadPid());
         return new JournalHost(new JournalHost.Settings(props.dev(), config, props.handleLease()), Time.SYSTEM,
-                Scheduler.system("jbd2-timers"), tracer, new BusBlockIoPort(client, props.ioTimeout(), thread),
+                Scheduler.system("jbd2-timers"), tracer, new BusBlockIoPort(client, props.ioTimeout(), thread,
+                        new PowerOnFence(PowerOnFence.haltService("jbd2-service"))),
                 new BusOrderedData(client, props.dev(), props.orderedDataTimeout(), thread, crashPoints), metrics,
                 metrics::leaseExpired,
                 loaded -> bus.events().publish(Jbd2Calls.LOADED, loaded.dev(), loaded, TraceContext.of(thread)),

@@ -17,11 +17,12 @@ import java.util.regex.Pattern;
 
 /**
  * {@code ./ext4sim chaos}: the running stack, its watchdog, and a {@link ChaosRun} over the crash points of jbd2, ext4
- * and blockdev (all of them in turn with --sweep, or --crashes picked at random).
+ * and blockdev and the broker's outage (all of them in turn with --sweep, or --crashes picked at random).
  */
 final class ChaosCommand {
     static final String USAGE = "usage: ./ext4sim chaos [--clients N] [--sweep [--each N] | --crashes N] [--services "
-            + "jbd2-service,ext4-service,blockdev-service] [--seed S] [--json FILE] [--wait-for-point SECONDS]";
+            + "jbd2-service,ext4-service,blockdev-service,kafka] [--seed S] [--json FILE] [--wait-for-point SECONDS]"
+            + " [--broker-stop SECONDS]";
     private static final Pattern NAME = Pattern.compile("\"name\":\"([^\"]+)\"");
 
     private final Settings settings;
@@ -39,8 +40,9 @@ final class ChaosCommand {
         boolean sweep = false;
         long seed = System.currentTimeMillis() % 100_000;
         int waitForPoint = 60;
+        int brokerStop = 5;
         Path json = settings.home().resolve("chaos-report.json");
-        List<String> services = List.of("jbd2-service", "ext4-service", "blockdev-service");
+        List<String> services = List.of("jbd2-service", "ext4-service", "blockdev-service", ChaosRun.BROKER);
         try {
             for (int i = 0; i < args.size(); i++) {
                 String a = args.get(i);
@@ -52,6 +54,7 @@ final class ChaosCommand {
                     case "--seed" -> seed = Long.parseLong(args.get(++i));
                     case "--json" -> json = Path.of(args.get(++i)).toAbsolutePath();
                     case "--wait-for-point" -> waitForPoint = positive(args.get(++i));
+                    case "--broker-stop" -> brokerStop = positive(args.get(++i));
                     case "--services" -> services = List.of(args.get(++i).split(","));
                     default -> throw new IllegalArgumentException("unknown option " + a);
                 }
@@ -61,7 +64,7 @@ final class ChaosCommand {
             return 2;
         }
         for (String s : services) {
-            if (Component.byName(s).filter(Component::service).isEmpty()) {
+            if (Component.byName(s).filter(c -> c.service() || c == Component.KAFKA).isEmpty()) {
                 out.println("ext4sim: no service named '" + s + "'\n" + USAGE);
                 return 2;
             }
@@ -96,8 +99,8 @@ final class ChaosCommand {
         }
         out.printf("chaos: %d clients, %d crashes (%s), seed %d; the stack is stopped at the end and its image checked%n",
                 clients, schedule.size(), sweep ? "every point " + each + " time(s)" : "random points", seed);
-        return new ChaosRun(target, new ChaosRun.Options(clients, seed, schedule, Duration.ofSeconds(waitForPoint)), out,
-                new E2fsprogs()).run(json);
+        return new ChaosRun(target, new ChaosRun.Options(clients, seed, schedule, Duration.ofSeconds(waitForPoint),
+                Duration.ofSeconds(brokerStop), settings.home().resolve("chaos")), out, new E2fsprogs()).run(json);
     }
 
     private static int positive(String s) {
@@ -124,6 +127,9 @@ final class ChaosCommand {
 
         @Override
         public List<String> crashPoints(String service) {
+            if (service.equals(ChaosRun.BROKER)) {
+                return pid(service) > 0 ? List.of(ChaosRun.BROKER_STOPPED) : List.of();
+            }
             List<String> names = new ArrayList<>();
             admin(service, HttpRequest.newBuilder(uri(service)).GET()).ifPresent(body -> {
                 Matcher m = NAME.matcher(body);
@@ -153,6 +159,55 @@ final class ChaosCommand {
         @Override
         public boolean healthy(String service) {
             return "UP".equals(Health.of(settings, Component.byName(service).orElseThrow()));
+        }
+
+        @Override
+        public boolean stopFor(String service, Duration d) {
+            long pid = pid(service);
+            if (pid < 0) {
+                return false;
+            }
+            // a chaos run stopped by ^C must not leave the broker stopped
+            Thread goOn = new Thread(() -> signal("CONT", pid));
+            Runtime.getRuntime().addShutdownHook(goOn);
+            try {
+                if (!signal("STOP", pid)) {
+                    return false;
+                }
+                Thread.sleep(d); // the outage itself: the broker stays stopped this long
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                signal("CONT", pid);
+                Runtime.getRuntime().removeShutdownHook(goOn);
+            }
+            return true;
+        }
+
+        private boolean signal(String name, long pid) {
+            try {
+                Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(pid)).redirectErrorStream(true).start();
+                return kill.waitFor() == 0;
+            } catch (java.io.IOException e) {
+                out.println("chaos: kill -" + name + " " + pid + " failed: " + e.getMessage());
+                return false;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+
+        @Override
+        public void holdRestarts(boolean hold) {
+            try {
+                if (hold) {
+                    java.nio.file.Files.writeString(WatchdogMain.hold(settings), "./ext4sim chaos copies the image\n");
+                } else {
+                    java.nio.file.Files.deleteIfExists(WatchdogMain.hold(settings));
+                }
+            } catch (java.io.IOException e) {
+                out.println("chaos: could not " + (hold ? "hold" : "release") + " the watchdog: " + e.getMessage());
+            }
         }
 
         @Override

@@ -5,6 +5,7 @@ import java.time.InstantSource;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executor;
 import java.util.function.LongSupplier;
 
 /**
@@ -22,6 +23,14 @@ final class Watchdog {
 
         /** Starts it and waits until it is healthy; false if it did not come up. */
         boolean start(Component c);
+
+        /**
+         * Restarts wait while this holds (a chaos run copies the image of a dead device, which a restarted
+         * blockdev-service would write).
+         */
+        default boolean held() {
+            return false;
+        }
     }
 
     /** A process's record: restarts, the last recovery's time (death seen to healthy), whether it gave up. */
@@ -33,6 +42,7 @@ final class Watchdog {
         long diedAtNanos;
         long diedAtEpochMillis;
         long restartAtNanos;
+        boolean starting;
         boolean gaveUp;
         int restarts;
         long lastRecoveryMillis = -1;
@@ -43,10 +53,22 @@ final class Watchdog {
     private final LongSupplier nanoTime;
     private final InstantSource wall;
     private final PrintStream log;
+    private final Executor starter;
     private final Map<Component, State> states = new LinkedHashMap<>();
 
-    /** @param nanoTime a monotonic clock, for the back-off; {@code wall} for the log and the records */
+    /** Starts run one at a time, in the caller: for tests. */
     Watchdog(List<Component> components, Processes processes, LongSupplier nanoTime, InstantSource wall, PrintStream log) {
+        this(components, processes, nanoTime, wall, log, Runnable::run);
+    }
+
+    /**
+     * @param nanoTime a monotonic clock, for the back-off; {@code wall} for the log and the records
+     * @param starter  runs each start (which waits for the process to be healthy): a thread per start in the watchdog
+     *                 process, so that ext4-service coming up does not hold back the jbd2-service it waits for
+     */
+    Watchdog(List<Component> components, Processes processes, LongSupplier nanoTime, InstantSource wall, PrintStream log,
+             Executor starter) {
+        this.starter = starter;
         this.components = List.copyOf(components);
         this.processes = processes;
         this.nanoTime = nanoTime;
@@ -57,9 +79,12 @@ final class Watchdog {
         }
     }
 
-    void tick() {
+    synchronized void tick() {
         for (Component c : components) {
             State s = states.get(c);
+            if (s.starting) {
+                continue;
+            }
             if (!processes.expected(c) || processes.running(c)) {
                 if (s.gaveUp && processes.running(c)) {
                     s.policy.reset(); // started by hand: watch it afresh
@@ -79,20 +104,25 @@ final class Watchdog {
                 schedule(c, s, now);
                 continue;
             }
-            if (now < s.restartAtNanos) {
+            if (now < s.restartAtNanos || processes.held()) {
                 continue;
             }
             say("starting %s again (restart %d)", c.name(), s.restarts + 1);
-            boolean healthy = processes.start(c);
-            s.policy.started(healthy);
-            if (healthy) {
-                s.restarts++;
-                s.lastRecoveryMillis = (nanoTime.getAsLong() - s.diedAtNanos) / 1_000_000;
-                say("%s serves again %.1f s after it was seen dead", c.name(), s.lastRecoveryMillis / 1e3);
-                s.diedAtNanos = 0;
-            } else {
-                schedule(c, s, nanoTime.getAsLong()); // it did not come up
-            }
+            s.starting = true;
+            starter.execute(() -> started(c, s, processes.start(c)));
+        }
+    }
+
+    private synchronized void started(Component c, State s, boolean healthy) {
+        s.starting = false;
+        s.policy.started(healthy);
+        if (healthy) {
+            s.restarts++;
+            s.lastRecoveryMillis = (nanoTime.getAsLong() - s.diedAtNanos) / 1_000_000;
+            say("%s serves again %.1f s after it was seen dead", c.name(), s.lastRecoveryMillis / 1e3);
+            s.diedAtNanos = 0;
+        } else {
+            schedule(c, s, nanoTime.getAsLong()); // it did not come up
         }
     }
 
@@ -112,7 +142,7 @@ final class Watchdog {
         log.println(wall.instant() + " " + String.format(format, args));
     }
 
-    Map<Component, Record> records() {
+    synchronized Map<Component, Record> records() {
         Map<Component, Record> r = new LinkedHashMap<>();
         states.forEach((c, s) -> r.put(c, new Record(s.restarts, s.lastRecoveryMillis, s.gaveUp,
                 s.diedAtNanos == 0 ? 0 : s.diedAtEpochMillis)));

@@ -38,6 +38,11 @@ public final class WatchdogMain {
             }
 
             @Override
+            public boolean held() {
+                return Files.exists(hold(settings));
+            }
+
+            @Override
             public boolean start(Component c) {
                 try {
                     return stack.start(c.name()) == 0;
@@ -49,7 +54,7 @@ public final class WatchdogMain {
                     return false;
                 }
             }
-        }, System::nanoTime, InstantSource.system(), System.out);
+        }, System::nanoTime, InstantSource.system(), System.out, r -> Thread.ofVirtual().name("watchdog-start").start(r));
         System.out.println("watching " + Component.supervised().stream().map(Component::name).toList() + " in "
                 + settings.home());
         Map<Component, Watchdog.Record> written = Map.of();
@@ -62,6 +67,11 @@ public final class WatchdogMain {
             }
             Thread.sleep(POLL_MILLIS); // the polling pace of a process table; there is no event to wait for
         }
+    }
+
+    /** While this file exists, the watchdog starts nothing again (./ext4sim chaos, copying a dead device's image). */
+    static Path hold(Settings settings) {
+        return settings.run().resolve("watchdog.hold");
     }
 
     static Path file(Settings settings) {

@@ -24,9 +24,11 @@ class WatchdogTest {
     /** How long a start takes, and whether the process then stays up. */
     Duration startTakes = Duration.ofSeconds(3);
     boolean startWorks = true;
+    boolean held;
     final ByteArrayOutputStream log = new ByteArrayOutputStream();
 
-    final Watchdog watchdog = new Watchdog(List.of(jbd2, ext4), new Watchdog.Processes() {
+    /** The processes as sets; a start takes {@link #startTakes} of the fake clock. */
+    final class FakeProcesses implements Watchdog.Processes {
         @Override
         public boolean expected(Component c) {
             return expected.contains(c);
@@ -46,8 +48,20 @@ class WatchdogTest {
             }
             return startWorks;
         }
-    }, () -> nanos, () -> Instant.ofEpochMilli(1_796_600_000_000L + nanos / 1_000_000),
-            new PrintStream(log, true, StandardCharsets.UTF_8));
+
+        @Override
+        public boolean held() {
+            return held;
+        }
+    }
+
+    final Watchdog watchdog = watchdog(Runnable::run);
+
+    Watchdog watchdog(java.util.concurrent.Executor starter) {
+        return new Watchdog(List.of(jbd2, ext4), new FakeProcesses(), () -> nanos,
+                () -> Instant.ofEpochMilli(1_796_600_000_000L + nanos / 1_000_000),
+                new PrintStream(log, true, StandardCharsets.UTF_8), starter);
+    }
 
     void advance(Duration d) {
         nanos += d.toNanos();
@@ -72,6 +86,37 @@ class WatchdogTest {
         assertThat(watchdog.records().get(ext4).restarts()).isZero();
         assertThat(log.toString(StandardCharsets.UTF_8)).contains("jbd2-service is dead; starting it again in 1.0 s",
                 "jbd2-service serves again 4.0 s after it was seen dead");
+    }
+
+    @Test
+    void aStartStillWaitingForHealthDoesNotHoldBackTheStartOfAnother() {
+        List<Runnable> pending = new ArrayList<>();
+        startTakes = Duration.ZERO;
+        Watchdog async = watchdog(pending::add);
+        running.clear(); // a power cut took both
+        async.tick();
+        advance(Duration.ofSeconds(1));
+        async.tick();
+        assertThat(pending).as("ext4-service's start waits (for jbd2); jbd2-service's is under way beside it").hasSize(2);
+        async.tick();
+        assertThat(pending).as("nothing is started twice").hasSize(2);
+        pending.forEach(Runnable::run);
+        assertThat(starts).containsExactlyInAnyOrder("jbd2-service@2000ms", "ext4-service@2000ms");
+        assertThat(async.records().get(ext4).restarts()).isEqualTo(1);
+        assertThat(async.records().get(ext4).lastRecoveryMillis()).isEqualTo(1000);
+    }
+
+    @Test
+    void whileHeldNothingIsStartedAgainAndTheDeadAreStartedOnceReleased() {
+        held = true;
+        running.remove(jbd2);
+        watchdog.tick();
+        advance(Duration.ofSeconds(30));
+        watchdog.tick();
+        assertThat(starts).as("a chaos run copies the image of the dead device").isEmpty();
+        held = false;
+        watchdog.tick();
+        assertThat(starts).containsExactly("jbd2-service@31000ms");
     }
 
     @Test

@@ -60,28 +60,29 @@ final class Ext4Client implements InodeOps {
     }
 
     @Override
-    public Attr truncate(long ino, long size, TraceContext ctx) {
-        return call(Ext4Calls.TRUNCATE, new Ext4Calls.Truncate(dev, ino, size), ctx);
+    public Attr truncate(long ino, long mount, long size, TraceContext ctx) {
+        return call(Ext4Calls.TRUNCATE, new Ext4Calls.Truncate(dev, ino, size, mount), ctx);
     }
 
     @Override
-    public byte[] readIter(long ino, long pos, long length, TraceContext ctx) {
-        return call(Ext4Calls.READ_ITER, new Ext4Calls.ReadIter(dev, ino, pos, length), ctx);
+    public byte[] readIter(long ino, long mount, long pos, long length, TraceContext ctx) {
+        return call(Ext4Calls.READ_ITER, new Ext4Calls.ReadIter(dev, ino, pos, length, mount), ctx);
     }
 
     @Override
-    public WriteResult writeIter(long ino, long pos, boolean append, boolean sync, boolean dsync, byte[] data, TraceContext ctx) {
-        return call(Ext4Calls.WRITE_ITER, new Ext4Calls.WriteIter(dev, ino, pos, append, sync, dsync, data), ctx);
+    public WriteResult writeIter(long ino, long mount, long pos, boolean append, boolean sync, boolean dsync, byte[] data,
+                                 TraceContext ctx) {
+        return call(Ext4Calls.WRITE_ITER, new Ext4Calls.WriteIter(dev, ino, pos, append, sync, dsync, data, mount), ctx);
     }
 
     @Override
-    public void fsync(long ino, boolean datasync, TraceContext ctx) {
-        call(Ext4Calls.FSYNC, new Ext4Calls.Fsync(dev, ino, datasync), ctx);
+    public void fsync(long ino, long mount, boolean datasync, TraceContext ctx) {
+        call(Ext4Calls.FSYNC, new Ext4Calls.Fsync(dev, ino, datasync, mount), ctx);
     }
 
     @Override
-    public void release(long ino, TraceContext ctx) {
-        call(Ext4Calls.RELEASE, new Ext4Calls.InodeRef(dev, ino), ctx);
+    public void release(long ino, long mount, TraceContext ctx) {
+        call(Ext4Calls.RELEASE, new Ext4Calls.InodeRef(dev, ino, mount), ctx);
     }
 
     @Override

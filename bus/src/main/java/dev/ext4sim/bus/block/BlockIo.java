@@ -17,8 +17,10 @@ public final class BlockIo {
 
     /** submit_bio for a batch of bios under one plug; answers when every bio completed. */
     public static final CallType<Submit, Completion> SUBMIT =
-            new CallType<>("blk_submit", 1, Codecs.framed(SubmitHeader.class, Submit::header, (h, d) -> new Submit(h.dev(), h.bios(), d), Submit::data),
-                    Codecs.framed(CompletionHeader.class, Completion::header, (h, d) -> new Completion(h.latencyUs(), d), Completion::data));
+            new CallType<>("blk_submit", 1, Codecs.framed(SubmitHeader.class, Submit::header,
+                    (h, d) -> new Submit(h.dev(), h.bios(), d, h.powerOn()), Submit::data),
+                    Codecs.framed(CompletionHeader.class, Completion::header,
+                            (h, d) -> new Completion(h.latencyUs(), d, h.powerOn()), Completion::data));
 
     /** Faults, power cut and status of the emulated device. */
     public static final CallType<Admin, AdminReply> ADMIN = CallType.json("blk_admin", 1, Admin.class, AdminReply.class);
@@ -61,69 +63,90 @@ public final class BlockIo {
     }
 
     /**
-     * @param dev  "sda1", "sda", "8,1", "8:0" or the dev_t number
-     * @param data the payloads of the WRITE bios, concatenated in bio order
+     * @param dev     "sda1", "sda", "8,1", "8:0" or the dev_t number
+     * @param data    the payloads of the WRITE bios, concatenated in bio order
+     * @param powerOn the device's power-on the submitter knows ({@link Completion#powerOn}), 0 before its first
+     *                completion: blockdev refuses a submission from before its own power-on with ESTALE
+     *                ({@link PowerOnFence})
      */
-    public record Submit(String dev, List<Bio> bios, byte[] data) {
+    public record Submit(String dev, List<Bio> bios, byte[] data, long powerOn) {
         public Submit {
             bios = List.copyOf(bios);
             data = data == null ? new byte[0] : data;
         }
 
+        public Submit(String dev, List<Bio> bios, byte[] data) {
+            this(dev, bios, data, 0);
+        }
+
+        public Submit withPowerOn(long p) {
+            return new Submit(dev, bios, data, p);
+        }
+
         SubmitHeader header() {
-            return new SubmitHeader(dev, bios);
+            return new SubmitHeader(dev, bios, powerOn);
         }
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof Submit s && Objects.equals(dev, s.dev) && bios.equals(s.bios) && Arrays.equals(data, s.data);
+            return o instanceof Submit s && Objects.equals(dev, s.dev) && bios.equals(s.bios) && Arrays.equals(data, s.data)
+                    && powerOn == s.powerOn;
         }
 
         @Override
         public int hashCode() {
-            return Objects.hash(dev, bios, Arrays.hashCode(data));
+            return Objects.hash(dev, bios, Arrays.hashCode(data), powerOn);
         }
 
         @Override
         public String toString() {
-            return "Submit[dev=" + dev + ", bios=" + bios + ", data=" + data.length + " bytes]";
+            return "Submit[dev=" + dev + ", bios=" + bios + ", data=" + data.length + " bytes, powerOn="
+                    + Long.toHexString(powerOn) + "]";
         }
     }
 
     /**
      * @param latencyUs per bio, from submission to completion
      * @param data      the payloads of the READ bios, concatenated in bio order
+     * @param powerOn   the device's power-on: a new one each time blockdev-service starts, since its volatile cache
+     *                  starts empty then
      */
-    public record Completion(List<Long> latencyUs, byte[] data) {
+    public record Completion(List<Long> latencyUs, byte[] data, long powerOn) {
         public Completion {
             latencyUs = List.copyOf(latencyUs);
             data = data == null ? new byte[0] : data;
         }
 
+        public Completion(List<Long> latencyUs, byte[] data) {
+            this(latencyUs, data, 0);
+        }
+
         CompletionHeader header() {
-            return new CompletionHeader(latencyUs);
+            return new CompletionHeader(latencyUs, powerOn);
         }
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof Completion c && latencyUs.equals(c.latencyUs) && Arrays.equals(data, c.data);
+            return o instanceof Completion c && latencyUs.equals(c.latencyUs) && Arrays.equals(data, c.data)
+                    && powerOn == c.powerOn;
         }
 
         @Override
         public int hashCode() {
-            return Objects.hash(latencyUs, Arrays.hashCode(data));
+            return Objects.hash(latencyUs, Arrays.hashCode(data), powerOn);
         }
 
         @Override
         public String toString() {
-            return "Completion[latencyUs=" + latencyUs + ", data=" + data.length + " bytes]";
+            return "Completion[latencyUs=" + latencyUs + ", data=" + data.length + " bytes, powerOn="
+                    + Long.toHexString(powerOn) + "]";
         }
     }
 
-    record SubmitHeader(String dev, List<Bio> bios) {
+    record SubmitHeader(String dev, List<Bio> bios, long powerOn) {
     }
 
-    record CompletionHeader(List<Long> latencyUs) {
+    record CompletionHeader(List<Long> latencyUs, long powerOn) {
     }
 
     /**

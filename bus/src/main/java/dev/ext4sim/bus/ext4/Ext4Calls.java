@@ -39,7 +39,8 @@ public final class Ext4Calls {
     /** ext4_file_write_iter: the bytes travel raw after a small header. */
     public static final CallType<WriteIter, WriteResult> WRITE_ITER = new CallType<>("ext4_file_write_iter", 1,
             Codecs.framed(WriteIterHeader.class, WriteIter::header,
-                    (h, d) -> new WriteIter(h.dev(), h.ino(), h.pos(), h.append(), h.sync(), h.dsync(), d), WriteIter::data),
+                    (h, d) -> new WriteIter(h.dev(), h.ino(), h.pos(), h.append(), h.sync(), h.dsync(), d, h.mount()),
+                    WriteIter::data),
             Codecs.json(WriteResult.class));
 
     /** ext4_sync_file. */
@@ -101,54 +102,77 @@ public final class Ext4Calls {
     public record Create(String dev, long dir, String name, int mode, boolean excl) {
     }
 
-    public record InodeRef(String dev, long ino) {
+    /**
+     * An inode reached through an open file. {@code mount} is the mount the file was opened on ({@link Attr#mount});
+     * a later mount refuses it with EIO, as the page cache the file wrote to died with the earlier one. 0 names no
+     * mount (a path walk, a test).
+     */
+    public record InodeRef(String dev, long ino, long mount) {
+        public InodeRef(String dev, long ino) {
+            this(dev, ino, 0);
+        }
     }
 
-    public record Truncate(String dev, long ino, long size) {
+    public record Truncate(String dev, long ino, long size, long mount) {
+        public Truncate(String dev, long ino, long size) {
+            this(dev, ino, size, 0);
+        }
     }
 
-    public record ReadIter(String dev, long ino, long pos, long length) {
+    public record ReadIter(String dev, long ino, long pos, long length, long mount) {
+        public ReadIter(String dev, long ino, long pos, long length) {
+            this(dev, ino, pos, length, 0);
+        }
     }
 
     /**
      * @param append IOCB_APPEND: write at i_size, whatever pos says
      * @param sync   IOCB_SYNC (O_SYNC), {@code dsync} IOCB_DSYNC (O_DSYNC): generic_write_sync after the copy
      */
-    public record WriteIter(String dev, long ino, long pos, boolean append, boolean sync, boolean dsync, byte[] data) {
+    public record WriteIter(String dev, long ino, long pos, boolean append, boolean sync, boolean dsync, byte[] data,
+                            long mount) {
         public WriteIter {
             data = data == null ? new byte[0] : data;
         }
 
+        public WriteIter(String dev, long ino, long pos, boolean append, boolean sync, boolean dsync, byte[] data) {
+            this(dev, ino, pos, append, sync, dsync, data, 0);
+        }
+
         WriteIterHeader header() {
-            return new WriteIterHeader(dev, ino, pos, append, sync, dsync);
+            return new WriteIterHeader(dev, ino, pos, append, sync, dsync, mount);
         }
 
         @Override
         public boolean equals(Object o) {
             return o instanceof WriteIter w && Objects.equals(dev, w.dev) && ino == w.ino && pos == w.pos
-                    && append == w.append && sync == w.sync && dsync == w.dsync && Arrays.equals(data, w.data);
+                    && append == w.append && sync == w.sync && dsync == w.dsync && Arrays.equals(data, w.data)
+                    && mount == w.mount;
         }
 
         @Override
         public int hashCode() {
-            return Objects.hash(dev, ino, pos, append, sync, dsync, Arrays.hashCode(data));
+            return Objects.hash(dev, ino, pos, append, sync, dsync, Arrays.hashCode(data), mount);
         }
 
         @Override
         public String toString() {
             return "WriteIter[dev=" + dev + ", ino=" + ino + ", pos=" + pos + ", append=" + append + ", sync=" + sync
-                    + ", dsync=" + dsync + ", data=" + data.length + " bytes]";
+                    + ", dsync=" + dsync + ", data=" + data.length + " bytes, mount=" + Long.toHexString(mount) + "]";
         }
     }
 
-    record WriteIterHeader(String dev, long ino, long pos, boolean append, boolean sync, boolean dsync) {
+    record WriteIterHeader(String dev, long ino, long pos, boolean append, boolean sync, boolean dsync, long mount) {
     }
 
     /** @param pos the position after the write (the new f_pos), {@code size} i_size after it */
     public record WriteResult(long written, long pos, long size) {
     }
 
-    public record Fsync(String dev, long ino, boolean datasync) {
+    public record Fsync(String dev, long ino, boolean datasync, long mount) {
+        public Fsync(String dev, long ino, boolean datasync) {
+            this(dev, ino, datasync, 0);
+        }
     }
 
     public record SyncFs(String dev, boolean waitForCommit) {
@@ -159,9 +183,15 @@ public final class Ext4Calls {
 
     /**
      * The inode as ext4_getattr fills a kstat: mode with its S_IFMT type bits, sizes in bytes, blocks in 512-byte
-     * sectors, times in nanoseconds since the epoch.
+     * sectors, times in nanoseconds since the epoch. {@code mount} names the mount that answered (each start of
+     * ext4-service mounts anew): an open file keeps it and names it in every call on the inode.
      */
-    public record Attr(long ino, int mode, int nlink, long size, long blocks, long atimeNs, long mtimeNs, long ctimeNs) {
+    public record Attr(long ino, int mode, int nlink, long size, long blocks, long atimeNs, long mtimeNs, long ctimeNs,
+                       long mount) {
+        public Attr(long ino, int mode, int nlink, long size, long blocks, long atimeNs, long mtimeNs, long ctimeNs) {
+            this(ino, mode, nlink, size, blocks, atimeNs, mtimeNs, ctimeNs, 0);
+        }
+
         public static final int S_IFMT = 0170000;
         public static final int S_IFDIR = 0040000;
         public static final int S_IFREG = 0100000;

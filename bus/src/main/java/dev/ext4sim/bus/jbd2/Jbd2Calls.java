@@ -111,8 +111,14 @@ public final class Jbd2Calls {
      * @param nextTid        the tid the next transaction gets
      * @param maxTransaction j_max_transaction_buffers: a handle may not ask for more credits
      * @param replayed       transactions replayed by the recovery of this load (0 if the journal was clean)
+     * @param powerOn        the device's power-on the journal was loaded under (BlockIo.Completion#powerOn; 0
+     *                       unknown): ext4 mounted under another one lost its memory of the device in a power cut
      */
-    public record Loaded(long epoch, String dev, int nextTid, int maxTransaction, int replayed, long blocksReplayed) {
+    public record Loaded(long epoch, String dev, int nextTid, int maxTransaction, int replayed, long blocksReplayed,
+                         long powerOn) {
+        public Loaded(long epoch, String dev, int nextTid, int maxTransaction, int replayed, long blocksReplayed) {
+            this(epoch, dev, nextTid, maxTransaction, replayed, blocksReplayed, 0);
+        }
     }
 
     /** @param type handle type (tracepoints.md §4.6), {@code lineNo} the call site. */

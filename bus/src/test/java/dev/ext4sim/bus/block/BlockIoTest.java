@@ -14,14 +14,15 @@ class BlockIoTest {
         byte[] data = new byte[8192];
         data[0] = 1;
         data[8191] = (byte) 0xff;
-        BlockIo.Submit s = new BlockIo.Submit("sda1", List.of(BlockIo.Bio.write(8, 8192, "SYNC", "FUA"), BlockIo.Bio.flush()), data);
+        BlockIo.Submit s = new BlockIo.Submit("sda1", List.of(BlockIo.Bio.write(8, 8192, "SYNC", "FUA"), BlockIo.Bio.flush()), data,
+                0x7edcba9876543210L);
         byte[] wire = BlockIo.SUBMIT.requestCodec().encode(s);
         String text = new String(wire, StandardCharsets.ISO_8859_1);
         assertThat(text).contains("\"dev\":\"sda1\"", "\"flags\":[\"SYNC\",\"FUA\"]").doesNotContain("\"data\"");
         assertThat(wire.length).isLessThan(8192 + 200);
         assertThat(BlockIo.SUBMIT.requestCodec().decode(wire)).isEqualTo(s);
 
-        BlockIo.Completion c = new BlockIo.Completion(List.of(443L, 1200L), new byte[]{5, 6, 7});
+        BlockIo.Completion c = new BlockIo.Completion(List.of(443L, 1200L), new byte[]{5, 6, 7}, -5L);
         assertThat(BlockIo.SUBMIT.replyCodec().decode(BlockIo.SUBMIT.replyCodec().encode(c))).isEqualTo(c);
     }
 

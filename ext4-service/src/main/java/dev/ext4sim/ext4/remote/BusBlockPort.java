@@ -1,6 +1,8 @@
 package dev.ext4sim.ext4.remote;
 
+import dev.ext4sim.bus.ErrnoException;
 import dev.ext4sim.bus.block.BlockIo;
+import dev.ext4sim.bus.block.PowerOnFence;
 import dev.ext4sim.bus.call.CallClient;
 import dev.ext4sim.bus.trace.TraceContext;
 import dev.ext4sim.ext4.port.BlockPort;
@@ -12,7 +14,8 @@ import java.util.List;
 
 /**
  * ext4's block I/O as blk_submit calls to blockdev-service, in the caller's task: a bio is cut at blockdev's 1 MiB
- * and a call at 8 MiB of payload, each call one plug.
+ * and a call at 8 MiB of payload, each call one plug. Every call goes through the {@link PowerOnFence}: ext4-service
+ * goes down with a device that lost its cache.
  */
 public final class BusBlockPort implements BlockPort {
     private static final int SECTORS_PER_BLOCK = BLOCK_SIZE / 512;
@@ -22,11 +25,21 @@ public final class BusBlockPort implements BlockPort {
     private final CallClient client;
     private final String dev;
     private final Duration timeout;
+    private final PowerOnFence fence;
 
-    public BusBlockPort(CallClient client, String dev, Duration timeout) {
+    public BusBlockPort(CallClient client, String dev, Duration timeout, PowerOnFence fence) {
         this.client = client;
         this.dev = dev;
         this.timeout = timeout;
+        this.fence = fence;
+    }
+
+    private BlockIo.Completion submit(TraceContext ctx, BlockIo.Submit s) {
+        try {
+            return fence.completed(client.invoke(BlockIo.SERVICE, BlockIo.SUBMIT, fence.stamp(s), timeout, ctx));
+        } catch (ErrnoException e) {
+            throw fence.failed(e);
+        }
     }
 
     @Override
@@ -44,8 +57,7 @@ public final class BusBlockPort implements BlockPort {
                 left -= blocks;
                 callBytes += blocks * BLOCK_SIZE;
             }
-            BlockIo.Completion c = client.invoke(BlockIo.SERVICE, BlockIo.SUBMIT, new BlockIo.Submit(dev, bios, new byte[0]),
-                    timeout, ctx);
+            BlockIo.Completion c = submit(ctx, new BlockIo.Submit(dev, bios, new byte[0]));
             out.writeBytes(c.data());
         }
         return out.toByteArray();
@@ -74,12 +86,11 @@ public final class BusBlockPort implements BlockPort {
     }
 
     private void send(TraceContext ctx, List<BlockIo.Bio> bios, ByteArrayOutputStream data) {
-        client.invoke(BlockIo.SERVICE, BlockIo.SUBMIT, new BlockIo.Submit(dev, bios, data.toByteArray()), timeout, ctx);
+        submit(ctx, new BlockIo.Submit(dev, bios, data.toByteArray()));
     }
 
     @Override
     public void flush(TraceContext ctx) {
-        client.invoke(BlockIo.SERVICE, BlockIo.SUBMIT, new BlockIo.Submit(dev, List.of(BlockIo.Bio.flush()), new byte[0]),
-                timeout, ctx);
+        submit(ctx, new BlockIo.Submit(dev, List.of(BlockIo.Bio.flush()), new byte[0]));
     }
 }

@@ -11,9 +11,11 @@ import dev.ext4sim.ext4.fs.Ext4Mount;
 import dev.ext4sim.ext4.fs.InodeRange;
 import dev.ext4sim.ext4.fs.Stat;
 import dev.ext4sim.ext4.port.WritebackControl;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Random;
 import java.util.function.Supplier;
 
 /**
@@ -21,18 +23,45 @@ import java.util.function.Supplier;
  * device, runs the core in the caller's task, and takes the waits the core hands back (balance_dirty_pages' pause, the
  * journal queue's backpressure) outside every filesystem lock. The ordered-data call takes only the filesystem lock,
  * which no writer holds while it waits for jbd2, so T_FLUSH cannot deadlock against a writer waiting on a commit.
+ *
+ * <p>Each start of ext4-service is a new mount with an id of its own, handed out in every {@link Ext4Calls.Attr}. A
+ * call on an open file names the mount the file was opened on; another mount refuses it with EIO, because the page
+ * cache that file wrote to died with the instance that held it: an fsync through it must not return 0 over data that
+ * is gone (the fd's errseq, in kernel terms, saw the crash).
  */
 public final class Ext4Server {
     private final String dev;
     private final Supplier<Ext4Mount> mount;
     private final JournalPump pump;
     private final Ext4Metrics metrics;
+    private final long mountId;
 
     public Ext4Server(String dev, Supplier<Ext4Mount> mount, JournalPump pump, Ext4Metrics metrics) {
+        this(dev, mount, pump, metrics, newMountId(new SecureRandom()));
+    }
+
+    /** @param mountId this instance's mount, never 0 (0 names no mount in a call) */
+    public Ext4Server(String dev, Supplier<Ext4Mount> mount, JournalPump pump, Ext4Metrics metrics, long mountId) {
+        if (mountId == 0) {
+            throw new IllegalArgumentException("a mount id is not 0");
+        }
         this.dev = Objects.requireNonNull(dev);
         this.mount = Objects.requireNonNull(mount);
         this.pump = Objects.requireNonNull(pump);
         this.metrics = Objects.requireNonNull(metrics);
+        this.mountId = mountId;
+    }
+
+    static long newMountId(Random random) {
+        long id;
+        do {
+            id = random.nextLong();
+        } while (id == 0);
+        return id;
+    }
+
+    public long mountId() {
+        return mountId;
     }
 
     public void register(CallServer server) {
@@ -48,9 +77,9 @@ public final class Ext4Server {
                     mounted(q.dev()).unlink(c.trace(), ino(q.dir()), name(q.name()));
                     return new Ext4Calls.Done(0);
                 })
-                .register(Ext4Calls.GETATTR, (q, c) -> attr(mounted(q.dev()), c, ino(q.ino())))
+                .register(Ext4Calls.GETATTR, (q, c) -> attr(mounted(q.dev(), q.mount()), c, ino(q.ino())))
                 .register(Ext4Calls.TRUNCATE, (q, c) -> {
-                    Ext4Mount m = mounted(q.dev());
+                    Ext4Mount m = mounted(q.dev(), q.mount());
                     if (q.size() < 0) {
                         throw new ErrnoException(Errno.EINVAL, "size " + q.size() + " is negative");
                     }
@@ -62,17 +91,17 @@ public final class Ext4Server {
                     if (q.pos() < 0 || q.length() < 0) {
                         throw new ErrnoException(Errno.EINVAL, "read at " + q.pos() + " of " + q.length() + " bytes");
                     }
-                    return mounted(q.dev()).read(c.trace(), ino(q.ino()), q.pos(), (int) Math.min(q.length(), 8 << 20));
+                    return mounted(q.dev(), q.mount()).read(c.trace(), ino(q.ino()), q.pos(), (int) Math.min(q.length(), 8 << 20));
                 })
                 .register(Ext4Calls.WRITE_ITER, this::write)
                 .register(Ext4Calls.FSYNC, (q, c) -> {
                     long t = System.nanoTime();
-                    mounted(q.dev()).fsync(c.trace(), ino(q.ino()), q.datasync());
+                    mounted(q.dev(), q.mount()).fsync(c.trace(), ino(q.ino()), q.datasync());
                     metrics.fsync(System.nanoTime() - t);
                     return new Ext4Calls.Done(0);
                 })
                 .register(Ext4Calls.RELEASE, (q, c) -> {
-                    Ext4Mount m = mounted(q.dev());
+                    Ext4Mount m = mounted(q.dev(), q.mount());
                     // vfs tells ext4 of the last close only: the open it pairs with is counted here
                     m.open(c.trace(), ino(q.ino()), true);
                     m.release(c.trace(), ino(q.ino()), true);
@@ -125,7 +154,7 @@ public final class Ext4Server {
 
     private Ext4Calls.WriteResult write(Ext4Calls.WriteIter q, CallContext c) throws InterruptedException {
         long t = System.nanoTime();
-        Ext4Mount m = mounted(q.dev());
+        Ext4Mount m = mounted(q.dev(), q.mount());
         if (q.pos() < 0) {
             throw new ErrnoException(Errno.EINVAL, "write at negative position " + q.pos());
         }
@@ -162,6 +191,18 @@ public final class Ext4Server {
         return m;
     }
 
+    /** The mount, for a call on a file opened on {@code fileMount} (0: no open file). */
+    private Ext4Mount mounted(String d, long fileMount) {
+        Ext4Mount m = mounted(d);
+        if (fileMount != 0 && fileMount != mountId) {
+            throw new ErrnoException(Errno.EIO, "the file was opened on an earlier mount of " + dev + " (mount "
+                    + Long.toHexString(fileMount) + ", now " + Long.toHexString(mountId) + "): ext4-service restarted"
+                    + " since, and what was written through this fd and not yet fsynced may be lost; close it and"
+                    + " open the file again");
+        }
+        return m;
+    }
+
     private static int ino(long ino) {
         if (ino < 1 || ino > Integer.MAX_VALUE) {
             throw new ErrnoException(Errno.EINVAL, "inode " + ino + " is out of range");
@@ -179,10 +220,10 @@ public final class Ext4Server {
         return name;
     }
 
-    private static Ext4Calls.Attr attr(Ext4Mount m, CallContext c, int ino) {
+    private Ext4Calls.Attr attr(Ext4Mount m, CallContext c, int ino) {
         Stat s = m.getattr(c.trace(), ino);
         return new Ext4Calls.Attr(s.ino(), s.mode(), s.nlink(), s.size(), s.blocks(), s.atime().toEpochNanos(),
-                s.mtime().toEpochNanos(), s.ctime().toEpochNanos());
+                s.mtime().toEpochNanos(), s.ctime().toEpochNanos(), mountId);
     }
 
     private static Ext4Calls.DirtyInode dirty(DirtyInode d) {

@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.function.IntConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -77,6 +78,7 @@ public final class JournalPump implements JournalPort, AutoCloseable {
     /** Sent handles not known committed, in send order. */
     private final List<PendingHandle> sent = new ArrayList<>();
     private volatile IntConsumer onCommit = seq -> { };
+    private volatile Consumer<Jbd2Calls.Loaded> onLoaded = l -> { };
     private Jbd2Calls.Loaded loaded;
     private int commitSequence = -1;
     private boolean reloadWanted;
@@ -103,6 +105,11 @@ public final class JournalPump implements JournalPort, AutoCloseable {
     /** ext4_journal_commit_callback's trigger: called with j_commit_sequence whenever jbd2 reports a newer one. */
     public void onCommit(IntConsumer onCommit) {
         this.onCommit = Objects.requireNonNull(onCommit);
+    }
+
+    /** Told of every load jbd2 answers or announces, before the pump acts on it (the power-on check). */
+    public void onLoaded(Consumer<Jbd2Calls.Loaded> onLoaded) {
+        this.onLoaded = Objects.requireNonNull(onLoaded);
     }
 
     long now() {
@@ -272,6 +279,9 @@ public final class JournalPump implements JournalPort, AutoCloseable {
 
     /** jbd2 announced a load (jbd2_journal_loaded): a newer epoch than ours means it restarted; load again. */
     public void loadedElsewhere(Jbd2Calls.Loaded l) {
+        if (settings.dev().equals(l.dev())) {
+            onLoaded.accept(l);
+        }
         lock.lock();
         try {
             if (loaded != null && l.epoch() != loaded.epoch() && settings.dev().equals(l.dev())) {
@@ -672,8 +682,10 @@ public final class JournalPump implements JournalPort, AutoCloseable {
         long lastLog = 0;
         while (!closed) {
             try {
-                return client.invoke(Jbd2Calls.SERVICE, Jbd2Calls.LOAD, new Jbd2Calls.Load(settings.dev(), settings.mountId()),
-                        settings.callTimeout(), ctx);
+                Jbd2Calls.Loaded l = client.invoke(Jbd2Calls.SERVICE, Jbd2Calls.LOAD,
+                        new Jbd2Calls.Load(settings.dev(), settings.mountId()), settings.callTimeout(), ctx);
+                onLoaded.accept(l);
+                return l;
             } catch (ErrnoException e) {
                 if (System.nanoTime() - lastLog > 5_000_000_000L) {
                     log.info("ext4: waiting for jbd2-service to load the journal of {} ({} s so far): {}", settings.dev(),

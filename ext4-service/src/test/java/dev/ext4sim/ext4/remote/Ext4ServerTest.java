@@ -158,6 +158,25 @@ class Ext4ServerTest {
     }
 
     @Test
+    void aFileOpenedOnAnotherMountIsRefusedWithEioAndNothingIsWritten() {
+        mount();
+        Ext4Calls.Attr a = call(Ext4Calls.CREATE, new Ext4Calls.Create("sda1", 2, "f", 0644, false));
+        assertThat(a.mount()).as("the answer names this mount").isNotZero();
+        long m = a.mount();
+        assertThat(call(Ext4Calls.WRITE_ITER, new Ext4Calls.WriteIter("sda1", a.ino(), 0, false, false, false,
+                new byte[]{1, 2, 3}, m)).written()).isEqualTo(3);
+        assertThat(call(Ext4Calls.FSYNC, new Ext4Calls.Fsync("sda1", a.ino(), false, m)).ret()).isZero();
+        long earlier = m + 1;
+        errno(Errno.EIO, () -> call(Ext4Calls.WRITE_ITER, new Ext4Calls.WriteIter("sda1", a.ino(), 3, false, false, false,
+                new byte[]{4}, earlier)));
+        errno(Errno.EIO, () -> call(Ext4Calls.FSYNC, new Ext4Calls.Fsync("sda1", a.ino(), false, earlier)));
+        errno(Errno.EIO, () -> call(Ext4Calls.READ_ITER, new Ext4Calls.ReadIter("sda1", a.ino(), 0, 10, earlier)));
+        errno(Errno.EIO, () -> call(Ext4Calls.TRUNCATE, new Ext4Calls.Truncate("sda1", a.ino(), 0, earlier)));
+        errno(Errno.EIO, () -> call(Ext4Calls.RELEASE, new Ext4Calls.InodeRef("sda1", a.ino(), earlier)));
+        assertThat(call(Ext4Calls.READ_ITER, new Ext4Calls.ReadIter("sda1", a.ino(), 0, 10, m))).containsExactly(1, 2, 3);
+    }
+
+    @Test
     void badInputIsAnErrnoAndChangesNothing() {
         mount();
         errno(Errno.ENODEV, () -> call(Ext4Calls.GETATTR, new Ext4Calls.InodeRef("sdb1", 2)));

@@ -10,4 +10,9 @@ import dev.ext4sim.bus.block.BlockIo;
 @FunctionalInterface
 public interface BlockIoPort {
     BlockIo.Completion submit(BlockIo.Submit submit);
+
+    /** The device's power-on this port knows (BlockIo.Completion#powerOn), 0 if it does not tell. */
+    default long powerOn() {
+        return 0;
+    }
 }

@@ -204,7 +204,7 @@ public final class JournalHost implements AutoCloseable {
         Kjournald2 kjournald2 = new Kjournald2(journal, crashPoints).start();
         Jbd2Calls.Loaded loaded = new Jbd2Calls.Loaded(epochs.next(), settings.dev(), mounted.journal().nextTid(),
                 journal.maxTransactionBuffers(), recovered.map(RecoveryResult::transactionsReplayed).orElse(0),
-                recovered.map(RecoveryResult::blocksReplayed).orElse(0L));
+                recovered.map(RecoveryResult::blocksReplayed).orElse(0L), blockIo.powerOn());
         log.info("jbd2: journal {} loaded in {} ms: epoch {}, next transaction {}, {} log blocks, transactions of up to {} blocks",
                 config.devName(), TimeUnit.NANOSECONDS.toMillis(loadNanos), loaded.epoch(),
                 Integer.toUnsignedString(loaded.nextTid()), journal.capacity(), loaded.maxTransaction());

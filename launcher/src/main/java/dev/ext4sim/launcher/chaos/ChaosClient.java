@@ -16,10 +16,44 @@ import java.util.function.Supplier;
  * durable by fsync, by fdatasync, and by O_SYNC writes. A write or truncate that fails is tried again with the same
  * bytes until it succeeds, so that the ledger knows what the file holds; a durability call that fails promises
  * nothing. Every answer's errno is counted, and the longest call kept.
+ *
+ * <p>An fd that answers EIO or EBADF may be one a restarted ext4-service (or vfs-service) no longer honours: the client
+ * opens the file again and, as the only writer of its files, reads it back first, holds it to the ledger and takes
+ * what it holds as the model, so that nothing written before the crash and lost with a page cache is later taken for
+ * acknowledged by a successful fsync on the new fd.
  */
 final class ChaosClient implements Runnable {
-    /** A file of the client: its path, its fd, how it is made durable, and its ledger. */
-    record File(String path, int fd, String durability, FileLedger ledger) {
+    /** A file of the client: its path, its fd (replaced when opened again), how it is made durable, and its ledger. */
+    static final class File {
+        private final String path;
+        private final List<String> flags;
+        private final String durability;
+        private final FileLedger ledger;
+        private volatile int fd;
+
+        File(String path, List<String> flags, int fd, String durability, FileLedger ledger) {
+            this.path = path;
+            this.flags = List.copyOf(flags);
+            this.fd = fd;
+            this.durability = durability;
+            this.ledger = ledger;
+        }
+
+        String path() {
+            return path;
+        }
+
+        int fd() {
+            return fd;
+        }
+
+        String durability() {
+            return durability;
+        }
+
+        FileLedger ledger() {
+            return ledger;
+        }
     }
 
     private final Gateway gateway;
@@ -31,8 +65,14 @@ final class ChaosClient implements Runnable {
     final AtomicLong longestCallMillis = new AtomicLong();
     final AtomicLong durableCalls = new AtomicLong();
     final AtomicLong operations = new AtomicLong();
+    /** Acknowledged bytes found lost when a file was read back to be opened again. */
+    final AtomicLong lostAtReopen = new AtomicLong();
+    final AtomicLong reopens = new AtomicLong();
 
-    ChaosClient(Gateway gateway, long seed, String dir, ChaosControl control) {
+    private final java.util.function.Consumer<String> say;
+
+    ChaosClient(Gateway gateway, long seed, String dir, ChaosControl control, java.util.function.Consumer<String> say) {
+        this.say = say;
         this.gateway = gateway;
         this.random = new Random(seed);
         this.dir = dir;
@@ -48,13 +88,15 @@ final class ChaosClient implements Runnable {
         for (String[] f : List.of(new String[]{"fsync", "O_RDWR"}, new String[]{"fdatasync", "O_RDWR"},
                 new String[]{"osync", "O_RDWR,O_SYNC"})) {
             String path = dir + "/" + f[0];
-            List<String> flags = new ArrayList<>(List.of("O_CREAT", "O_TRUNC"));
+            List<String> flags = new ArrayList<>(List.of("O_CREAT"));
             flags.addAll(List.of(f[1].split(",")));
-            Gateway.Answer open = until(() -> gateway.open(path, flags), null);
+            List<String> first = new ArrayList<>(flags);
+            first.add("O_TRUNC");
+            Gateway.Answer open = until(() -> gateway.open(path, first), null);
             if (!open.ok()) {
                 return false;
             }
-            files.put(f[0], new File(path, (int) open.number("fd"), f[0], new FileLedger()));
+            files.put(f[0], new File(path, flags, (int) open.number("fd"), f[0], new FileLedger()));
         }
         return true;
     }
@@ -77,7 +119,7 @@ final class ChaosClient implements Runnable {
                 write(f, at, bytes((int) Math.min(size - at, 1 + random.nextInt(8 * 1024))));
             } else if (op < 88 && !f.durability().equals("osync")) {
                 long length = random.nextBoolean() ? random.nextLong(size + 1) : size + random.nextInt(8 * 1024);
-                retry(f, () -> gateway.ftruncate(f.fd(), length), () -> f.ledger().uncertain(Math.min(length, size),
+                retry(f, () -> gateway.ftruncate(f.fd(), length), () -> f.ledger().mayHaveHappened(Math.min(length, size),
                         Long.MAX_VALUE), () -> f.ledger().truncated(length));
             } else if (!f.durability().equals("osync")) {
                 Gateway.Answer a = timed(() -> gateway.post(f.fd(), f.durability()));
@@ -86,6 +128,9 @@ final class ChaosClient implements Runnable {
                     durableCalls.incrementAndGet();
                 } else {
                     count(a.errno());
+                    if (staleFd(a)) {
+                        reopen(f);
+                    }
                 }
             }
             operations.incrementAndGet();
@@ -94,7 +139,7 @@ final class ChaosClient implements Runnable {
     }
 
     private void write(File f, long offset, byte[] data) {
-        retry(f, () -> gateway.pwrite(f.fd(), offset, data), () -> f.ledger().uncertain(offset, data.length), () -> {
+        retry(f, () -> gateway.pwrite(f.fd(), offset, data), () -> f.ledger().mayHaveHappened(offset, data.length), () -> {
             f.ledger().wrote(offset, data);
             if (f.durability().equals("osync")) {
                 f.ledger().synced(); // O_SYNC: the write returns once the file is durable
@@ -103,8 +148,11 @@ final class ChaosClient implements Runnable {
         });
     }
 
-    /** The call until it succeeds (then {@code applied}); stopped before that, the ledger learns it may have happened. */
-    private void retry(File f, Supplier<Gateway.Answer> call, Runnable unknown, Runnable applied) {
+    /**
+     * The call until it succeeds (then {@code applied}). Each failed attempt may have happened all the same
+     * ({@code maybe}); stopped before a success, the ledger also learns that nobody will know.
+     */
+    private void retry(File f, Supplier<Gateway.Answer> call, Runnable maybe, Runnable applied) {
         while (true) {
             Gateway.Answer a = timed(call);
             if (a.ok()) {
@@ -112,12 +160,57 @@ final class ChaosClient implements Runnable {
                 return;
             }
             count(a.errno());
-            if (!control.keepTrying()) {
-                unknown.run();
+            maybe.run();
+            if (!control.keepTrying() || (staleFd(a) && !reopenAfterPause(f))) {
+                f.ledger().unacknowledgedMayBeLost();
                 return;
             }
-            control.pause(Duration.ofMillis(200));
+            if (!staleFd(a)) {
+                control.pause(Duration.ofMillis(200));
+            }
         }
+    }
+
+    private boolean reopenAfterPause(File f) {
+        control.pause(Duration.ofMillis(200));
+        return reopen(f);
+    }
+
+    /** EIO from an fd of an earlier mount of ext4-service, EBADF from a restarted vfs-service. */
+    private static boolean staleFd(Gateway.Answer a) {
+        return "EIO".equals(a.errno()) || "EBADF".equals(a.errno());
+    }
+
+    /**
+     * Opens the file again (O_CREAT without O_TRUNC: its creation may be what was lost), reads it back and takes it as
+     * the ledger's model; false when the stack did not let it before the run stopped.
+     */
+    private boolean reopen(File f) {
+        while (control.keepTrying()) {
+            Gateway.Answer open = timed(() -> gateway.open(f.path, f.flags));
+            byte[] found = open.ok() ? gateway.readFile(f.path) : null;
+            if (found != null) {
+                int old = f.fd;
+                f.fd = (int) open.number("fd");
+                gateway.post(old, "close"); // the old fd is gone from vfs whatever ext4 answers
+                String where = f.ledger.describeLoss(found);
+                long lost = f.ledger.rebase(found);
+                if (lost > 0) {
+                    say.accept("  " + f.path + " (" + f.durability + "), read back to be opened again: " + lost
+                            + " acknowledged bytes lost; " + where);
+                }
+                lostAtReopen.addAndGet(lost);
+                reopens.incrementAndGet();
+                return true;
+            }
+            if (open.ok()) {
+                gateway.post((int) open.number("fd"), "close");
+            } else {
+                count(open.errno());
+            }
+            control.pause(Duration.ofMillis(500));
+        }
+        return false;
     }
 
     private Gateway.Answer until(Supplier<Gateway.Answer> call, String acceptable) {

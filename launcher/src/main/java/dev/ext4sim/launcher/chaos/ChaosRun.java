@@ -1,6 +1,8 @@
 package dev.ext4sim.launcher.chaos;
 
 import java.io.PrintStream;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,6 +35,15 @@ public final class ChaosRun {
 
         boolean healthy(String service);
 
+        /**
+         * Stops the process of {@code service} (SIGSTOP) for {@code d}, then lets it go on (SIGCONT): a broker that does
+         * not answer for a while. False when it does not run.
+         */
+        boolean stopFor(String service, Duration d);
+
+        /** While held, the watchdog starts nothing again. */
+        void holdRestarts(boolean hold);
+
         /** Stops the stack cleanly (unmount, flush); 0 on success. */
         int down();
 
@@ -43,8 +54,20 @@ public final class ChaosRun {
     public record Crash(String service, String point) {
     }
 
-    public record Options(int clients, long seed, List<Crash> schedule, Duration waitForPoint) {
+    /**
+     * @param brokerStop  how long the broker stays stopped at {@link #BROKER_STOPPED}
+     * @param crashImages where the images of power cuts are copied (and kept when a replay check fails)
+     */
+    public record Options(int clients, long seed, List<Crash> schedule, Duration waitForPoint, Duration brokerStop,
+                          Path crashImages) {
     }
+
+    /** The service whose death is a power cut: its image is copied and replayed by e2fsck and by ext4sim. */
+    static final String POWER_CUT_SERVICE = "blockdev-service";
+
+    /** The broker's outage: its process stopped for {@link Options#brokerStop}, then continued. */
+    public static final String BROKER = "kafka";
+    public static final String BROKER_STOPPED = "kafka.stopped";
 
     /** The outcome per point. */
     public static final class PointReport {
@@ -54,6 +77,8 @@ public final class ChaosRun {
         public long lostAcknowledgedBytes;
         public final Map<String, Long> errnos = new TreeMap<>();
         public long longestCallMillis;
+        public int replayChecks;
+        public int replayDisagreements;
     }
 
     private final Stack stack;
@@ -76,7 +101,7 @@ public final class ChaosRun {
         long runId = Math.floorMod(seeds.nextLong(), 1_000_000L);
         for (int i = 0; i < options.clients(); i++) {
             ChaosClient c = new ChaosClient(new Gateway(stack.gatewayPort(), "chaos-" + i, 7100 + i), seeds.nextLong(),
-                    "/chaos-" + runId + "-" + i, control);
+                    "/chaos-" + runId + "-" + i, control, out::println);
             if (!c.setUp()) {
                 out.println("chaos: client " + i + " could not create its files; is the stack up? ./ext4sim status");
                 return 1;
@@ -96,29 +121,73 @@ public final class ChaosRun {
                 awaitQuietly(Duration.ofSeconds(60), () -> durableCalls(clients) >= durableBefore + 3);
                 Map<String, Long> errnosBefore = errnos(clients);
                 clients.forEach(c -> c.longestCallMillis.set(0));
+                if (crash.service().equals(BROKER)) {
+                    long resumed = brokerOutage(n, crash, report);
+                    if (resumed < 0) {
+                        continue;
+                    }
+                    long before = durableCalls(clients);
+                    // serving again: the clients' durability calls go through once more
+                    boolean back = awaitQuietly(Duration.ofMinutes(3), () -> durableCalls(clients) > before);
+                    long recovery = (System.nanoTime() - resumed) / 1_000_000;
+                    report.fired++;
+                    if (!back) {
+                        out.printf("[%d/%d] %s: no durability call succeeded within 3 min of the broker going on;"
+                                + " stopping (see the services' logs)%n", n, options.schedule().size(), crash.point());
+                        clients.forEach(c -> c.files().forEach(f -> f.ledger().unacknowledgedMayBeLost()));
+                        return finish(control, threads, clients, points, json, lostDuringRun, false);
+                    }
+                    lostDuringRun += afterRecovery(n, crash, report, recovery, control, clients, reader, errnosBefore,
+                            "the clients' durability calls succeed again");
+                    continue;
+                }
                 long pid = stack.pid(crash.service());
-                // a point reached at once may kill the service before its answer to the arming leaves
-                if (pid < 0 || (!stack.arm(crash.service(), crash.point()) && stack.pid(crash.service()) == pid)) {
-                    out.printf("[%d/%d] %s: %s is not running or refused the arming; skipped%n", n,
-                            options.schedule().size(), crash.point(), crash.service());
-                    report.notReached++;
-                    continue;
+                Map<String, Long> withIt = new LinkedHashMap<>();
+                for (String s : goDownWith(crash.service())) {
+                    withIt.put(s, stack.pid(s));
                 }
-                boolean died = awaitQuietly(options.waitForPoint(), () -> stack.pid(crash.service()) != pid);
-                if (!died) {
-                    stack.disarmAll(crash.service());
-                    report.notReached++;
-                    out.printf("[%d/%d] %s: not reached within %d s; disarmed%n", n, options.schedule().size(),
-                            crash.point(), options.waitForPoint().toSeconds());
-                    continue;
+                boolean powerCut = crash.service().equals(POWER_CUT_SERVICE);
+                Path crashImage = null;
+                long diedAt;
+                // a power cut leaves the platter as the crash left it until blockdev starts again: copied meanwhile
+                stack.holdRestarts(powerCut);
+                try {
+                    // a point reached at once may kill the service before its answer to the arming leaves: a failed
+                    // arming is a refusal only if the process lives on
+                    if (pid < 0 || (!stack.arm(crash.service(), crash.point())
+                            && !awaitQuietly(Duration.ofSeconds(5), () -> stack.pid(crash.service()) != pid))) {
+                        out.printf("[%d/%d] %s: %s is not running or refused the arming; skipped%n", n,
+                                options.schedule().size(), crash.point(), crash.service());
+                        report.notReached++;
+                        continue;
+                    }
+                    boolean died = awaitQuietly(options.waitForPoint(), () -> stack.pid(crash.service()) != pid);
+                    if (!died) {
+                        stack.disarmAll(crash.service());
+                        report.notReached++;
+                        out.printf("[%d/%d] %s: not reached within %d s; disarmed%n", n, options.schedule().size(),
+                                crash.point(), options.waitForPoint().toSeconds());
+                        continue;
+                    }
+                    if (powerCut) {
+                        crashImage = copyCrashImage(n, crash);
+                    }
+                } finally {
+                    stack.holdRestarts(false);
+                    // a power cut's recovery counts from here: the copy is the run's own delay
+                    diedAt = System.nanoTime();
                 }
-                long diedAt = System.nanoTime();
                 if (!crash.service().equals("jbd2-service")) {
                     // ext4's page cache or the device's cache went with it: what was not acknowledged may be gone
                     clients.forEach(c -> c.files().forEach(f -> f.ledger().unacknowledgedMayBeLost()));
                 }
+                // a device power cut takes ext4 and jbd2 down at their next I/O: serving again means all of them
                 boolean back = awaitQuietly(Duration.ofMinutes(3),
-                        () -> stack.pid(crash.service()) > 0 && stack.healthy(crash.service()));
+                        () -> stack.pid(crash.service()) > 0 && stack.healthy(crash.service())
+                                && withIt.entrySet().stream().allMatch(e -> {
+                                    long now = stack.pid(e.getKey());
+                                    return now > 0 && now != e.getValue() && stack.healthy(e.getKey());
+                                }));
                 long recovery = (System.nanoTime() - diedAt) / 1_000_000;
                 report.fired++;
                 if (!back) {
@@ -128,27 +197,102 @@ public final class ChaosRun {
                             + "status); stopping%n", n, options.schedule().size(), crash.point(), crash.service());
                     return finish(control, threads, clients, points, json, lostDuringRun, false);
                 }
-                report.recoveryMillis.add(recovery);
-                long lost = check(control, clients, reader);
-                report.lostAcknowledgedBytes += Math.max(0, lost);
-                lostDuringRun += Math.max(0, lost);
-                Map<String, Long> errnosNow = errnos(clients);
-                errnosNow.forEach((e, v) -> {
-                    long d = v - errnosBefore.getOrDefault(e, 0L);
-                    if (d > 0) {
-                        report.errnos.merge(e, d, Long::sum);
-                    }
-                });
-                report.longestCallMillis = Math.max(report.longestCallMillis,
-                        clients.stream().mapToLong(c -> c.longestCallMillis.get()).max().orElse(0));
-                out.printf("[%d/%d] %s: fired; %s serving again %.1f s later; %s%n", n, options.schedule().size(),
-                        crash.point(), crash.service(), recovery / 1e3, lost < 0 ? "files not readable back"
-                                : lost + " acknowledged bytes lost");
+                lostDuringRun += afterRecovery(n, crash, report, recovery, control, clients, reader, errnosBefore,
+                        crash.service() + (withIt.isEmpty() ? "" : " and " + String.join(" and ", withIt.keySet()))
+                                + " serving again");
+                if (crashImage != null) {
+                    replayCheck(n, crash, report, crashImage);
+                }
             }
             return finish(control, threads, clients, points, json, lostDuringRun, true);
         } finally {
             control.stop();
         }
+    }
+
+    /** The image as the power cut left it, copied while nothing writes it; null when the copy failed. */
+    private Path copyCrashImage(int n, Crash crash) {
+        try {
+            Files.createDirectories(options.crashImages());
+            Path copy = options.crashImages().resolve("crash-" + n + "-" + crash.point() + ".img");
+            e2fsprogs.copySparse(stack.image(), copy);
+            return copy;
+        } catch (IOException e) {
+            out.printf("[%d/%d] %s: the image could not be copied (%s); no replay check%n", n,
+                    options.schedule().size(), crash.point(), e.getMessage());
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    /** e2fsck's journal replay against ours on the crash image; the image is kept when they disagree. */
+    private void replayCheck(int n, Crash crash, PointReport report, Path crashImage) {
+        try {
+            ReplayCheck.Result r = new ReplayCheck(e2fsprogs).check(crashImage);
+            report.replayChecks++;
+            if (r.agree()) {
+                Files.deleteIfExists(crashImage);
+            } else {
+                report.replayDisagreements++;
+            }
+            out.printf("[%d/%d] %s: the image at the power cut: %s%s%n", n, options.schedule().size(), crash.point(),
+                    r.summary(), r.agree() ? "" : "; kept as " + crashImage);
+            if (r.fsckOurs().exit() != 0) {
+                out.println(r.fsckOurs().output());
+            }
+        } catch (IOException | RuntimeException e) {
+            report.replayChecks++;
+            report.replayDisagreements++;
+            out.printf("[%d/%d] %s: the replay check of %s failed: %s%n", n, options.schedule().size(), crash.point(),
+                    crashImage, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Stops the broker for the outage; the nanoTime it went on, or -1 when it does not run. */
+    private long brokerOutage(int n, Crash crash, PointReport report) {
+        out.printf("[%d/%d] %s: the broker stopped for %d s%n", n, options.schedule().size(), crash.point(),
+                options.brokerStop().toSeconds());
+        if (!stack.stopFor(BROKER, options.brokerStop())) {
+            out.printf("[%d/%d] %s: the broker does not run; skipped%n", n, options.schedule().size(), crash.point());
+            report.notReached++;
+            return -1;
+        }
+        return System.nanoTime();
+    }
+
+    /** After a recovery: the check, the clients' errnos and longest call, the line of progress; the bytes lost. */
+    private long afterRecovery(int n, Crash crash, PointReport report, long recovery, ChaosControl control,
+                               List<ChaosClient> clients, Gateway reader, Map<String, Long> errnosBefore, String what) {
+        report.recoveryMillis.add(recovery);
+        long lost = check(control, clients, reader);
+        // and what the clients found lost when they opened their files again on a new mount
+        long lostAtReopen = clients.stream().mapToLong(c -> c.lostAtReopen.getAndSet(0)).sum();
+        long total = Math.max(0, lost) + lostAtReopen;
+        report.lostAcknowledgedBytes += total;
+        errnos(clients).forEach((e, v) -> {
+            long d = v - errnosBefore.getOrDefault(e, 0L);
+            if (d > 0) {
+                report.errnos.merge(e, d, Long::sum);
+            }
+        });
+        report.longestCallMillis = Math.max(report.longestCallMillis,
+                clients.stream().mapToLong(c -> c.longestCallMillis.get()).max().orElse(0));
+        out.printf("[%d/%d] %s: fired; %s %.1f s later; %s%n", n, options.schedule().size(), crash.point(), what,
+                recovery / 1e3, lost < 0 ? "files not readable back" : total + " acknowledged bytes lost");
+        return total;
+    }
+
+    /**
+     * The services a crash of {@code service} takes down with it: a blockdev-service that dies is a power cut of the
+     * machine, which ext4-service and jbd2-service (whose memory held what the device lost) follow at their next I/O
+     * (PowerOnFence).
+     */
+    static List<String> goDownWith(String service) {
+        return service.equals(POWER_CUT_SERVICE) ? List.of("ext4-service", "jbd2-service") : List.of();
     }
 
     /** Pauses the clients, reads every file back and holds it to its ledger: the acknowledged bytes lost, or -1. */
@@ -165,10 +309,10 @@ public final class ChaosRun {
                     if (found == null) {
                         return -1;
                     }
-                    long l = f.ledger().lostAcknowledged(found);
+                    String where = f.ledger().describeLoss(found);
+                    long l = f.ledger().takeLost(found);
                     if (l > 0) {
-                        out.printf("  %s (%s): %d acknowledged bytes lost; %s%n", f.path(), f.durability(), l,
-                                f.ledger().describeLoss(found));
+                        out.printf("  %s (%s): %d acknowledged bytes lost; %s%n", f.path(), f.durability(), l, where);
                     }
                     lost += l;
                 }
@@ -187,6 +331,8 @@ public final class ChaosRun {
         }
         long operations = clients.stream().mapToLong(c -> c.operations.get()).sum();
         long durable = durableCalls(clients);
+        // losses found by a client opening a file again after the last check
+        lostDuringRun += clients.stream().mapToLong(c -> c.lostAtReopen.getAndSet(0)).sum();
         out.printf("workload: %d clients, %d operations, %d acknowledged durability calls; stopping the stack cleanly%n",
                 clients.size(), operations, durable);
         int down = stack.down();
@@ -210,7 +356,7 @@ public final class ChaosRun {
             }
         }
         boolean ok = completed && down == 0 && fsck.exit() == 0 && lostDuringRun == 0 && lostOnImage == 0
-                && differOnImage == 0;
+                && differOnImage == 0 && points.values().stream().allMatch(r -> r.replayDisagreements == 0);
         ChaosReport.print(out, points, fsck, files, lostOnImage, differOnImage, ok);
         if (json != null) {
             ChaosReport.writeJson(json, options, points, operations, durable, fsck, lostDuringRun, lostOnImage,

@@ -7,7 +7,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** e2fsck and debugfs on the stack's image, read-only. */
+/** e2fsck and debugfs on the stack's image (read-only) and on copies of it. */
 public final class E2fsprogs {
     public record Result(int exit, String output) {
     }
@@ -15,6 +15,24 @@ public final class E2fsprogs {
     public Result fsck(Path image) throws IOException, InterruptedException {
         Run r = run(List.of(tool("e2fsck"), "-fn", image.toString()));
         return new Result(r.exit, new String(r.stdout, StandardCharsets.UTF_8) + r.stderr);
+    }
+
+    /** e2fsck's own journal replay and nothing else, on a copy: {@code e2fsck -E journal_only -y}. */
+    public Result replayJournal(Path copy) throws IOException, InterruptedException {
+        Run r = run(List.of(tool("e2fsck"), "-E", "journal_only", "-y", copy.toString()));
+        Result result = new Result(r.exit, new String(r.stdout, StandardCharsets.UTF_8) + r.stderr);
+        if (r.exit > 1) {
+            throw new IOException("e2fsck -E journal_only " + copy + " exit " + r.exit + ": " + result.output());
+        }
+        return result;
+    }
+
+    /** A copy that stays as sparse as the image (a 1 GiB image holds far less). */
+    public void copySparse(Path from, Path to) throws IOException, InterruptedException {
+        Run r = run(List.of("cp", "--sparse=always", from.toString(), to.toString()));
+        if (r.exit != 0) {
+            throw new IOException("cp " + from + " " + to + " failed: " + r.stderr);
+        }
     }
 
     /** The file's bytes as debugfs reads them from the image; empty when it cannot. */

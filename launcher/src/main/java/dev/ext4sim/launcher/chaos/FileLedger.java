@@ -38,9 +38,18 @@ final class FileLedger {
         model = Arrays.copyOf(model, len);
     }
 
-    /** An operation that may or may not have happened: bytes {@code [from, from + length)} may hold either. */
+    /** An operation whose outcome nobody will learn: bytes {@code [from, from + length)} may hold either, for good. */
     synchronized void uncertain(long from, long length) {
         uncertain = true;
+        mayHaveHappened(from, length);
+    }
+
+    /**
+     * An attempt that failed, and may have happened all the same (its bytes may even have reached the disk before a
+     * crash): until the call is made again and succeeds, bytes {@code [from, from + length)} may hold either value
+     * ({@code length} Long.MAX_VALUE: a truncate to {@code from}).
+     */
+    synchronized void mayHaveHappened(long from, long length) {
         int end = (int) Math.min(acked.length, from + Math.min(length, Integer.MAX_VALUE));
         if (from < end) {
             changedSinceAck.set((int) from, end);
@@ -57,6 +66,41 @@ final class FileLedger {
 
     synchronized boolean uncertain() {
         return uncertain;
+    }
+
+    /**
+     * The file was read back as {@code found} with nobody writing it (its only writer is about to open it again after a
+     * crash): the acknowledged bytes it lost are counted once and returned, and what it holds becomes the model, as
+     * exact as before the crash.
+     */
+    synchronized long rebase(byte[] found) {
+        long lost = takeLost(found);
+        model = found.clone();
+        changedSinceAck.set(0, Math.max(acked.length, model.length));
+        for (int i = 0; i < Math.min(acked.length, model.length); i++) {
+            if (acked[i] == model[i]) {
+                changedSinceAck.clear(i);
+            }
+        }
+        shrunkSinceAck = model.length < acked.length;
+        uncertain = false;
+        return lost;
+    }
+
+    /**
+     * The acknowledged bytes {@code found} lost, counted once: they are no longer held against later reads (the
+     * report has them).
+     */
+    synchronized long takeLost(byte[] found) {
+        long lost = lostAcknowledged(found);
+        if (lost > 0) {
+            for (int i = 0; i < acked.length; i++) {
+                if (!changedSinceAck.get(i) && (i >= found.length ? !shrunkSinceAck : found[i] != acked[i])) {
+                    changedSinceAck.set(i);
+                }
+            }
+        }
+        return lost;
     }
 
     /** A durability call covering everything before it returned success. */

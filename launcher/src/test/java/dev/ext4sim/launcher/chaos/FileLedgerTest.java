@@ -55,4 +55,37 @@ class FileLedgerTest {
         ledger.uncertain(5, 3);
         assertThat(ledger.uncertain()).isTrue();
     }
+
+    @Test
+    void aFileReadBackAfterAPageCacheDiedBecomesTheModelSoALaterFsyncAcknowledgesOnlyWhatIsThere() {
+        ledger.wrote(0, fill(100, 1));
+        ledger.synced();
+        ledger.wrote(100, fill(50, 2)); // in the page cache of the ext4 that dies
+        ledger.unacknowledgedMayBeLost();
+        byte[] found = fill(100, 1);    // what the new mount holds
+        assertThat(ledger.rebase(found)).isZero();
+        assertThat(ledger.model()).isEqualTo(found);
+        assertThat(ledger.uncertain()).as("the model is exact again").isFalse();
+        ledger.wrote(200, fill(10, 3)); // past the end of what is there: a hole of zeros before it
+        ledger.synced();
+        byte[] onDisk = Arrays.copyOf(fill(100, 1), 210);
+        System.arraycopy(fill(10, 3), 0, onDisk, 200, 10);
+        assertThat(ledger.lostAcknowledged(onDisk)).as("the lost append was never acknowledged").isZero();
+        assertThat(ledger.differsFromModel(onDisk)).isZero();
+    }
+
+    @Test
+    void aLossIsCountedOnceWhereverItIsFound() {
+        ledger.wrote(0, fill(100, 1));
+        ledger.synced();
+        byte[] torn = fill(100, 1);
+        torn[7] = 0;
+        assertThat(ledger.takeLost(torn)).isEqualTo(1);
+        assertThat(ledger.takeLost(torn)).as("already reported").isZero();
+        assertThat(ledger.rebase(torn)).isZero();
+        assertThat(ledger.lostAcknowledged(torn)).isZero();
+        assertThat(ledger.lostAcknowledged(fill(100, 1))).as("either value may be read after the loss").isZero();
+        torn[8] = 0;
+        assertThat(ledger.lostAcknowledged(torn)).as("the bytes beside it are still held").isEqualTo(1);
+    }
 }

@@ -6,7 +6,8 @@ import dev.ext4sim.bus.trace.TraceContext;
 
 /**
  * The mounted filesystem as the VFS sees it (struct inode_operations + file_operations + super_operations of ext4).
- * ext4-service implements it over the bus; tests use a fake. Every method runs in the caller's task.
+ * ext4-service implements it over the bus; tests use a fake. Every method runs in the caller's task. The calls on an
+ * open file name the mount it was opened on ({@link Attr#mount}), which a later mount refuses.
  */
 public interface InodeOps {
     /** The mounted device, e.g. "sda1". */
@@ -22,15 +23,15 @@ public interface InodeOps {
 
     Attr getattr(long ino, TraceContext ctx);
 
-    Attr truncate(long ino, long size, TraceContext ctx);
+    Attr truncate(long ino, long mount, long size, TraceContext ctx);
 
-    byte[] readIter(long ino, long pos, long length, TraceContext ctx);
+    byte[] readIter(long ino, long mount, long pos, long length, TraceContext ctx);
 
-    WriteResult writeIter(long ino, long pos, boolean append, boolean sync, boolean dsync, byte[] data, TraceContext ctx);
+    WriteResult writeIter(long ino, long mount, long pos, boolean append, boolean sync, boolean dsync, byte[] data, TraceContext ctx);
 
-    void fsync(long ino, boolean datasync, TraceContext ctx);
+    void fsync(long ino, long mount, boolean datasync, TraceContext ctx);
 
-    void release(long ino, TraceContext ctx);
+    void release(long ino, long mount, TraceContext ctx);
 
     void syncFs(boolean wait, TraceContext ctx);
 }

@@ -61,9 +61,9 @@ public final class Vfs {
             throw new ErrnoException(Errno.EISDIR, path + " is a directory; open it O_RDONLY");
         }
         if (flags.has(Flag.O_TRUNC) && inode.isRegular() && inode.size() > 0) {
-            inode = ops.truncate(inode.ino(), 0, ctx); // handle_truncate > do_truncate
+            inode = ops.truncate(inode.ino(), inode.mount(), 0, ctx); // handle_truncate > do_truncate
         }
-        return files.install(new VfsFile(path, inode.ino(), inode.isDir(), flags));
+        return files.install(new VfsFile(path, inode.ino(), inode.mount(), inode.isDir(), flags));
     }
 
     /** ksys_write (offset -1) and ksys_pwrite64. */
@@ -85,13 +85,13 @@ public final class Vfs {
         if (offset >= 0) {
             // pwrite leaves f_pos alone; on an O_APPEND file Linux still appends (a documented BUG in pwrite(2))
             checkRange(offset, data.length);
-            return ops.writeIter(file.ino(), offset, append, sync, dsync, data, ctx).written();
+            return ops.writeIter(file.ino(), file.mount(), offset, append, sync, dsync, data, ctx).written();
         }
         file.fPosLock.lock();
         try {
             long pos = file.rawPos();
             checkRange(pos, data.length);
-            WriteResult r = ops.writeIter(file.ino(), pos, append, sync, dsync, data, ctx);
+            WriteResult r = ops.writeIter(file.ino(), file.mount(), pos, append, sync, dsync, data, ctx);
             file.setPos(r.pos());
             return r.written();
         } finally {
@@ -117,11 +117,11 @@ public final class Vfs {
             return new byte[0];
         }
         if (offset >= 0) {
-            return ops.readIter(file.ino(), offset, n, ctx);
+            return ops.readIter(file.ino(), file.mount(), offset, n, ctx);
         }
         file.fPosLock.lock();
         try {
-            byte[] bytes = ops.readIter(file.ino(), file.rawPos(), n, ctx);
+            byte[] bytes = ops.readIter(file.ino(), file.mount(), file.rawPos(), n, ctx);
             file.setPos(file.rawPos() + bytes.length);
             return bytes;
         } finally {
@@ -146,14 +146,14 @@ public final class Vfs {
             throw new ErrnoException(Errno.EINVAL, "fd " + fd + " (" + file.path() + ") is open " + file.flags().access()
                     + "; ftruncate needs an fd opened O_WRONLY or O_RDWR");
         }
-        ops.truncate(file.ino(), length, ctx);
+        ops.truncate(file.ino(), file.mount(), length, ctx);
         return 0;
     }
 
     /** do_fsync > vfs_fsync_range > ext4_sync_file. */
     public int fsync(int fd, boolean datasync, TraceContext ctx) {
         VfsFile file = processes.existing(ctx.task(), fd).get(fd);
-        ops.fsync(file.ino(), datasync, ctx);
+        ops.fsync(file.ino(), file.mount(), datasync, ctx);
         return 0;
     }
 
@@ -164,7 +164,7 @@ public final class Vfs {
     public int close(int fd, TraceContext ctx) {
         VfsFile file = processes.existing(ctx.task(), fd).remove(fd);
         try {
-            ops.release(file.ino(), ctx);
+            ops.release(file.ino(), file.mount(), ctx);
         } catch (ErrnoException e) {
             log.warn("close of fd {} by {}: ext4_release_file of inode {} failed ({}); the fd is closed anyway",
                     fd, ctx.task(), file.ino(), e.getMessage());

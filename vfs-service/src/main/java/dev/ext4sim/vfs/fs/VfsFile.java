@@ -9,14 +9,16 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class VfsFile {
     private final String path;
     private final long ino;
+    private final long mount;
     private final boolean directory;
     private final OpenFlags flags;
     final ReentrantLock fPosLock = new ReentrantLock();
     private long fPos;
 
-    public VfsFile(String path, long ino, boolean directory, OpenFlags flags) {
+    public VfsFile(String path, long ino, long mount, boolean directory, OpenFlags flags) {
         this.path = path;
         this.ino = ino;
+        this.mount = mount;
         this.directory = directory;
         this.flags = flags;
     }
@@ -27,6 +29,10 @@ public final class VfsFile {
 
     public long ino() {
         return ino;
+    }
+
+    public long mount() {
+        return mount;
     }
 
     public boolean isDirectory() {

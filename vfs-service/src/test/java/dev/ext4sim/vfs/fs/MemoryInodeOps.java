@@ -18,6 +18,8 @@ public final class MemoryInodeOps implements InodeOps {
     public final Map<Long, byte[]> files = new HashMap<>();
     final List<String> calls = new ArrayList<>();
     private long nextIno = 12;
+    /** The mount of the fake: {@link #remount} stands for a restarted ext4-service. */
+    private long mount = 1;
 
     public MemoryInodeOps() {
         dirs.put(Ext4Calls.ROOT_INO, new HashMap<>());
@@ -30,6 +32,17 @@ public final class MemoryInodeOps implements InodeOps {
         return ino;
     }
 
+    /** ext4-service started again: files opened before are refused, as ext4-service refuses them. */
+    void remount() {
+        mount++;
+    }
+
+    private void opened(long fileMount) {
+        if (fileMount != mount) {
+            throw new ErrnoException(Errno.EIO, "the file was opened on an earlier mount of sda1");
+        }
+    }
+
     @Override
     public String dev() {
         return "sda1";
@@ -37,13 +50,13 @@ public final class MemoryInodeOps implements InodeOps {
 
     private Attr attr(long ino) {
         if (dirs.containsKey(ino)) {
-            return new Attr(ino, Attr.S_IFDIR | 0755, 2, 4096, 8, 0, 0, 0);
+            return new Attr(ino, Attr.S_IFDIR | 0755, 2, 4096, 8, 0, 0, 0, mount);
         }
         byte[] b = files.get(ino);
         if (b == null) {
             throw new ErrnoException(Errno.ENOENT, "no inode " + ino);
         }
-        return new Attr(ino, Attr.S_IFREG | 0644, 1, b.length, (b.length + 4095) / 4096 * 8, 0, 0, 0);
+        return new Attr(ino, Attr.S_IFREG | 0644, 1, b.length, (b.length + 4095) / 4096 * 8, 0, 0, 0, mount);
     }
 
     @Override
@@ -100,14 +113,16 @@ public final class MemoryInodeOps implements InodeOps {
     }
 
     @Override
-    public Attr truncate(long ino, long size, TraceContext ctx) {
+    public Attr truncate(long ino, long fileMount, long size, TraceContext ctx) {
+        opened(fileMount);
         calls.add("truncate " + ino + " " + size);
         files.put(ino, Arrays.copyOf(files.get(ino), (int) size));
         return attr(ino);
     }
 
     @Override
-    public byte[] readIter(long ino, long pos, long length, TraceContext ctx) {
+    public byte[] readIter(long ino, long fileMount, long pos, long length, TraceContext ctx) {
+        opened(fileMount);
         byte[] b = files.get(ino);
         if (pos >= b.length) {
             return new byte[0];
@@ -116,7 +131,9 @@ public final class MemoryInodeOps implements InodeOps {
     }
 
     @Override
-    public WriteResult writeIter(long ino, long pos, boolean append, boolean sync, boolean dsync, byte[] data, TraceContext ctx) {
+    public WriteResult writeIter(long ino, long fileMount, long pos, boolean append, boolean sync, boolean dsync,
+                                 byte[] data, TraceContext ctx) {
+        opened(fileMount);
         calls.add("write " + ino + " " + pos + (append ? " append" : "") + (sync ? " sync" : "") + (dsync ? " dsync" : ""));
         byte[] b = files.get(ino);
         long at = append ? b.length : pos;
@@ -127,12 +144,14 @@ public final class MemoryInodeOps implements InodeOps {
     }
 
     @Override
-    public void fsync(long ino, boolean datasync, TraceContext ctx) {
+    public void fsync(long ino, long fileMount, boolean datasync, TraceContext ctx) {
+        opened(fileMount);
         calls.add((datasync ? "fdatasync " : "fsync ") + ino);
     }
 
     @Override
-    public void release(long ino, TraceContext ctx) {
+    public void release(long ino, long fileMount, TraceContext ctx) {
+        opened(fileMount);
         calls.add("release " + ino);
     }
 

@@ -173,6 +173,21 @@ class VfsTest {
     }
 
     @Test
+    void anFdOpenedBeforeExt4MountedAgainIsRefusedAndTheFileOpensAgain() {
+        int fd = vfs.open("/f", List.of("O_CREAT", "O_RDWR"), 0644, demo);
+        vfs.write(fd, -1, bytes("acknowledged by write only"), demo);
+        fs.remount();
+        fails(Errno.EIO, "earlier mount", () -> vfs.fsync(fd, false, demo));
+        fails(Errno.EIO, "earlier mount", () -> vfs.write(fd, -1, bytes("x"), demo));
+        fails(Errno.EIO, "earlier mount", () -> vfs.read(fd, 0, 1, demo));
+        fails(Errno.EIO, "earlier mount", () -> vfs.ftruncate(fd, 0, demo));
+        assertThat(vfs.close(fd, demo)).isZero();
+        int again = vfs.open("/f", List.of("O_RDWR"), -1, demo);
+        assertThat(vfs.write(again, 0, bytes("y"), demo)).isEqualTo(1);
+        assertThat(vfs.fsync(again, false, demo)).isZero();
+    }
+
+    @Test
     void syncWritesTheInodesThenSyncsTheFilesystem() {
         assertThat(vfs.sync(demo)).isZero();
         assertThat(flushed).containsExactly("sda1");
