@@ -47,6 +47,7 @@ public final class KafkaBus implements AutoCloseable {
     private final KafkaProducer<String, byte[]> callProducer;
     private final KafkaProducer<String, byte[]> traceProducer;
     private final KafkaTraceSink traceSink;
+    private final KafkaTransport transport;
     private final ExecutorService handlers = Executors.newVirtualThreadPerTaskExecutor();
     private final CallClient client;
     private final CallServer server;
@@ -69,7 +70,7 @@ public final class KafkaBus implements AutoCloseable {
         this.callProducer = new KafkaProducer<>(KafkaSettings.callProducer(bootstrap, service + "-calls-" + instance));
         this.traceProducer = new KafkaProducer<>(KafkaSettings.traceProducer(bootstrap, service + "-trace-" + instance));
         this.traceSink = new KafkaTraceSink(traceProducer);
-        KafkaTransport transport = new KafkaTransport(callProducer);
+        this.transport = new KafkaTransport(callProducer);
         this.client = new CallClient(Topics.replies(service), transport, Time.SYSTEM,
                 Scheduler.system(service + "-call-deadlines"), new KafkaPeerLiveness(admin), handlers);
         this.server = new CallServer(service, transport, Time.SYSTEM, handlers);
@@ -148,6 +149,7 @@ public final class KafkaBus implements AutoCloseable {
             throw e;
         }
         PollLoop replyLoop = new PollLoop(service + "-replies", replies, r -> client.onReply(Frames.fromRecord(r)));
+        transport.open(); // a reply from now on is read
 
         KafkaConsumer<String, byte[]> calls = new KafkaConsumer<>(
                 KafkaSettings.callConsumer(bootstrap, service + "-calls-" + instance, service));

@@ -25,6 +25,7 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -195,6 +196,21 @@ class KafkaBusIntegrationTest {
         buses.get("blockdev-service").events().publish(ANNOUNCED, "sda", new Announcement("sda", "8:0"),
                 TraceContext.of(new Task("kworker/u16:0", 9))).join();
         await("the announcement", () -> announced.contains(new Announcement("sda", "8:0")), Duration.ofSeconds(20));
+    }
+
+    @Test
+    void aCallMadeBeforeTheBusStartsLeavesOnceItsRepliesAreReadAndIsAnswered() {
+        KafkaBus late = new KafkaBus("late-service", broker.getBrokersAsString());
+        try {
+            // as ext4-service mounts at ApplicationReady while its bus still starts
+            CompletableFuture<byte[]> call = late.client().call("blockdev-service", ECHO_BLOCK, new byte[]{7},
+                    Duration.ofSeconds(20), TraceContext.of(new Task("test-late", 1)));
+            assertThat(call).isNotDone();
+            late.start(Duration.ofSeconds(30));
+            assertThat(call.join()).containsExactly(7);
+        } finally {
+            late.close();
+        }
     }
 
     @Test
