@@ -37,6 +37,16 @@ public record Component(String name, int portOffset, Kind kind) {
         return Stream.concat(all().stream(), Stream.of(PROMETHEUS)).toList();
     }
 
+    /**
+     * The processes whose death is a power cut of the machine takes down with it: blockdev-service's takes ext4-service
+     * and jbd2-service, whose memory held what the device lost (they would halt at their next I/O anyway, at the
+     * device's new power-on; docs/architecture.md, failure model).
+     */
+    public List<Component> goDownWith() {
+        return name.equals("blockdev-service")
+                ? List.of(byName("ext4-service").orElseThrow(), byName("jbd2-service").orElseThrow()) : List.of();
+    }
+
     public static Optional<Component> byName(String name) {
         return supervised().stream().filter(c -> c.name.equals(name)).findFirst();
     }

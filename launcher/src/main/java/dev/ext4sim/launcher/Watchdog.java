@@ -31,6 +31,10 @@ final class Watchdog {
         default boolean held() {
             return false;
         }
+
+        /** SIGKILL: a process that goes down with another ({@link Component#goDownWith}). */
+        default void kill(Component c) {
+        }
     }
 
     /** A process's record: restarts, the last recovery's time (death seen to healthy), whether it gave up. */
@@ -102,6 +106,7 @@ final class Watchdog {
                 s.diedAtNanos = now;
                 s.diedAtEpochMillis = wall.millis();
                 schedule(c, s, now);
+                powerCut(c);
                 continue;
             }
             if (now < s.restartAtNanos || processes.held()) {
@@ -110,6 +115,16 @@ final class Watchdog {
             say("starting %s again (restart %d)", c.name(), s.restarts + 1);
             s.starting = true;
             starter.execute(() -> started(c, s, processes.start(c)));
+        }
+    }
+
+    /** A death that is a power cut: what goes down with it is killed now, and started again as any death is. */
+    private void powerCut(Component c) {
+        List<Component> with = c.goDownWith().stream().filter(states::containsKey).filter(processes::running).toList();
+        if (!with.isEmpty()) {
+            say("%s is dead: a power cut of the machine, which takes %s down with it", c.name(),
+                    String.join(" and ", with.stream().map(Component::name).toList()));
+            with.forEach(processes::kill);
         }
     }
 

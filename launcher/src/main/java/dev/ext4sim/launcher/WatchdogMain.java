@@ -38,6 +38,11 @@ public final class WatchdogMain {
             }
 
             @Override
+            public void kill(Component c) {
+                supervisor.running(c).ifPresent(ProcessHandle::destroyForcibly);
+            }
+
+            @Override
             public boolean held() {
                 return Files.exists(hold(settings));
             }

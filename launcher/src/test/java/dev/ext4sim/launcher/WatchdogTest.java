@@ -53,7 +53,15 @@ class WatchdogTest {
         public boolean held() {
             return held;
         }
+
+        @Override
+        public void kill(Component c) {
+            killed.add(c.name());
+            running.remove(c);
+        }
     }
+
+    final List<String> killed = new ArrayList<>();
 
     final Watchdog watchdog = watchdog(Runnable::run);
 
@@ -104,6 +112,28 @@ class WatchdogTest {
         assertThat(starts).containsExactlyInAnyOrder("jbd2-service@2000ms", "ext4-service@2000ms");
         assertThat(async.records().get(ext4).restarts()).isEqualTo(1);
         assertThat(async.records().get(ext4).lastRecoveryMillis()).isEqualTo(1000);
+    }
+
+    @Test
+    void theDeviceDyingIsAPowerCutThatTakesExt4AndJbd2DownAndAllThreeComeBack() {
+        Component blockdev = Component.byName("blockdev-service").orElseThrow();
+        expected.add(blockdev);
+        running.add(blockdev);
+        Watchdog machine = new Watchdog(List.of(blockdev, ext4, jbd2), new FakeProcesses(), () -> nanos,
+                () -> Instant.ofEpochMilli(1_796_600_000_000L + nanos / 1_000_000),
+                new PrintStream(log, true, StandardCharsets.UTF_8), Runnable::run);
+        running.remove(blockdev);
+        machine.tick();
+        assertThat(killed).containsExactly("ext4-service", "jbd2-service");
+        advance(Duration.ofSeconds(1));
+        startTakes = Duration.ZERO;
+        machine.tick();
+        assertThat(running).contains(blockdev, ext4, jbd2);
+        assertThat(log.toString(StandardCharsets.UTF_8)).contains("blockdev-service is dead: a power cut of the machine,"
+                + " which takes ext4-service and jbd2-service down with it");
+        running.remove(ext4);
+        machine.tick();
+        assertThat(killed).as("only the device's death is a power cut").hasSize(2);
     }
 
     @Test

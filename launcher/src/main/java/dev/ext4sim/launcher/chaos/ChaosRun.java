@@ -1,6 +1,7 @@
 package dev.ext4sim.launcher.chaos;
 
 import java.io.PrintStream;
+import dev.ext4sim.launcher.Component;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -62,8 +63,6 @@ public final class ChaosRun {
                           Path crashImages) {
     }
 
-    /** The service whose death is a power cut: its image is copied and replayed by e2fsck and by ext4sim. */
-    static final String POWER_CUT_SERVICE = "blockdev-service";
 
     /** The broker's outage: its process stopped for {@link Options#brokerStop}, then continued. */
     public static final String BROKER = "kafka";
@@ -146,7 +145,7 @@ public final class ChaosRun {
                 for (String s : goDownWith(crash.service())) {
                     withIt.put(s, stack.pid(s));
                 }
-                boolean powerCut = crash.service().equals(POWER_CUT_SERVICE);
+                boolean powerCut = !withIt.isEmpty();
                 Path crashImage = null;
                 long diedAt;
                 // a power cut leaves the platter as the crash left it until blockdev starts again: copied meanwhile
@@ -286,13 +285,9 @@ public final class ChaosRun {
         return total;
     }
 
-    /**
-     * The services a crash of {@code service} takes down with it: a blockdev-service that dies is a power cut of the
-     * machine, which ext4-service and jbd2-service (whose memory held what the device lost) follow at their next I/O
-     * (PowerOnFence).
-     */
+    /** The services a crash of {@code service} takes down with it (a power cut: {@link Component#goDownWith}). */
     static List<String> goDownWith(String service) {
-        return service.equals(POWER_CUT_SERVICE) ? List.of("ext4-service", "jbd2-service") : List.of();
+        return Component.byName(service).map(c -> c.goDownWith().stream().map(Component::name).toList()).orElse(List.of());
     }
 
     /** Pauses the clients, reads every file back and holds it to its ledger: the acknowledged bytes lost, or -1. */
