@@ -197,11 +197,19 @@ final class ChaosCommand {
             }
         }
 
+        /** Deletes the hold if the run is stopped (^C) while it holds: a held watchdog starts nothing again. */
+        private final Thread release = new Thread(() -> holdRestarts(false));
+        private boolean releaseHooked;
+
         @Override
-        public void holdRestarts(boolean hold) {
+        public synchronized void holdRestarts(boolean hold) {
             try {
                 if (hold) {
                     java.nio.file.Files.writeString(WatchdogMain.hold(settings), "./ext4sim chaos copies the image\n");
+                    if (!releaseHooked) {
+                        Runtime.getRuntime().addShutdownHook(release);
+                        releaseHooked = true;
+                    }
                 } else {
                     java.nio.file.Files.deleteIfExists(WatchdogMain.hold(settings));
                 }

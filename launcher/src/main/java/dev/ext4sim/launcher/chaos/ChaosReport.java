@@ -46,7 +46,7 @@ final class ChaosReport {
                     + r.lostAcknowledgedBytes + ",\"errnos\":{" + r.errnos.entrySet().stream()
                     .map(x -> "\"" + x.getKey() + "\":" + x.getValue()).collect(Collectors.joining(","))
                     + "},\"longest_call_ms\":" + r.longestCallMillis + ",\"replay_checks\":" + r.replayChecks
-                    + ",\"replay_disagreements\":" + r.replayDisagreements + "}";
+                    + ",\"replay_disagreements\":" + r.replayDisagreements + ",\"unchecked\":" + r.unchecked + "}";
         }).collect(Collectors.joining(","));
         Files.writeString(json, "{\"verdict\":\"" + (ok ? "pass" : "fail") + "\",\"clients\":" + options.clients()
                 + ",\"seed\":" + options.seed() + ",\"crashes\":" + options.schedule().size() + ",\"operations\":"

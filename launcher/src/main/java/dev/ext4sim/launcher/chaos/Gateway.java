@@ -68,7 +68,10 @@ final class Gateway {
         return send(request("/v1/stat?path=" + path).GET());
     }
 
-    /** open O_RDONLY, read it all, close; null when any of it failed. */
+    /** The most one read(2) over REST carries (the gateway's limit). */
+    static final int MAX_READ = 8 << 20;
+
+    /** open O_RDONLY, read it to its end in reads of at most 8 MiB, close; null when any of it failed. */
     byte[] readFile(String path) {
         Answer open = open(path, List.of("O_RDONLY"));
         if (!open.ok()) {
@@ -76,12 +79,17 @@ final class Gateway {
         }
         int fd = (int) open.number("fd");
         try {
-            Answer size = stat(path);
-            if (!size.ok()) {
-                return null;
+            java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+            while (true) {
+                Answer read = send(request("/v1/fds/" + fd + "/read?offset=" + all.size() + "&length=" + MAX_READ).GET());
+                if (!read.ok()) {
+                    return null;
+                }
+                all.writeBytes(read.bytes());
+                if (read.bytes().length < MAX_READ) {
+                    return all.toByteArray(); // a short read: the end of the file
+                }
             }
-            Answer read = send(request("/v1/fds/" + fd + "/read?offset=0&length=" + (size.number("size") + 1)).GET());
-            return read.ok() ? read.bytes() : null;
         } finally {
             post(fd, "close");
         }
