@@ -22,10 +22,12 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
 class AdminController {
     private final Blockdev blockdev;
     private final PowerCut powerCut;
+    private final LogWritesControl logWrites;
 
-    AdminController(Blockdev blockdev, PowerCut powerCut) {
+    AdminController(Blockdev blockdev, PowerCut powerCut, LogWritesControl logWrites) {
         this.blockdev = blockdev;
         this.powerCut = powerCut;
+        this.logWrites = logWrites;
     }
 
     @GetMapping("/v1/blockdev")
@@ -55,6 +57,31 @@ class AdminController {
                 "detail", "the volatile write cache is gone and blockdev-service exits; ./ext4sim start blockdev-service"));
     }
 
+    /** dm-log-writes: the disk as it is now, then every write in the order it becomes durable. */
+    @PostMapping("/v1/blockdev/log-writes")
+    LogWritesControl.Status startLogWrites() {
+        return logWrites.start();
+    }
+
+    @GetMapping("/v1/blockdev/log-writes")
+    LogWritesControl.Status logWrites() {
+        return logWrites.status();
+    }
+
+    /** A mark in the log ({@code dmsetup message DEV 0 mark TEXT}). */
+    @PostMapping(value = "/v1/blockdev/log-writes/mark", consumes = MediaType.APPLICATION_JSON_VALUE)
+    LogWritesControl.Status mark(@RequestBody Mark mark) {
+        return logWrites.mark(mark.mark());
+    }
+
+    @DeleteMapping("/v1/blockdev/log-writes")
+    LogWritesControl.Status stopLogWrites() {
+        return logWrites.stop();
+    }
+
+    record Mark(String mark) {
+    }
+
     /** Errors as application/problem+json with the errno, as the gateway answers them. */
     @RestControllerAdvice
     static class Problems {
@@ -65,14 +92,16 @@ class AdminController {
 
         @ExceptionHandler(HttpMessageNotReadableException.class)
         ResponseEntity<ProblemDetail> unreadable(HttpMessageNotReadableException e) {
-            return problem(Errno.EINVAL, "the body is not a fault: send JSON like {\"kind\":\"eio\",\"op\":\"WRITE\","
-                    + "\"fromSector\":0,\"toSector\":8}");
+            return problem(Errno.EINVAL, "the body is not JSON this call takes: a fault is like {\"kind\":\"eio\","
+                    + "\"op\":\"WRITE\",\"fromSector\":0,\"toSector\":8}, a mark like {\"mark\":\"op 17\"}");
         }
 
         static ResponseEntity<ProblemDetail> problem(Errno errno, String detail) {
             HttpStatus status = switch (errno) {
                 case EINVAL -> HttpStatus.BAD_REQUEST;
                 case EAGAIN -> HttpStatus.SERVICE_UNAVAILABLE;
+                case ENOENT -> HttpStatus.NOT_FOUND;
+                case EBUSY -> HttpStatus.CONFLICT;
                 default -> HttpStatus.INTERNAL_SERVER_ERROR;
             };
             ProblemDetail body = ProblemDetail.forStatusAndDetail(status, detail);

@@ -93,6 +93,11 @@ class BlockdevConfiguration {
     }
 
     @Bean
+    LogWritesControl logWritesControl(Blockdev blockdev, ImageFile image) {
+        return new LogWritesControl(blockdev.device(), image);
+    }
+
+    @Bean
     PowerCut powerCut(Blockdev blockdev) {
         return new PowerCut(blockdev);
     }

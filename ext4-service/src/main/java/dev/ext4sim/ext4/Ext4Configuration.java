@@ -73,8 +73,10 @@ class Ext4Configuration {
     @Bean
     Ext4Service ext4Service(CallClient client, Ext4Properties props, JournalPump pump, BusWriteback writeback,
                             Tracer tracer, TraceClock clock, CrashPoints crashPoints, PowerOnFence fence) {
-        return new Ext4Service(props.dev(), new BusBlockPort(client, props.dev(), props.ioTimeout(), fence), pump, writeback,
-                tracer, clock, props.mountRetry(), props.timeGranularity(), crashPoints::hit);
+        Ext4Service service = new Ext4Service(props.dev(), new BusBlockPort(client, props.dev(), props.ioTimeout(), fence),
+                pump, writeback, tracer, clock, props.mountRetry(), props.timeGranularity(), crashPoints::hit);
+        service.pageCacheLimit(props.pageCacheSize().toBytes());
+        return service;
     }
 
     /** Healthy once the filesystem is mounted: `./ext4sim up` is ready only when open(2) can work. */

@@ -2,6 +2,7 @@ package dev.ext4sim.launcher;
 
 import dev.ext4sim.launcher.chaos.ChaosRun;
 import dev.ext4sim.launcher.chaos.E2fsprogs;
+import dev.ext4sim.launcher.chaos.PowerCutSweep;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -22,7 +23,7 @@ import java.util.regex.Pattern;
 final class ChaosCommand {
     static final String USAGE = "usage: ./ext4sim chaos [--clients N] [--sweep [--each N] | --crashes N] [--services "
             + "jbd2-service,ext4-service,blockdev-service,kafka] [--seed S] [--json FILE] [--wait-for-point SECONDS]"
-            + " [--broker-stop SECONDS]";
+            + " [--broker-stop SECONDS]\n       ./ext4sim chaos --power-cut-sweep [--ops N] [--seed S] [--json FILE]";
     private static final Pattern NAME = Pattern.compile("\"name\":\"([^\"]+)\"");
 
     private final Settings settings;
@@ -43,11 +44,15 @@ final class ChaosCommand {
         int brokerStop = 5;
         Path json = settings.home().resolve("chaos-report.json");
         List<String> services = List.of("jbd2-service", "ext4-service", "blockdev-service", ChaosRun.BROKER);
+        boolean powerCutSweep = false;
+        int ops = 200;
         try {
             for (int i = 0; i < args.size(); i++) {
                 String a = args.get(i);
                 switch (a) {
                     case "--sweep" -> sweep = true;
+                    case "--power-cut-sweep" -> powerCutSweep = true;
+                    case "--ops" -> ops = positive(args.get(++i));
                     case "--clients" -> clients = positive(args.get(++i));
                     case "--crashes" -> crashes = positive(args.get(++i));
                     case "--each" -> each = positive(args.get(++i));
@@ -73,6 +78,12 @@ final class ChaosCommand {
         if (!"UP".equals(Health.of(settings, Component.SERVICES.getFirst()))) {
             out.println("ext4sim: the stack is not up; start it with ./ext4sim up, then run chaos");
             return 1;
+        }
+        if (powerCutSweep) {
+            out.println("chaos: the power cuts are made from the device's write log; the stack stays up and unharmed");
+            return new PowerCutSweep(settings.port(Component.SERVICES.getFirst()), new DeviceLog(),
+                    new PowerCutSweep.Options(ops, seed, settings.home().resolve("chaos")), out, new E2fsprogs())
+                    .run(json);
         }
         stack.startWatchdog(); // the crashed services must come back by themselves
         ChaosRun.Stack target = new Target(stack);
@@ -109,6 +120,49 @@ final class ChaosCommand {
             throw new IllegalArgumentException(s + " is not a positive number");
         }
         return v;
+    }
+
+    /** blockdev-service's write log through its admin API (/v1/blockdev/log-writes), with the token. */
+    private final class DeviceLog implements PowerCutSweep.Device {
+        private static final Pattern BASE = Pattern.compile("\"base\":\"([^\"]+)\"");
+        private static final Pattern LOG = Pattern.compile("\"log\":\"([^\"]+)\"");
+
+        @Override
+        public PowerCutSweep.LogFiles start() throws java.io.IOException {
+            String body = call(HttpRequest.newBuilder(uri("")).POST(HttpRequest.BodyPublishers.noBody()), "start");
+            Matcher base = BASE.matcher(body);
+            Matcher log = LOG.matcher(body);
+            if (!base.find() || !log.find()) {
+                throw new java.io.IOException("blockdev-service answered the log's start without its files: " + body);
+            }
+            return new PowerCutSweep.LogFiles(Path.of(base.group(1)), Path.of(log.group(1)));
+        }
+
+        @Override
+        public void mark(String text) throws java.io.IOException {
+            call(HttpRequest.newBuilder(uri("/mark")).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"mark\":\"" + text + "\"}")), "mark");
+        }
+
+        @Override
+        public void stop() throws java.io.IOException {
+            call(HttpRequest.newBuilder(uri("")).DELETE(), "stop");
+        }
+
+        private URI uri(String suffix) {
+            return URI.create("http://127.0.0.1:" + settings.port(Component.byName("blockdev-service").orElseThrow())
+                    + "/v1/blockdev/log-writes" + suffix);
+        }
+
+        private String call(HttpRequest.Builder request, String what) throws java.io.IOException {
+            HttpResponse<String> r = AdminCall.send(settings, request).orElseThrow(() -> new java.io.IOException(
+                    "blockdev-service did not answer the write log's " + what + "; is it up? ./ext4sim status"));
+            if (r.statusCode() / 100 != 2) {
+                throw new java.io.IOException("blockdev-service refused the write log's " + what + " (HTTP "
+                        + r.statusCode() + "): " + r.body());
+            }
+            return r.body();
+        }
     }
 
     /** The launcher's side of a chaos run: ports, pid files, health, the admin calls with the token. */

@@ -20,6 +20,11 @@ public final class Main {
               chaos [--clients N] [--sweep [--each N] | --crashes N] [--seed S] [--json FILE]
                                  a workload with a ledger of what fsync acknowledged, crashes at the crash points,
                                  every file checked after each recovery; then a clean stop, e2fsck and debugfs
+              chaos --power-cut-sweep [--ops N] [--seed S] [--json FILE]
+                                 a seeded workload with the device's writes logged (dm-log-writes), then the disk
+                                 rebuilt and checked as a power cut leaves it at each flush and FUA write
+              trace diff REAL.txt [--fields] [--writers COMM,...] [--json]
+                                 a real kernel's ftrace text held against the stack's trace, task by task
               mkfs [IMAGE] [--size 1G] [--uuid UUID] [--label NAME] [--no-64bit] [--force]
                                  create a fresh ext4 image (default: the stack's disk, EXT4SIM_HOME/sda.img)
               images [--force]   build the container images docker-compose.yml runs (needs a Docker engine)
@@ -70,6 +75,7 @@ public final class Main {
             case "mkfs" -> new MkfsCommand(System.out).run(List.of(args).subList(1, args.length), settings.image(), running);
             case "crash" -> new CrashCommand(settings, System.out).run(List.of(args).subList(1, args.length));
             case "chaos" -> chaos(settings, List.of(args).subList(1, args.length), System.out);
+            case "trace" -> new TraceCommand(settings, System.out).run(List.of(args).subList(1, args.length));
             case "kill", "start" -> {
                 if (args.length != 2) {
                     System.out.println("ext4sim: " + command + " takes one name: " + String.join(", ", Component.names()));

@@ -51,6 +51,20 @@ public final class ImageFile implements BlockDevice, AutoCloseable {
         }
     }
 
+    /** A copy of {@code from} in {@code to} that leaves its blocks of zeros out, as holes of a sparse file. */
+    public static void copySparse(BlockDevice from, Path to) {
+        try (ImageFile copy = create(to, from.blocks() * from.blockSize(), from.blockSize())) {
+            byte[] b = new byte[from.blockSize()];
+            byte[] zero = new byte[from.blockSize()];
+            for (long i = 0; i < from.blocks(); i++) {
+                from.read(i, b);
+                if (!java.util.Arrays.equals(b, zero)) {
+                    copy.write(i, b);
+                }
+            }
+        }
+    }
+
     public Path path() {
         return path;
     }

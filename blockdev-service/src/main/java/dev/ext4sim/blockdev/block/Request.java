@@ -32,6 +32,11 @@ public final class Request {
         this.sector = sector;
     }
 
+    /** A request of one bio, as a driver test makes one. */
+    public static Request of(Bio bio) {
+        return of(bio, 0);
+    }
+
     static Request of(Bio bio, int slot) {
         Request rq = new Request(bio.op(), bio.flags(), bio.sector());
         rq.bios.add(bio);

@@ -31,6 +31,12 @@ public final class UfsDevice {
     private final int sectorsPerBlock;
     private final Link link = new Link();
     private volatile boolean powered = true;
+    /**
+     * Commands move data under the read lock; starting or stopping the write log takes the write lock, so the log
+     * begins on a device with nothing in flight and nothing cached.
+     */
+    private final java.util.concurrent.locks.ReentrantReadWriteLock quiesce = new java.util.concurrent.locks.ReentrantReadWriteLock();
+    private volatile LogWritesTarget logWrites;
 
     private final long cacheBytes;
 
@@ -182,10 +188,29 @@ public final class UfsDevice {
             throw new ErrnoException(Errno.EIO, "injected fault: " + rq.op() + " of sectors " + rq.sector() + " + "
                     + rq.nrSectors() + " failed; clear faults with the blk_admin call clear_faults");
         }
+        quiesce.readLock().lock();
+        try {
+            LogWritesTarget log = logWrites;
+            if (log == null) {
+                move(rq, null);
+            } else {
+                synchronized (log) { // the log's order is the order data moved in the cache
+                    move(rq, log);
+                }
+            }
+        } finally {
+            quiesce.readLock().unlock();
+        }
+    }
+
+    private void move(Request rq, LogWritesTarget log) {
         switch (rq.op()) {
             case FLUSH -> {
                 crashPoints.accept(UfsCrashPoints.FLUSH);
                 cache.flush();
+                if (log != null) {
+                    log.flush();
+                }
             }
             case WRITE -> {
                 long block = rq.sector() / sectorsPerBlock;
@@ -195,6 +220,9 @@ public final class UfsDevice {
                     crashPoints.accept(UfsCrashPoints.FUA);
                 }
                 for (Bio bio : rq.bios()) {
+                    if (log != null) {
+                        log.write(block, bio.data(), 0, bio.bytes(), fua);
+                    }
                     for (int off = 0; off < bio.bytes(); off += cache.blockSize()) {
                         cache.write(block, bio.data(), off, at);
                         // FUA writes through; a full cache degrades to write-through as a device's does
@@ -222,6 +250,41 @@ public final class UfsDevice {
     /** Tells {@code points} each of {@link UfsCrashPoints} as a command reaches it (the service's crash points). */
     public void crashPoints(java.util.function.Consumer<String> points) {
         this.crashPoints = java.util.Objects.requireNonNull(points);
+    }
+
+    /**
+     * Starts logging writes to {@code log}: with every command held off, the cache is written back and
+     * {@code snapshot} copies the image, which the log's entries then rebuild, entry by entry.
+     */
+    public void startLogWrites(LogWritesTarget log, Runnable snapshot) {
+        quiesce.writeLock().lock();
+        try {
+            if (logWrites != null) {
+                throw new ErrnoException(Errno.EBUSY, "writes are already being logged; stop that log first (DELETE "
+                        + "/v1/blockdev/log-writes)");
+            }
+            cache.flush();
+            snapshot.run();
+            logWrites = log;
+        } finally {
+            quiesce.writeLock().unlock();
+        }
+    }
+
+    /** Stops the log (the writes still unflushed go in last, as at dm-log-writes' removal); empty when none ran. */
+    public java.util.Optional<LogWritesTarget.Stats> stopLogWrites() {
+        quiesce.writeLock().lock();
+        try {
+            LogWritesTarget log = logWrites;
+            logWrites = null;
+            return java.util.Optional.ofNullable(log).map(LogWritesTarget::close);
+        } finally {
+            quiesce.writeLock().unlock();
+        }
+    }
+
+    public java.util.Optional<LogWritesTarget> logWrites() {
+        return java.util.Optional.ofNullable(logWrites);
     }
 
     /** Pulls the plug: the volatile cache is lost and no command completes any more. Returns the blocks lost. */

@@ -29,9 +29,12 @@ final class Ext4InodeInfo {
     JournalTid syncTid;
     JournalTid datasyncTid;
     final ExtentStatus es = new ExtentStatus();
-    final PageCache pages = new PageCache();
+    final PageCache pages;
+    /** When the inode was last used, by the filesystem's clock of uses: reclaim takes the oldest first. */
+    long lastUsed;
 
-    Ext4InodeInfo(Inode raw, int parent) {
+    Ext4InodeInfo(Inode raw, int parent, java.util.concurrent.atomic.AtomicLong cachedPages) {
+        this.pages = new PageCache(cachedPages);
         this.ino = raw.ino();
         this.raw = raw;
         this.size = raw.i_size();

@@ -94,6 +94,22 @@ public final class Ext4Mount {
      * fsync after an overwrite commits). A jiffy (4 ms at HZ 250) by default, as the kernel's; a second spares the
      * journal most of that work, at the cost of fidelity (README, "Measured").
      */
+    /**
+     * How much file data the page cache keeps: past it, clean pages of the least recently used files are reclaimed
+     * (dirty ones wait for writeback). 0 keeps everything.
+     */
+    public void pageCacheLimit(long bytes) {
+        if (bytes < 0) {
+            throw new IllegalArgumentException("the page cache limit must be 0 (none) or more bytes, not " + bytes);
+        }
+        sb.pageCacheLimit = bytes / PageCache.PAGE_SIZE;
+    }
+
+    /** NR_FILE_PAGES of this filesystem, and the clean pages reclaimed since the mount. */
+    public long[] pageCacheStats() {
+        return new long[]{sb.cachedPages.get(), sb.reclaimed};
+    }
+
     public void timeGranularity(java.time.Duration granularity) {
         long nanos = granularity.toNanos();
         if (nanos <= 0 || nanos > 1_000_000_000L || 1_000_000_000L % nanos != 0) {
@@ -114,6 +130,7 @@ public final class Ext4Mount {
         } catch (NoSpaceException e) {
             throw new ErrnoException(Errno.ENOSPC, e.getMessage(), e);
         } finally {
+            sb.reclaimPages();
             sb.lock.unlock();
         }
     }

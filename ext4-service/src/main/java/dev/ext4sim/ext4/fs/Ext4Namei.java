@@ -102,7 +102,7 @@ final class Ext4Namei {
                 throw new ErrnoException(Errno.ENOSPC, "no free inode: " + e.getMessage());
             }
             Inode raw = sb.fs.ialloc().initInode(ino, mode, isDir ? 2 : 1);
-            Ext4InodeInfo ei = new Ext4InodeInfo(raw, dir.ino);
+            Ext4InodeInfo ei = new Ext4InodeInfo(raw, dir.ino, sb.cachedPages);
             sb.markInodeDirty(ctx, h, ei, Caller.NEW_INODE_MARK, true);
             sb.trace.ext4(Ext4Trace.ALLOCATE_INODE, ctx, (long) ino, (long) dir.ino, mode);
             long dirBlock = -1;

@@ -7,8 +7,8 @@ import java.util.TreeMap;
 
 /**
  * The address_space of one regular file: 4 KiB pages by index with their dirty state and the state of their single
- * buffer head (a 4 KiB page holds one 4 KiB block). Pages are never evicted except by truncate: memory pressure is
- * not simulated.
+ * buffer head (a 4 KiB page holds one 4 KiB block). Clean pages are reclaimed when the filesystem's page cache
+ * outgrows its limit ({@link Super#reclaimPages}); a later read or partial write reads the block again.
  */
 final class PageCache {
     static final int PAGE_SIZE = 4096;
@@ -27,8 +27,14 @@ final class PageCache {
     }
 
     private final TreeMap<Long, Page> pages = new TreeMap<>();
+    /** NR_FILE_PAGES of the filesystem, which every inode's cache adds to. */
+    private final java.util.concurrent.atomic.AtomicLong cached;
     /** The PAGECACHE_TAG_DIRTY index: writeback walks only these. */
     private final TreeMap<Long, Page> dirty = new TreeMap<>();
+
+    PageCache(java.util.concurrent.atomic.AtomicLong cached) {
+        this.cached = cached;
+    }
 
     Page find(long index) {
         return pages.get(index);
@@ -36,7 +42,34 @@ final class PageCache {
 
     /** grab_cache_page_write_begin: the page, created (zeroed, not uptodate from disk) if absent. */
     Page grab(long index) {
-        return pages.computeIfAbsent(index, Page::new);
+        Page p = pages.get(index);
+        if (p == null) {
+            p = new Page(index);
+            pages.put(index, p);
+            cached.incrementAndGet();
+        }
+        return p;
+    }
+
+    int size() {
+        return pages.size();
+    }
+
+    /**
+     * shrink_page_list over this file: up to {@code max} clean pages leave the cache (their blocks are on the device:
+     * writeback cleans a page only once the device has it). Returns how many went.
+     */
+    long evictClean(long max) {
+        long n = 0;
+        var it = pages.values().iterator();
+        while (it.hasNext() && n < max) {
+            if (!it.next().dirty) {
+                it.remove();
+                n++;
+            }
+        }
+        cached.addAndGet(-n);
+        return n;
     }
 
     void setDirty(Page p) {
@@ -75,12 +108,22 @@ final class PageCache {
                 clearDirty(p);
             }
         }
+        cached.addAndGet(-tail.size());
         tail.clear();
         return dirtyDropped;
     }
 
     void remove(Page p) {
         clearDirty(p);
-        pages.remove(p.index);
+        if (pages.remove(p.index) != null) {
+            cached.decrementAndGet();
+        }
+    }
+
+    /** The inode leaves memory (evict, or the mount goes): its pages stop counting. */
+    void forget() {
+        cached.addAndGet(-pages.size());
+        pages.clear();
+        dirty.clear();
     }
 }

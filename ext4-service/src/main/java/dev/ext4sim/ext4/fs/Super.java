@@ -13,7 +13,9 @@ import dev.ext4sim.ondisk.ext4.Ext4;
 import dev.ext4sim.ondisk.ext4.Ext4Filesystem;
 import dev.ext4sim.ondisk.ext4.SuperBlock;
 import dev.ext4sim.ondisk.ext4.Timespec;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -52,6 +54,13 @@ final class Super {
     final BufferCache cache;
     final Ext4Filesystem fs;
     private final Map<Integer, Ext4InodeInfo> inodes = new HashMap<>();
+    /** NR_FILE_PAGES: the pages of every inode's page cache. */
+    final java.util.concurrent.atomic.AtomicLong cachedPages = new java.util.concurrent.atomic.AtomicLong();
+    /** The most pages the page cache holds before clean ones are reclaimed; 0 for no limit. */
+    long pageCacheLimit;
+    /** Clean pages reclaimed since the mount (pgsteal). */
+    long reclaimed;
+    private long useClock;
     /** s_dirtyclusters_counter: blocks reserved by delalloc and not allocated yet. */
     long dirtyClusters;
     /** s_resv_clusters: kept back for metadata so that writeback never fails (ext4_calculate_resv_clusters). */
@@ -210,7 +219,7 @@ final class Super {
             if (ino < 1 || ino > fs.superBlock().s_inodes_count()) {
                 throw new ErrnoException(Errno.ESTALE, "inode " + ino + " does not exist on this filesystem");
             }
-            ei = new Ext4InodeInfo(fs.inodes().read(ino), parent);
+            ei = new Ext4InodeInfo(fs.inodes().read(ino), parent, cachedPages);
             if (ei.raw.i_links_count() == 0 || ei.raw.i_mode() == 0) {
                 throw new ErrnoException(Errno.ESTALE, "inode " + ino + " is not in use");
             }
@@ -218,7 +227,28 @@ final class Super {
         } else if (parent != 0) {
             ei.parent = parent;
         }
+        ei.lastUsed = ++useClock;
         return ei;
+    }
+
+    /**
+     * Memory pressure on the page cache (shrink_page_list): past {@link #pageCacheLimit} pages, clean pages of the
+     * least recently used inodes are dropped, down to three quarters of the limit. Dirty pages stay until writeback.
+     */
+    void reclaimPages() {
+        if (pageCacheLimit <= 0 || cachedPages.get() <= pageCacheLimit) {
+            return;
+        }
+        long target = pageCacheLimit * 3 / 4;
+        List<Ext4InodeInfo> lru = new ArrayList<>(inodes.values());
+        lru.sort(java.util.Comparator.comparingLong(ei -> ei.lastUsed));
+        for (Ext4InodeInfo ei : lru) {
+            long over = cachedPages.get() - target;
+            if (over <= 0) {
+                break;
+            }
+            reclaimed += ei.pages.evictClean(over);
+        }
     }
 
     Ext4InodeInfo cached(int ino) {
@@ -230,7 +260,10 @@ final class Super {
     }
 
     void forgetInode(int ino) {
-        inodes.remove(ino);
+        Ext4InodeInfo ei = inodes.remove(ino);
+        if (ei != null) {
+            ei.pages.forget();
+        }
     }
 
     Iterable<Ext4InodeInfo> inodes() {

@@ -2,15 +2,17 @@ package dev.ext4sim.ext4.remote;
 
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
 
 /**
  * ext4sim.ext4.*: the mounted device, the deadlines of calls to blockdev, jbd2 and writeback, the journal queue's
- * bound, the mount retry, the unmount deadline and the granularity of inode times.
+ * bound, the mount retry, the unmount deadline, the granularity of inode times and
+ * how much file data the page cache keeps.
  */
 @ConfigurationProperties("ext4sim.ext4")
 public record Ext4Properties(String dev, Duration ioTimeout, Duration journalTimeout, Duration writebackTimeout,
                              int journalQueue, Duration journalLinger, Duration mountRetry, Duration unmountTimeout,
-                             Duration timeGranularity) {
+                             Duration timeGranularity, DataSize pageCacheSize) {
     public Ext4Properties {
         dev = dev == null ? "sda1" : dev;
         ioTimeout = ioTimeout == null ? Duration.ofSeconds(10) : ioTimeout;
@@ -21,5 +23,6 @@ public record Ext4Properties(String dev, Duration ioTimeout, Duration journalTim
         mountRetry = mountRetry == null ? Duration.ofMillis(500) : mountRetry;
         unmountTimeout = unmountTimeout == null ? Duration.ofSeconds(10) : unmountTimeout;
         timeGranularity = timeGranularity == null ? Duration.ofMillis(4) : timeGranularity;
+        pageCacheSize = pageCacheSize == null ? DataSize.ofMegabytes(64) : pageCacheSize;
     }
 }

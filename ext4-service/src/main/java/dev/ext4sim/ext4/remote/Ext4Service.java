@@ -32,6 +32,7 @@ public final class Ext4Service {
     private final TraceClock clock;
     private final Duration retry;
     private final Duration timeGranularity;
+    private volatile long pageCacheLimit;
     private final Consumer<String> crashPoints;
     private final CountDownLatch mountedLatch = new CountDownLatch(1);
     private volatile Ext4Mount mount;
@@ -41,6 +42,11 @@ public final class Ext4Service {
     public Ext4Service(String dev, BlockPort block, JournalPump journal, WritebackPort writeback, Tracer tracer,
                        TraceClock clock, Duration retry) {
         this(dev, block, journal, writeback, tracer, clock, retry, Duration.ofMillis(4));
+    }
+
+    /** How much file data each mount's page cache keeps before it reclaims clean pages (Ext4Mount#pageCacheLimit). */
+    public void pageCacheLimit(long bytes) {
+        this.pageCacheLimit = bytes;
     }
 
     /** @param timeGranularity of inode times (Ext4Mount#timeGranularity) */
@@ -102,6 +108,7 @@ public final class Ext4Service {
                 TraceContext ctx = TraceContext.of(MOUNT_TASK);
                 Ext4Mount m = Ext4Mount.mount(ctx, block, journal, writeback, tracer, time);
                 m.timeGranularity(timeGranularity);
+                m.pageCacheLimit(pageCacheLimit);
                 m.crashPoints(crashPoints);
                 journal.onCommit(m::journalCommitCallback);
                 mount = m;

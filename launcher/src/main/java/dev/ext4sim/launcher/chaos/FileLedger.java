@@ -94,8 +94,9 @@ final class FileLedger {
     synchronized long takeLost(byte[] found) {
         long lost = lostAcknowledged(found);
         if (lost > 0) {
+            Durable d = new Durable(acked, changedSinceAck, shrunkSinceAck);
             for (int i = 0; i < acked.length; i++) {
-                if (!changedSinceAck.get(i) && (i >= found.length ? !shrunkSinceAck : found[i] != acked[i])) {
+                if (d.lostAt(found, i)) {
                     changedSinceAck.set(i);
                 }
             }
@@ -128,31 +129,17 @@ final class FileLedger {
      * missing or different. 0 is the only right answer.
      */
     synchronized long lostAcknowledged(byte[] found) {
-        long lost = 0;
-        for (int i = 0; i < acked.length; i++) {
-            if (changedSinceAck.get(i)) {
-                continue;
-            }
-            if (i >= found.length) {
-                if (!shrunkSinceAck) {
-                    lost++;
-                }
-            } else if (found[i] != acked[i]) {
-                lost++;
-            }
-        }
-        return lost;
+        return new Durable(acked, changedSinceAck, shrunkSinceAck).lost(found);
     }
 
     /** Where {@code found} first loses an acknowledged byte, for the report: offset, and the lengths. */
     synchronized String describeLoss(byte[] found) {
-        for (int i = 0; i < acked.length; i++) {
-            if (!changedSinceAck.get(i) && ((i >= found.length && !shrunkSinceAck) || (i < found.length && found[i] != acked[i]))) {
-                return "first lost byte at offset " + i + " (acknowledged length " + acked.length + ", found " + found.length
-                        + ", model " + model.length + (i < found.length ? ", found " + found[i] + " for " + acked[i] : "") + ")";
-            }
-        }
-        return "nothing lost";
+        return new Durable(acked, changedSinceAck, shrunkSinceAck).describe(found) + " (model " + model.length + ")";
+    }
+
+    /** What a crash now must leave of the file, kept apart from what the ledger learns later. */
+    synchronized Durable durable() {
+        return new Durable(acked, (BitSet) changedSinceAck.clone(), shrunkSinceAck);
     }
 
     /** After a clean unmount everything that succeeded is on the disk: the bytes of {@code found} that differ. */

@@ -5,6 +5,9 @@ import dev.ext4sim.ondisk.ext4.Ext4Filesystem;
 import dev.ext4sim.ondisk.ext4.Ext4Journal;
 import dev.ext4sim.ondisk.jbd2.RecoveryResult;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,6 +24,7 @@ import java.util.Optional;
  */
 final class ReplayCheck {
     static final int BLOCK_SIZE = 4096;
+    private static final int CHUNK_BLOCKS = 256;
 
     /**
      * @param transactions  what ext4sim's recovery replayed (-1: the image did not need recovery)
@@ -47,8 +51,19 @@ final class ReplayCheck {
         this.e2fsprogs = e2fsprogs;
     }
 
+    /** Looks at the image ext4sim recovered before it is removed. */
+    interface Inspect {
+        void recovered(Path image) throws IOException, InterruptedException;
+    }
+
     /** Recovers two copies of {@code crashImage} and compares them; the copies are removed, the crash image kept. */
     Result check(Path crashImage) throws IOException, InterruptedException {
+        return check(crashImage, image -> {
+        });
+    }
+
+    /** The same, with {@code inspect} shown the image ext4sim recovered once both checks are done. */
+    Result check(Path crashImage, Inspect inspect) throws IOException, InterruptedException {
         Path ours = crashImage.resolveSibling(crashImage.getFileName() + ".ext4sim");
         Path theirs = crashImage.resolveSibling(crashImage.getFileName() + ".e2fsck");
         try {
@@ -66,7 +81,9 @@ final class ReplayCheck {
             journal.set(0);
             List<Long> first = new ArrayList<>();
             long differ = compare(ours, theirs, journal, first);
-            return new Result(transactions, differ, first, e2fsprogs.fsck(ours), e2fsprogs.fsck(theirs));
+            Result result = new Result(transactions, differ, first, e2fsprogs.fsck(ours), e2fsprogs.fsck(theirs));
+            inspect.recovered(ours);
+            return result;
         } finally {
             Files.deleteIfExists(ours);
             Files.deleteIfExists(theirs);
@@ -79,28 +96,46 @@ final class ReplayCheck {
         return b;
     }
 
-    /** Blocks that differ, outside {@code skip}; the first few in {@code first}. */
+    /** Blocks that differ, outside {@code skip}; the first few in {@code first}. Read a MiB at a time. */
     private static long compare(Path a, Path b, BitSet skip, List<Long> first) throws IOException {
         long differ = 0;
-        try (ImageFile x = ImageFile.open(a, BLOCK_SIZE); ImageFile y = ImageFile.open(b, BLOCK_SIZE)) {
-            long blocks = Math.min(x.blocks(), y.blocks());
-            byte[] bx = new byte[BLOCK_SIZE];
-            byte[] by = new byte[BLOCK_SIZE];
-            for (long i = 0; i < blocks; i++) {
-                if (skip.get(Math.toIntExact(i))) {
+        try (FileChannel x = FileChannel.open(a, StandardOpenOption.READ);
+             FileChannel y = FileChannel.open(b, StandardOpenOption.READ)) {
+            long blocks = Math.min(x.size(), y.size()) / BLOCK_SIZE;
+            ByteBuffer bx = ByteBuffer.allocate(CHUNK_BLOCKS * BLOCK_SIZE);
+            ByteBuffer by = ByteBuffer.allocate(CHUNK_BLOCKS * BLOCK_SIZE);
+            for (long at = 0; at < blocks; at += CHUNK_BLOCKS) {
+                int n = (int) Math.min(CHUNK_BLOCKS, blocks - at);
+                readFully(x, bx, at * BLOCK_SIZE, n * BLOCK_SIZE);
+                readFully(y, by, at * BLOCK_SIZE, n * BLOCK_SIZE);
+                if (Arrays.equals(bx.array(), 0, n * BLOCK_SIZE, by.array(), 0, n * BLOCK_SIZE)) {
                     continue;
                 }
-                x.read(i, bx);
-                y.read(i, by);
-                if (!Arrays.equals(bx, by)) {
-                    if (first.size() < 8) {
-                        first.add(i);
+                for (int i = 0; i < n; i++) {
+                    long block = at + i;
+                    if (skip.get(Math.toIntExact(block))) {
+                        continue;
                     }
-                    differ++;
+                    int from = i * BLOCK_SIZE;
+                    if (!Arrays.equals(bx.array(), from, from + BLOCK_SIZE, by.array(), from, from + BLOCK_SIZE)) {
+                        if (first.size() < 8) {
+                            first.add(block);
+                        }
+                        differ++;
+                    }
                 }
             }
-            differ += Math.abs(x.blocks() - y.blocks());
+            differ += Math.abs(x.size() - y.size()) / BLOCK_SIZE;
         }
         return differ;
+    }
+
+    private static void readFully(FileChannel ch, ByteBuffer b, long at, int len) throws IOException {
+        b.clear().limit(len);
+        while (b.hasRemaining()) {
+            if (ch.read(b, at + b.position()) < 0) {
+                throw new IOException("image ends at byte " + (at + b.position()));
+            }
+        }
     }
 }

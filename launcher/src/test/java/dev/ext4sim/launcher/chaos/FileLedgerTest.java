@@ -88,4 +88,21 @@ class FileLedgerTest {
         torn[8] = 0;
         assertThat(ledger.lostAcknowledged(torn)).as("the bytes beside it are still held").isEqualTo(1);
     }
+
+    @Test
+    void aDurableSnapshotKeepsTheMomentItWasTakenAndAnOperationInFlightLoosensOnlyItsRange() {
+        ledger.wrote(0, fill(100, 1));
+        ledger.synced();
+        Durable then = ledger.durable();
+        ledger.wrote(0, fill(100, 2)); // after the snapshot: the ledger learns it, the snapshot does not
+        ledger.synced();
+
+        assertThat(then.lost(fill(100, 1))).isZero();
+        assertThat(then.lost(fill(100, 2))).as("the later write is not covered by the earlier moment").isEqualTo(100);
+        Durable inFlight = then.inFlight(20, 30);
+        assertThat(inFlight.lost(fill(100, 2))).isEqualTo(70);
+        assertThat(then.inFlight(40, Long.MAX_VALUE).lost(fill(40, 1))).as("a truncate in flight may cut").isZero();
+        assertThat(then.lost(fill(40, 1))).isEqualTo(60);
+        assertThat(Durable.NOTHING.lost(new byte[0])).isZero();
+    }
 }

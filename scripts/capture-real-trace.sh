@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# The seed program on this machine's kernel, traced by ftrace: an ext4 on a loop device, the ext4, jbd2, writeback
+# and block events, the program's three variants (no fsync, O_SYNC, fsync), then the wait for the flusher and the
+# journal commit that follows it. The trace goes to OUT (default real-trace.txt), ready for ./ext4sim trace diff.
+#
+# usage: sudo scripts/capture-real-trace.sh [OUT] [--timeout SECONDS]
+set -euo pipefail
+
+out=real-trace.txt
+timeout=90
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --timeout) timeout=$2; shift 2 ;;
+    -h|--help) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) out=$1; shift ;;
+  esac
+done
+out=$(realpath -m "$out")
+
+die() { echo "capture-real-trace: $*" >&2; exit "${2:-1}"; }
+[ "$(id -u)" = 0 ] || die "tracefs and loop devices need root: run it with sudo" 2
+for tool in mkfs.ext4 losetup mount umount; do
+  command -v "$tool" >/dev/null || die "$tool is missing: install e2fsprogs, mount and util-linux" 2
+done
+
+tracing=/sys/kernel/tracing
+if [ ! -e "$tracing/trace" ]; then
+  mount -t tracefs nodev "$tracing" 2>/dev/null || true
+fi
+if [ ! -e "$tracing/trace" ] && [ -e /sys/kernel/debug/tracing/trace ]; then
+  tracing=/sys/kernel/debug/tracing
+fi
+[ -e "$tracing/trace" ] || die "no tracefs at /sys/kernel/tracing (mount -t tracefs nodev /sys/kernel/tracing failed): the kernel needs CONFIG_FTRACE, or the container needs --privileged" 2
+
+work=$(mktemp -d /tmp/ext4sim-capture.XXXXXX)
+loop=""
+cleanup() {
+  echo 0 > "$tracing/tracing_on" 2>/dev/null || true
+  for sys in ext4 jbd2 writeback block; do
+    echo 0 > "$tracing/events/$sys/enable" 2>/dev/null || true
+    echo 0 > "$tracing/events/$sys/filter" 2>/dev/null || true
+  done
+  mountpoint -q "$work/mnt" 2>/dev/null && umount "$work/mnt"
+  [ -n "$loop" ] && losetup -d "$loop" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# the seed program, named demo as in the seeds: open(O_CREAT|O_RDWR [|O_SYNC]), write 12 bytes, [fsync], close
+cat > "$work/demo.c" <<'C'
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+    int mode = argc > 2 ? atoi(argv[2]) : 0; /* 0: write only, 1: O_SYNC, 2: write then fsync */
+    int fd = open(argv[1], O_CREAT | O_RDWR | (mode == 1 ? O_SYNC : 0), 0644);
+    if (fd < 0 || write(fd, "hello world\n", 12) != 12 || (mode == 2 && fsync(fd) != 0))
+        return 1;
+    return close(fd) != 0;
+}
+C
+if command -v cc >/dev/null; then
+  cc -O2 -o "$work/demo" "$work/demo.c" || die "cc could not build the seed program"
+  run() { "$work/demo" "$1" "$2"; }
+elif command -v python3 >/dev/null; then
+  # no compiler: the same calls from python3, whose task is renamed demo before it touches the filesystem
+  run() { python3 -c '
+import os, sys
+open("/proc/self/comm", "w").write("demo")
+mode = int(sys.argv[2])
+fd = os.open(sys.argv[1], os.O_CREAT | os.O_RDWR | (os.O_SYNC if mode == 1 else 0), 0o644)
+assert os.write(fd, b"hello world\n") == 12
+if mode == 2: os.fsync(fd)
+os.close(fd)' "$1" "$2"; }
+else
+  die "neither cc nor python3 is installed to run the seed program: apt-get install gcc" 2
+fi
+
+echo "capture-real-trace: an ext4 on a loop device ($(uname -r))"
+truncate -s 256M "$work/disk.img"
+mkfs.ext4 -q -F -b 4096 "$work/disk.img"
+loop=$(losetup --find --show "$work/disk.img") || die "no loop device: modprobe loop, or run on a machine that has them"
+mkdir "$work/mnt"
+mount -t ext4 "$loop" "$work/mnt"
+major=$((0x$(stat -c %t "$loop")))
+minor=$((0x$(stat -c %T "$loop")))
+devt=$(( (major << 20) | minor ))   # the kernel's dev_t, as the events' dev field holds it
+sync
+
+echo 0 > "$tracing/tracing_on"
+echo nop > "$tracing/current_tracer"
+echo 16384 > "$tracing/buffer_size_kb"
+echo > "$tracing/trace"
+for sys in ext4 jbd2 block; do
+  echo "dev == $devt" > "$tracing/events/$sys/filter" 2>/dev/null || true
+  echo 1 > "$tracing/events/$sys/enable"
+done
+echo 1 > "$tracing/events/writeback/enable"
+echo 1 > "$tracing/tracing_on"
+
+echo "capture-real-trace: the seed program three times on $loop ($major,$minor): no fsync, O_SYNC, fsync"
+run "$work/mnt/hello" 0
+run "$work/mnt/hello-osync" 1
+run "$work/mnt/hello-fsync" 2
+
+# the file written without fsync reaches the disk when the flusher's kupdate pass finds it expired (30 s by
+# default), and its block allocation commits in the journal after that
+ino=$(stat -c %i "$work/mnt/hello")
+start=$(date +%s)
+while :; do
+  now=$(date +%s)
+  if awk -v w="ext4_writepages: dev $major,$minor ino $ino " \
+      'index($0, w) && $1 ~ /^kworker/ { seen = 1 } seen && / jbd2_end_commit: / { found = 1; exit } END { exit !found }' \
+      "$tracing/trace"; then
+    break
+  fi
+  [ $((now - start)) -lt "$timeout" ] || die "the flusher did not write inode $ino back within $timeout s (vm.dirty_expire_centisecs is $(cat /proc/sys/vm/dirty_expire_centisecs)); try --timeout"
+  echo "capture-real-trace: waiting for the flusher and the commit, $((now - start)) s of at most $timeout"
+  sleep 5
+done
+echo 0 > "$tracing/tracing_on"
+
+# keep this device's events: those that name it, the program's and jbd2's that name no device (block_plug), and a
+# kworker's between ext4_writepages and its result; events of other devices (writeback has no dev to filter on) go
+awk -v M="$major" -v m="$minor" '
+  /^#/ { print; next }
+  {
+    mine = index($0, "dev " M "," m " ") || index($0, "bdi " M ":" m ":") || index($0, "bdi " M ":" m "[") \
+        || index($0, ": " M "," m " ")
+    if (index($0, "ext4_writepages: dev " M "," m " ")) inside[$1] = 1
+    if (mine) { print; if (index($0, "ext4_writepages_result: ")) inside[$1] = 0; next }
+    if (index($0, "bdi ") || index($0, "dev ")) next
+    if ($1 ~ /^demo-/ || $1 ~ /^jbd2\/loop/ || inside[$1]) print
+  }' "$tracing/trace" > "$out"
+echo "capture-real-trace: $(grep -vc '^#' "$out") events in $out; compare: ./ext4sim trace diff $out"
