@@ -46,7 +46,7 @@ final class LogWritesControl {
         LogWrites log = LogWrites.create(logFile, image.blockSize());
         device.startLogWrites(new LogWritesTarget(log), () -> {
             image.flush();
-            ImageFile.copySparse(image, base);
+            image.copySparse(base);
         });
         return status();
     }

@@ -155,7 +155,7 @@ final class ChaosCommand {
         }
 
         private String call(HttpRequest.Builder request, String what) throws java.io.IOException {
-            HttpResponse<String> r = AdminCall.send(settings, request).orElseThrow(() -> new java.io.IOException(
+            HttpResponse<String> r = AdminCall.send(settings, request, Duration.ofSeconds(60)).orElseThrow(() -> new java.io.IOException(
                     "blockdev-service did not answer the write log's " + what + "; is it up? ./ext4sim status"));
             if (r.statusCode() / 100 != 2) {
                 throw new java.io.IOException("blockdev-service refused the write log's " + what + " (HTTP "

@@ -80,6 +80,11 @@ public final class PowerCutSweep {
             files = device.start();
         } catch (IOException e) {
             out.println("power-cut sweep: " + e.getMessage());
+            try {
+                device.stop(); // a start that answered too late may have begun a log nobody would end
+            } catch (IOException ignored) {
+                // none was running
+            }
             return 1;
         }
         out.printf("power-cut sweep: %d operations in %s, seed %d, the device's writes logged to %s%n", options.ops(),
@@ -118,7 +123,7 @@ public final class PowerCutSweep {
         long entries;
         try (LogWritesReader log = LogWritesReader.open(files.log())) {
             try (ImageFile base = ImageFile.open(files.base(), ReplayCheck.BLOCK_SIZE)) {
-                ImageFile.copySparse(base, state);
+                base.copySparse(state);
             }
             List<LogWriteEntry> all = log.list();
             entries = all.size();
