@@ -174,6 +174,7 @@ class CommitTest {
         }
         // j_commit_sequence is set before the commit callback runs, as in the kernel: a waiter may wake before it
         await("the commit callback", () -> !f.commits.isEmpty());
+        await("the commit's end", () -> !f.lines("jbd2_end_commit").isEmpty());
         assertThat(f.commits).hasSize(1);
         assertThat(f.commits.getFirst().handleCount()).isEqualTo(n);
         assertThat(f.commits.getFirst().blocks()).isEqualTo(n);

@@ -200,6 +200,9 @@ class JournalHostTest {
         int tid = server.stop(new Jbd2Calls.Stop(epoch, s.handle(), true), ctx(writer)).tid();
         assertThat(tid).isEqualTo(s.tid());
         assertThat(ordered).containsExactly(List.of(new OrderedData.InodeRange(12, 0, 12287)));
+        // j_commit_sequence moves before T_FINISHED, as in jbd2_journal_commit_transaction: the waiter may
+        // return while kjournald2 is still between jbd2_run_stats and jbd2_end_commit
+        await("the commit's end", () -> !f.lines("jbd2_end_commit").isEmpty());
         assertThat(f.events()).containsSubsequence("jbd2_handle_start", "jbd2_handle_extend", "jbd2_handle_stats",
                 "jbd2_commit_flushing", "jbd2_submit_inode_data", "jbd2_commit_logging", "jbd2_end_commit");
         assertThat(f.lines("jbd2_submit_inode_data")).containsExactly("dev 8,1 ino 12");
