@@ -44,7 +44,8 @@ public final class Tracer {
         return clock.nanosSinceBoot();
     }
 
-    int cpuOf(Task task) {
+    /** The cpu {@code task} runs on: its events' CPU column, and smp_processor_id() for the code it runs. */
+    public int cpuOf(Task task) {
         return Math.floorMod(task.comm().hashCode() * 31 + task.pid(), cpus);
     }
 }

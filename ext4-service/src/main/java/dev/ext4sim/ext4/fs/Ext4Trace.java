@@ -78,6 +78,22 @@ public final class Ext4Trace {
             .printk(v -> new Object[]{major(v[0]), minor(v[0]), v[1], v[4], v[3], v[5], v[2], v[8], v[7], v[9], v[6],
                 v[12], v[11], v[13], v[10], v[14], v[15], v[19], Flags.print(((Number) v[17]).longValue(), "|", Flags.MB_BITS, Flags.MB_NAMES),
                 v[18], ((Number) v[16]).intValue() != 0 ? 1 << ((Number) v[16]).intValue() : 0});
+    /** Fields (dev, ino, orig_logical, orig_start, orig_group, orig_len, result_* alike); each pair group/start/len@logical. */
+    public static final Tracepoint MBALLOC_PREALLOC = Tracepoint.define(EXT4, "ext4_mballoc_prealloc",
+                    "dev %d,%d inode %lu orig %u/%d/%u@%u result %u/%d/%u@%u",
+                    "dev", "ino", "orig_logical", "orig_start", "orig_group", "orig_len", "result_logical", "result_start",
+                    "result_group", "result_len")
+            .printk(v -> new Object[]{major(v[0]), minor(v[0]), v[1], v[4], v[3], v[5], v[2], v[8], v[7], v[9], v[6]});
+    public static final Tracepoint MB_NEW_GROUP_PA = dev(EXT4, "ext4_mb_new_group_pa",
+            "dev %d,%d ino %lu pstart %llu len %u lstart %llu", "ino", "pa_pstart", "pa_len", "pa_lstart");
+    public static final Tracepoint MB_RELEASE_GROUP_PA = dev(EXT4, "ext4_mb_release_group_pa",
+            "dev %d,%d pstart %llu len %u", "pa_pstart", "pa_len");
+    public static final Tracepoint MB_DISCARD_PREALLOCATIONS = dev(EXT4, "ext4_mb_discard_preallocations",
+            "dev %d,%d needed %d", "needed");
+    /** ext4__mballoc: fields (dev, ino, result_start, result_group, result_len), printed group/start/len, a space after. */
+    public static final Tracepoint MBALLOC_DISCARD = Tracepoint.define(EXT4, "ext4_mballoc_discard",
+                    "dev %d,%d inode %lu extent %u/%d/%d ", "dev", "ino", "result_start", "result_group", "result_len")
+            .printk(v -> new Object[]{major(v[0]), minor(v[0]), v[1], v[3], v[2], v[4]});
     public static final Tracepoint WRITEPAGES = dev(EXT4, "ext4_writepages",
             "dev %d,%d ino %lu nr_to_write %ld pages_skipped %ld range_start %lld range_end %lld sync_mode %d for_kupdate %d range_cyclic %d writeback_index %lu",
             "ino", "nr_to_write", "pages_skipped", "range_start", "range_end", "sync_mode", "for_kupdate", "range_cyclic", "writeback_index");
@@ -136,6 +152,11 @@ public final class Ext4Trace {
 
     public static int devT(int major, int minor) {
         return major << 20 | minor;
+    }
+
+    /** The cpu the task of {@code ctx} runs on, as its events print it (smp_processor_id()). */
+    int cpu(TraceContext ctx) {
+        return tracer.cpuOf(ctx.task());
     }
 
     /** Emits an ext4 event: {@code values} are the fields after {@code dev}. */

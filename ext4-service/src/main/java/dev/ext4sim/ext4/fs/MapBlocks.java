@@ -10,8 +10,7 @@ import java.util.List;
 
 /**
  * Block mapping (inode.c ext4_map_blocks, extents.c ext4_ext_map_blocks) with the extent-status cache in front and
- * mballoc behind (mballoc.c ext4_mb_new_blocks, as far as its tracepoints show it: the allocation itself is the
- * ondisk allocator's goal search).
+ * mballoc behind ({@link MbNewBlocks}).
  */
 final class MapBlocks {
     /** EXT_MAX_BLOCKS: the hole after the last extent reaches this far. */
@@ -27,10 +26,12 @@ final class MapBlocks {
 
     private final Super sb;
     private final DaReserve reserve;
+    private final MbNewBlocks mb;
 
     MapBlocks(Super sb, DaReserve reserve) {
         this.sb = sb;
         this.reserve = reserve;
+        this.mb = new MbNewBlocks(sb);
     }
 
     /** ext4_es_lookup_extent with its enter/exit events. */
@@ -129,7 +130,7 @@ final class MapBlocks {
         int mbFlags = Flags.MB_HINT_DATA | (delalloc ? Flags.MB_DELALLOC_RESERVED : 0)
                 | ((flags & Flags.GET_BLOCKS_METADATA_NOFAIL) != 0 ? Flags.MB_USE_RESERVED : 0);
         long goal = findGoal(ei, left, lblk);
-        dev.ext4sim.ondisk.ext4.Mballoc.Run run = newBlocks(ctx, ei, lblk, want, goal, mbFlags, left, right);
+        dev.ext4sim.ondisk.ext4.Mballoc.Run run = mb.newBlocks(ctx, ei, lblk, want, goal, mbFlags, left, right);
         try {
             sb.allocating(() -> {
                 sb.fs.extents().insert(ei.raw, new Extent(lblk, run.len(), run.start()));
@@ -179,37 +180,5 @@ final class MapBlocks {
         }
         Geometry geo = sb.fs.geometry();
         return geo.groupFirstBlock(geo.groupOfInode(ei.ino));
-    }
-
-    /** ext4_mb_new_blocks: ext4_request_blocks, the allocation, ext4_mballoc_alloc, ext4_allocate_blocks. */
-    private dev.ext4sim.ondisk.ext4.Mballoc.Run newBlocks(TraceContext ctx, Ext4InodeInfo ei, long lblk, int len, long goal,
-                                                          int mbFlags, Extent left, Extent right) {
-        long lleft = left == null ? 0 : left.endLblk() - 1;
-        long pleft = left == null ? 0 : left.pblk() + left.len() - 1;
-        long lright = right == null ? 0 : right.lblk();
-        long pright = right == null ? 0 : right.pblk();
-        sb.trace.ext4(Ext4Trace.REQUEST_BLOCKS, ctx, (long) ei.ino, mbFlags, len, lblk, goal, lleft, lright, pleft, pright);
-        boolean delalloc = (mbFlags & Flags.MB_DELALLOC_RESERVED) != 0;
-        if (!delalloc && !sb.hasFreeClusters(len, (mbFlags & Flags.MB_USE_RESERVED) != 0)) {
-            throw new ErrnoException(Errno.ENOSPC, "no free blocks for " + len + " blocks of inode " + ei.ino);
-        }
-        dev.ext4sim.ondisk.ext4.Mballoc.Run run;
-        try {
-            run = sb.allocating(() -> sb.fs.mballoc().newBlocks(goal, len));
-        } catch (NoSpaceException e) {
-            throw new ErrnoException(Errno.ENOSPC, "no free blocks for inode " + ei.ino + ": " + e.getMessage());
-        }
-        Geometry geo = sb.fs.geometry();
-        int goalGroup = geo.groupOfBlock(goal);
-        int resGroup = geo.groupOfBlock(run.start());
-        long goalStart = goal - geo.groupFirstBlock(goalGroup);
-        long resStart = run.start() - geo.groupFirstBlock(resGroup);
-        sb.trace.ext4(Ext4Trace.MBALLOC_ALLOC, ctx, (long) ei.ino, lblk, goalStart, goalGroup, len, lblk, goalStart,
-                goalGroup, len, lblk, resStart, resGroup, run.len(), 1, 1, 0, mbFlags, 0, 0);
-        if (!delalloc) {
-            ei.raw.i_blocks(ei.raw.i_blocks() + (long) run.len() * SECTORS_PER_BLOCK);
-        }
-        sb.trace.ext4(Ext4Trace.ALLOCATE_BLOCKS, ctx, (long) ei.ino, mbFlags, run.len(), run.start(), lblk, goal, lleft, lright, pleft, pright);
-        return run;
     }
 }

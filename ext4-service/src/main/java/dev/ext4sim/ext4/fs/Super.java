@@ -86,6 +86,7 @@ final class Super {
         this.fs = fs;
         this.resvClusters = Math.min(fs.superBlock().s_blocks_count() / 50, 4096);
         fs.mballoc().setBusy(freed::busy);
+        fs.mballoc().setListener(new MballocEvents(this));
     }
 
     /** ext4_free_blocks: back to the bitmap now, reusable once the freeing transaction commits. */
@@ -164,8 +165,12 @@ final class Super {
         return sb;
     }
 
-    /** ext4_put_super once everything is committed and checkpointed: needs_recovery off, state valid, home directly. */
+    /**
+     * ext4_put_super once everything is committed and checkpointed: ext4_mb_release forgets the preallocations (held in
+     * memory only), then needs_recovery off, state valid, home directly.
+     */
     void writeCleanSuper(TraceContext ctx) {
+        fs.mballoc().releasePreallocations();
         cache.context(ctx);
         cache.writeThrough(true);
         try {
