@@ -1,37 +1,79 @@
 package dev.ext4sim.jbd2.journal;
 
 import dev.ext4sim.bus.Scheduler;
-import dev.ext4sim.ondisk.jbd2.CommittedTransaction;
+import dev.ext4sim.bus.trace.TraceContext;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
-import java.util.HashSet;
-import java.util.Iterator;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
- * fs/jbd2/checkpoint.c: the checkpoint list of committed transactions whose metadata is in the log but not yet at
- * home. {@link #jbd2_log_do_checkpoint} writes the newest copy of every such block home, flushes, and moves the
- * log tail (the journal superblock is rewritten and flushed) — the ondisk writer does the I/O in that order — and
- * then frees each transaction: jbd2_checkpoint_stats, then jbd2_drop_transaction. It runs when committed metadata
- * has aged {@code checkpointAge}, when the log runs low on space (before and after a commit), and at flush.
+ * fs/jbd2/checkpoint.c: the committed transactions still in the log, each with its checkpoint list (the home blocks
+ * it still has to write). A home block is on the list of the newest transaction that logged it: when a commit logs
+ * or revokes a block an older transaction still holds, the commit takes it off that list
+ * ({@code __jbd2_journal_remove_checkpoint} from the commit's t_forget pass), and an older transaction left with
+ * nothing to write is dropped there and then: jbd2_checkpoint_stats, then jbd2_drop_transaction. A transaction that
+ * commits with nothing to write is dropped at the end of its own commit (jbd2_drop_transaction only).
+ *
+ * <p>A dropped transaction stays in the log until the tail passes it; {@link #jbd2_log_do_checkpoint} is what moves
+ * the tail. It writes the newest copy of every block still on a list home, flushes, and moves the log tail (the
+ * journal superblock is rewritten and flushed) — the ondisk writer does the I/O in that order — then frees each
+ * transaction still listed: jbd2_checkpoint_stats, then jbd2_drop_transaction. It runs when committed metadata has
+ * aged {@code checkpointAge}, when the log runs low on space (before and after a commit), and at flush.
  */
 final class Checkpoint {
     private final Journal j;
+    /** The transactions between the log tail and head, oldest first: j_checkpoint_transactions and the dropped. */
     private final Deque<Entry> list = new ArrayDeque<>();
+    /** b_cp_transaction of each home block on a checkpoint list. */
+    private final Map<Long, Entry> owner = new HashMap<>();
     private Scheduler.Cancellable timer;
 
-    private record Entry(int tid, Set<Long> homes, Set<Long> revoked, long committedNanos, int logBlocks) {
+    private static final class Entry {
+        final int tid;
+        final boolean synchronousCommit;
+        /** t_checkpoint_list: the home blocks this transaction still has to write. */
+        final Set<Long> homes = new LinkedHashSet<>();
+        /** t_chp_stats.cs_dropped: blocks a newer commit took over. */
+        int dropped;
+        /** __jbd2_journal_drop_transaction ran: nothing left to write, only the log space is still held. */
+        boolean gone;
+
+        Entry(int tid, boolean synchronousCommit) {
+            this.tid = tid;
+            this.synchronousCommit = synchronousCommit;
+        }
     }
 
     Checkpoint(Journal j) {
         this.j = j;
     }
 
-    /** __jbd2_journal_insert_checkpoint for a finished transaction; arms the age timer. State lock held. */
-    void add(Transaction t, CommittedTransaction where, long nowNanos) {
-        list.addLast(new Entry(t.tid(), new HashSet<>(t.buffers.keySet()), new HashSet<>(t.revoked), nowNanos, where.length()));
-        if (timer == null) {
+    /**
+     * The checkpoint half of jbd2_journal_commit_transaction for {@code t}, whose log is durable: its t_forget pass
+     * ({@code t}'s revoked blocks in the order revoked, then its logged blocks in the reverse of the order they were
+     * logged) takes each block off an older transaction's list, dropping one that is left empty; then {@code t}
+     * joins the list with the blocks it logged. State lock held.
+     */
+    void commitForget(Transaction t, TraceContext ctx) {
+        Entry mine = new Entry(t.tid(), t.synchronousCommit());
+        for (long home : t.revoked) {
+            removeCheckpoint(home, ctx);
+        }
+        List<Long> logged = new ArrayList<>(t.buffers.keySet());
+        for (int i = logged.size() - 1; i >= 0; i--) {
+            long home = logged.get(i);
+            removeCheckpoint(home, ctx);
+            mine.homes.add(home); // __jbd2_journal_insert_checkpoint
+            owner.put(home, mine);
+        }
+        list.addLast(mine);
+        if (!mine.homes.isEmpty() && timer == null) {
             timer = j.scheduler.schedule(j.config.checkpointAge(), () -> {
                 j.lock.lock();
                 try {
@@ -45,15 +87,44 @@ final class Checkpoint {
         }
     }
 
-    /** j_tail_sequence: the oldest transaction still in the log, or the next tid when the log is empty. */
-    int tailSequence() {
-        return list.isEmpty() ? j.commitSequence + 1 : list.getFirst().tid();
+    /**
+     * The end of jbd2_journal_commit_transaction, once {@code t} is T_FINISHED: a transaction with nothing to
+     * checkpoint is dropped at once (__jbd2_journal_drop_transaction, no checkpoint stats). State lock held.
+     */
+    void finished(Transaction t, TraceContext ctx) {
+        Entry e = list.peekLast();
+        if (e != null && e.tid == t.tid() && e.homes.isEmpty() && !e.gone) {
+            e.gone = true;
+            j.trace.dropTransaction(ctx, e.tid, e.synchronousCommit);
+        }
     }
 
+    /** __jbd2_journal_remove_checkpoint of {@code home} from the older transaction holding it, if one does. */
+    private void removeCheckpoint(long home, TraceContext ctx) {
+        Entry cp = owner.remove(home);
+        if (cp == null) {
+            return;
+        }
+        cp.dropped++;
+        cp.homes.remove(home);
+        if (cp.homes.isEmpty()) {
+            // no checkpoint pass started on it, so cs_chp_time is 0; nothing was written or forced
+            cp.gone = true;
+            j.trace.checkpointStats(ctx, cp.tid, 0, 0, 0, cp.dropped);
+            j.trace.dropTransaction(ctx, cp.tid, cp.synchronousCommit);
+        }
+    }
+
+    /** j_tail_sequence: the oldest transaction still in the log, or the next tid when the log is empty. */
+    int tailSequence() {
+        return list.isEmpty() ? j.commitSequence + 1 : list.getFirst().tid;
+    }
+
+    /** Transactions that still have blocks to write home. */
     int transactions() {
         j.lock.lock();
         try {
-            return list.size();
+            return (int) list.stream().filter(e -> !e.gone).count();
         } finally {
             j.lock.unlock();
         }
@@ -76,7 +147,6 @@ final class Checkpoint {
 
     /** With the I/O lock held (the commit calls it when the log is full). */
     int doCheckpointLocked(boolean forced) {
-        Deque<Entry> entries;
         j.lock.lock();
         try {
             j.checkAborted();
@@ -88,7 +158,6 @@ final class Checkpoint {
             if (list.isEmpty()) {
                 return 0;
             }
-            entries = new ArrayDeque<>(list);
         } finally {
             j.lock.unlock();
         }
@@ -102,36 +171,24 @@ final class Checkpoint {
             throw j.ioFailed("checkpoint", e);
         }
         long chpTime = j.config.jiffiesToMsecs(j.config.jiffies(j.time.nanoTime()) - j.config.jiffies(started));
+        int freed = 0;
         j.lock.lock();
         try {
             j.trace.checkpoint(j.thread, 0);
-            // Which transaction's copy went home: the newest one of each block, unless a later revoke freed it.
-            Set<Long> seen = new HashSet<>();
-            int[] writtenPer = new int[entries.size()];
-            int[] droppedPer = new int[entries.size()];
-            int i = entries.size() - 1;
-            for (Iterator<Entry> it = entries.descendingIterator(); it.hasNext(); i--) {
-                Entry e = it.next();
-                for (long home : e.homes()) {
-                    if (seen.add(home)) {
-                        writtenPer[i]++;
-                    } else {
-                        droppedPer[i]++;
-                    }
+            // every block still on a list went home; the log tail is past every transaction
+            for (Entry e : list) {
+                if (!e.gone) {
+                    j.trace.checkpointStats(j.thread, e.tid, chpTime, forced ? 1 : 0, e.homes.size(), e.dropped);
+                    j.trace.dropTransaction(j.thread, e.tid, e.synchronousCommit);
+                    freed++;
                 }
-                seen.addAll(e.revoked());
             }
-            i = 0;
-            for (Entry e : entries) {
-                j.trace.checkpointStats(j.thread, e.tid(), chpTime, forced ? 1 : 0, writtenPer[i], droppedPer[i]);
-                j.trace.dropTransaction(j.thread, e.tid());
-                list.removeFirst();
-                i++;
-            }
+            list.clear();
+            owner.clear();
         } finally {
             j.lock.unlock();
         }
-        j.listener.checkpointed(entries.size(), written, forced);
+        j.listener.checkpointed(freed, written, forced);
         return written;
     }
 

@@ -16,11 +16,16 @@ import java.util.function.Consumer;
  *   <li>T_RUNNING: jbd2_start_commit; T_LOCKED: jbd2_commit_locking, wait for the open handles (t_updates = 0);</li>
  *   <li>T_SWITCH, then T_FLUSH: the transaction becomes the committing one and a new running transaction may start
  *       (handles waiting on the lock wake); jbd2_commit_flushing; ordered data written and waited;</li>
- *   <li>T_COMMIT: jbd2_commit_logging; revoke, descriptor and escaped metadata blocks written to the log
- *       (T_COMMIT_DFLUSH), then the commit block with PREFLUSH|FUA (T_COMMIT_JFLUSH), through the ondisk
- *       {@code JournalWriter};</li>
- *   <li>jbd2_run_stats, T_COMMIT_CALLBACK (j_commit_sequence = tid, callbacks), T_FINISHED, jbd2_end_commit,
- *       waiters woken.</li>
+ *   <li>still in T_FLUSH, the revoke blocks take their log blocks (jbd2_journal_write_revoke_records); T_COMMIT:
+ *       jbd2_commit_logging; the descriptor and escaped metadata blocks take theirs (T_COMMIT_DFLUSH), then the
+ *       commit block (T_COMMIT_JFLUSH), and all of it goes to the log, the commit block with PREFLUSH|FUA, through
+ *       the ondisk {@code JournalWriter}. Each log block is mapped through the journal inode as
+ *       jbd2_journal_next_log_block does ({@link JournalBmap}); the block layer sees the whole log as one plug, so
+ *       the mapping events of all of them come before the block events of any;</li>
+ *   <li>the t_forget pass: blocks this commit logged or revoked leave older transactions' checkpoint lists, and an
+ *       older transaction left with nothing to write is dropped ({@link Checkpoint#commitForget});</li>
+ *   <li>jbd2_run_stats, T_COMMIT_CALLBACK (j_commit_sequence = tid, callbacks), T_FINISHED, jbd2_end_commit, the
+ *       transaction dropped at once if it has nothing to checkpoint, waiters woken.</li>
  * </ol>
  *
  * A write that fails aborts the journal (jbd2_journal_abort): nothing later is committed and every waiter gets EIO.
@@ -84,11 +89,14 @@ final class Commit {
                     j.orderedData.writeAndWait(t.tid(), t.inodeList());
                 }
             }
+            LogBlocks layout = LogBlocks.of(j.writer.journal().superblock(), t.revoked.size(), t.buffers.size());
+            long head = makeRoom(layout);
+            long next = mapLogBlocks(ctx, head, layout.revoke());
             t.loggingNanos = j.time.nanoTime();
             setStateLocked(t, TransactionState.T_COMMIT);
             j.trace.commitPhase(Jbd2Trace.COMMIT_LOGGING, ctx, t);
 
-            CommittedTransaction where = writeLog(t);
+            CommittedTransaction where = writeLog(t, ctx, head, next, layout);
 
             RunStats stats;
             j.lock.lock();
@@ -113,8 +121,8 @@ final class Commit {
             try {
                 setState(t, TransactionState.T_FINISHED);
                 j.committing = null;
-                j.checkpoint.add(t, where, j.time.nanoTime());
                 j.trace.endCommit(ctx, t, j.checkpoint.tailSequence());
+                j.checkpoint.finished(t, ctx);
                 j.waitDoneCommit.signalAll();
             } finally {
                 j.lock.unlock();
@@ -125,8 +133,37 @@ final class Commit {
         }
     }
 
-    /** T_COMMIT to T_COMMIT_JFLUSH through the ondisk writer; checkpoints first if the log has no room. */
-    private CommittedTransaction writeLog(Transaction t) {
+    /**
+     * The room the commit's log blocks need, made by a checkpoint if the log lacks it (the kernel makes it before
+     * handles join, __jbd2_log_wait_for_space); returns j_head, where the commit's first log block goes.
+     */
+    private long makeRoom(LogBlocks layout) {
+        j.ioLock.lock();
+        try {
+            if (j.writer.freeBlocks() < layout.total()) {
+                j.checkpoint.doCheckpointLocked(true);
+            }
+            return j.writer.head();
+        } finally {
+            j.ioLock.unlock();
+        }
+    }
+
+    /** jbd2_journal_next_log_block for {@code n} log blocks from {@code from}: each mapped; returns the next. */
+    private long mapLogBlocks(TraceContext ctx, long from, int n) {
+        long pos = from;
+        for (int i = 0; i < n; i++) {
+            j.bmap.jbd2_journal_bmap(ctx, pos);
+            pos = j.writer.journal().next(pos);
+        }
+        return pos;
+    }
+
+    /**
+     * T_COMMIT to T_COMMIT_JFLUSH: the descriptors and metadata copies mapped from {@code next} on, then the commit
+     * block, all written through the ondisk writer from {@code head} (the revoke blocks first); then the t_forget pass.
+     */
+    private CommittedTransaction writeLog(Transaction t, TraceContext ctx, long head, long next, LogBlocks layout) {
         List<MetadataBlock> blocks = new ArrayList<>(t.buffers.size());
         for (Map.Entry<Long, byte[]> b : t.buffers.entrySet()) {
             blocks.add(new MetadataBlock(b.getKey(), b.getValue()));
@@ -136,8 +173,10 @@ final class Commit {
                 List.copyOf(t.revoked), Math.floorDiv(wall, 1000), (int) Math.floorMod(wall, 1000) * 1_000_000);
         j.ioLock.lock();
         try {
+            long commitBlock = mapLogBlocks(ctx, next, layout.descriptors() + layout.metadata());
             setStateLocked(t, TransactionState.T_COMMIT_DFLUSH);
             setStateLocked(t, TransactionState.T_COMMIT_JFLUSH);
+            mapLogBlocks(ctx, commitBlock, 1); // journal_submit_commit_record > jbd2_journal_get_descriptor_buffer
             CommittedTransaction[] where = new CommittedTransaction[1];
             try {
                 j.io.run(() -> where[0] = j.writer.commit(logged));
@@ -145,6 +184,16 @@ final class Commit {
                 // __jbd2_log_wait_for_space: checkpoint to free the log, then write.
                 j.checkpoint.doCheckpointLocked(true);
                 j.io.run(() -> where[0] = j.writer.commit(logged));
+            }
+            if (where[0].startBlock() != head || where[0].length() != layout.total()) {
+                throw new IllegalStateException("transaction " + t.tid() + " went to " + where[0] + ", not the "
+                        + layout.total() + " log blocks from " + head + " it mapped");
+            }
+            j.lock.lock();
+            try {
+                j.checkpoint.commitForget(t, ctx);
+            } finally {
+                j.lock.unlock();
             }
             return where[0];
         } finally {

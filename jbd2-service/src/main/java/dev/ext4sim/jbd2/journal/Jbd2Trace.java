@@ -142,8 +142,9 @@ public final class Jbd2Trace {
         tracer.emit(CHECKPOINT_STATS, ctx, config.devT(), tid, chpTimeMs, forced, written, dropped);
     }
 
-    void dropTransaction(TraceContext ctx, int tid) {
-        tracer.emit(DROP_TRANSACTION, ctx, config.devT(), 0, tid);
+    /** __jbd2_journal_drop_transaction: {@code sync} is the dropped transaction's t_synchronous_commit. */
+    void dropTransaction(TraceContext ctx, int tid, boolean sync) {
+        tracer.emit(DROP_TRANSACTION, ctx, config.devT(), sync ? 1 : 0, tid);
     }
 
     void submitInodeData(TraceContext ctx, long ino) {

@@ -36,6 +36,8 @@ public final class Journal {
     final CommitListener listener;
     final JournalStats stats = new JournalStats();
     final Checkpoint checkpoint;
+    /** jbd2_journal_bmap: log blocks mapped through the journal inode. */
+    final JournalBmap bmap;
     /** j_max_transaction_buffers: journal length / 4. */
     final int maxTransactionBuffers;
     /** j_total_len: s_maxlen, the journal's length in blocks, its superblock included. */
@@ -70,13 +72,14 @@ public final class Journal {
     private final AtomicLong handleIds = new AtomicLong();
     private volatile long lastFreeBlocks;
 
-    public Journal(JournalConfig config, Time time, Scheduler scheduler, Jbd2Trace trace, JournalWriter writer, IoBatch io,
-                   OrderedData orderedData, CommitListener listener) {
+    public Journal(JournalConfig config, Time time, Scheduler scheduler, Jbd2Trace trace, JournalWriter writer,
+                   JournalBmap bmap, IoBatch io, OrderedData orderedData, CommitListener listener) {
         this.config = Objects.requireNonNull(config);
         this.time = Objects.requireNonNull(time);
         this.scheduler = Objects.requireNonNull(scheduler);
         this.trace = Objects.requireNonNull(trace);
         this.writer = Objects.requireNonNull(writer);
+        this.bmap = Objects.requireNonNull(bmap);
         this.io = Objects.requireNonNull(io);
         this.orderedData = Objects.requireNonNull(orderedData);
         this.listener = Objects.requireNonNull(listener);

@@ -10,18 +10,22 @@ import dev.ext4sim.bus.trace.TraceContext;
 import dev.ext4sim.bus.trace.Tracer;
 import dev.ext4sim.jbd2.io.BlockIoPort;
 import dev.ext4sim.jbd2.io.BusBlockDevice;
+import dev.ext4sim.jbd2.io.LoadReads;
 import dev.ext4sim.jbd2.journal.CommitListener;
 import dev.ext4sim.jbd2.journal.Handle;
 import dev.ext4sim.jbd2.journal.Jbd2CrashPoints;
 import dev.ext4sim.jbd2.journal.Jbd2Trace;
 import dev.ext4sim.jbd2.journal.Journal;
+import dev.ext4sim.jbd2.journal.JournalBmap;
 import dev.ext4sim.jbd2.journal.JournalConfig;
 import dev.ext4sim.jbd2.journal.Kjournald2;
 import dev.ext4sim.jbd2.journal.OrderedData;
 import dev.ext4sim.ondisk.ext4.Ext4Filesystem;
 import dev.ext4sim.ondisk.ext4.Ext4Journal;
+import dev.ext4sim.ondisk.ext4.Extent;
 import dev.ext4sim.ondisk.jbd2.RecoveryResult;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -187,7 +191,12 @@ public final class JournalHost implements AutoCloseable {
         }
         // One plug for the whole load: the replay's home writes and superblock updates go to blockdev in few calls,
         // the on-disk code's flushes becoming PREFLUSH/FUA on the next write (see BusBlockDevice).
-        Ext4Journal.Mounted mounted = dev.batch(() -> Ext4Journal.mount(dev));
+        LoadReads reads = new LoadReads(dev);
+        Mount mount = dev.batch(() -> {
+            Ext4Journal.Mounted m = Ext4Journal.mount(reads);
+            return new Mount(m, Ext4Filesystem.open(dev).journalExtents());
+        });
+        Ext4Journal.Mounted mounted = mount.mounted();
         long loadNanos = time.nanoTime() - began;
         Optional<RecoveryResult> recovered = mounted.recovered();
         recovered.ifPresent(r -> {
@@ -200,7 +209,9 @@ public final class JournalHost implements AutoCloseable {
         }
         // the writer's points come with the writes before them: they would have left the plug without the batching
         mounted.journal().setPoints(point -> crashPoints.hit(point, dev::sendPending));
-        Journal journal = new Journal(config, time, scheduler, trace, mounted.journal(), dev::batch, orderedData, listener);
+        JournalBmap bmap = JournalBmap.afterLoad(tracer, config.devT(), mount.journalExtents(), reads.stop());
+        Journal journal = new Journal(config, time, scheduler, trace, mounted.journal(), bmap, dev::batch, orderedData,
+                listener);
         Kjournald2 kjournald2 = new Kjournald2(journal, crashPoints).start();
         Jbd2Calls.Loaded loaded = new Jbd2Calls.Loaded(epochs.next(), settings.dev(), mounted.journal().nextTid(),
                 journal.maxTransactionBuffers(), recovered.map(RecoveryResult::transactionsReplayed).orElse(0),
@@ -210,6 +221,10 @@ public final class JournalHost implements AutoCloseable {
                 Integer.toUnsignedString(loaded.nextTid()), journal.capacity(), loaded.maxTransaction());
         return new LoadedJournal(loaded, journal, kjournald2, dev,
                 new RemoteHandles(journal, time, scheduler, settings.handleLease(), onLeaseExpired));
+    }
+
+    /** What the load's plug brings back: the mounted journal and the extents of inode 8, read after any replay. */
+    private record Mount(Ext4Journal.Mounted mounted, List<Extent> journalExtents) {
     }
 
     private void logRecovery(RecoveryResult r, long nanos) {

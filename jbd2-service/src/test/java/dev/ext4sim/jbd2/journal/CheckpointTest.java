@@ -10,6 +10,7 @@ import dev.ext4sim.jbd2.testing.JournalFixture;
 import dev.ext4sim.ondisk.jbd2.JournalSuperblock;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -69,6 +70,108 @@ class CheckpointTest {
                 "dev 8,1 transaction 3 sync 0");
         var ev = f.events();
         assertThat(ev.indexOf("jbd2_drop_transaction")).isEqualTo(ev.indexOf("jbd2_checkpoint_stats") + 1);
+    }
+
+    private static List<String> between(List<String> events, String from, String to) {
+        return events.subList(events.indexOf(from) + 1, events.indexOf(to));
+    }
+
+    @Test
+    void aCommitThatLogsEveryBlockOfAnOlderTransactionDropsItBeforeItsRunStatsAndOnlyTheNewCopyGoesHome() {
+        f.load();
+        f.checkHomesOutsideJournal();
+        Journal j = f.journal;
+        kjournald = new Kjournald2(j).start();
+        Handle h2 = j.jbd2_journal_start(task("w", 1), 1, 1, 1);
+        j.jbd2_journal_get_write_access(h2, home(0));
+        j.jbd2_journal_dirty_metadata(h2, home(0), block(0xA1));
+        h2.setSync(true);
+        j.jbd2_journal_stop(h2); // commits tid 2 and waits
+        await("tid 2's end", () -> f.sink.events("jbd2_end_commit").size() == 1);
+        f.sink.clear();
+
+        Handle h3 = j.jbd2_journal_start(task("w", 1), 1, 1, 2);
+        j.jbd2_journal_get_write_access(h3, home(0));
+        j.jbd2_journal_dirty_metadata(h3, home(0), block(0xA2));
+        j.jbd2_journal_stop(h3);
+        j.jbd2_log_start_commit(3, task("w", 1));
+        await("tid 3's end", () -> f.sink.events("jbd2_end_commit").size() == 1);
+
+        List<String> jbd2 = f.events().stream().filter(e -> e.startsWith("jbd2_") && !e.startsWith("jbd2_handle")).toList();
+        assertThat(jbd2).containsExactly("jbd2_start_commit", "jbd2_commit_locking", "jbd2_commit_flushing",
+                "jbd2_commit_logging", "jbd2_checkpoint_stats", "jbd2_drop_transaction", "jbd2_run_stats", "jbd2_end_commit");
+        // the t_forget pass runs after the log blocks were mapped
+        assertThat(f.events().indexOf("jbd2_checkpoint_stats")).isGreaterThan(f.events().lastIndexOf("ext4_es_lookup_extent_exit"));
+        assertThat(f.lines("jbd2_checkpoint_stats")).containsExactly(
+                "dev 8,1 tid 2 chp_time 0 forced_to_close 0 written 0 dropped 1");
+        assertThat(f.lines("jbd2_drop_transaction")).containsExactly("dev 8,1 transaction 2 sync 1");
+        assertThat(f.sink.events("jbd2_drop_transaction").getFirst().comm()).isEqualTo("jbd2/sda1-8");
+        // the dropped transaction is still in the log until a checkpoint moves the tail
+        assertThat(f.lines("jbd2_end_commit")).containsExactly("dev 8,1 transaction 3 sync 0 head 2");
+        assertThat(j.checkpoint.transactions()).isEqualTo(1);
+
+        j.jbd2_journal_flush(task("sync", 9));
+        assertThat(f.lines("jbd2_checkpoint_stats")).containsExactly(
+                "dev 8,1 tid 2 chp_time 0 forced_to_close 0 written 0 dropped 1",
+                "dev 8,1 tid 3 chp_time 0 forced_to_close 0 written 1 dropped 0");
+        assertThat(f.lines("jbd2_drop_transaction")).containsExactly("dev 8,1 transaction 2 sync 1",
+                "dev 8,1 transaction 3 sync 0");
+        assertThat(f.disk.read(home(0))).isEqualTo(block(0xA2));
+        assertThat(f.port.writes(home(0))).as("tid 2's copy never goes home").singleElement()
+                .satisfies(b -> assertThat(b).isEqualTo(block(0xA2)));
+    }
+
+    @Test
+    void oneCommitDropsTheOlderTransactionsItEmptiesInItsForgetOrderAndAnEmptyCommitDropsItselfAfterItsEnd() {
+        f.load();
+        f.checkHomesOutsideJournal();
+        Journal j = f.journal;
+        kjournald = new Kjournald2(j);
+        commit(j, 0, 0xA0);         // tid 2: A
+        commit(j, 1, 0xB1);         // tid 3: B
+        commit(j, 2, 0xC2, 1, 0xB2); // tid 4: C, B; leaves tid 2 its A
+        f.sink.clear();
+        // tid 5 revokes C and logs A then B: its t_forget list is C (revoked), then B and A (the reverse of logging)
+        Handle h = j.jbd2_journal_start(task("w", 1), 2, 1, 1);
+        j.jbd2_journal_revoke(h, home(2));
+        for (int b : new int[]{0, 1}) {
+            j.jbd2_journal_get_write_access(h, home(b));
+            j.jbd2_journal_dirty_metadata(h, home(b), block(0xD0 + b));
+        }
+        j.jbd2_journal_stop(h);
+        j.jbd2_log_start_commit(5, task("w", 1));
+        kjournald.commitNow();
+
+        List<String> jbd2 = f.events().stream().filter(e -> e.startsWith("jbd2_")).toList();
+        assertThat(between(jbd2, "jbd2_commit_logging", "jbd2_run_stats")).containsExactly(
+                "jbd2_checkpoint_stats", "jbd2_drop_transaction", "jbd2_checkpoint_stats", "jbd2_drop_transaction");
+        // C takes tid 4's C, B takes tid 4's B (tid 4 empties), then A empties tid 2; tid 3's B went to tid 4 before
+        assertThat(f.lines("jbd2_checkpoint_stats")).containsExactly(
+                "dev 8,1 tid 4 chp_time 0 forced_to_close 0 written 0 dropped 2",
+                "dev 8,1 tid 2 chp_time 0 forced_to_close 0 written 0 dropped 1");
+        assertThat(f.lines("jbd2_drop_transaction")).containsExactly("dev 8,1 transaction 4 sync 0",
+                "dev 8,1 transaction 2 sync 0");
+        f.sink.clear();
+
+        // a commit with nothing to checkpoint: dropped at the end of its own commit, without checkpoint stats
+        Handle empty = j.jbd2_journal_start(task("w", 1), 1, 1, 1);
+        j.jbd2_journal_revoke(empty, home(3));
+        j.jbd2_journal_stop(empty);
+        j.jbd2_log_start_commit(6, task("w", 1));
+        kjournald.commitNow();
+        assertThat(f.events().stream().filter(e -> e.startsWith("jbd2_")).toList()).endsWith(
+                "jbd2_run_stats", "jbd2_end_commit", "jbd2_drop_transaction");
+        assertThat(f.lines("jbd2_drop_transaction")).containsExactly("dev 8,1 transaction 6 sync 0");
+        assertThat(f.sink.events("jbd2_checkpoint_stats")).isEmpty();
+
+        j.jbd2_journal_flush(task("sync", 9));
+        assertThat(f.lines("jbd2_checkpoint_stats")).containsExactly(
+                "dev 8,1 tid 5 chp_time 0 forced_to_close 0 written 2 dropped 0");
+        assertThat(f.disk.read(home(0))).isEqualTo(block(0xD0));
+        assertThat(f.disk.read(home(1))).isEqualTo(block(0xD1));
+        assertThat(f.disk.read(home(2))).as("revoked: never checkpointed").isEqualTo(new byte[4096]);
+        assertThat(f.port.writes(home(0))).singleElement().satisfies(b -> assertThat(b).isEqualTo(block(0xD0)));
+        assertThat(f.port.writes(home(1))).singleElement().satisfies(b -> assertThat(b).isEqualTo(block(0xD1)));
     }
 
     @Test

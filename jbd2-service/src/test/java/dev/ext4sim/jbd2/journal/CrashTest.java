@@ -18,6 +18,10 @@ class CrashTest {
     private final JournalFixture f = new JournalFixture();
 
     private Handle write(Journal j, int tid, int... blocksAndFills) {
+        return handle(j, tid, blocksAndFills);
+    }
+
+    private static Handle handle(Journal j, int tid, int... blocksAndFills) {
         Handle h = j.jbd2_journal_start(task("w", 1), Math.max(1, blocksAndFills.length / 2), 1, 1);
         assertThat(h.tid()).isEqualTo(tid);
         for (int i = 0; i < blocksAndFills.length; i += 2) {
@@ -28,6 +32,47 @@ class CrashTest {
         j.jbd2_journal_stop(h);
         j.jbd2_log_start_commit(tid, task("w", 1));
         return h;
+    }
+
+    /**
+     * tid 2 logs A and B, tid 3 logs A again and so drops tid 2's A from its checkpoint list: whatever bio the power
+     * fails at, in tid 3's commit or in the checkpoint after it, recovery leaves the newest committed A, and once tid
+     * 3 committed, tid 2's A never reaches home, not even through the replay.
+     */
+    @Test
+    void aCrashAnywhereAfterANewerCommitTookABlockOverLeavesTheNewestCommittedCopy() {
+        boolean ranClean = false;
+        for (int bios = 0; !ranClean; bios++) {
+            assertThat(bios).as("bios before the power cut").isLessThan(64);
+            JournalFixture fx = new JournalFixture();
+            fx.load();
+            fx.checkHomesOutsideJournal();
+            Kjournald2 k = new Kjournald2(fx.journal);
+            handle(fx.journal, 2, 0, 0xA2, 1, 0xB2);
+            k.commitNow();
+            handle(fx.journal, 3, 0, 0xA3);
+            fx.port.crashAfter(bios);
+            boolean committed = false;
+            try {
+                k.commitNow();
+                committed = true;
+                assertThat(fx.lines("jbd2_drop_transaction")).isEmpty(); // tid 2 still holds B
+                fx.journal.jbd2_journal_flush(task("sync", 9));
+                ranClean = true;
+            } catch (ErrnoException e) {
+                assertThat(fx.journal.isAborted()).isTrue();
+            }
+
+            fx.port.crashAfter(-1);
+            fx.load();
+            assertThat(fx.disk.read(home(0))).as("A after a power cut at bio %d", bios)
+                    .isEqualTo(block(committed ? 0xA3 : 0xA2));
+            assertThat(fx.disk.read(home(1))).as("B after a power cut at bio %d", bios).isEqualTo(block(0xB2));
+            if (committed) {
+                assertThat(fx.port.writes(home(0))).as("A's copies sent home, power cut at bio %d", bios)
+                        .allSatisfy(b -> assertThat(b).isEqualTo(block(0xA3)));
+            }
+        }
     }
 
     @Test

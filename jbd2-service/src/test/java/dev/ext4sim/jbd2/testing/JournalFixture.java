@@ -7,15 +7,18 @@ import dev.ext4sim.bus.trace.TraceContext;
 import dev.ext4sim.bus.trace.TraceEvent;
 import dev.ext4sim.bus.trace.Tracer;
 import dev.ext4sim.jbd2.io.BusBlockDevice;
+import dev.ext4sim.jbd2.io.LoadReads;
 import dev.ext4sim.jbd2.journal.CommitListener;
 import dev.ext4sim.jbd2.journal.Jbd2Trace;
 import dev.ext4sim.jbd2.journal.Journal;
+import dev.ext4sim.jbd2.journal.JournalBmap;
 import dev.ext4sim.jbd2.journal.JournalConfig;
 import dev.ext4sim.jbd2.journal.OrderedData;
 import dev.ext4sim.jbd2.journal.RunStats;
 import dev.ext4sim.ondisk.MemoryBlockDevice;
 import dev.ext4sim.ondisk.ext4.Ext4Filesystem;
 import dev.ext4sim.ondisk.ext4.Ext4Journal;
+import dev.ext4sim.ondisk.ext4.Extent;
 import dev.ext4sim.ondisk.ext4.Mkfs;
 import dev.ext4sim.ondisk.ext4.MkfsOptions;
 import java.time.Duration;
@@ -38,6 +41,8 @@ public final class JournalFixture {
     public BusBlockDevice dev;
     public Ext4Journal.Mounted mounted;
     public Journal journal;
+    /** The device blocks the last load read, in order. */
+    public List<Long> loadReads;
 
     public JournalFixture() {
         disk = new MemoryBlockDevice(4096, SIZE_BLOCKS);
@@ -53,10 +58,13 @@ public final class JournalFixture {
     /** {@link #load(JournalConfig)} with the filesystem's side of data=ordered. */
     public JournalFixture load(JournalConfig config, OrderedData orderedData) {
         dev = BusBlockDevice.open(port, "sda1");
-        mounted = Ext4Journal.mount(dev);
+        LoadReads reads = new LoadReads(dev);
+        mounted = Ext4Journal.mount(reads);
+        loadReads = reads.stop();
         Tracer tracer = new Tracer("jbd2-service", clock.traceClock(), sink, 8);
         CommitListener listener = commits::add;
-        journal = new Journal(config, clock, clock, new Jbd2Trace(tracer, config), mounted.journal(), dev::batch,
+        JournalBmap bmap = JournalBmap.afterLoad(tracer, config.devT(), journalExtents(), loadReads);
+        journal = new Journal(config, clock, clock, new Jbd2Trace(tracer, config), mounted.journal(), bmap, dev::batch,
                 orderedData, listener);
         return this;
     }
@@ -80,10 +88,14 @@ public final class JournalFixture {
         return TraceContext.of(new Task(comm, pid));
     }
 
+    /** The extents of inode 8. */
+    public List<Extent> journalExtents() {
+        return Ext4Filesystem.open(disk).journalExtents();
+    }
+
     /** Journal blocks of inode 8 must not overlap the test's home blocks. */
     public void checkHomesOutsideJournal() {
-        Ext4Filesystem fs = Ext4Filesystem.open(disk);
-        for (var e : fs.journalExtents()) {
+        for (var e : journalExtents()) {
             if (e.pblk() <= home(999) && e.pblk() + e.len() > home(0)) {
                 throw new IllegalStateException("the journal overlaps the test's home blocks: " + e);
             }

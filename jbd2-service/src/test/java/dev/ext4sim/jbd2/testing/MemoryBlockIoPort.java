@@ -31,6 +31,27 @@ public final class MemoryBlockIoPort implements BlockIoPort {
         submits.clear();
     }
 
+    /** Every copy of filesystem block {@code block} the submissions recorded so far carried to the device, in order. */
+    public synchronized List<byte[]> writes(long block) {
+        int bs = disk.blockSize();
+        List<byte[]> out = new ArrayList<>();
+        for (BlockIo.Submit s : submits) {
+            int off = 0;
+            for (BlockIo.Bio bio : s.bios()) {
+                if (!bio.op().equals(BlockIo.WRITE)) {
+                    continue;
+                }
+                for (int i = 0; i < bio.bytes() / bs; i++) {
+                    if (bio.sector() / (bs / 512) + i == block) {
+                        out.add(Arrays.copyOfRange(s.data(), off + i * bs, off + (i + 1) * bs));
+                    }
+                }
+                off += bio.bytes();
+            }
+        }
+        return out;
+    }
+
     /** Takes only {@code bios} more bios, then every call fails with EIO. */
     public synchronized void crashAfter(int bios) {
         bioBudget = bios;
