@@ -47,9 +47,17 @@ class WritePathIT {
 
     // The seed call graphs of DESIGN §1 as the 4.x tracepoints show them, per piece (ext4, jbd2 and writeback events;
     // the block and UFS events of the same tasks are checked apart).
+    /**
+     * lookup_open's ext4_lookup of the new name: ext4_find_entry maps the root's block 0, which only the mount's first
+     * lookup finds missing from the extent status tree.
+     */
+    static final List<String> LOOKUP_MISS = List.of("ext4_es_lookup_extent_enter", "ext4_es_lookup_extent_exit",
+            "ext4_ext_map_blocks_enter", "ext4_ext_show_extent", "ext4_ext_map_blocks_exit", "ext4_es_insert_extent");
+    static final List<String> LOOKUP_HIT = List.of("ext4_es_lookup_extent_enter", "ext4_es_lookup_extent_exit");
+    /** ext4_create in one handle; ext4_add_entry reads the root's block 0 again (a status hit). */
     static final List<String> CREATE = List.of("ext4_request_inode", "ext4_journal_start", "jbd2_handle_start",
-            "ext4_mark_inode_dirty", "ext4_allocate_inode", "ext4_mark_inode_dirty", "ext4_mark_inode_dirty",
-            "jbd2_handle_stats");
+            "ext4_mark_inode_dirty", "ext4_allocate_inode", "ext4_es_lookup_extent_enter", "ext4_es_lookup_extent_exit",
+            "ext4_mark_inode_dirty", "ext4_mark_inode_dirty", "jbd2_handle_stats");
     static final List<String> WRITE = List.of("ext4_da_write_begin", "ext4_journal_start", "jbd2_handle_start",
             "ext4_es_lookup_extent_enter", "ext4_es_lookup_extent_exit", "ext4_ext_map_blocks_enter",
             "ext4_es_find_delayed_extent_range_enter", "ext4_es_find_delayed_extent_range_exit", "ext4_es_insert_extent",
@@ -65,17 +73,18 @@ class WritePathIT {
     static final List<String> UPDATE_TIME = List.of("writeback_mark_inode_dirty", "writeback_dirty_inode_start",
             "ext4_journal_start", "jbd2_handle_start", "ext4_mark_inode_dirty", "jbd2_handle_stats", "writeback_dirty_inode",
             "writeback_dirty_inode_enqueue");
-    static final List<String> WRITEPAGES = List.of("ext4_writepages", "ext4_journal_start", "jbd2_handle_start",
-            "ext4_da_write_pages", "ext4_da_write_pages_extent", "ext4_es_lookup_extent_enter", "ext4_es_lookup_extent_exit",
-            "ext4_ext_map_blocks_enter", "ext4_request_blocks", "ext4_mballoc_alloc", "ext4_allocate_blocks",
-            "ext4_mark_inode_dirty", "ext4_da_update_reserve_space", "ext4_ext_map_blocks_exit", "ext4_es_insert_extent",
-            "ext4_mark_inode_dirty", "jbd2_handle_stats", "ext4_journal_start", "jbd2_handle_start", "ext4_da_write_pages",
-            "jbd2_handle_stats", "ext4_writepages_result");
+    /**
+     * The allocation of a file the writer still has open; ext4_da_update_reserve_space's quota claim dirties the inode
+     * through a handle nested in the writepages one (no jbd2 event of its own).
+     */
+    static final List<String> WRITEPAGES = writepages(false);
+    /** The same once the file is closed: no writer and nothing reserved, so the preallocations are discarded too. */
+    static final List<String> WRITEPAGES_CLOSED = writepages(true);
     static final List<String> COMMIT = List.of("jbd2_start_commit", "jbd2_commit_locking", "jbd2_commit_flushing",
             "jbd2_submit_inode_data", "jbd2_commit_logging", "jbd2_run_stats", "jbd2_end_commit");
     /** A kupdate pass of 4.x: the second, empty round and global_dirty_state are what 4.x's wb_writeback does. */
     static final List<String> FLUSHER = concat(List.of("writeback_start", "writeback_queue_io", "writeback_single_inode_start"),
-            WRITEPAGES, List.of("writeback_write_inode_start", "writeback_write_inode", "writeback_single_inode", "writeback_written", "writeback_start", "writeback_queue_io",
+            WRITEPAGES_CLOSED, List.of("writeback_write_inode_start", "writeback_write_inode", "writeback_single_inode", "writeback_written", "writeback_start", "writeback_queue_io",
                     "writeback_written", "global_dirty_state", "writeback_pages_written"));
     static Settings settings;
     static Stack stack;
@@ -178,10 +187,13 @@ class WritePathIT {
         // the flusher's pass that wrote this inode: from its writeback_start to its writeback_written
         Predicate<Rest.Line> ours = l -> l.event().equals("ext4_writepages_result") && l.text().startsWith("dev 8,1 ino " + ino + " ");
         // jbd2 emits the handles' events when the journal pump's batch reaches it (up to journal-linger later, stamped
-        // at ext4's times), so the pass is complete once each ext4_journal_start has its jbd2_handle_stats
+        // at ext4's times), so the pass is complete once each ext4_journal_start of a handle of its own (not the quota
+        // claim's ext4_dirty_inode, nested in the writepages one) has its jbd2_handle_stats
         List<Rest.Line> kworker = flusherPass(rest.traceUntilAll("task=kworker/u16:2&since=" + since, lines -> {
             List<Rest.Line> pass = flusherPass(lines, ours);
-            return pass != null && count(pass, "ext4_journal_start") == count(pass, "jbd2_handle_stats");
+            return pass != null && count(pass, "ext4_journal_start") - pass.stream().filter(l -> l.event()
+                    .equals("ext4_journal_start") && l.text().contains(" caller ext4_dirty_inode+")).count()
+                    == count(pass, "jbd2_handle_stats");
         }), ours);
         writer = rest.traceUntil("task=seed-nosync", l -> l.event().equals("ext4_da_write_end"));
         print("seed without fsync", writer, kworker);
@@ -583,14 +595,31 @@ class WritePathIT {
                 || l.event().startsWith("writeback_") || l.event().equals("global_dirty_state");
     }
 
-    /** CREATE then WRITE, with the optional file_update_time step between them as the trace shows it. */
+    static List<String> writepages(boolean closed) {
+        return concat(List.of("ext4_writepages", "ext4_journal_start", "jbd2_handle_start",
+                "ext4_da_write_pages", "ext4_da_write_pages_extent", "ext4_es_lookup_extent_enter", "ext4_es_lookup_extent_exit",
+                "ext4_ext_map_blocks_enter", "ext4_request_blocks", "ext4_mballoc_alloc", "ext4_allocate_blocks",
+                "ext4_mark_inode_dirty", "ext4_get_reserved_cluster_alloc", "ext4_da_update_reserve_space",
+                "writeback_mark_inode_dirty", "writeback_dirty_inode_start", "ext4_journal_start", "ext4_mark_inode_dirty",
+                "writeback_dirty_inode"), closed ? List.of("ext4_discard_preallocations") : List.of(),
+                List.of("ext4_ext_map_blocks_exit", "ext4_es_insert_extent",
+                "ext4_mark_inode_dirty", "jbd2_handle_stats", "ext4_journal_start", "jbd2_handle_start", "ext4_da_write_pages",
+                "jbd2_handle_stats", "ext4_writepages_result"));
+    }
+
+    /**
+     * The lookup, CREATE then WRITE, with the optional file_update_time step between them as the trace shows it. The
+     * lookup maps the root's block 0 from the extent tree only when the mount has not looked it up yet.
+     */
     static List<String> createAndWrite(List<String> actual) {
-        if (actual.size() > CREATE.size() && actual.get(CREATE.size()).equals("writeback_mark_inode_dirty")) {
+        List<String> lookup = actual.size() > 2 && actual.get(2).equals("ext4_ext_map_blocks_enter") ? LOOKUP_MISS : LOOKUP_HIT;
+        int created = lookup.size() + CREATE.size();
+        if (actual.size() > created && actual.get(created).equals("writeback_mark_inode_dirty")) {
             List<String> write = new ArrayList<>(WRITE);
             write.remove("writeback_dirty_inode_enqueue");
-            return concat(CREATE, UPDATE_TIME, write);
+            return concat(lookup, CREATE, UPDATE_TIME, write);
         }
-        return concat(CREATE, WRITE);
+        return concat(lookup, CREATE, WRITE);
     }
 
     /**

@@ -81,8 +81,13 @@ final class Ext4Client implements InodeOps {
     }
 
     @Override
-    public void release(long ino, long mount, TraceContext ctx) {
-        call(Ext4Calls.RELEASE, new Ext4Calls.InodeRef(dev, ino, mount), ctx);
+    public void open(long ino, long mount, boolean write, TraceContext ctx) {
+        call(Ext4Calls.OPEN, new Ext4Calls.OpenFile(dev, ino, mount, write), ctx);
+    }
+
+    @Override
+    public void release(long ino, long mount, boolean write, TraceContext ctx) {
+        call(Ext4Calls.RELEASE, new Ext4Calls.OpenFile(dev, ino, mount, write), ctx);
     }
 
     @Override

@@ -38,7 +38,7 @@ final class BusExt4Port implements Ext4Port {
                 wbc.forSync(), wbc.reason() == null ? null : wbc.reason().symbol());
         Ext4Calls.WritepagesResult r = client.invoke(Ext4Calls.SERVICE, Ext4Calls.WRITEPAGES, q, writepagesTimeout,
                 ctx);
-        return new Written(r.pagesWritten(), r.stillDirty(), r.writebackIndex());
+        return new Written(r.pagesWritten(), r.stillDirty(), r.writebackIndex(), r.inodeDirty());
     }
 
     @Override

@@ -46,8 +46,11 @@ public final class Ext4Calls {
     /** ext4_sync_file. */
     public static final CallType<Fsync, Done> FSYNC = CallType.json("ext4_sync_file", 1, Fsync.class, Done.class);
 
-    /** ext4_release_file: the last close of a file. */
-    public static final CallType<InodeRef, Done> RELEASE = CallType.json("ext4_release_file", 1, InodeRef.class, Done.class);
+    /** ext4_file_open, after do_dentry_open counted a writable open in i_writecount. */
+    public static final CallType<OpenFile, Done> OPEN = CallType.json("ext4_file_open", 1, OpenFile.class, Done.class);
+
+    /** ext4_release_file: the last close of a file (then __fput drops its i_writecount). */
+    public static final CallType<OpenFile, Done> RELEASE = CallType.json("ext4_release_file", 2, OpenFile.class, Done.class);
 
     /** ext4_sync_fs (sync(2) after the flusher wrote the inodes). */
     public static final CallType<SyncFs, Done> SYNC_FS = CallType.json("ext4_sync_fs", 1, SyncFs.class, Done.class);
@@ -56,7 +59,7 @@ public final class Ext4Calls {
      * do_writepages → ext4_writepages for the flusher (writeback-service), in the kworker's task: at most
      * {@code nrToWrite} pages of one inode.
      */
-    public static final CallType<Writepages, WritepagesResult> WRITEPAGES = CallType.json("ext4_writepages", 1,
+    public static final CallType<Writepages, WritepagesResult> WRITEPAGES = CallType.json("ext4_writepages", 2,
             Writepages.class, WritepagesResult.class);
 
     /** The inodes still dirty, so that a restarted writeback-service rebuilds its b_dirty list. */
@@ -78,8 +81,14 @@ public final class Ext4Calls {
     /**
      * @param stillDirty     the mapping is still tagged dirty (pages left, or redirtied meanwhile)
      * @param writebackIndex mapping->writeback_index, where the next cyclic pass starts
+     * @param inodeDirty     the I_DIRTY_SYNC/I_DIRTY_DATASYNC bits the inode has once ext4_writepages returns, those
+     *                       delalloc's quota claim set during the call included (__writeback_single_inode takes them
+     *                       after do_writepages and calls write_inode for them)
      */
-    public record WritepagesResult(long pagesWritten, boolean stillDirty, long writebackIndex) {
+    public record WritepagesResult(long pagesWritten, boolean stillDirty, long writebackIndex, int inodeDirty) {
+        public WritepagesResult(long pagesWritten, boolean stillDirty, long writebackIndex) {
+            this(pagesWritten, stillDirty, writebackIndex, 0);
+        }
     }
 
     public record DirtyInodesQuery(String dev) {
@@ -111,6 +120,10 @@ public final class Ext4Calls {
         public InodeRef(String dev, long ino) {
             this(dev, ino, 0);
         }
+    }
+
+    /** A struct file on the inode, opened on {@code mount} ({@link InodeRef}); {@code write}: FMODE_WRITE. */
+    public record OpenFile(String dev, long ino, long mount, boolean write) {
     }
 
     public record Truncate(String dev, long ino, long size, long mount) {

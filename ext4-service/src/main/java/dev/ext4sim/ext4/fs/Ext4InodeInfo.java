@@ -21,7 +21,10 @@ final class Ext4InodeInfo {
     /** The directory it was last reached from (the dentry parent, for ext4_sync_file_enter). */
     int parent;
     int openCount;
+    /** i_writecount: the open files that may write (FMODE_WRITE). */
     int writers;
+    /** i_dir_start_lookup: the directory block where the last lookup found its name, where the next one starts. */
+    long dirStartLookup;
     /** mapping->writeback_index: where a cyclic writeback resumes. */
     long writebackIndex;
     /** EXT4_STATE_DA_ALLOC_CLOSE: truncated to zero, so the close allocates what was written since (auto_da_alloc). */

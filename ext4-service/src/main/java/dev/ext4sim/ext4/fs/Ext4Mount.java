@@ -55,15 +55,15 @@ public final class Ext4Mount {
 
     private Ext4Mount(Super sb) {
         this.sb = sb;
-        DaReserve reserve = new DaReserve(sb);
-        MapBlocks map = new MapBlocks(sb, reserve);
         this.dirty = new MarkInodeDirty(sb);
+        DaReserve reserve = new DaReserve(sb, dirty);
+        MapBlocks map = new MapBlocks(sb, reserve);
         this.read = new FileRead(sb);
         this.write = new DaWrite(sb, map, reserve, dirty, read);
         this.writepages = new Writepages(sb, map, read);
         this.truncate = new Truncate(sb, reserve, dirty, read);
         this.evict = new Evict(sb, truncate);
-        this.namei = new Ext4Namei(sb, evict);
+        this.namei = new Ext4Namei(sb, evict, map);
         this.fsync = new Fsync(sb, writepages);
     }
 
@@ -145,7 +145,7 @@ public final class Ext4Mount {
     // ------------------------------------------------------------------ namespace
 
     public int lookup(TraceContext ctx, int dirIno, String name) {
-        return locked(ctx, () -> namei.lookup(dirIno, name));
+        return locked(ctx, () -> namei.lookup(ctx, dirIno, name));
     }
 
     /** Walks an absolute path from the root (a convenience for callers that keep no dentries). */
@@ -157,7 +157,7 @@ public final class Ext4Mount {
             int ino = Ext4.ROOT_INO;
             for (String part : path.split("/")) {
                 if (!part.isEmpty()) {
-                    ino = namei.lookup(ino, part);
+                    ino = namei.lookup(ctx, ino, part);
                 }
             }
             return ino;
@@ -218,7 +218,7 @@ public final class Ext4Mount {
                 ei.daAllocClose = false;
             }
             if (writable && ei.writers == 1 && ei.reservedDataBlocks == 0) {
-                sb.trace.ext4(Ext4Trace.DISCARD_PREALLOCATIONS, ctx, (long) ino);
+                sb.discardPreallocations(ctx, ei);
             }
             ei.openCount--;
             if (writable) {
@@ -289,22 +289,48 @@ public final class Ext4Mount {
     // ------------------------------------------------------------------ writeback and journal callbacks
 
     /**
-     * do_writepages for the flusher (__writeback_single_inode): the inode's I_DIRTY_SYNC/DATASYNC bits are cleared
-     * first (its metadata is in the journal already), I_DIRTY_PAGES when no dirty page is left. Returns pages written.
+     * What the flusher's do_writepages did: pages written, and the I_DIRTY_SYNC/I_DIRTY_DATASYNC bits the inode had
+     * when it returned (set meanwhile by delalloc's quota claim, or before), which write_inode is due for.
      */
+    public record WrittenBack(long pages, int inodeDirty) {
+    }
+
+    /** do_writepages for the flusher (__writeback_single_inode). Returns pages written. */
     public long writepages(TraceContext ctx, int ino, WritebackControl wbc) {
+        return writebackSingleInode(ctx, ino, wbc).pages();
+    }
+
+    /** As {@link #writepages}, with the inode's dirty bits as the call left them. */
+    public WrittenBack writebackSingleInode(TraceContext ctx, int ino, WritebackControl wbc) {
         return locked(ctx, () -> {
             Ext4InodeInfo ei = sb.cached(ino);
             if (ei == null) {
-                return 0L; // not in core (never read, or evicted since the flusher listed it): nothing is dirty
+                // not in core (never read, or evicted since the flusher listed it): nothing is dirty
+                return new WrittenBack(0, 0);
             }
-            ei.state &= ~Flags.I_DIRTY_INODE;
-            long n = writepages.writepages(ctx, ei, wbc);
-            if (ei.pages.dirtyPages() == 0) {
-                ei.state &= ~Flags.I_DIRTY_PAGES;
-            }
-            return n;
+            return writebackSingleInode(ctx, ei, wbc);
         });
+    }
+
+    /**
+     * __writeback_single_inode as 4.x runs it: the inode carries I_SYNC while do_writepages runs, so that dirtying it
+     * meanwhile (delalloc's quota claim) only sets bits, and its dirty bits are taken only after the call; its
+     * metadata is in the journal already, so nothing more is owed for them. I_DIRTY_PAGES stays while pages are left.
+     */
+    private WrittenBack writebackSingleInode(TraceContext ctx, Ext4InodeInfo ei, WritebackControl wbc) {
+        ei.state |= Flags.I_SYNC;
+        long pages;
+        int dirty;
+        try {
+            pages = writepages.writepages(ctx, ei, wbc);
+        } finally {
+            dirty = ei.state & Flags.I_DIRTY;
+            ei.state &= ~(dirty | Flags.I_SYNC);
+            if (ei.pages.dirtyPages() > 0) {
+                ei.state |= Flags.I_DIRTY_PAGES;
+            }
+        }
+        return new WrittenBack(pages, dirty & Flags.I_DIRTY_INODE);
     }
 
     /**
@@ -440,11 +466,7 @@ public final class Ext4Mount {
             }
             dirtyOnes.sort(java.util.Comparator.comparingInt(e -> e.ino));
             for (Ext4InodeInfo ei : dirtyOnes) {
-                ei.state &= ~Flags.I_DIRTY_INODE;
-                writepages.writepages(ctx, ei, WritebackControl.sync());
-                if (ei.pages.dirtyPages() == 0) {
-                    ei.state &= ~Flags.I_DIRTY_PAGES;
-                }
+                writebackSingleInode(ctx, ei, WritebackControl.sync());
             }
             fsync.syncFs(ctx, false);
         });
@@ -453,6 +475,20 @@ public final class Ext4Mount {
 
     /** ext4_put_super: sync, jbd2_journal_flush (commit and checkpoint everything), then the clean superblock. */
     public void unmount(TraceContext ctx) {
+        locked(ctx, () -> {
+            // the tasks still holding files exit before a umount can go: the last fput of an unlinked inode frees it
+            List<Ext4InodeInfo> unlinked = new ArrayList<>();
+            for (Ext4InodeInfo ei : sb.inodes()) {
+                if (ei.openCount > 0 && ei.nlink() == 0) {
+                    unlinked.add(ei);
+                }
+            }
+            for (Ext4InodeInfo ei : unlinked) {
+                ei.openCount = 0;
+                ei.writers = 0;
+                evict.evict(ctx, ei);
+            }
+        });
         sync(ctx);
         sb.journal.flush(ctx);
         locked(ctx, () -> sb.writeCleanSuper(ctx));

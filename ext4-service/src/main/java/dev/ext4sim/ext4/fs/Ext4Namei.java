@@ -19,12 +19,18 @@ import java.util.List;
  * ialloc.c. Every check that can fail runs before anything changes, so bad input leaves the filesystem as it was.
  */
 final class Ext4Namei {
+    /** NAMEI_RA_SIZE: directory blocks ext4_find_entry maps and reads ahead at once. */
+    static final int NAMEI_RA_SIZE = 8;
+
     private final Super sb;
     private final Evict evict;
+    private final MapBlocks map;
+    private final Dcache dcache = new Dcache();
 
-    Ext4Namei(Super sb, Evict evict) {
+    Ext4Namei(Super sb, Evict evict, MapBlocks map) {
         this.sb = sb;
         this.evict = evict;
+        this.map = map;
     }
 
     static void checkName(String name) {
@@ -48,16 +54,87 @@ final class Ext4Namei {
         return dir;
     }
 
-    /** ext4_lookup: the inode of {@code name} in {@code dirIno}, or ENOENT. */
-    int lookup(int dirIno, String name) {
+    /**
+     * A path walk's step: the dentry answers if there is one; otherwise ext4_lookup (ext4_find_entry), whose answer
+     * becomes a dentry, negative for ENOENT.
+     */
+    int lookup(TraceContext ctx, int dirIno, String name) {
         checkName(name);
         Ext4InodeInfo dir = dir(dirIno);
-        int ino = sb.fs.namei().lookup(dir.raw, name);
+        Integer cached = dcache.lookup(dirIno, name);
+        int ino = cached != null ? cached : findEntry(ctx, dir, name);
         if (ino == 0) {
+            dcache.add(dirIno, name, 0);
             throw new ErrnoException(Errno.ENOENT, "no '" + name + "' in directory inode " + dirIno);
         }
         sb.iget(ino, dirIno);
+        dcache.add(dirIno, name, ino);
         return ino;
+    }
+
+    /**
+     * ext4_find_entry in a linear directory: from i_dir_start_lookup round to where it began, ext4_bread_batch maps up
+     * to NAMEI_RA_SIZE blocks (ext4_getblk → ext4_map_blocks, no handle) before the first of them is searched.
+     * Returns the inode, or 0.
+     */
+    private int findEntry(TraceContext ctx, Ext4InodeInfo dir, String name) {
+        byte[] n = name.getBytes(StandardCharsets.UTF_8);
+        long nblocks = dir.raw.i_size() / sb.fs.blockSize();
+        if (nblocks == 0) {
+            return 0;
+        }
+        long start = dir.dirStartLookup < nblocks ? dir.dirStartLookup : 0;
+        long block = start;
+        boolean[] mapped = new boolean[NAMEI_RA_SIZE];
+        int raPtr = 0;
+        int raMax = 0;
+        do {
+            if (raPtr >= raMax) {
+                raPtr = 0;
+                raMax = (int) Math.min(block < start ? start - block : nblocks - block, NAMEI_RA_SIZE);
+                for (int i = 0; i < raMax; i++) {
+                    mapped[i] = map.mapBlocks(ctx, null, dir, block + i, 1, 0).mapped();
+                }
+            }
+            if (mapped[raPtr++]) {
+                for (DirEntry e : sb.fs.namei().readBlock(dir.raw, block).live()) {
+                    if (Arrays.equals(e.name(), n)) {
+                        dir.dirStartLookup = block;
+                        return e.inode();
+                    }
+                }
+            }
+            block = block + 1 >= nblocks ? 0 : block + 1;
+        } while (block != start);
+        return 0;
+    }
+
+    /**
+     * ext4_add_entry in a linear directory: each block read as ext4_read_dirblock does (ext4_bread maps it: the status
+     * lookup, the extent tree on a miss), the entry put in the first with room; a full directory grows by ext4_append,
+     * its next block mapped with EXT4_GET_BLOCKS_CREATE in {@code h}, i_disksize following i_size.
+     */
+    private void addEntry(TraceContext ctx, Ext4Handle h, Ext4InodeInfo dir, String name, int ino, int fileType) {
+        if ((dir.raw.i_flags() & Ext4.INDEX_FL) != 0) {
+            throw new IllegalArgumentException("directory inode " + dir.ino + " is an htree (dir_index) directory; "
+                    + "entries are added to linear directories only (make images with -O ^dir_index)");
+        }
+        byte[] n = name.getBytes(StandardCharsets.UTF_8);
+        int bs = sb.fs.blockSize();
+        long blocks = dir.raw.i_size() / bs;
+        for (long l = 0; l < blocks; l++) {
+            MapBlocks.Map m = map.mapBlocks(ctx, null, dir, l, 1, 0);
+            DirBlock grown = sb.fs.namei().readBlock(dir.raw, l).withAdded(ino, n, fileType);
+            if (grown != null) {
+                sb.fs.namei().writeBlock(dir.raw, m.pblk(), grown);
+                return;
+            }
+        }
+        MapBlocks.Map m = map.mapBlocks(ctx, h, dir, blocks, 1, Flags.GET_BLOCKS_CREATE);
+        dir.raw.i_size((blocks + 1) * bs);
+        boolean tail = sb.fs.hasMetadataCsum();
+        sb.fs.namei().writeBlock(dir.raw, m.pblk(),
+                new DirBlock(List.of(new DirEntry(ino, DirBlock.space(bs, tail), n, fileType)), tail));
     }
 
     private int credits(Ext4InodeInfo dir) {
@@ -72,18 +149,22 @@ final class Ext4Namei {
         }
     }
 
-    /** ext4_create. */
+    /** ext4_create; the name's dentry becomes positive. */
     int create(TraceContext ctx, int dirIno, String name, int perm) {
         Ext4InodeInfo dir = dir(dirIno);
         requireAbsent(dir, name);
-        return newInode(ctx, dir, name, Ext4.S_IFREG | (perm & 07777), false);
+        int ino = newInode(ctx, dir, name, Ext4.S_IFREG | (perm & 07777), false);
+        dcache.add(dirIno, name, ino);
+        return ino;
     }
 
     /** ext4_mkdir. */
     int mkdir(TraceContext ctx, int dirIno, String name, int perm) {
         Ext4InodeInfo dir = dir(dirIno);
         requireAbsent(dir, name);
-        return newInode(ctx, dir, name, Ext4.S_IFDIR | (perm & 07777), true);
+        int ino = newInode(ctx, dir, name, Ext4.S_IFDIR | (perm & 07777), true);
+        dcache.add(dirIno, name, ino);
+        return ino;
     }
 
     /**
@@ -117,11 +198,11 @@ final class Ext4Namei {
                     ei.size = raw.i_size();
                     sb.markInodeDirty(ctx, h, ei, Caller.INIT_NEW_DIR_MARK, true);
                 }
-                sb.allocating(() -> {
-                    sb.fs.namei().addEntry(dir.raw, name, ino, Ext4.fileType(mode));
-                    return null;
-                });
-            } catch (NoSpaceException e) {
+                addEntry(ctx, h, dir, name, ino, Ext4.fileType(mode));
+            } catch (NoSpaceException | ErrnoException e) {
+                if (e instanceof ErrnoException ee && ee.errno() != Errno.ENOSPC) {
+                    throw ee;
+                }
                 if (dirBlock >= 0) {
                     sb.fs.mballoc().freeBlocks(dirBlock, 1);
                 }
@@ -180,6 +261,7 @@ final class Ext4Namei {
         } finally {
             sb.journalStop(h);
         }
+        dcache.add(dirIno, name, 0);
         sb.trace.ext4(Ext4Trace.UNLINK_EXIT, ctx, (long) ino, 0);
         if (ei.isFreeable()) {
             evict.evict(ctx, ei);

@@ -119,6 +119,12 @@ public final class Ext4Trace {
     public static final Tracepoint TRUNCATE_EXIT = dev(EXT4, "ext4_truncate_exit", "dev %d,%d ino %lu blocks %llu", "ino", "blocks");
     public static final Tracepoint ALLOC_DA_BLOCKS = dev(EXT4, "ext4_alloc_da_blocks", "dev %d,%d ino %lu reserved_data_blocks %u",
             "ino", "reserved_data_blocks");
+    /** Fields (dev, ino, pblk, lblk, len), printed (lblk, pblk, len). */
+    public static final Tracepoint EXT_SHOW_EXTENT = dev(EXT4, "ext4_ext_show_extent", "dev %d,%d ino %lu lblk %u pblk %llu len %u",
+            a -> new Object[]{a[0], a[1], a[2], a[4], a[3], a[5]}, "ino", "pblk", "lblk", "len");
+    /** 4.x only (gone with the bigalloc rework of 4.20). */
+    public static final Tracepoint GET_RESERVED_CLUSTER_ALLOC = dev(EXT4, "ext4_get_reserved_cluster_alloc",
+            "dev %d,%d ino %lu lblk %u len %u", "ino", "lblk", "len");
     /** 4.x: no len. */
     public static final Tracepoint DISCARD_PREALLOCATIONS = dev(EXT4, "ext4_discard_preallocations", "dev %d,%d ino %lu", "ino");
 

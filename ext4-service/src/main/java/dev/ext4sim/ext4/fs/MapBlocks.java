@@ -79,8 +79,9 @@ final class MapBlocks {
         }
         Map m = extMapBlocks(ctx, h, ei, lblk, len, flags);
         esInsert(ctx, ei, lblk, m.len(), m.pblk(), Flags.ES_WRITTEN);
-        if ((m.mflags() & Flags.MAP_NEW) != 0) {
-            // data=ordered: this transaction may commit only once these blocks hold their data (ext4_jbd2_inode_add_write)
+        if ((m.mflags() & Flags.MAP_NEW) != 0 && ei.isReg()) {
+            // data=ordered: this transaction may commit only once these blocks hold their data (ext4_jbd2_inode_add_write);
+            // a directory's blocks are metadata (ext4_should_order_data)
             h.inodeRangedWrite(ei.ino, m.lblk() << PageCache.PAGE_SHIFT, (long) m.len() << PageCache.PAGE_SHIFT);
         }
         return m;
@@ -90,6 +91,10 @@ final class MapBlocks {
     Map extMapBlocks(TraceContext ctx, Ext4Handle h, Ext4InodeInfo ei, long lblk, int len, int flags) {
         sb.trace.ext4(Ext4Trace.EXT_MAP_BLOCKS_ENTER, ctx, (long) ei.ino, lblk, len, flags);
         List<Extent> extents = sb.fs.extents().extents(ei.raw);
+        Extent shown = pathExtent(extents, lblk);
+        if (shown != null) {
+            sb.trace.ext4(Ext4Trace.EXT_SHOW_EXTENT, ctx, (long) ei.ino, shown.pblk(), shown.lblk(), (long) shown.len());
+        }
         Extent left = null;
         Extent right = null;
         for (Extent e : extents) {
@@ -127,7 +132,8 @@ final class MapBlocks {
         long room = (right != null ? right.lblk() : EXT_MAX_BLOCKS) - lblk;
         int want = (int) Math.min(Math.min(len, room), Extent.INIT_MAX_LEN);
         boolean delalloc = (flags & Flags.GET_BLOCKS_DELALLOC) != 0;
-        int mbFlags = Flags.MB_HINT_DATA | (delalloc ? Flags.MB_DELALLOC_RESERVED : 0)
+        // no in-core preallocation for what is not a regular file
+        int mbFlags = (ei.isReg() ? Flags.MB_HINT_DATA : 0) | (delalloc ? Flags.MB_DELALLOC_RESERVED : 0)
                 | ((flags & Flags.GET_BLOCKS_METADATA_NOFAIL) != 0 ? Flags.MB_USE_RESERVED : 0);
         long goal = findGoal(ei, left, lblk);
         dev.ext4sim.ondisk.ext4.Mballoc.Run run = mb.newBlocks(ctx, ei, lblk, want, goal, mbFlags, left, right);
@@ -146,10 +152,26 @@ final class MapBlocks {
         // ext4_ext_insert_extent → __ext4_ext_dirty: the root lives in the inode
         sb.markInodeDirty(ctx, h, ei, Caller.EXT_DIRTY, true);
         if (delalloc) {
-            reserve.update(ctx, ei, run.len(), true);
+            reserve.getReservedClusterAlloc(ctx, ei, lblk, run.len());
+            reserve.update(ctx, h, ei, run.len(), true);
         }
         h.marked(ei, true);
         return exit(ctx, ei, flags, new Map(lblk, run.start(), run.len(), Flags.MAP_NEW | Flags.MAP_MAPPED, run.len()));
+    }
+
+    /**
+     * The extent ext4_find_extent leaves in path[depth].p_ext (ext4_ext_binsearch): the last one starting at or
+     * before {@code lblk}, else the first; null for an empty tree.
+     */
+    private static Extent pathExtent(List<Extent> extents, long lblk) {
+        Extent ex = null;
+        for (Extent e : extents) {
+            if (e.lblk() > lblk) {
+                break;
+            }
+            ex = e;
+        }
+        return ex != null || extents.isEmpty() ? ex : extents.getFirst();
     }
 
     private Map exit(TraceContext ctx, Ext4InodeInfo ei, int flags, Map m) {

@@ -6,7 +6,8 @@ import dev.ext4sim.ext4.port.WritebackPort;
 /**
  * __mark_inode_dirty (fs/fs-writeback.c) with ext4's dirty_inode hook (ext4_dirty_inode), which run in the writer's
  * task inside ext4's call path. Putting the inode on the bdi's dirty list is the writeback owner's: it is told each
- * time the inode gains dirty bits, with the dirtied_when of its first dirtying.
+ * time the inode gains dirty bits, with the dirtied_when of its first dirtying, except while the flusher writes the
+ * inode back (I_SYNC), whose answer carries them.
  */
 final class MarkInodeDirty {
     private final Super sb;
@@ -30,6 +31,10 @@ final class MarkInodeDirty {
         }
         boolean wasDirty = (ei.state & Flags.I_DIRTY) != 0;
         ei.state |= flags;
+        if ((ei.state & Flags.I_SYNC) != 0) {
+            // being written back: whoever holds I_SYNC takes the bits when its do_writepages returns
+            return;
+        }
         if (!wasDirty) {
             ei.dirtiedWhen = sb.jiffies();
         }

@@ -96,6 +96,16 @@ final class Super {
     }
 
     /**
+     * ext4_discard_preallocations: traced for a regular file only (a directory has none). No inode preallocation is
+     * kept, so there is nothing to give back.
+     */
+    void discardPreallocations(TraceContext ctx, Ext4InodeInfo ei) {
+        if (ei.isReg()) {
+            trace.ext4(Ext4Trace.DISCARD_PREALLOCATIONS, ctx, (long) ei.ino);
+        }
+    }
+
+    /**
      * An allocation that found nothing but busy blocks takes them rather than fail: writeback must not see ENOSPC,
      * and forcing the commit from here (as ext4_should_retry_alloc does) would wait on this very lock.
      */

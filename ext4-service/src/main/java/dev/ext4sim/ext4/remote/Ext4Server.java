@@ -100,11 +100,12 @@ public final class Ext4Server {
                     metrics.fsync(System.nanoTime() - t);
                     return new Ext4Calls.Done(0);
                 })
+                .register(Ext4Calls.OPEN, (q, c) -> {
+                    mounted(q.dev(), q.mount()).open(c.trace(), ino(q.ino()), q.write());
+                    return new Ext4Calls.Done(0);
+                })
                 .register(Ext4Calls.RELEASE, (q, c) -> {
-                    Ext4Mount m = mounted(q.dev(), q.mount());
-                    // vfs tells ext4 of the last close only: the open it pairs with is counted here
-                    m.open(c.trace(), ino(q.ino()), true);
-                    m.release(c.trace(), ino(q.ino()), true);
+                    mounted(q.dev(), q.mount()).release(c.trace(), ino(q.ino()), q.write());
                     pump.awaitRoom();
                     return new Ext4Calls.Done(0);
                 })
@@ -131,13 +132,16 @@ public final class Ext4Server {
         Ext4Mount m = mounted(q.dev());
         int dir = ino(q.dir());
         String name = name(q.name());
-        if (!q.excl()) {
-            try {
-                return attr(m, c, m.lookup(c.trace(), dir, name));
-            } catch (ErrnoException e) {
-                if (e.errno() != Errno.ENOENT) {
-                    throw e;
-                }
+        // lookup_open: ext4_lookup runs (on a dentry miss) before ext4_create, O_EXCL or not
+        try {
+            Ext4Calls.Attr existing = attr(m, c, m.lookup(c.trace(), dir, name));
+            if (q.excl()) {
+                throw new ErrnoException(Errno.EEXIST, "'" + name + "' exists in directory inode " + dir + " (O_EXCL)");
+            }
+            return existing;
+        } catch (ErrnoException e) {
+            if (e.errno() != Errno.ENOENT) {
+                throw e;
             }
         }
         try {
@@ -175,9 +179,9 @@ public final class Ext4Server {
         int ino = ino(q.ino());
         WritebackControl wbc = new WritebackControl(q.syncMode(), q.nrToWrite(), q.rangeStart(), q.rangeEnd(),
                 q.rangeCyclic(), q.forKupdate(), q.forBackground(), q.forSync(), q.reason());
-        long n = m.writepages(c.trace(), ino, wbc);
+        Ext4Mount.WrittenBack w = m.writebackSingleInode(c.trace(), ino, wbc);
         pump.awaitRoom();
-        return new Ext4Calls.WritepagesResult(n, m.hasDirtyPages(ino), m.writebackIndex(ino));
+        return new Ext4Calls.WritepagesResult(w.pages(), m.hasDirtyPages(ino), m.writebackIndex(ino), w.inodeDirty());
     }
 
     private Ext4Mount mounted(String d) {

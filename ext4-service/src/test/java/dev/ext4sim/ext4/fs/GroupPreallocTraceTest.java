@@ -41,7 +41,7 @@ class GroupPreallocTraceTest {
         try (Ext4Fixture f = new Ext4Fixture(dir, 64L << 20)) {
             TraceContext demo = Ext4Fixture.writer("demo", 1234);
             int first = seed(f, demo, "hello");
-            assertThat(f.names(KWORKER)).containsExactlyElementsOf(SeedTraceTest.withGroupPa(SeedTraceTest.WRITEPAGES));
+            assertThat(f.names(KWORKER)).containsExactlyElementsOf(SeedTraceTest.withGroupPa(SeedTraceTest.WRITEPAGES_OPEN));
             List<TraceEvent> k = f.events(KWORKER);
             long pblk = f.block.submitted().getLast().bio().block();
             assertThat(text(k, "ext4_request_blocks")).isEqualTo("dev 8,1 ino 12 flags HINT_DATA|DELALLOC_RESV|USE_RESV len 1 "
@@ -55,7 +55,7 @@ class GroupPreallocTraceTest {
             long free = f.ext4.freeBlocks();
 
             int second = seed(f, demo, "hello2");
-            List<String> expected = new java.util.ArrayList<>(SeedTraceTest.WRITEPAGES);
+            List<String> expected = new java.util.ArrayList<>(SeedTraceTest.WRITEPAGES_OPEN);
             expected.set(expected.indexOf("ext4_mballoc_alloc"), "ext4_mballoc_prealloc");
             assertThat(f.names(KWORKER)).containsExactlyElementsOf(expected);
             k = f.events(KWORKER);

@@ -188,4 +188,18 @@ class LimitsTest {
             f.unmountAndCheck();
         }
     }
+
+    @Test
+    void anUnlinkedFileStillOpenAtUnmountIsFreedAsItsHolderExits() {
+        try (Ext4Fixture f = new Ext4Fixture(dir, 32L << 20)) {
+            TraceContext w = Ext4Fixture.writer("w", 10);
+            int ino = f.ext4.create(w, Ext4.ROOT_INO, "tmp", 0600);
+            f.ext4.open(w, ino, true);
+            f.ext4.write(w, ino, 0, new byte[2 * 4096], Ext4Mount.WriteFlags.NONE);
+            f.ext4.unlink(w, Ext4.ROOT_INO, "tmp");
+            assertThat(f.names("w")).doesNotContain("ext4_free_inode");
+            f.unmountAndCheck(); // e2fsck: no inode left with no link
+            assertThat(f.names("mount")).contains("ext4_free_inode");
+        }
+    }
 }

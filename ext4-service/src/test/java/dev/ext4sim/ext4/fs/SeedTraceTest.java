@@ -1,7 +1,10 @@
 package dev.ext4sim.ext4.fs;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.ext4sim.bus.Errno;
+import dev.ext4sim.bus.ErrnoException;
 import dev.ext4sim.bus.trace.TraceContext;
 import dev.ext4sim.bus.trace.TraceEvent;
 import dev.ext4sim.ext4.port.WritebackPort;
@@ -23,8 +26,13 @@ class SeedTraceTest {
     static final byte[] HELLO = "hello world\n".getBytes(StandardCharsets.US_ASCII);
     static final String DEMO = "demo";
 
+    /** The path walk's ext4_lookup of the missing name: ext4_find_entry maps the root's block 0, a status-tree miss. */
+    static final List<String> LOOKUP = List.of("ext4_es_lookup_extent_enter", "ext4_es_lookup_extent_exit",
+            "ext4_ext_map_blocks_enter", "ext4_ext_show_extent", "ext4_ext_map_blocks_exit", "ext4_es_insert_extent");
+    /** ext4_create in one handle: __ext4_new_inode, then ext4_add_entry reads block 0 again (now a status hit). */
     static final List<String> CREATE = List.of("ext4_request_inode", "ext4_journal_start", "ext4_mark_inode_dirty",
-            "ext4_allocate_inode", "ext4_mark_inode_dirty", "ext4_mark_inode_dirty");
+            "ext4_allocate_inode", "ext4_es_lookup_extent_enter", "ext4_es_lookup_extent_exit", "ext4_mark_inode_dirty",
+            "ext4_mark_inode_dirty");
     static final List<String> WRITE = List.of(
             "ext4_da_write_begin", "ext4_journal_start",
             "ext4_es_lookup_extent_enter", "ext4_es_lookup_extent_exit",
@@ -35,11 +43,19 @@ class SeedTraceTest {
             "ext4_da_write_end", "writeback_dirty_page", "writeback_mark_inode_dirty",
             "writeback_mark_inode_dirty", "writeback_dirty_inode_start", "ext4_journal_start", "ext4_mark_inode_dirty",
             "writeback_dirty_inode");
-    static final List<String> WRITEPAGES = List.of(
+    /** ext4_writepages up to the allocation's ext4_da_update_reserve_space. */
+    static final List<String> ALLOCATE = List.of(
             "ext4_writepages", "ext4_journal_start", "ext4_da_write_pages", "ext4_da_write_pages_extent",
             "ext4_es_lookup_extent_enter", "ext4_es_lookup_extent_exit",
             "ext4_ext_map_blocks_enter", "ext4_request_blocks", "ext4_mballoc_alloc", "ext4_allocate_blocks",
-            "ext4_mark_inode_dirty", "ext4_da_update_reserve_space", "ext4_ext_map_blocks_exit", "ext4_es_insert_extent",
+            "ext4_mark_inode_dirty", "ext4_get_reserved_cluster_alloc", "ext4_da_update_reserve_space");
+    /** dquot_claim_block → mark_inode_dirty_sync → ext4_dirty_inode, nested in the writepages handle. */
+    static final List<String> QUOTA_CLAIM = List.of("writeback_mark_inode_dirty", "writeback_dirty_inode_start",
+            "ext4_journal_start", "ext4_mark_inode_dirty", "writeback_dirty_inode");
+    /** Nothing reserved is left and no writer has the file open. */
+    static final List<String> DISCARD = List.of("ext4_discard_preallocations");
+    static final List<String> MAPPED = List.of(
+            "ext4_ext_map_blocks_exit", "ext4_es_insert_extent",
             "ext4_mark_inode_dirty",
             "ext4_journal_start", "ext4_da_write_pages",
             "ext4_writepages_result");
@@ -47,15 +63,28 @@ class SeedTraceTest {
      * Writeback while the file is still open (fsync, O_SYNC): a small file takes its block from the writer's cpu's
      * locality group, which its first allocation creates (ext4_mb_new_preallocation before ext4_mb_release_context).
      */
-    static final List<String> WRITEPAGES_OPEN = withGroupPa(WRITEPAGES);
+    static final List<String> ALLOCATE_OPEN = withGroupPa(ALLOCATE);
+    /** ext4_writepages of a small file still open for writing, without a group preallocation yet on the cpu. */
+    static final List<String> WRITEPAGES_OPEN = java.util.stream.Stream.of(ALLOCATE, QUOTA_CLAIM, MAPPED)
+            .flatMap(List::stream).toList();
 
     @TempDir
     Path dir;
 
+    /** open(O_CREAT|O_RDWR): lookup_open's ext4_lookup misses, ext4_create, then the open counted as a writer. */
     private int createHello(Ext4Fixture f, TraceContext demo) {
+        assertThatThrownBy(() -> f.ext4.lookup(demo, Ext4.ROOT_INO, "hello")).isInstanceOf(ErrnoException.class)
+                .extracting(e -> ((ErrnoException) e).errno()).isEqualTo(Errno.ENOENT);
         int ino = f.ext4.create(demo, Ext4.ROOT_INO, "hello", 0644);
         f.ext4.open(demo, ino, true);
         return ino;
+    }
+
+    /** The root directory's block 0, as ext4_ext_show_extent printed it. */
+    private static long rootBlock(List<TraceEvent> events) {
+        String show = text(events, "ext4_ext_show_extent", 0);
+        assertThat(show).startsWith("dev 8,1 ino 2 lblk 0 pblk ").endsWith(" len 1");
+        return Long.parseLong(show.split(" ")[7]);
     }
 
     private static List<String> concat(List<String>... parts) {
@@ -87,16 +116,27 @@ class SeedTraceTest {
             assertThat(r.pos()).isEqualTo(12);
             f.ext4.release(demo, ino, true);
 
-            assertThat(f.names(DEMO)).containsExactlyElementsOf(concat(CREATE, WRITE));
+            assertThat(f.names(DEMO)).containsExactlyElementsOf(concat(LOOKUP, CREATE, WRITE));
             List<TraceEvent> w = f.events(DEMO);
+            long root = rootBlock(w);
+            assertThat(text(w, "ext4_es_lookup_extent_exit", 0)).isEqualTo("dev 8,1 ino 2 found 0 [0/0) 0 ");
+            assertThat(text(w, "ext4_ext_map_blocks_enter", 0)).isEqualTo("dev 8,1 ino 2 lblk 0 len 1 flags ");
+            assertThat(text(w, "ext4_ext_map_blocks_exit", 0))
+                    .isEqualTo("dev 8,1 ino 2 flags  lblk 0 pblk " + root + " len 1 mflags M ret 1");
+            assertThat(text(w, "ext4_es_insert_extent", 0)).isEqualTo("dev 8,1 ino 2 es [0/1) mapped " + root + " status W");
+            assertThat(text(w, "ext4_es_lookup_extent_exit", 1)).isEqualTo("dev 8,1 ino 2 found 1 [0/1) " + root + " W");
+            // a later walk meets the dentry: no ext4_lookup, nothing traced
+            int before = w.size();
+            assertThat(f.ext4.lookup(demo, Ext4.ROOT_INO, "hello")).isEqualTo(12);
+            assertThat(f.events(DEMO)).hasSize(before);
             assertThat(text(w, "ext4_da_write_begin", 0)).isEqualTo("dev 8,1 ino 12 pos 0 len 12 flags 0");
             assertThat(text(w, "ext4_journal_start", 1)).isEqualTo("dev 8,1 blocks, 1 rsv_blocks, 0 caller ext4_da_write_begin+0x1c4/0x4f0");
-            assertThat(text(w, "ext4_es_lookup_extent_exit", 0)).isEqualTo("dev 8,1 ino 12 found 0 [0/0) 0 ");
-            assertThat(text(w, "ext4_ext_map_blocks_enter", 0)).isEqualTo("dev 8,1 ino 12 lblk 0 len 1 flags ");
-            assertThat(text(w, "ext4_es_insert_extent", 0)).isEqualTo("dev 8,1 ino 12 es [0/4294967295) mapped 576460752303423487 status H");
-            assertThat(text(w, "ext4_ext_map_blocks_exit", 0)).isEqualTo("dev 8,1 ino 12 flags  lblk 0 pblk 0 len 1 mflags  ret 0");
+            assertThat(text(w, "ext4_es_lookup_extent_exit", 2)).isEqualTo("dev 8,1 ino 12 found 0 [0/0) 0 ");
+            assertThat(text(w, "ext4_ext_map_blocks_enter", 1)).isEqualTo("dev 8,1 ino 12 lblk 0 len 1 flags ");
+            assertThat(text(w, "ext4_es_insert_extent", 1)).isEqualTo("dev 8,1 ino 12 es [0/4294967295) mapped 576460752303423487 status H");
+            assertThat(text(w, "ext4_ext_map_blocks_exit", 1)).isEqualTo("dev 8,1 ino 12 flags  lblk 0 pblk 0 len 1 mflags  ret 0");
             assertThat(text(w, "ext4_da_reserve_space", 0)).isEqualTo("dev 8,1 ino 12 mode 0100644 i_blocks 0 reserved_data_blocks 1 reserved_meta_blocks 0");
-            assertThat(text(w, "ext4_es_insert_extent", 1)).isEqualTo("dev 8,1 ino 12 es [0/1) mapped 576460752303423487 status D");
+            assertThat(text(w, "ext4_es_insert_extent", 2)).isEqualTo("dev 8,1 ino 12 es [0/1) mapped 576460752303423487 status D");
             assertThat(text(w, "ext4_da_write_end", 0)).isEqualTo("dev 8,1 ino 12 pos 0 len 12 copied 12");
             assertThat(text(w, "writeback_dirty_page", 0)).isEqualTo("bdi 8:0: ino=12 index=0");
             assertThat(text(w, "writeback_mark_inode_dirty", 0)).isEqualTo("bdi 8:0: ino=12 state= flags=I_DIRTY_PAGES");
@@ -116,8 +156,24 @@ class SeedTraceTest {
             assertThat(f.ext4.dirtyInodes()).extracting(DirtyInode::ino).containsExactly(12L);
 
             f.flushAll();
-            assertThat(f.names("kworker/u16:2")).containsExactlyElementsOf(WRITEPAGES);
+            // closed before the flusher came: the claim finds no writer and discards the preallocations
+            assertThat(f.names("kworker/u16:2")).containsExactlyElementsOf(concat(ALLOCATE, QUOTA_CLAIM, DISCARD, MAPPED));
             List<TraceEvent> k = f.events("kworker/u16:2");
+            assertThat(text(k, "ext4_get_reserved_cluster_alloc", 0)).isEqualTo("dev 8,1 ino 12 lblk 0 len 1");
+            // the flusher holds I_SYNC, and __writeback_single_inode takes the dirty bits only after do_writepages
+            assertThat(text(k, "writeback_mark_inode_dirty", 0))
+                    .isEqualTo("bdi 8:0: ino=12 state=I_DIRTY_SYNC|I_DIRTY_DATASYNC|I_DIRTY_PAGES|I_SYNC flags=I_DIRTY_SYNC");
+            assertThat(text(k, "writeback_dirty_inode", 0))
+                    .isEqualTo("bdi 8:0: ino=12 state=I_DIRTY_SYNC|I_DIRTY_DATASYNC|I_DIRTY_PAGES|I_SYNC flags=I_DIRTY_SYNC");
+            assertThat(text(k, "ext4_journal_start", 1)).isEqualTo("dev 8,1 blocks, 2 rsv_blocks, 0 caller ext4_dirty_inode+0x48/0x70");
+            assertThat(text(k, "ext4_mark_inode_dirty", 0)).isEqualTo("dev 8,1 ino 12 caller __ext4_ext_dirty+0x5c/0x70");
+            assertThat(text(k, "ext4_mark_inode_dirty", 1)).isEqualTo("dev 8,1 ino 12 caller ext4_dirty_inode+0x5c/0x70");
+            assertThat(text(k, "ext4_discard_preallocations", 0)).isEqualTo("dev 8,1 ino 12");
+            // the nested start is no handle of its own: jbd2 saw only the two writepages rounds
+            assertThat(f.journal.started()).extracting(FakeJournal.Started::comm)
+                    .containsExactly(DEMO, DEMO, "kworker/u16:2", "kworker/u16:2");
+            // the inode was dirty already: the flusher hears of no new bit
+            assertThat(f.writeback.dirtied).hasSize(2);
             FakeBlockPort.Submitted data = f.block.submitted().getLast();
             long pblk = data.bio().block();
             assertThat(data.comm()).isEqualTo("kworker/u16:2");
@@ -157,10 +213,14 @@ class SeedTraceTest {
             f.ext4.write(demo, ino, 0, HELLO, Ext4Mount.WriteFlags.NONE);
             f.ext4.fsync(demo, ino, false);
 
-            List<String> expected = concat(CREATE, WRITE, List.of("ext4_sync_file_enter"), WRITEPAGES_OPEN, List.of("ext4_sync_file_exit"));
+            // the writer holds the file open: its cpu's group preallocation, no discard inside the allocation
+            List<String> expected = concat(LOOKUP, CREATE, WRITE, List.of("ext4_sync_file_enter"), ALLOCATE_OPEN, QUOTA_CLAIM,
+                    MAPPED, List.of("ext4_sync_file_exit"));
             assertThat(f.names(DEMO)).containsExactlyElementsOf(expected);
             List<TraceEvent> w = f.events(DEMO);
             assertThat(text(w, "ext4_sync_file_enter", 0)).isEqualTo("dev 8,1 ino 12 parent 2 datasync 0 ");
+            assertThat(text(w, "writeback_mark_inode_dirty", 2))
+                    .isEqualTo("bdi 8:0: ino=12 state=I_DIRTY_SYNC|I_DIRTY_DATASYNC|I_DIRTY_PAGES flags=I_DIRTY_SYNC");
             assertThat(text(w, "ext4_writepages", 0)).contains("sync_mode 1 for_kupdate 0 range_cyclic 0");
             assertThat(text(w, "ext4_sync_file_exit", 0)).isEqualTo("dev 8,1 ino 12 ret 0");
             assertThat(f.names("kworker/u16:2")).isEmpty();
@@ -175,7 +235,9 @@ class SeedTraceTest {
             // A second fsync with nothing new: the tid is committed, so ext4 flushes the cache itself.
             f.ext4.fsync(demo, ino, false);
             assertThat(f.block.flushes()).contains(DEMO);
+            // ext4_release_file of the last writer, nothing reserved: the preallocations go now
             f.ext4.release(demo, ino, true);
+            assertThat(f.names(DEMO).getLast()).isEqualTo("ext4_discard_preallocations");
             f.unmountAndCheck();
             assertThat(E2fsprogs.debugfs(f.image, "cat /hello").stdout()).isEqualTo(HELLO);
         }
@@ -188,10 +250,14 @@ class SeedTraceTest {
             int ino = createHello(f, demo);
             f.ext4.write(demo, ino, 0, HELLO, new Ext4Mount.WriteFlags(false, true, false));
 
-            List<String> expected = concat(CREATE, WRITE, List.of("ext4_sync_file_enter"), WRITEPAGES_OPEN, List.of("ext4_sync_file_exit"));
+            // the writer holds the file open: its cpu's group preallocation, no discard inside the allocation
+            List<String> expected = concat(LOOKUP, CREATE, WRITE, List.of("ext4_sync_file_enter"), ALLOCATE_OPEN, QUOTA_CLAIM,
+                    MAPPED, List.of("ext4_sync_file_exit"));
             assertThat(f.names(DEMO)).containsExactlyElementsOf(expected);
             List<TraceEvent> w = f.events(DEMO);
             assertThat(text(w, "ext4_sync_file_enter", 0)).isEqualTo("dev 8,1 ino 12 parent 2 datasync 0 ");
+            assertThat(text(w, "writeback_mark_inode_dirty", 2))
+                    .isEqualTo("bdi 8:0: ino=12 state=I_DIRTY_SYNC|I_DIRTY_DATASYNC|I_DIRTY_PAGES flags=I_DIRTY_SYNC");
             assertThat(text(w, "ext4_writepages", 0)).isEqualTo("dev 8,1 ino 12 nr_to_write 9223372036854775807 pages_skipped 0 "
                     + "range_start 0 range_end 11 sync_mode 1 for_kupdate 0 range_cyclic 0 writeback_index 0");
             assertThat(f.journal.commits()).containsExactly(1);

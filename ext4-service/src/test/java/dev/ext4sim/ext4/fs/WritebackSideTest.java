@@ -70,4 +70,31 @@ class WritebackSideTest {
             f.unmountAndCheck();
         }
     }
+
+    @Test
+    void theQuotaClaimDirtiesTheInodeUnderISyncAndTheFlusherHearsOfItInTheAnswer() {
+        try (Ext4Fixture f = new Ext4Fixture(dir, 32L << 20)) {
+            TraceContext w = Ext4Fixture.writer("w", 3);
+            int a = f.ext4.create(w, Ext4.ROOT_INO, "a", 0644);
+            f.ext4.write(w, a, 0, new byte[2 * 4096], Ext4Mount.WriteFlags.NONE);
+            int told = f.writeback.dirtied.size();
+            // the first pass takes the bits the write set
+            assertThat(f.ext4.writebackSingleInode(Ext4Fixture.KWORKER, a, WritebackControl.periodic(1)))
+                    .isEqualTo(new Ext4Mount.WrittenBack(1, Flags.I_DIRTY_INODE));
+            // the second finds only I_DIRTY_PAGES: the claim sets I_DIRTY_SYNC, which only the answer carries
+            f.sink.clear();
+            assertThat(f.ext4.writebackSingleInode(Ext4Fixture.KWORKER, a, WritebackControl.periodic(1)))
+                    .isEqualTo(new Ext4Mount.WrittenBack(1, Flags.I_DIRTY_SYNC));
+            assertThat(f.events("kworker/u16:2")).filteredOn(e -> e.event().equals("writeback_mark_inode_dirty"))
+                    .extracting(dev.ext4sim.bus.trace.TraceEvent::text)
+                    .containsExactly("bdi 8:0: ino=" + a + " state=I_DIRTY_PAGES|I_SYNC flags=I_DIRTY_SYNC");
+            // an extent is there now: ext4_ext_map_blocks shows it before allocating next to it
+            assertThat(f.events("kworker/u16:2")).filteredOn(e -> e.event().equals("ext4_ext_show_extent"))
+                    .extracting(dev.ext4sim.bus.trace.TraceEvent::text).singleElement().asString()
+                    .startsWith("dev 8,1 ino " + a + " lblk 0 pblk ").endsWith(" len 1");
+            assertThat(f.writeback.dirtied).hasSize(told);
+            assertThat(f.ext4.dirtyInodes()).isEmpty();
+            f.unmountAndCheck();
+        }
+    }
 }

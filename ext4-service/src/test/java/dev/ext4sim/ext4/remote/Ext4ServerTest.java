@@ -139,6 +139,7 @@ class Ext4ServerTest {
         assertThat(call(Ext4Calls.CREATE, new Ext4Calls.Create("sda1", 2, "hello", 0644, false)).ino())
                 .as("not O_EXCL: the existing file").isEqualTo(12);
         errno(Errno.EEXIST, () -> call(Ext4Calls.CREATE, new Ext4Calls.Create("sda1", 2, "hello", 0644, true)));
+        assertThat(call(Ext4Calls.OPEN, new Ext4Calls.OpenFile("sda1", 12, 0, true)).ret()).isZero();
 
         Ext4Calls.WriteResult w = call(Ext4Calls.WRITE_ITER, new Ext4Calls.WriteIter("sda1", 12, 0, false, false, false,
                 "hello world\n".getBytes(StandardCharsets.US_ASCII)));
@@ -151,7 +152,8 @@ class Ext4ServerTest {
         assertThat(call(Ext4Calls.READ_ITER, new Ext4Calls.ReadIter("sda1", 12, 0, 100)))
                 .asString(StandardCharsets.US_ASCII).isEqualTo("hello world\n");
         assertThat(call(Ext4Calls.LOOKUP, new Ext4Calls.Lookup("sda1", 2, "hello")).size()).isEqualTo(12);
-        assertThat(call(Ext4Calls.RELEASE, new Ext4Calls.InodeRef("sda1", 12)).ret()).isZero();
+        assertThat(call(Ext4Calls.RELEASE, new Ext4Calls.OpenFile("sda1", 12, 0, true)).ret()).isZero();
+        errno(Errno.EBADF, () -> call(Ext4Calls.RELEASE, new Ext4Calls.OpenFile("sda1", 12, 0, true)));
         assertThat(call(Ext4Calls.WRITEPAGES, new Ext4Calls.Writepages("sda1", 12, 0, 1024, 0, Long.MAX_VALUE, true,
                 true, false, false, "periodic")).stillDirty()).isFalse();
         assertThat(call(Ext4Calls.SYNC_FS, new Ext4Calls.SyncFs("sda1", true)).ret()).isZero();
@@ -172,7 +174,8 @@ class Ext4ServerTest {
         errno(Errno.EIO, () -> call(Ext4Calls.FSYNC, new Ext4Calls.Fsync("sda1", a.ino(), false, earlier)));
         errno(Errno.EIO, () -> call(Ext4Calls.READ_ITER, new Ext4Calls.ReadIter("sda1", a.ino(), 0, 10, earlier)));
         errno(Errno.EIO, () -> call(Ext4Calls.TRUNCATE, new Ext4Calls.Truncate("sda1", a.ino(), 0, earlier)));
-        errno(Errno.EIO, () -> call(Ext4Calls.RELEASE, new Ext4Calls.InodeRef("sda1", a.ino(), earlier)));
+        errno(Errno.EIO, () -> call(Ext4Calls.OPEN, new Ext4Calls.OpenFile("sda1", a.ino(), earlier, true)));
+        errno(Errno.EIO, () -> call(Ext4Calls.RELEASE, new Ext4Calls.OpenFile("sda1", a.ino(), earlier, true)));
         assertThat(call(Ext4Calls.READ_ITER, new Ext4Calls.ReadIter("sda1", a.ino(), 0, 10, m))).containsExactly(1, 2, 3);
     }
 

@@ -31,7 +31,11 @@ public interface InodeOps {
 
     void fsync(long ino, long mount, boolean datasync, TraceContext ctx);
 
-    void release(long ino, long mount, TraceContext ctx);
+    /** ext4_file_open of a struct file on the inode; {@code write}: opened FMODE_WRITE (counted in i_writecount). */
+    void open(long ino, long mount, boolean write, TraceContext ctx);
+
+    /** ext4_release_file of a struct file {@link #open} opened. */
+    void release(long ino, long mount, boolean write, TraceContext ctx);
 
     void syncFs(boolean wait, TraceContext ctx);
 }

@@ -60,10 +60,24 @@ public final class Vfs {
         if (inode.isDir() && (flags.access().canWrite() || flags.has(Flag.O_CREAT) || flags.has(Flag.O_TRUNC))) {
             throw new ErrnoException(Errno.EISDIR, path + " is a directory; open it O_RDONLY");
         }
-        if (flags.has(Flag.O_TRUNC) && inode.isRegular() && inode.size() > 0) {
-            inode = ops.truncate(inode.ino(), inode.mount(), 0, ctx); // handle_truncate > do_truncate
+        // do_dentry_open: get_write_access for FMODE_WRITE, then ext4_file_open; handle_truncate comes after
+        boolean write = flags.access().canWrite();
+        Attr opened = inode;
+        ops.open(opened.ino(), opened.mount(), write, ctx);
+        try {
+            if (flags.has(Flag.O_TRUNC) && inode.isRegular() && inode.size() > 0) {
+                inode = ops.truncate(inode.ino(), inode.mount(), 0, ctx); // handle_truncate > do_truncate
+            }
+            return files.install(new VfsFile(path, inode.ino(), inode.mount(), inode.isDir(), flags));
+        } catch (RuntimeException e) {
+            // the file never reached an fd: its fput releases it
+            try {
+                ops.release(opened.ino(), opened.mount(), write, ctx);
+            } catch (RuntimeException r) {
+                e.addSuppressed(r);
+            }
+            throw e;
         }
-        return files.install(new VfsFile(path, inode.ino(), inode.mount(), inode.isDir(), flags));
     }
 
     /** ksys_write (offset -1) and ksys_pwrite64. */
@@ -164,7 +178,7 @@ public final class Vfs {
     public int close(int fd, TraceContext ctx) {
         VfsFile file = processes.existing(ctx.task(), fd).remove(fd);
         try {
-            ops.release(file.ino(), file.mount(), ctx);
+            ops.release(file.ino(), file.mount(), file.flags().access().canWrite(), ctx);
         } catch (ErrnoException e) {
             log.warn("close of fd {} by {}: ext4_release_file of inode {} failed ({}); the fd is closed anyway",
                     fd, ctx.task(), file.ino(), e.getMessage());

@@ -150,9 +150,15 @@ public final class MemoryInodeOps implements InodeOps {
     }
 
     @Override
-    public void release(long ino, long fileMount, TraceContext ctx) {
+    public void open(long ino, long fileMount, boolean write, TraceContext ctx) {
         opened(fileMount);
-        calls.add("release " + ino);
+        calls.add("open " + ino + (write ? " write" : ""));
+    }
+
+    @Override
+    public void release(long ino, long fileMount, boolean write, TraceContext ctx) {
+        opened(fileMount);
+        calls.add("release " + ino + (write ? " write" : ""));
     }
 
     @Override

@@ -43,7 +43,18 @@ class VfsTest {
         assertThat(vfs.fsync(fd, false, demo)).isZero();
         assertThat(vfs.close(fd, demo)).isZero();
         assertThat(fs.files.get(12L)).isEqualTo(bytes("hello world\n"));
-        assertThat(fs.calls).containsExactly("create 2 hello 644", "write 12 0", "write 12 6", "fsync 12", "release 12");
+        assertThat(fs.calls).containsExactly("create 2 hello 644", "open 12 write", "write 12 0", "write 12 6", "fsync 12",
+                "release 12 write");
+    }
+
+    @Test
+    void ext4CountsEachOpenFileWithItsWriteModeAndHearsOfEveryClose() {
+        int rw = vfs.open("/f", List.of("O_CREAT", "O_RDWR"), 0644, demo);
+        int ro = vfs.open("/f", List.of("O_RDONLY"), -1, demo);
+        vfs.close(ro, demo);
+        vfs.close(rw, demo);
+        assertThat(fs.calls).containsExactly("create 2 f 644", "open 12 write", "lookup 2 f", "open 12", "release 12",
+                "release 12 write");
     }
 
     @Test
@@ -63,6 +74,7 @@ class VfsTest {
             assertThat(vfs.open("/f", List.of("O_CREAT", "O_RDWR"), 0644, demo)).isEqualTo(fd);
         }
         fails(Errno.EMFILE, "RLIMIT_NOFILE 8", () -> vfs.open("/f", List.of("O_RDWR"), -1, demo));
+        assertThat(fs.calls.getLast()).as("the file that got no fd is released").isEqualTo("release 12 write");
     }
 
     @Test

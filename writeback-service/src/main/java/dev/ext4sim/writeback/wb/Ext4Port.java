@@ -30,8 +30,13 @@ public interface Ext4Port {
      * @param pagesWritten   pages submitted (wbc->nr_to_write went down by this much)
      * @param stillDirty     the mapping is still tagged dirty (pages left over or redirtied meanwhile)
      * @param writebackIndex mapping->writeback_index after the call, where the next cyclic pass starts
+     * @param inodeDirty     I_DIRTY_SYNC/I_DIRTY_DATASYNC of the inode after the call: ext4 dirties it during
+     *                       writepages (delalloc's quota claim) while it carries I_SYNC, and tells no one else
      */
-    record Written(long pagesWritten, boolean stillDirty, long writebackIndex) {
+    record Written(long pagesWritten, boolean stillDirty, long writebackIndex, int inodeDirty) {
+        public Written(long pagesWritten, boolean stillDirty, long writebackIndex) {
+            this(pagesWritten, stillDirty, writebackIndex, 0);
+        }
     }
 
     /**

@@ -601,7 +601,8 @@ public final class FsWriteback {
         int dirty;
         wb.listLock.lock();
         try {
-            dirty = inode.state & I_DIRTY;
+            // the bits ext4 set while the inode carried I_SYNC (delalloc's quota claim) are taken with the rest
+            dirty = (inode.state | (w == null ? 0 : w.inodeDirty() & I_DIRTY_INODE)) & I_DIRTY;
             if ((inode.state & I_DIRTY_TIME) != 0) {
                 if ((dirty & I_DIRTY_INODE) != 0 || wbc.syncMode() == WB_SYNC_ALL
                         || (inode.state & I_DIRTY_TIME_EXPIRED) != 0

@@ -28,6 +28,8 @@ final class FakeExt4 implements Ext4Port {
     final List<DirtyInode> dirtyAtRestart = new ArrayList<>();
     Writeback wb;
     int dev;
+    /** The I_DIRTY_SYNC/DATASYNC bits writepages answers with, as ext4's quota claim sets them during the call. */
+    int inodeDirty;
     /** Runs inside writepages, before the pages are written: to look at the lists while the inode has I_SYNC. */
     Consumer<Long> during = ino -> {
     };
@@ -71,7 +73,7 @@ final class FakeExt4 implements Ext4Port {
                 wb.set_page_writeback(dev, n);
                 wb.end_page_writeback(dev, n);
             }
-            return new Written(n, have - n > 0, index.get(ino));
+            return new Written(n, have - n > 0, index.get(ino), inodeDirty);
         }
     }
 

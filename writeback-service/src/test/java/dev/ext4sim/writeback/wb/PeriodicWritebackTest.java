@@ -100,6 +100,21 @@ class PeriodicWritebackTest {
     }
 
     @Test
+    void theInodeDirtiedDuringWritepagesGetsWriteInodeInTheSamePass() {
+        // only pages dirty as writeback knows it; ext4's delalloc quota claim dirties the inode while it holds I_SYNC
+        f.ext4.dirty(12, 1);
+        f.writeback.account_page_dirtied(WbFixture.SDA1, 1);
+        f.writeback.mark_inode_dirty(WbFixture.SDA1, 12, InodeState.I_DIRTY_PAGES);
+        f.ext4.inodeDirty = InodeState.I_DIRTY_SYNC;
+        f.advanceToSeconds(31);
+        assertThat(f.ext4.writtenInos()).containsExactly(12L);
+        assertThat(f.names("kworker")).containsSubsequence("writeback_single_inode_start", "writeback_write_inode_start",
+                "writeback_write_inode", "writeback_single_inode");
+        assertThat(f.lines("writeback_single_inode_start").getFirst()).contains(" state=I_DIRTY_PAGES|I_SYNC ");
+        assertThat(f.wb.lists().bDirty()).as("taken with the rest: the inode is clean").isEmpty();
+    }
+
+    @Test
     void eachWorkfnRunEndsWithPagesWrittenAndEveryEventIsInTheKworkerTask() {
         f.write(12, 3);
         f.advanceToSeconds(40);
