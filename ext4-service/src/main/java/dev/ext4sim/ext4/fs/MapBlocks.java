@@ -15,6 +15,7 @@ import java.util.List;
 final class MapBlocks {
     /** EXT_MAX_BLOCKS: the hole after the last extent reaches this far. */
     static final long EXT_MAX_BLOCKS = 0xFFFFFFFFL;
+    private static final int EXT4_FLEX_SIZE_DIR_ALLOC_SCHEME = 4;
     private static final int SECTORS_PER_BLOCK = PageCache.PAGE_SIZE / 512;
 
     /** struct ext4_map_blocks after the call: m_lblk, m_pblk, m_len, m_flags, and the return value. */
@@ -195,12 +196,24 @@ final class MapBlocks {
         esInsert(ctx, ei, holeStart, holeLen, -1, Flags.ES_HOLE);
     }
 
-    /** ext4_ext_find_goal: continue the extent to the left, else the first block of the inode's group (flex_bg + delalloc). */
+    /** ext4_ext_find_goal: continue the extent to the left, else ext4_inode_to_goal_block (delalloc: no colour). */
     private long findGoal(Ext4InodeInfo ei, Extent left, long lblk) {
         if (left != null) {
             return left.pblk() + (lblk - left.lblk());
         }
         Geometry geo = sb.fs.geometry();
-        return geo.groupFirstBlock(geo.groupOfInode(ei.ino));
+        int group = geo.groupOfInode(ei.ino);
+        var es = sb.fs.superBlock();
+        int flexSize = es.hasFlexBg() ? 1 << es.s_log_groups_per_flex() : 1;
+        if (flexSize >= EXT4_FLEX_SIZE_DIR_ALLOC_SCHEME) {
+            // ext4_inode_to_goal_block: a flex group's first group is kept for directories, regular files start after it
+            group &= ~(flexSize - 1);
+            if (ei.raw.isReg()) {
+                group++;
+            }
+        }
+        // delalloc takes no colour; on a one-group filesystem this lies past the end, which ext4_request_blocks prints
+        // as it is and ext4_mb_initialize_context turns into s_first_data_block
+        return geo.groupFirstBlock(group);
     }
 }
