@@ -4,7 +4,9 @@ import dev.ext4sim.bus.Errno;
 import dev.ext4sim.bus.ErrnoException;
 import dev.ext4sim.bus.trace.FtraceLayout;
 import dev.ext4sim.bus.trace.FtraceRenderer;
+import dev.ext4sim.bus.trace.KernelProfile;
 import dev.ext4sim.bus.trace.TraceEvent;
+import dev.ext4sim.bus.trace.Tracer;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import jakarta.servlet.http.HttpServletRequest;
@@ -25,9 +27,11 @@ class TraceController {
     static final String TRACE_ID_HEADER = "X-Trace-Id";
 
     private final TraceStore store;
+    private final KernelProfile profile;
 
-    TraceController(TraceStore store) {
+    TraceController(TraceStore store, Tracer tracer) {
         this.store = store;
+        this.profile = tracer.profile();
     }
 
     @Operation(summary = "The tracepoints, in ftrace's text format (default) or as JSON")
@@ -38,7 +42,7 @@ class TraceController {
             @RequestParam(required = false) String since,
             @Parameter(description = "only events of tasks whose comm starts with this") @RequestParam(required = false) String task,
             @Parameter(description = "only events caused by the REST call with this X-Trace-Id") @RequestParam(required = false) String trace,
-            @Parameter(description = "line layout: 4.x (default, as the seeds) or 6.x") @RequestParam(defaultValue = "4.x") String layout,
+            @Parameter(description = "line layout: 4.x or 6.x (default: the stack's ext4sim.kernel)") @RequestParam(required = false) String layout,
             HttpServletRequest request) {
         Predicate<TraceEvent> filter = e -> true;
         if (since != null) {
@@ -51,7 +55,7 @@ class TraceController {
         if (trace != null) {
             filter = filter.and(e -> trace.equals(e.traceId()));
         }
-        FtraceLayout lines = switch (layout) {
+        FtraceLayout lines = layout == null ? profile.layout() : switch (layout) {
             case "4.x", "4" -> FtraceLayout.KERNEL_4X;
             case "6.x", "6" -> FtraceLayout.KERNEL_6X;
             default -> throw new ErrnoException(Errno.EINVAL, "layout must be 4.x or 6.x, not '" + layout + "'");

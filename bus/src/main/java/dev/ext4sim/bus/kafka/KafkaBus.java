@@ -6,6 +6,7 @@ import dev.ext4sim.bus.call.CallClient;
 import dev.ext4sim.bus.call.CallServer;
 import dev.ext4sim.bus.call.Events;
 import dev.ext4sim.bus.call.Topics;
+import dev.ext4sim.bus.trace.KernelProfile;
 import dev.ext4sim.bus.trace.TraceClock;
 import dev.ext4sim.bus.trace.TraceFlush;
 import dev.ext4sim.bus.trace.TraceSink;
@@ -60,6 +61,10 @@ public final class KafkaBus implements AutoCloseable {
     private volatile boolean started;
 
     public KafkaBus(String service, String bootstrap) {
+        this(service, bootstrap, KernelProfile.V4X);
+    }
+
+    public KafkaBus(String service, String bootstrap, KernelProfile profile) {
         this.service = service;
         this.bootstrap = bootstrap;
         this.admin = Admin.create(Map.of(
@@ -81,7 +86,7 @@ public final class KafkaBus implements AutoCloseable {
         });
         this.events = new Events(service, transport);
         this.tracer = new Tracer(service, TraceClock.since(TraceClock.bootEpochNanos()), traceSink,
-                Runtime.getRuntime().availableProcessors());
+                Runtime.getRuntime().availableProcessors(), profile);
     }
 
     public String service() {

@@ -6,6 +6,7 @@ import dev.ext4sim.bus.crash.CrashPoints;
 import dev.ext4sim.bus.kafka.KafkaBus;
 import dev.ext4sim.bus.ping.Ping;
 import dev.ext4sim.bus.ping.PingService;
+import dev.ext4sim.bus.trace.KernelProfile;
 import dev.ext4sim.bus.trace.Tracer;
 import java.util.List;
 import java.util.Optional;
@@ -27,8 +28,9 @@ public class BusAutoConfiguration {
 
     @Bean(destroyMethod = "")
     KafkaBus kafkaBus(@Value("${ext4sim.service:${spring.application.name}}") String service,
-                      @Value("${spring.kafka.bootstrap-servers:127.0.0.1:9092}") String bootstrap) {
-        return new KafkaBus(service, bootstrap);
+                      @Value("${spring.kafka.bootstrap-servers:127.0.0.1:9092}") String bootstrap,
+                      @Value("${ext4sim.kernel:4.x}") String kernel) {
+        return new KafkaBus(service, bootstrap, KernelProfile.parse(kernel));
     }
 
     @Bean

@@ -11,8 +11,14 @@ public final class Tracer {
     private final TraceClock clock;
     private final TraceSink sink;
     private final int cpus;
+    private final KernelProfile profile;
 
     public Tracer(String service, TraceClock clock, TraceSink sink, int cpus) {
+        this(service, clock, sink, cpus, KernelProfile.V4X);
+    }
+
+    public Tracer(String service, TraceClock clock, TraceSink sink, int cpus, KernelProfile profile) {
+        this.profile = Objects.requireNonNull(profile);
         this.service = Objects.requireNonNull(service);
         this.clock = Objects.requireNonNull(clock);
         this.sink = Objects.requireNonNull(sink);
@@ -37,6 +43,11 @@ public final class Tracer {
                 tp.system(), tp.name(), tp.fieldMap(values), tp.format(values), ctx.traceId(), service);
         sink.publish(event);
         return event;
+    }
+
+    /** The kernel whose events this tracer's callers emit: where 4.x and 6.x differ, they ask. */
+    public KernelProfile profile() {
+        return profile;
     }
 
     /** The shared trace clock's now, for stamping a hit that is emitted later with {@link #emitAt}. */
