@@ -1,5 +1,6 @@
 package dev.ext4sim.blockdev;
 
+import dev.ext4sim.bus.trace.KernelProfile;
 import dev.ext4sim.bus.trace.Task;
 import dev.ext4sim.bus.trace.TraceContext;
 import dev.ext4sim.bus.trace.Tracepoint;
@@ -28,6 +29,16 @@ public final class Trace {
 
     public void setEnabled(boolean enabled) {
         this.enabled = enabled;
+    }
+
+    /** The kernel whose block events this service emits: where 4.x and 6.x differ, the block layer asks. */
+    public KernelProfile profile() {
+        return tracer.profile();
+    }
+
+    /** The cpu {@code task}'s events print in the CPU column. */
+    public int cpuOf(Task task) {
+        return tracer.cpuOf(task);
     }
 
     public void emit(Tracepoint tp, TraceContext ctx, Object... values) {

@@ -1,13 +1,11 @@
 package dev.ext4sim.blockdev.block;
 
 import static dev.ext4sim.blockdev.block.BlockTracepoints.BLOCK_BIO_BACKMERGE;
+import static dev.ext4sim.blockdev.block.BlockTracepoints.BLOCK_BIO_FRONTMERGE;
 import static dev.ext4sim.blockdev.block.BlockTracepoints.BLOCK_BIO_QUEUE;
 import static dev.ext4sim.blockdev.block.BlockTracepoints.BLOCK_BIO_REMAP;
 import static dev.ext4sim.blockdev.block.BlockTracepoints.BLOCK_GETRQ;
 import static dev.ext4sim.blockdev.block.BlockTracepoints.BLOCK_PLUG;
-import static dev.ext4sim.blockdev.block.BlockTracepoints.BLOCK_RQ_COMPLETE;
-import static dev.ext4sim.blockdev.block.BlockTracepoints.BLOCK_RQ_INSERT;
-import static dev.ext4sim.blockdev.block.BlockTracepoints.BLOCK_RQ_ISSUE;
 import static dev.ext4sim.blockdev.block.BlockTracepoints.BLOCK_UNPLUG;
 
 import dev.ext4sim.blockdev.Trace;
@@ -36,6 +34,11 @@ import java.util.function.Supplier;
  * <p>Ordering: bios of one submission are issued in order; a bio with PREFLUSH or FUA waits for the bios before it
  * in the same submission to complete, so a commit block submitted after its journal blocks in one call is ordered
  * after them.
+ *
+ * <p>The 6.x profile traces as 6.18 does: every submission is plugged (__submit_bio plugs a lone bio), the plug merges
+ * a bio at either end of its last request and issues its requests directly when flushed (no block_rq_insert), each
+ * new request traces block_io_start and each finished one block_io_done, the flush machinery's requests are
+ * dispatched by kblockd's worker, and completions run in ksoftirqd.
  */
 public final class BlkMq {
     /** max_sectors_kb: 1 MiB, the most a UFS command transfers. */
@@ -68,6 +71,9 @@ public final class BlkMq {
     /** When a command on a freed tag reaches the device; guarded by {@link #tagLock}. */
     private final TagCredit credit = new TagCredit(TAGS);
     private volatile LatencyObserver observer = LatencyObserver.NONE;
+    private final boolean v6;
+    private final RqTrace rqTrace;
+    private final PerCpuThreads cpus;
 
     /**
      * @param completions runs quick completions (the interrupt handler; inline in the service)
@@ -82,6 +88,9 @@ public final class BlkMq {
         this.time = Objects.requireNonNull(time);
         this.completions = Objects.requireNonNull(completions);
         this.logicalBlock = logicalBlock;
+        this.v6 = trace.profile().v6();
+        this.rqTrace = new RqTrace(trace, disk.dev().devT());
+        this.cpus = new PerCpuThreads(trace);
     }
 
     public Gendisk disk() {
@@ -183,7 +192,7 @@ public final class BlkMq {
         });
     }
 
-    /** The common case, one plain bio: no plug, no sequencing, direct issue. */
+    /** The common case, one plain bio: no sequencing, direct issue (4.x: no plug; 6.x: __submit_bio's own plug). */
     private CompletableFuture<Completed> submitOne(Gendisk.HdStruct part, Bio bio, TraceContext ctx) {
         long start = time.nanoTime();
         Bio b = bio.remapped(bio.sector() + part.startSect());
@@ -191,8 +200,28 @@ public final class BlkMq {
         if (trace.enabled()) {
             trace.emit(BLOCK_GETRQ, ctx, disk.dev().devT(), b.sector(), b.nrSectors(), b.rwbs(), ctx.task().comm());
         }
+        Request rq = newRequest(b, 0, ctx);
+        if (v6) {
+            rqTrace.ioStart(ctx, rq, b.rwbs());
+            plugOne(ctx);
+        }
         long[] done = new long[1];
-        return issue(Request.of(b, 0), ctx, done).thenApply(v -> new Completed(new long[]{done[0] - start}));
+        return issue(rq, ctx, done).thenApply(v -> new Completed(new long[]{done[0] - start}));
+    }
+
+    /** blk_mq_bio_to_request: a new request of one bio, with its submitter's I/O priority. */
+    private static Request newRequest(Bio b, int slot, TraceContext ctx) {
+        Request rq = Request.of(b, slot);
+        rq.ioprio = IoPrio.of(ctx.task());
+        return rq;
+    }
+
+    /** 6.x: a plug that held one request, then blk_finish_plug → blk_mq_dispatch_queue_requests, issuing it. */
+    private void plugOne(TraceContext ctx) {
+        if (trace.enabled()) {
+            trace.emit(BLOCK_PLUG, ctx, ctx.task().comm());
+            trace.emit(BLOCK_UNPLUG, ctx, 1, ctx.task().comm());
+        }
     }
 
     /**
@@ -244,20 +273,24 @@ public final class BlkMq {
         return "bio " + i + " (" + b.op() + " sector " + b.sector() + " + " + b.bytes() + " bytes)";
     }
 
-    /** blk_mq_make_request under a plug: merge into the last request or get a new one; blk_finish_plug issues them. */
+    /**
+     * blk_mq_make_request under a plug: merge into the last request or get a new one; blk_finish_plug issues them.
+     * 6.x also merges a bio in front of the last request, and flushes a full plug before a new request joins it.
+     */
     private CompletableFuture<Void> plugged(Gendisk.HdStruct part, List<Bio> originals, List<Bio> bios,
                                             List<Integer> slots, TraceContext ctx, long[] done) {
         String comm = ctx.task().comm();
         long dev = disk.dev().devT();
-        if (bios.size() == 1) {
+        if (bios.size() == 1 && !v6) {
             Bio b = bios.getFirst();
             queueBio(part, originals.getFirst(), b, ctx);
             if (trace.enabled()) {
                 trace.emit(BLOCK_GETRQ, ctx, dev, b.sector(), b.nrSectors(), b.rwbs(), comm);
             }
-            return issue(Request.of(b, slots.getFirst()), ctx, done);
+            return issue(newRequest(b, slots.getFirst(), ctx), ctx, done);
         }
         Plug plug = new Plug();
+        List<CompletableFuture<Void>> issued = new ArrayList<>();
         for (int k = 0; k < bios.size(); k++) {
             Bio b = bios.get(k);
             queueBio(part, originals.get(k), b, ctx);
@@ -270,30 +303,55 @@ public final class BlkMq {
                 (b.op() == ReqOp.READ ? stats.readsMerged : stats.writesMerged).increment();
                 continue;
             }
+            if (v6 && last != null && last.canFrontMerge(b, MAX_BYTES)) {
+                if (trace.enabled()) {
+                    trace.emit(BLOCK_BIO_FRONTMERGE, ctx, dev, b.sector(), b.nrSectors(), b.rwbs(), comm);
+                }
+                last.frontMerge(b, slots.get(k));
+                (b.op() == ReqOp.READ ? stats.readsMerged : stats.writesMerged).increment();
+                continue;
+            }
             if (trace.enabled()) {
                 trace.emit(BLOCK_GETRQ, ctx, dev, b.sector(), b.nrSectors(), b.rwbs(), comm);
+            }
+            Request rq = newRequest(b, slots.get(k), ctx);
+            if (v6) {
+                rqTrace.ioStart(ctx, rq, b.rwbs());
+                if (plug.full()) {
+                    issued.addAll(flushPlug(plug, ctx, done));
+                }
             }
             if (plug.list.isEmpty()) {
                 if (trace.enabled()) {
                     trace.emit(BLOCK_PLUG, ctx, comm);
                 }
             }
-            plug.list.add(Request.of(b, slots.get(k)));
+            plug.list.add(rq);
         }
-        // blk_finish_plug → blk_mq_flush_plug_list
+        issued.addAll(flushPlug(plug, ctx, done));
+        return CompletableFuture.allOf(issued.toArray(CompletableFuture[]::new));
+    }
+
+    /**
+     * blk_mq_flush_plug_list, explicit (blk_finish_plug): 4.x inserts the requests into the software queue and runs
+     * it; 6.x, with no scheduler, issues them directly (blk_mq_dispatch_queue_requests). Either way the submitter
+     * dispatches them.
+     */
+    private List<CompletableFuture<Void>> flushPlug(Plug plug, TraceContext ctx, long[] done) {
         if (trace.enabled()) {
-            trace.emit(BLOCK_UNPLUG, ctx, plug.list.size(), comm);
+            trace.emit(BLOCK_UNPLUG, ctx, plug.list.size(), ctx.task().comm());
         }
-        for (Request rq : plug.list) {
-            if (trace.enabled()) {
-                trace.emit(BLOCK_RQ_INSERT, ctx, dev, rq.sector(), rq.nrSectors(), 0, rq.rwbs(), comm, "");
+        if (!v6) {
+            for (Request rq : plug.list) {
+                rqTrace.insert(ctx, rq);
             }
         }
-        List<CompletableFuture<Void>> issued = new ArrayList<>();
+        List<CompletableFuture<Void>> issued = new ArrayList<>(plug.list.size());
         for (Request rq : plug.list) {
             issued.add(issue(rq, ctx, done));
         }
-        return CompletableFuture.allOf(issued.toArray(CompletableFuture[]::new));
+        plug.list.clear();
+        return issued;
     }
 
     /**
@@ -316,19 +374,65 @@ public final class BlkMq {
         data.bios.add(b);
         data.slots.add(slot);
         data.bytes = b.bytes();
+        data.ioprio = IoPrio.of(ctx.task());
+        if (v6) {
+            return blkInsertFlush(b, data, slot, ctx, done);
+        }
         CompletableFuture<Void> preflush = b.flags().contains(ReqFlag.PREFLUSH)
                 ? issue(Request.flush(), ctx, done) : CompletableFuture.completedFuture(null);
         if (b.bytes() == 0) {
             return preflush.thenRun(() -> {
                 done[slot] = time.nanoTime();
-                if (trace.enabled()) {
-                    trace.emit(BLOCK_RQ_COMPLETE, Trace.as(ctx, Trace.IRQ), dev, data.sector(), 0, 0, data.rwbs(), "");
-                }
+                rqTrace.complete(Trace.as(ctx, Trace.IRQ), data, 0, 0);
             });
         }
         // the data after its flush is issued off the flush's completion interrupt, for the same reason as a segment
         return b.flags().contains(ReqFlag.PREFLUSH) ? preflush.thenComposeAsync(v -> issue(data, ctx, done), background)
                 : issue(data, ctx, done);
+    }
+
+    /**
+     * 6.x's blk_insert_flush, which sequences the request (REQ_FSEQ_*) through the flush machinery when it has a
+     * PREFLUSH: blk_kick_flush hands the flush request to the requeue work, so kblockd's worker on the submitter's
+     * cpu dispatches it; flush_end_io kicks that work again from the completion (the same cpu), and the worker inserts
+     * the data and dispatches it; FUA needs no post-flush. At REQ_FSEQ_DONE, blk_mq_end_request ends the original
+     * request a second time, with nothing left to complete. A FUA write without PREFLUSH takes the plug as any
+     * request.
+     */
+    private CompletableFuture<Void> blkInsertFlush(Bio b, Request data, int slot, TraceContext ctx, long[] done) {
+        rqTrace.ioStart(ctx, data, b.rwbs());
+        if (!b.flags().contains(ReqFlag.PREFLUSH)) {
+            plugOne(ctx);
+            return issue(data, ctx, done);
+        }
+        TraceContext kworker = cpus.kblockd(ctx);
+        CompletableFuture<Void> sequence = issue(Request.flush(), kworker, done);
+        if (b.bytes() > 0) {
+            sequence = sequence.thenComposeAsync(v -> {
+                rqTrace.insert(kworker, data);
+                return issue(data, kworker, done);
+            }, background);
+        }
+        return sequence.handle((v, e) -> {
+            if (b.bytes() == 0) {
+                done[slot] = time.nanoTime();
+            }
+            ErrnoException error = errnoOf(e);
+            if (trace.enabled()) {
+                TraceContext softirq = cpus.ksoftirqd(kworker);
+                rqTrace.complete(softirq, data, 0, error == null ? 0 : -error.errno().code());
+                rqTrace.ioDone(softirq, data);
+            }
+            if (e != null) {
+                throw e instanceof CompletionException c ? c : new CompletionException(e);
+            }
+            return null;
+        });
+    }
+
+    private static ErrnoException errnoOf(Throwable e) {
+        Throwable t = e instanceof CompletionException c && c.getCause() != null ? c.getCause() : e;
+        return t instanceof ErrnoException errno ? errno : t == null ? null : new ErrnoException(Errno.EIO, t.getMessage(), t);
     }
 
     /** blk_mq_get_tag (waits while 31 commands are in flight), blk_mq_start_request, ->queue_rq. */
@@ -337,9 +441,7 @@ public final class BlkMq {
         rq.done = done;
         rq.end = new CompletableFuture<>();
         startRequest(rq);
-        if (trace.enabled()) {
-            trace.emit(BLOCK_RQ_ISSUE, ctx, disk.dev().devT(), rq.sector(), rq.nrSectors(), 0, rq.rwbs(), ctx.task().comm(), "");
-        }
+        rqTrace.issue(ctx, rq);
         CompletableFuture<Void> end = rq.end;
         try {
             hba.queuecommand(rq, ctx, scsiDone);
@@ -376,11 +478,16 @@ public final class BlkMq {
         finish(rq, error);
     }
 
+    /**
+     * blk_update_request (block_rq_complete), then 6.x's blk_account_io_done (block_io_done): in the interrupt under
+     * 4.x, in the BLOCK_SOFTIRQ of the issuing cpu's ksoftirqd under 6.x.
+     */
     private void finish(Request rq, ErrnoException error) {
         long now = time.nanoTime();
         if (trace.enabled()) {
-            trace.emit(BLOCK_RQ_COMPLETE, Trace.as(rq.ctx, Trace.IRQ), disk.dev().devT(), rq.sector(), rq.nrSectors(),
-                    error == null ? 0 : -error.errno().code(), rq.rwbs(), "");
+            TraceContext irq = v6 ? cpus.ksoftirqd(rq.ctx) : Trace.as(rq.ctx, Trace.IRQ);
+            rqTrace.complete(irq, rq, rq.nrSectors(), error == null ? 0 : -error.errno().code());
+            rqTrace.ioDone(irq, rq);
         }
         if (error != null) {
             stats.errors.increment();

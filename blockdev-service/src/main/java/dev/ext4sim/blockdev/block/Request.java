@@ -11,11 +11,14 @@ import java.util.concurrent.CompletableFuture;
 public final class Request {
     final ReqOp op;
     final Set<ReqFlag> flags;
-    final long sector;
+    /** Moves back when a bio merges in front (6.x's plug). */
+    long sector;
     final List<Bio> bios = new ArrayList<>(1);
     /** Index of each bio in its submission, aligned with {@link #bios}; -1 for the flush machinery's own. */
     final List<Integer> slots = new ArrayList<>(1);
     int bytes;
+    /** The submitter's, as blk_mq_bio_to_request takes it from the first bio; the flush machinery's own has none. */
+    IoPrio ioprio = IoPrio.NONE;
     int tag = -1;
     /** When the command reached the device, and when the device completes it (injected clock). */
     long arrival;
@@ -104,5 +107,18 @@ public final class Request {
         bios.add(bio);
         slots.add(slot);
         bytes += bio.bytes();
+    }
+
+    /** bio_attempt_front_merge: same op and flags, ends where this request starts. */
+    boolean canFrontMerge(Bio bio, int maxBytes) {
+        return bio.op() == op && bio.flags().equals(flags) && !bio.isFlushOrFua()
+                && bio.sector() + bio.nrSectors() == sector && bytes + bio.bytes() <= maxBytes;
+    }
+
+    void frontMerge(Bio bio, int slot) {
+        bios.addFirst(bio);
+        slots.addFirst(slot);
+        bytes += bio.bytes();
+        sector = bio.sector();
     }
 }

@@ -157,6 +157,54 @@ class BlkMqTest {
     }
 
     @Test
+    void theJournalThreadsCommitTracesThe4xSequenceInItsOwnTaskAndTheInterrupt() {
+        TraceContext jbd2 = new TraceContext("t2", new Task("jbd2/sda1-8", 578));
+        await(q.submitAsync("sda1", List.of(
+                write(8208, 4096, ReqFlag.SYNC, ReqFlag.META),
+                write(8216, 4096, ReqFlag.SYNC, ReqFlag.META),
+                write(8224, 4096, ReqFlag.SYNC, ReqFlag.META),
+                write(8232, 4096, ReqFlag.PREFLUSH, ReqFlag.FUA, ReqFlag.SYNC, ReqFlag.META)), jbd2));
+        assertThat(sink.events().stream().map(e -> e.comm() + "-" + e.pid() + " " + e.event() + ": " + e.text()))
+                .filteredOn(l -> l.contains(" block_")).containsExactly(
+                "jbd2/sda1-8-578 block_bio_remap: 8,0 WSM 8208 + 8 <- (8,1) 8208",
+                "jbd2/sda1-8-578 block_bio_queue: 8,0 WSM 8208 + 8 [jbd2/sda1-8]",
+                "jbd2/sda1-8-578 block_getrq: 8,0 WSM 8208 + 8 [jbd2/sda1-8]",
+                "jbd2/sda1-8-578 block_plug: [jbd2/sda1-8]",
+                "jbd2/sda1-8-578 block_bio_remap: 8,0 WSM 8216 + 8 <- (8,1) 8216",
+                "jbd2/sda1-8-578 block_bio_queue: 8,0 WSM 8216 + 8 [jbd2/sda1-8]",
+                "jbd2/sda1-8-578 block_bio_backmerge: 8,0 WSM 8216 + 8 [jbd2/sda1-8]",
+                "jbd2/sda1-8-578 block_bio_remap: 8,0 WSM 8224 + 8 <- (8,1) 8224",
+                "jbd2/sda1-8-578 block_bio_queue: 8,0 WSM 8224 + 8 [jbd2/sda1-8]",
+                "jbd2/sda1-8-578 block_bio_backmerge: 8,0 WSM 8224 + 8 [jbd2/sda1-8]",
+                "jbd2/sda1-8-578 block_unplug: [jbd2/sda1-8] 1",
+                "jbd2/sda1-8-578 block_rq_insert: 8,0 WSM 0 () 8208 + 24 [jbd2/sda1-8]",
+                "jbd2/sda1-8-578 block_rq_issue: 8,0 WSM 0 () 8208 + 24 [jbd2/sda1-8]",
+                "swapper/0-0 block_rq_complete: 8,0 WSM () 8208 + 24 [0]",
+                "jbd2/sda1-8-578 block_bio_remap: 8,0 FWFSM 8232 + 8 <- (8,1) 8232",
+                "jbd2/sda1-8-578 block_bio_queue: 8,0 FWFSM 8232 + 8 [jbd2/sda1-8]",
+                "jbd2/sda1-8-578 block_getrq: 8,0 FWFSM 8232 + 8 [jbd2/sda1-8]",
+                "jbd2/sda1-8-578 block_rq_issue: 8,0 FF 0 () 0 + 0 [jbd2/sda1-8]",
+                "swapper/0-0 block_rq_complete: 8,0 FF () 0 + 0 [0]",
+                "jbd2/sda1-8-578 block_rq_issue: 8,0 WFSM 0 () 8232 + 8 [jbd2/sda1-8]",
+                "swapper/0-0 block_rq_complete: 8,0 WFSM () 8232 + 8 [0]");
+        assertThat(sink.events("block_rq_issue").getFirst().fields()).containsOnlyKeys(
+                "dev", "sector", "nr_sector", "bytes", "rwbs", "comm", "cmd");
+    }
+
+    @Test
+    void under4xTheFrontOfTheLastRequestIsNoMergeAndALoneBioIsNotPlugged() {
+        await(q.submitAsync("sda", List.of(write(272, 4096), write(264, 4096)), ctx));
+        assertThat(lines()).filteredOn(l -> l.startsWith("block_")).startsWith(
+                "block_bio_queue: 8,0 W 272 + 8 [test]",
+                "block_getrq: 8,0 W 272 + 8 [test]",
+                "block_plug: [test]",
+                "block_bio_queue: 8,0 W 264 + 8 [test]",
+                "block_getrq: 8,0 W 264 + 8 [test]",
+                "block_unplug: [test] 2");
+        assertThat(lines()).noneMatch(l -> l.startsWith("block_io_") || l.contains("be,0,"));
+    }
+
+    @Test
     void aBareFlushOfAPartitionIsNotRemapped() {
         sink.clear();
         await(q.submitAsync("sda1", List.of(new Bio(ReqOp.WRITE, EnumSet.of(ReqFlag.PREFLUSH, ReqFlag.SYNC), 0, 0, null)), ctx));
