@@ -734,18 +734,28 @@ class WritePathIT {
     }
 
     /**
-     * The jbd2 thread's events of one commit without its log-block mapping, which is checked here: every log block
-     * (run_stats' blocks_logged of them) is one ext4_map_blocks on inode 8 after jbd2_commit_logging (the seed logs
-     * no revoke block), a lookup miss answered by the extent tree or a hit; and older transactions the commit took
-     * every block of are dropped (checkpoint_stats, drop_transaction) before jbd2_run_stats.
+     * The jbd2 thread's events of one commit without its log-block mapping and its t_forget pass, which are checked
+     * here: every log block (run_stats' blocks_logged of them) is one ext4_map_blocks on inode 8 after
+     * jbd2_commit_logging (the seed logs no revoke block), a lookup miss answered by the extent tree or a hit; then,
+     * before jbd2_run_stats, older transactions the commit took every block of are dropped (checkpoint_stats,
+     * drop_transaction) and each committed buffer that was clean dirties its page of the block device inode
+     * (writeback_dirty_page, writeback_mark_inode_dirty, the enqueue if that inode was clean).
      */
     static List<String> commitPhases(List<Rest.Line> commit) {
         List<Rest.Line> jbd2 = commit.stream().filter(l -> l.comm().equals("jbd2/sda1-8") && pathEvent(l)).toList();
         List<String> all = names(jbd2, l -> true);
         int logging = all.indexOf("jbd2_commit_logging");
         int runStats = all.indexOf("jbd2_run_stats");
-        List<String> mapping = all.subList(logging + 1, runStats).stream()
-                .filter(e -> !e.equals("jbd2_checkpoint_stats") && !e.equals("jbd2_drop_transaction")).toList();
+        List<String> tail = all.subList(logging + 1, runStats);
+        List<String> mapping = tail.stream().filter(e -> e.startsWith("ext4_")).toList();
+        List<String> exposed = tail.stream().filter(e -> e.startsWith("writeback_")).toList();
+        assertThat(String.join(" ", exposed))
+                .matches("(writeback_dirty_page writeback_mark_inode_dirty ?(writeback_dirty_inode_enqueue ?)?)*");
+        if (!exposed.isEmpty()) {
+            assertThat(tail.subList(tail.indexOf(exposed.getFirst()), tail.size())).noneMatch(e -> e.startsWith("ext4_"));
+        }
+        assertThat(jbd2).filteredOn(l -> l.event().startsWith("writeback_"))
+                .allSatisfy(l -> assertThat(l.text()).matches("(bdi 8:0: ino=0 |dev 0,2 ino 0 ).*"));
         int logged = Integer.parseInt(field(text(jbd2, "jbd2_run_stats"), "blocks_logged"));
         List<String> miss = List.of("ext4_es_lookup_extent_enter", "ext4_es_lookup_extent_exit", "ext4_ext_map_blocks_enter",
                 "ext4_ext_show_extent", "ext4_ext_map_blocks_exit", "ext4_es_insert_extent");
@@ -762,7 +772,7 @@ class WritePathIT {
         assertThat(blocks).as("log blocks mapped").isEqualTo(logged);
         assertThat(jbd2).filteredOn(l -> l.event().startsWith("ext4_"))
                 .allSatisfy(l -> assertThat(l.text()).startsWith("dev 8,1 ino 8 "));
-        List<String> drops = all.subList(logging + 1, runStats).stream().filter(e -> !e.startsWith("ext4_")).toList();
+        List<String> drops = tail.stream().filter(e -> e.startsWith("jbd2_")).toList();
         assertThat(String.join(" ", drops)).matches("(jbd2_checkpoint_stats jbd2_drop_transaction ?)*");
         return all.stream().filter(e -> e.startsWith("jbd2_") && !drops.contains(e)).toList();
     }

@@ -58,7 +58,7 @@ final class Checkpoint {
      * The checkpoint half of jbd2_journal_commit_transaction for {@code t}, whose log is durable: its t_forget pass
      * ({@code t}'s revoked blocks in the order revoked, then its logged blocks in the reverse of the order they were
      * logged) takes each block off an older transaction's list, dropping one that is left empty; then {@code t}
-     * joins the list with the blocks it logged. State lock held.
+     * joins the list with the blocks it logged, each refiled as it goes. State lock held.
      */
     void commitForget(Transaction t, TraceContext ctx) {
         Entry mine = new Entry(t.tid(), t.synchronousCommit());
@@ -71,6 +71,7 @@ final class Checkpoint {
             removeCheckpoint(home, ctx);
             mine.homes.add(home); // __jbd2_journal_insert_checkpoint
             owner.put(home, mine);
+            __jbd2_journal_refile_buffer(home, ctx);
         }
         list.addLast(mine);
         if (!mine.homes.isEmpty() && timer == null) {
@@ -97,6 +98,18 @@ final class Checkpoint {
             e.gone = true;
             j.trace.dropTransaction(ctx, e.tid, e.synchronousCommit);
         }
+    }
+
+    /**
+     * __jbd2_journal_refile_buffer of a committed buffer: one the running transaction has dirtied again
+     * (b_next_transaction) keeps its jbddirty bit and moves to it; any other is unfiled, and
+     * __jbd2_journal_temp_unlink_buffer turns jbddirty into a mark_buffer_dirty, handing the home block to the VM.
+     */
+    private void __jbd2_journal_refile_buffer(long home, TraceContext ctx) {
+        if (j.running != null && j.running.buffers.containsKey(home)) {
+            return;
+        }
+        j.bdev.mark_buffer_dirty(ctx, home);
     }
 
     /** __jbd2_journal_remove_checkpoint of {@code home} from the older transaction holding it, if one does. */
@@ -175,6 +188,8 @@ final class Checkpoint {
         j.lock.lock();
         try {
             j.trace.checkpoint(j.thread, 0);
+            // the home copies are written: what the block device's flusher does to the exposed buffers
+            j.bdev.writtenBack();
             // every block still on a list went home; the log tail is past every transaction
             for (Entry e : list) {
                 if (!e.gone) {

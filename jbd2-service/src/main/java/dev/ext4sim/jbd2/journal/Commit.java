@@ -13,6 +13,9 @@ import java.util.function.Consumer;
  * {@code jbd2_journal_commit_transaction} (fs/jbd2/commit.c), run by the commit thread only:
  *
  * <ol>
+ *   <li>a journal a clean load or a flush left empty ({@code JBD2_FLUSHED}) has its log tail written first: the 6.x
+ *       profile traces that jbd2_write_superblock (4.19 does too, with {@code write_flags 800}, which the 4.x profile
+ *       leaves out);</li>
  *   <li>T_RUNNING: jbd2_start_commit; T_LOCKED: jbd2_commit_locking, wait for the open handles (t_updates = 0);</li>
  *   <li>T_SWITCH, then T_FLUSH: the transaction becomes the committing one and a new running transaction may start
  *       (handles waiting on the lock wake); jbd2_commit_flushing; ordered data written and waited;</li>
@@ -23,7 +26,9 @@ import java.util.function.Consumer;
  *       jbd2_journal_next_log_block does ({@link JournalBmap}); the block layer sees the whole log as one plug, so
  *       the mapping events of all of them come before the block events of any;</li>
  *   <li>the t_forget pass: blocks this commit logged or revoked leave older transactions' checkpoint lists, and an
- *       older transaction left with nothing to write is dropped ({@link Checkpoint#commitForget});</li>
+ *       older transaction left with nothing to write is dropped; each logged buffer the running transaction has not
+ *       taken again is exposed to the VM, mark_buffer_dirty of its home block ({@link Checkpoint#commitForget},
+ *       {@link BdevInode});</li>
  *   <li>jbd2_run_stats, T_COMMIT_CALLBACK (j_commit_sequence = tid, callbacks), T_FINISHED, jbd2_end_commit, the
  *       transaction dropped at once if it has nothing to checkpoint, waiters woken.</li>
  * </ol>
@@ -47,6 +52,7 @@ final class Commit {
     java.util.OptionalInt jbd2_journal_commit_transaction() {
         Transaction t;
         TraceContext ctx;
+        boolean flushed = tailPending();
         j.lock.lock();
         try {
             t = j.running;
@@ -57,6 +63,10 @@ final class Commit {
                 t.timer.cancel(); // del_timer_sync(&journal->j_commit_timer)
             }
             ctx = t.requestedBy == null ? j.thread : new TraceContext(t.requestedBy.traceId(), j.thread.task());
+            if (flushed && j.trace.tracer().profile().v6()) {
+                // jbd2_journal_update_sb_log_tail(.., 0): the writer writes that tail with this commit's log
+                j.trace.writeSuperblock(ctx, 0);
+            }
             j.trace.commitPhase(Jbd2Trace.START_COMMIT, ctx, t);
 
             t.lockedNanos = j.time.nanoTime();
@@ -130,6 +140,16 @@ final class Commit {
             return java.util.OptionalInt.of(t.tid());
         } catch (RuntimeException e) {
             throw j.ioFailed("commit of transaction " + t.tid(), e);
+        }
+    }
+
+    /** JBD2_FLUSHED: the superblock still says "empty", so this commit writes the log tail before its log. */
+    private boolean tailPending() {
+        j.ioLock.lock();
+        try {
+            return j.writer.tailPending();
+        } finally {
+            j.ioLock.unlock();
         }
     }
 

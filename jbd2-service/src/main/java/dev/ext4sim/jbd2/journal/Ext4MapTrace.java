@@ -42,6 +42,19 @@ final class Ext4MapTrace {
                 return new Object[]{major(v[0]), minor(v[0]), v[1], v[6], v[2], v[3], found ? v[4] : 0L,
                     print(found ? ((Number) v[5]).longValue() : 0, "", ES_BITS, ES_NAMES)};
             });
+    /**
+     * 5.5+ (the 6.x profile): show_extent_status has R for EXTENT_STATUS_REFERENCED, so a hit after the first
+     * prints "WR".
+     */
+    private static final long[] ES_BITS_6X = {ES_WRITTEN, 0x2, 0x4, 0x8, ES_REFERENCED};
+    private static final String[] ES_NAMES_6X = {"W", "U", "D", "H", "R"};
+    static final Tracepoint ES_LOOKUP_EXTENT_EXIT_6X = Tracepoint.define(EXT4, "ext4_es_lookup_extent_exit",
+                    "dev %d,%d ino %lu found %d [%u/%u) %llu %s", "dev", "ino", "lblk", "len", "pblk", "status", "found")
+            .printk(v -> {
+                boolean found = ((Number) v[6]).intValue() != 0;
+                return new Object[]{major(v[0]), minor(v[0]), v[1], v[6], v[2], v[3], found ? v[4] : 0L,
+                    print(found ? ((Number) v[5]).longValue() : 0, "", ES_BITS_6X, ES_NAMES_6X)};
+            });
     static final Tracepoint EXT_MAP_BLOCKS_ENTER = dev("ext4_ext_map_blocks_enter",
             "dev %d,%d ino %lu lblk %u len %u flags %s", a -> withFlags(a, 5, MAP_FLAG_BITS, MAP_FLAG_NAMES, "|"),
             "ino", "lblk", "len", "flags");
@@ -64,6 +77,16 @@ final class Ext4MapTrace {
     Ext4MapTrace(Tracer tracer, int devT) {
         this.tracer = Objects.requireNonNull(tracer);
         this.devT = devT;
+    }
+
+    /** ext4_es_lookup_extent_exit in the tracer's kernel profile. */
+    Tracepoint esLookupExtentExit() {
+        return tracer.profile().v6() ? ES_LOOKUP_EXTENT_EXIT_6X : ES_LOOKUP_EXTENT_EXIT;
+    }
+
+    /** Whether the tracer follows a 6.x kernel. */
+    boolean v6() {
+        return tracer.profile().v6();
     }
 
     /** Emits an ext4 event: {@code values} are the fields after {@code dev}. */

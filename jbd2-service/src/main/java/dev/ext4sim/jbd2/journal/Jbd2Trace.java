@@ -47,6 +47,11 @@ public final class Jbd2Trace {
     /** 4.x req_flag_bits (include/linux/blk_types.h): __REQ_SYNC is bit 11, __REQ_FUA bit 17. */
     public static final int REQ_SYNC = 1 << 11;
     public static final int REQ_FUA = 1 << 17;
+    /** The same bits in 6.x: __REQ_META is bit 12, __REQ_IDLE bit 15. */
+    static final int REQ_META = 1 << 12;
+    static final int REQ_IDLE = 1 << 15;
+    /** JBD2_JOURNAL_REQ_FLAGS (5.x+), which 6.x's jbd2_write_superblock adds to every superblock write. */
+    static final int JBD2_JOURNAL_REQ_FLAGS = REQ_META | REQ_SYNC | REQ_IDLE;
 
     private final Tracer tracer;
     private final JournalConfig config;
@@ -59,6 +64,10 @@ public final class Jbd2Trace {
                 "dev %d,%d tid %u wait %u request_delay %u running %u locked %u flushing %u logging %u handle_count %u blocks %u blocks_logged %u",
                 "dev", "tid", "wait", "request_delay", "running", "locked", "flushing", "logging", "handle_count", "blocks", "blocks_logged")
                 .printk(v -> new Object[]{major(v[0]), minor(v[0]), v[1], ms(v[2]), ms(v[3]), ms(v[4]), ms(v[5]), ms(v[6]), ms(v[7]), v[8], v[9], v[10]});
+    }
+
+    Tracer tracer() {
+        return tracer;
     }
 
     private long ms(Object jiffies) {
@@ -153,10 +162,12 @@ public final class Jbd2Trace {
 
     /**
      * jbd2_write_superblock: journal_reset after a recovery writes the log tail with REQ_SYNC|REQ_FUA before new
-     * transactions reuse the log (a clean journal defers that write to the first commit).
+     * transactions reuse the log (a clean journal defers that write to the first commit). 6.x adds
+     * JBD2_JOURNAL_REQ_FLAGS before tracing ({@code write_flags 9800} for the first commit's write).
      */
     public void writeSuperblock(TraceContext ctx, int writeFlags) {
-        tracer.emit(WRITE_SUPERBLOCK, ctx, config.devT(), writeFlags);
+        int flags = tracer.profile().v6() ? writeFlags | JBD2_JOURNAL_REQ_FLAGS : writeFlags;
+        tracer.emit(WRITE_SUPERBLOCK, ctx, config.devT(), flags);
     }
 
     void checkpoint(TraceContext ctx, int result) {

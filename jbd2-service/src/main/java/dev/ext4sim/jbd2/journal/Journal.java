@@ -38,6 +38,8 @@ public final class Journal {
     final Checkpoint checkpoint;
     /** jbd2_journal_bmap: log blocks mapped through the journal inode. */
     final JournalBmap bmap;
+    /** The block device inode, whose page cache a commit exposes the committed buffers to. */
+    final BdevInode bdev;
     /** j_max_transaction_buffers: journal length / 4. */
     final int maxTransactionBuffers;
     /** j_total_len: s_maxlen, the journal's length in blocks, its superblock included. */
@@ -80,6 +82,7 @@ public final class Journal {
         this.trace = Objects.requireNonNull(trace);
         this.writer = Objects.requireNonNull(writer);
         this.bmap = Objects.requireNonNull(bmap);
+        this.bdev = new BdevInode(new BdevTrace(trace.tracer(), config.devT()));
         this.io = Objects.requireNonNull(io);
         this.orderedData = Objects.requireNonNull(orderedData);
         this.listener = Objects.requireNonNull(listener);

@@ -15,7 +15,10 @@ import java.util.Objects;
  * inode's i_block (no extent block is read) and check_block_validity skips the journal inode.
  *
  * <p>The tree starts as the journal load left it: jbd2_journal_init_inode mapped block 0, and a recovery pass mapped
- * every log block it read, in the mount task, so those lookups are not traced here.
+ * every log block it read, in the mount task, so those lookups are not traced here. In the 6.x profile the load's
+ * first lookup also cached every extent of the inode (5.7+'s ext4_find_extent calls ext4_cache_extents on an inode
+ * whose extents sit in i_block), so each log block is a hit, {@code found 1} with the whole extent, and the load's
+ * own lookups have marked it referenced: {@code WR}.
  */
 public final class JournalBmap {
     /** EXT4_JOURNAL_INO. */
@@ -40,6 +43,9 @@ public final class JournalBmap {
      */
     public static JournalBmap afterLoad(Tracer tracer, int devT, List<Extent> extents, List<Long> loadReads) {
         JournalBmap b = new JournalBmap(new Ext4MapTrace(tracer, devT), extents);
+        if (b.trace.v6()) {
+            b.ext4_cache_extents();
+        }
         b.ext4MapBlocks(null, 0);
         for (long device : loadReads) {
             long lblk = b.journalBlockOf(device);
@@ -60,6 +66,15 @@ public final class JournalBmap {
         return es.toString();
     }
 
+    /** ext4_cache_extents: every written extent of the inode into the status tree, as ext4_es_cache_extent does. */
+    private void ext4_cache_extents() {
+        for (Extent e : extents) {
+            if (!e.unwritten()) {
+                es.insertWritten(e.lblk(), e.len(), e.pblk());
+            }
+        }
+    }
+
     /** ext4_map_blocks(NULL, inode 8, {lblk, 1}, 0); untraced when {@code ctx} is null (the load, in the mount task). */
     private long ext4MapBlocks(TraceContext ctx, long lblk) {
         if (ctx != null) {
@@ -68,13 +83,13 @@ public final class JournalBmap {
         JournalExtentStatus.Found found = es.lookup(lblk);
         if (found != null) {
             if (ctx != null) {
-                trace.emit(Ext4MapTrace.ES_LOOKUP_EXTENT_EXIT, ctx, JOURNAL_INO, found.lblk(), found.len(), found.pblk(),
+                trace.emit(trace.esLookupExtentExit(), ctx, JOURNAL_INO, found.lblk(), found.len(), found.pblk(),
                         found.status(), 1);
             }
             return found.map(lblk);
         }
         if (ctx != null) {
-            trace.emit(Ext4MapTrace.ES_LOOKUP_EXTENT_EXIT, ctx, JOURNAL_INO, 0L, 0L, 0L, 0, 0);
+            trace.emit(trace.esLookupExtentExit(), ctx, JOURNAL_INO, 0L, 0L, 0L, 0, 0);
         }
         long pblk = ext4ExtMapBlocks(ctx, lblk);
         es.insertWritten(lblk, 1, pblk);

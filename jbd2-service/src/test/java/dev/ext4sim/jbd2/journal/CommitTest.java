@@ -71,7 +71,11 @@ class CommitTest {
                 Collections.nCopies(3, List.of("ext4_es_lookup_extent_enter", "ext4_es_lookup_extent_exit",
                         "ext4_ext_map_blocks_enter", "ext4_ext_show_extent", "ext4_ext_map_blocks_exit",
                         "ext4_es_insert_extent")).stream().flatMap(List::stream).toList(),
+                // the t_forget pass hands the committed buffer to the VM: the block device inode was clean
+                List.of("block_dirty_buffer", "writeback_dirty_page", "writeback_mark_inode_dirty",
+                        "writeback_dirty_inode_enqueue"),
                 List.of("jbd2_run_stats", "jbd2_end_commit")).flatMap(List::stream).toList());
+        assertThat(f.lines("block_dirty_buffer")).containsExactly("8,1 sector=" + home(0) + " size=4096");
         assertThat(f.lines("jbd2_handle_start")).containsExactly("dev 8,1 tid 2 type 1 line_no 100 requested_blocks 4");
         assertThat(f.lines("jbd2_handle_stats")).containsExactly(
                 "dev 8,1 tid 2 type 1 line_no 100 interval 0 sync 0 requested_blocks 4 dirtied_blocks 1");

@@ -2,6 +2,7 @@ package dev.ext4sim.jbd2.testing;
 
 import dev.ext4sim.bus.testing.ManualClock;
 import dev.ext4sim.bus.testing.RecordingTraceSink;
+import dev.ext4sim.bus.trace.KernelProfile;
 import dev.ext4sim.bus.trace.Task;
 import dev.ext4sim.bus.trace.TraceContext;
 import dev.ext4sim.bus.trace.TraceEvent;
@@ -44,7 +45,15 @@ public final class JournalFixture {
     /** The device blocks the last load read, in order. */
     public List<Long> loadReads;
 
+    /** The kernel whose events the journal's tracer emits. */
+    public final KernelProfile profile;
+
     public JournalFixture() {
+        this(KernelProfile.V4X);
+    }
+
+    public JournalFixture(KernelProfile profile) {
+        this.profile = profile;
         disk = new MemoryBlockDevice(4096, SIZE_BLOCKS);
         Mkfs.format(disk, MkfsOptions.defaults().withSize((long) SIZE_BLOCKS * 4096));
         port = new MemoryBlockIoPort(disk);
@@ -61,7 +70,7 @@ public final class JournalFixture {
         LoadReads reads = new LoadReads(dev);
         mounted = Ext4Journal.mount(reads);
         loadReads = reads.stop();
-        Tracer tracer = new Tracer("jbd2-service", clock.traceClock(), sink, 8);
+        Tracer tracer = new Tracer("jbd2-service", clock.traceClock(), sink, 8, profile);
         CommitListener listener = commits::add;
         JournalBmap bmap = JournalBmap.afterLoad(tracer, config.devT(), journalExtents(), loadReads);
         journal = new Journal(config, clock, clock, new Jbd2Trace(tracer, config), mounted.journal(), bmap, dev::batch,

@@ -91,6 +91,14 @@ public final class JournalWriter {
         return tail;
     }
 
+    /**
+     * The superblock says "empty" and the next commit writes the log tail first: the kernel's {@code JBD2_FLUSHED},
+     * which makes {@code jbd2_journal_commit_transaction} update the superblock before {@code jbd2_start_commit}.
+     */
+    public boolean tailPending() {
+        return sbTailPending;
+    }
+
     /** Log blocks usable by transactions: [s_first, s_maxlen). */
     public long capacity() {
         return journal.superblock().maxlen() - journal.superblock().first();
