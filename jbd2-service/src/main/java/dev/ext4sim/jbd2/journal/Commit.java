@@ -63,9 +63,10 @@ final class Commit {
                 t.timer.cancel(); // del_timer_sync(&journal->j_commit_timer)
             }
             ctx = t.requestedBy == null ? j.thread : new TraceContext(t.requestedBy.traceId(), j.thread.task());
-            if (flushed && j.trace.tracer().profile().v6()) {
-                // jbd2_journal_update_sb_log_tail(.., 0): the writer writes that tail with this commit's log
-                j.trace.writeSuperblock(ctx, 0);
+            if (flushed) {
+                // JBD2_FLUSHED: jbd2_journal_update_sb_log_tail(.., REQ_SYNC); the writer writes that tail with this
+                // commit's log
+                j.trace.writeSuperblock(ctx, Jbd2Trace.REQ_SYNC);
             }
             j.trace.commitPhase(Jbd2Trace.START_COMMIT, ctx, t);
 
