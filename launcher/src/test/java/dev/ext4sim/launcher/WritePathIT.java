@@ -139,6 +139,11 @@ class WritePathIT {
         assertThat(writer).anyMatch(l -> l.event().equals("block_bio_queue") && l.text().matches("8,0 WS \\d+ \\+ 8 \\[seed-fsync]"));
         assertThat(text(writer, "ext4_da_write_begin")).isEqualTo("dev 8,1 ino 12 pos 0 len 12 flags 0");
         assertThat(text(writer, "ext4_da_write_end")).isEqualTo("dev 8,1 ino 12 pos 0 len 12 copied 12");
+        // block_write_end's mark_buffer_dirty of the delayed page's buffer: b_blocknr is ext4_da_map_blocks' ~0xffff
+        // (the buffer events are not pathEvents; their touches depend on which cpus the tasks hash to)
+        assertThat(text(writer, "block_dirty_buffer")).isEqualTo("8,1 sector=18446744073709486080 size=4096");
+        assertThat(writer).filteredOn(l -> l.event().equals("block_touch_buffer")).isNotEmpty()
+                .allMatch(l -> l.text().matches("8,1 sector=\\d+ size=4096"));
         assertThat(text(writer, "ext4_sync_file_enter")).isEqualTo("dev 8,1 ino 12 parent 2 datasync 0 ");
         assertThat(text(writer, "ext4_sync_file_exit")).isEqualTo("dev 8,1 ino 12 ret 0");
         assertThat(writer).anyMatch(l -> l.raw().matches(" {6}seed-fsync-3001 +\\[\\d{3}] \\.\\.\\.1 +\\d+\\.\\d{6}: "

@@ -150,8 +150,12 @@ final class DaWrite {
         return newlyDirty;
     }
 
-    /** block_write_end → mark_buffer_dirty → account_page_dirtied and __mark_inode_dirty(I_DIRTY_PAGES). */
+    /**
+     * block_write_end → mark_buffer_dirty of the page's one buffer (traced every time) → for a clean buffer,
+     * account_page_dirtied and __mark_inode_dirty(I_DIRTY_PAGES).
+     */
     private boolean blockWriteEnd(TraceContext ctx, Ext4InodeInfo ei, Ext4Handle h, PageCache.Page page) {
+        sb.buffers.markBufferDirty(ctx, read.bufferBlock(ei, page.index));
         boolean newlyDirty = !page.dirty;
         if (newlyDirty) {
             ei.pages.setDirty(page);

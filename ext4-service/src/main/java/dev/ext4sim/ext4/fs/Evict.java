@@ -28,7 +28,7 @@ final class Evict {
             sb.trace.ext4(Ext4Trace.FREE_INODE, ctx, (long) ei.ino, ei.mode(), ei.raw.i_uid(), ei.raw.i_gid(), ei.raw.i_blocks());
             if (ei.isDir()) {
                 for (var e : sb.fs.extents().extents(ei.raw)) {
-                    sb.freeBlocks(h, e.pblk(), e.len());
+                    sb.freeBlocks(ctx, h, e.pblk(), e.len());
                     for (long b = e.pblk(); b < e.pblk() + e.len(); b++) {
                         h.revoke(b);
                         sb.cache.forget(b);
@@ -36,6 +36,7 @@ final class Evict {
                 }
                 sb.fs.extents().store(ei.raw, java.util.List.of());
             }
+            sb.readInodeBitmap(ctx, sb.fs.geometry().groupOfInode(ei.ino)); // ext4_free_inode's ext4_read_inode_bitmap
             sb.fs.ialloc().freeInode(ei.ino, ei.isDir());
             ei.raw.i_dtime(sb.now());
             ei.raw.i_size(0);

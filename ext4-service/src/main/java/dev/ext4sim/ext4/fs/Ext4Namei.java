@@ -74,8 +74,8 @@ final class Ext4Namei {
 
     /**
      * ext4_find_entry in a linear directory: from i_dir_start_lookup round to where it began, ext4_bread_batch maps up
-     * to NAMEI_RA_SIZE blocks (ext4_getblk → ext4_map_blocks, no handle) before the first of them is searched.
-     * Returns the inode, or 0.
+     * to NAMEI_RA_SIZE blocks (ext4_getblk → ext4_map_blocks, no handle, then sb_getblk) before the first of them is
+     * searched. Returns the inode, or 0.
      */
     private int findEntry(TraceContext ctx, Ext4InodeInfo dir, String name) {
         byte[] n = name.getBytes(StandardCharsets.UTF_8);
@@ -93,7 +93,7 @@ final class Ext4Namei {
                 raPtr = 0;
                 raMax = (int) Math.min(block < start ? start - block : nblocks - block, NAMEI_RA_SIZE);
                 for (int i = 0; i < raMax; i++) {
-                    mapped[i] = map.mapBlocks(ctx, null, dir, block + i, 1, 0).mapped();
+                    mapped[i] = getblk(ctx, null, dir, block + i, 0).mapped();
                 }
             }
             if (mapped[raPtr++]) {
@@ -110,9 +110,9 @@ final class Ext4Namei {
     }
 
     /**
-     * ext4_add_entry in a linear directory: each block read as ext4_read_dirblock does (ext4_bread maps it: the status
-     * lookup, the extent tree on a miss), the entry put in the first with room; a full directory grows by ext4_append,
-     * its next block mapped with EXT4_GET_BLOCKS_CREATE in {@code h}, i_disksize following i_size.
+     * ext4_add_entry in a linear directory: each block read as ext4_read_dirblock does (ext4_bread → ext4_getblk maps
+     * it: the status lookup, the extent tree on a miss), the entry put in the first with room; a full directory grows
+     * by ext4_append, its next block mapped with EXT4_GET_BLOCKS_CREATE in {@code h}, i_disksize following i_size.
      */
     private void addEntry(TraceContext ctx, Ext4Handle h, Ext4InodeInfo dir, String name, int ino, int fileType) {
         if ((dir.raw.i_flags() & Ext4.INDEX_FL) != 0) {
@@ -123,18 +123,27 @@ final class Ext4Namei {
         int bs = sb.fs.blockSize();
         long blocks = dir.raw.i_size() / bs;
         for (long l = 0; l < blocks; l++) {
-            MapBlocks.Map m = map.mapBlocks(ctx, null, dir, l, 1, 0);
+            MapBlocks.Map m = getblk(ctx, null, dir, l, 0);
             DirBlock grown = sb.fs.namei().readBlock(dir.raw, l).withAdded(ino, n, fileType);
             if (grown != null) {
                 sb.fs.namei().writeBlock(dir.raw, m.pblk(), grown);
                 return;
             }
         }
-        MapBlocks.Map m = map.mapBlocks(ctx, h, dir, blocks, 1, Flags.GET_BLOCKS_CREATE);
+        MapBlocks.Map m = getblk(ctx, h, dir, blocks, Flags.GET_BLOCKS_CREATE);
         dir.raw.i_size((blocks + 1) * bs);
         boolean tail = sb.fs.hasMetadataCsum();
         sb.fs.namei().writeBlock(dir.raw, m.pblk(),
                 new DirBlock(List.of(new DirEntry(ino, DirBlock.space(bs, tail), n, fileType)), tail));
+    }
+
+    /** ext4_getblk: ext4_map_blocks of one block, then sb_getblk of the block it maps to (none for a hole). */
+    private MapBlocks.Map getblk(TraceContext ctx, Ext4Handle h, Ext4InodeInfo dir, long lblk, int flags) {
+        MapBlocks.Map m = map.mapBlocks(ctx, h, dir, lblk, 1, flags);
+        if (m.mapped()) {
+            sb.buffers.getblk(ctx, m.pblk());
+        }
+        return m;
     }
 
     private int credits(Ext4InodeInfo dir) {
@@ -168,20 +177,29 @@ final class Ext4Namei {
     }
 
     /**
-     * __ext4_new_inode (the inode is marked dirty before ext4_allocate_inode), ext4_init_new_dir for a directory, then
-     * ext4_add_entry and the parent's and the child's final marks, in 4.x order. On ENOSPC after the inode was taken
-     * it is given back as ext4_evict_inode would leave it (bitmap bit clear, slot deleted).
+     * __ext4_new_inode (the group's inode bitmap is read, and a free bit found, before the handle starts; the inode is
+     * marked dirty before ext4_allocate_inode), ext4_init_new_dir for a directory, then ext4_add_entry and the
+     * parent's and the child's final marks, in 4.x order. Without a free inode no handle starts. On ENOSPC after the
+     * inode was taken it is given back as ext4_evict_inode would leave it (bitmap bit clear, slot deleted).
      */
     private int newInode(TraceContext ctx, Ext4InodeInfo dir, String name, int mode, boolean isDir) {
         sb.trace.ext4(Ext4Trace.REQUEST_INODE, ctx, (long) dir.ino, mode);
-        Ext4Handle h = sb.journalStart(ctx, null, Super.HT_DIR, credits(dir) + (isDir ? 6 : 0), Caller.NEW_INODE);
+        int ino;
         try {
-            int ino;
-            try {
-                ino = sb.fs.ialloc().newInode(dir.ino, isDir);
-            } catch (NoSpaceException e) {
-                throw new ErrnoException(Errno.ENOSPC, "no free inode: " + e.getMessage());
-            }
+            // the bit is set in memory only: it reaches the bitmap buffer at the handle's stop
+            ino = sb.fs.ialloc().newInode(dir.ino, isDir);
+        } catch (NoSpaceException e) {
+            throw new ErrnoException(Errno.ENOSPC, "no free inode: " + e.getMessage());
+        }
+        sb.readInodeBitmap(ctx, sb.fs.geometry().groupOfInode(ino));
+        Ext4Handle h;
+        try {
+            h = sb.journalStart(ctx, null, Super.HT_DIR, credits(dir) + (isDir ? 6 : 0), Caller.NEW_INODE);
+        } catch (RuntimeException e) {
+            sb.fs.ialloc().freeInode(ino, isDir);
+            throw e;
+        }
+        try {
             Inode raw = sb.fs.ialloc().initInode(ino, mode, isDir ? 2 : 1);
             Ext4InodeInfo ei = new Ext4InodeInfo(raw, dir.ino, sb.cachedPages);
             sb.markInodeDirty(ctx, h, ei, Caller.NEW_INODE_MARK, true);

@@ -3,13 +3,16 @@ package dev.ext4sim.ext4.fs;
 import dev.ext4sim.bus.trace.TraceContext;
 import dev.ext4sim.bus.trace.Tracepoint;
 import dev.ext4sim.bus.trace.Tracer;
+import dev.ext4sim.ext4.port.BlockPort;
+import java.math.BigInteger;
 import java.util.Objects;
 import java.util.function.UnaryOperator;
 
 /**
- * ext4's tracepoints (include/trace/events/ext4.h, 4.x formats of tracepoints.md §5) and the writeback events that
- * run inside ext4's call path in the writer's task (§6). {@code dev} holds the dev_t and prints as MAJOR,MINOR;
- * flag fields hold the kernel's bits and print through their tables.
+ * ext4's tracepoints (include/trace/events/ext4.h, 4.x formats of tracepoints.md §5), the writeback events that
+ * run inside ext4's call path in the writer's task (§6), and the block layer's buffer-head events of ext4's
+ * buffers. {@code dev} holds the dev_t and prints as MAJOR,MINOR; flag fields hold the kernel's bits and print
+ * through their tables.
  */
 public final class Ext4Trace {
     static final String EXT4 = "ext4";
@@ -135,6 +138,14 @@ public final class Ext4Trace {
     public static final Tracepoint WB_DIRTY_INODE_START = dirtyInode("writeback_dirty_inode_start");
     public static final Tracepoint WB_DIRTY_INODE = dirtyInode("writeback_dirty_inode");
 
+    /**
+     * include/trace/events/block.h's block_buffer class (4.19 and 6.x alike): the buffer's bdev (the partition), its
+     * b_blocknr (a filesystem block, not a sector, despite the name; printed unsigned) and b_size.
+     */
+    static final String BLOCK = "block";
+    public static final Tracepoint BLOCK_TOUCH_BUFFER = blockBuffer("block_touch_buffer");
+    public static final Tracepoint BLOCK_DIRTY_BUFFER = blockBuffer("block_dirty_buffer");
+
     private final Tracer tracer;
     private final int devT;
     private final String bdi;
@@ -187,6 +198,14 @@ public final class Ext4Trace {
         tracer.emit(tp, ctx, all);
     }
 
+    /** Emits a block_buffer event for the buffer of filesystem block {@code blocknr} (size one block). */
+    void buffer(Tracepoint tp, TraceContext ctx, long blocknr) {
+        if (!enabled) {
+            return;
+        }
+        tracer.emit(tp, ctx, devT, blocknr, (long) BlockPort.BLOCK_SIZE);
+    }
+
     static int major(Object devT) {
         return ((Number) devT).intValue() >>> 20;
     }
@@ -217,6 +236,13 @@ public final class Ext4Trace {
     private static Object[] withFlags(Object[] a, int at, long[] bits, String[] names, String delim) {
         a[at] = Flags.print(((Number) a[at]).longValue(), delim, bits, names);
         return a;
+    }
+
+    private static Tracepoint blockBuffer(String name) {
+        return dev(BLOCK, name, "%d,%d sector=%llu size=%zu", a -> {
+            a[2] = new BigInteger(Long.toUnsignedString(((Number) a[2]).longValue()));
+            return a;
+        }, "sector", "size");
     }
 
     private static Tracepoint es(String name) {

@@ -40,6 +40,28 @@ final class FileRead {
         return -1;
     }
 
+    /**
+     * b_blocknr of page {@code lblk}'s buffer as get_block mapped it: the block of a written or unwritten extent,
+     * {@link BufferHeads#INVALID_BLOCK} for a delayed one, -1 for a hole (the buffer is not mapped).
+     */
+    long bufferBlock(Ext4InodeInfo ei, long lblk) {
+        ExtentStatus.Es es = ei.es.lookup(lblk);
+        if (es != null && es.delayed()) {
+            return BufferHeads.INVALID_BLOCK;
+        }
+        if (es != null && !es.hole()) {
+            return es.pblk() + (lblk - es.lblk());
+        }
+        if (es == null) {
+            for (var e : sb.fs.extents().extents(ei.raw)) {
+                if (e.contains(lblk)) {
+                    return e.map(lblk);
+                }
+            }
+        }
+        return -1;
+    }
+
     /** __block_write_begin's read of a partly written page that is not cached: its block's bytes, or zeros. */
     void fillPage(TraceContext ctx, Ext4InodeInfo ei, PageCache.Page page, long pos, int len) {
         if (len == PageCache.PAGE_SIZE || ((long) page.index << PageCache.PAGE_SHIFT) >= ei.size) {

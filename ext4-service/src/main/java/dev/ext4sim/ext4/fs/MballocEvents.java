@@ -40,9 +40,13 @@ final class MballocEvents implements MballocListener {
         sb.trace.ext4(Ext4Trace.MBALLOC_DISCARD, ctx(), 0L, start, group, len);
     }
 
-    /** ext4_mb_collect_stats: blks, grps and cr as the search left them; tail and buddy are not modelled (0). */
+    /**
+     * ext4_mb_mark_diskspace_used's ext4_read_block_bitmap of the group the blocks came from, then
+     * ext4_mb_collect_stats: blks, grps and cr as the search left them; tail and buddy are not modelled (0).
+     */
     @Override
     public void collectStats(Allocation ac) {
+        sb.readBlockBitmap(ctx(), ac.best().group());
         FreeExtent o = ac.orig();
         if (ac.prealloc()) {
             FreeExtent b = ac.best();

@@ -52,6 +52,7 @@ final class Super {
     final int devT;
     final ReentrantLock lock = new ReentrantLock();
     final BufferCache cache;
+    final BufferHeads buffers;
     final Ext4Filesystem fs;
     private final Map<Integer, Ext4InodeInfo> inodes = new HashMap<>();
     /** NR_FILE_PAGES: the pages of every inode's page cache. */
@@ -83,14 +84,23 @@ final class Super {
         this.time = time;
         this.devT = devT;
         this.cache = cache;
+        this.buffers = new BufferHeads(trace);
         this.fs = fs;
         this.resvClusters = Math.min(fs.superBlock().s_blocks_count() / 50, 4096);
         fs.mballoc().setBusy(freed::busy);
         fs.mballoc().setListener(new MballocEvents(this));
     }
 
-    /** ext4_free_blocks: back to the bitmap now, reusable once the freeing transaction commits. */
-    void freeBlocks(Ext4Handle h, long start, int len) {
+    /**
+     * ext4_free_blocks: each group's block bitmap got first, the blocks back in it now, reusable once the freeing
+     * transaction commits.
+     */
+    void freeBlocks(TraceContext ctx, Ext4Handle h, long start, int len) {
+        int first = fs.geometry().groupOfBlock(start);
+        int last = fs.geometry().groupOfBlock(start + len - 1);
+        for (int g = first; g <= last; g++) {
+            readBlockBitmap(ctx, g);
+        }
         fs.mballoc().freeBlocks(start, len);
         freed.add(h, start, len);
     }
@@ -159,6 +169,7 @@ final class Super {
             throw new ErrnoException(Errno.EUCLEAN, "mount failed: " + e.getMessage(), e);
         }
         Super sb = new Super(block, journal, writeback, trace, time, devT, cache, fs);
+        sb.iget(Ext4.ROOT_INO, 0); // ext4_fill_super's ext4_iget of the root, in the mount's task
         cache.writeThrough(true);
         try {
             // ext4_setup_super: with a journal the state stays VALID_FS; needs_recovery says "mounted"
@@ -234,6 +245,7 @@ final class Super {
             if (ino < 1 || ino > fs.superBlock().s_inodes_count()) {
                 throw new ErrnoException(Errno.ESTALE, "inode " + ino + " does not exist on this filesystem");
             }
+            getInodeLoc(cache.context(), ino); // ext4_iget's __ext4_get_inode_loc
             ei = new Ext4InodeInfo(fs.inodes().read(ino), parent, cachedPages);
             if (ei.raw.i_links_count() == 0 || ei.raw.i_mode() == 0) {
                 throw new ErrnoException(Errno.ESTALE, "inode " + ino + " is not in use");
@@ -326,11 +338,34 @@ final class Super {
         return inodes.get(ei.ino) == ei;
     }
 
-    /** ext4_mark_inode_dirty: the raw inode into its inode table buffer, journaled by {@code h}. */
+    /**
+     * ext4_mark_inode_dirty: ext4_reserve_inode_write gets the inode table buffer, then the raw inode goes into it,
+     * journaled by {@code h}.
+     */
     void markInodeDirty(TraceContext ctx, Ext4Handle h, Ext4InodeInfo ei, Caller caller, boolean datasync) {
         trace.ext4(Ext4Trace.MARK_INODE_DIRTY, ctx, (long) ei.ino, caller.symbol());
+        getInodeLoc(ctx, ei.ino);
         fs.inodes().write(ei.raw);
         h.marked(ei, datasync);
+    }
+
+    // ------------------------------------------------------------------ metadata buffers (sb_getblk)
+
+    /** __ext4_get_inode_loc: sb_getblk of the inode table block that holds {@code ino}. */
+    void getInodeLoc(TraceContext ctx, int ino) {
+        int perGroup = fs.geometry().inodesPerGroup();
+        long offset = (long) ((ino - 1) % perGroup) * fs.geometry().inodeSize();
+        buffers.getblk(ctx, fs.group((ino - 1) / perGroup).bg_inode_table() + offset / fs.blockSize());
+    }
+
+    /** ext4_read_inode_bitmap: sb_getblk of the group's inode bitmap (held in memory since the mount). */
+    void readInodeBitmap(TraceContext ctx, int group) {
+        buffers.getblk(ctx, fs.group(group).bg_inode_bitmap());
+    }
+
+    /** ext4_read_block_bitmap: sb_getblk of the group's block bitmap (held in memory since the mount). */
+    void readBlockBitmap(TraceContext ctx, int group) {
+        buffers.getblk(ctx, fs.group(group).bg_block_bitmap());
     }
 
     // ------------------------------------------------------------------ free space (balloc.c)

@@ -83,6 +83,11 @@ final class Truncate {
             page.mapped = true;
         }
         java.util.Arrays.fill(page.data, offset, PageCache.PAGE_SIZE, (byte) 0);
+        long blocknr = read.bufferBlock(ei, index);
+        if (blocknr != -1) {
+            // __ext4_block_zero_page_range dirties a mapped buffer, delayed or allocated, dirty already or not
+            sb.buffers.markBufferDirty(ctx, blocknr);
+        }
         if (pblk >= 0 && !page.dirty) {
             ei.pages.setDirty(page);
             sb.trace.writeback(Ext4Trace.WB_DIRTY_PAGE, ctx, (long) ei.ino, page.index);
@@ -152,7 +157,7 @@ final class Truncate {
         try {
             long freedBlocks = 0;
             for (Extent e : freed) {
-                sb.freeBlocks(h, e.pblk(), e.len());
+                sb.freeBlocks(ctx, h, e.pblk(), e.len());
                 freedBlocks += e.len();
             }
             ei.raw.i_blocks(ei.raw.i_blocks() - freedBlocks * SECTORS_PER_BLOCK);

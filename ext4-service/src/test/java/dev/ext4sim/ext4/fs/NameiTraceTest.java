@@ -115,7 +115,16 @@ class NameiTraceTest {
             assertThat(f.ext4.lookup(w, d, names.getLast())).isPositive(); // in block 2: i_dir_start_lookup = 2
             f.sink.clear();
             assertThat(f.ext4.lookup(w, d, names.getFirst())).isPositive(); // in block 0
-            assertThat(f.names("w")).containsOnly("ext4_es_lookup_extent_enter", "ext4_es_lookup_extent_exit");
+            // each block's buffer is in this cpu's bh LRU since the miss's batch got it; then ext4_iget's inode table block
+            assertThat(f.names("w")).containsExactly("ext4_es_lookup_extent_enter", "ext4_es_lookup_extent_exit",
+                    "block_touch_buffer", "ext4_es_lookup_extent_enter", "ext4_es_lookup_extent_exit", "block_touch_buffer",
+                    "ext4_es_lookup_extent_enter", "ext4_es_lookup_extent_exit", "block_touch_buffer", "block_touch_buffer");
+            // blocks 2, 0, 1 of the directory's one extent, "found 1 [0/3) <its first block> W"
+            long first = Long.parseLong(texts(f.events("w"), "ext4_es_lookup_extent_exit").getFirst().split(" ")[7]);
+            List<String> mapped = List.of("8,1 sector=" + (first + 2) + " size=4096", "8,1 sector=" + first + " size=4096",
+                    "8,1 sector=" + (first + 1) + " size=4096");
+            assertThat(texts(f.events("w"), "ext4_es_lookup_extent_exit")).allMatch(t -> t.contains(" found 1 [0/3) " + first + " "));
+            assertThat(texts(f.events("w"), "block_touch_buffer").subList(0, 3)).containsExactlyElementsOf(mapped);
             assertThat(texts(f.events("w"), "ext4_es_lookup_extent_enter")).containsExactly("dev 8,1 ino " + d + " lblk 2",
                     "dev 8,1 ino " + d + " lblk 0", "dev 8,1 ino " + d + " lblk 1");
         }

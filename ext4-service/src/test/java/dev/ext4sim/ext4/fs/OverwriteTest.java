@@ -135,8 +135,9 @@ class OverwriteTest {
             f.clock.advanceMillis(1500);
             f.sink.clear();
             f.ext4.write(w, ino, 10, new byte[10], Ext4Mount.WriteFlags.NONE);
-            assertThat(f.names("w").subList(0, 6)).containsExactly("writeback_mark_inode_dirty", "writeback_dirty_inode_start",
-                    "ext4_journal_start", "ext4_mark_inode_dirty", "writeback_dirty_inode", "ext4_da_write_begin");
+            assertThat(f.names("w").subList(0, 7)).containsExactly("writeback_mark_inode_dirty", "writeback_dirty_inode_start",
+                    "ext4_journal_start", "ext4_mark_inode_dirty", "block_touch_buffer", "writeback_dirty_inode",
+                    "ext4_da_write_begin");
             assertThat(f.ext4.getattr(w, ino).mtime()).isEqualTo(Timespec.ofSeconds(f.clock.currentTimeMillis() / 1000));
             f.flushAll();
             f.unmountAndCheck();
@@ -151,8 +152,9 @@ class OverwriteTest {
             f.clock.advanceMillis(5);
             f.sink.clear();
             f.ext4.write(w, ino, 0, new byte[10], Ext4Mount.WriteFlags.NONE);
-            assertThat(f.names("w").subList(0, 6)).containsExactly("writeback_mark_inode_dirty", "writeback_dirty_inode_start",
-                    "ext4_journal_start", "ext4_mark_inode_dirty", "writeback_dirty_inode", "ext4_da_write_begin");
+            assertThat(f.names("w").subList(0, 7)).containsExactly("writeback_mark_inode_dirty", "writeback_dirty_inode_start",
+                    "ext4_journal_start", "ext4_mark_inode_dirty", "block_touch_buffer", "writeback_dirty_inode",
+                    "ext4_da_write_begin");
             assertThat(f.events("w").getFirst().text()).isEqualTo("bdi 8:0: ino=12 state= flags=I_DIRTY_SYNC");
             long nowNanos = f.clock.currentTimeMillis() * 1_000_000L;
             Timespec mtime = f.ext4.getattr(w, ino).mtime();

@@ -26,13 +26,21 @@ class SeedTraceTest {
     static final byte[] HELLO = "hello world\n".getBytes(StandardCharsets.US_ASCII);
     static final String DEMO = "demo";
 
-    /** The path walk's ext4_lookup of the missing name: ext4_find_entry maps the root's block 0, a status-tree miss. */
+    /**
+     * The path walk's ext4_lookup of the missing name: ext4_find_entry maps the root's block 0, a status-tree miss;
+     * ext4_getblk's sb_getblk of that block is the cpu's first (a read), so no block_touch_buffer.
+     */
     static final List<String> LOOKUP = List.of("ext4_es_lookup_extent_enter", "ext4_es_lookup_extent_exit",
             "ext4_ext_map_blocks_enter", "ext4_ext_show_extent", "ext4_ext_map_blocks_exit", "ext4_es_insert_extent");
-    /** ext4_create in one handle: __ext4_new_inode, then ext4_add_entry reads block 0 again (now a status hit). */
+    /**
+     * ext4_create in one handle: __ext4_new_inode (its inode bitmap's sb_getblk, the cpu's first, is silent), then
+     * ext4_add_entry reads block 0 again (now a status hit and a touch of its buffer); every ext4_mark_inode_dirty
+     * touches the inode table block, which the mount's iget of the root put in this cpu's bh LRU.
+     */
     static final List<String> CREATE = List.of("ext4_request_inode", "ext4_journal_start", "ext4_mark_inode_dirty",
-            "ext4_allocate_inode", "ext4_es_lookup_extent_enter", "ext4_es_lookup_extent_exit", "ext4_mark_inode_dirty",
-            "ext4_mark_inode_dirty");
+            "block_touch_buffer", "ext4_allocate_inode", "ext4_es_lookup_extent_enter", "ext4_es_lookup_extent_exit",
+            "block_touch_buffer", "ext4_mark_inode_dirty", "block_touch_buffer", "ext4_mark_inode_dirty",
+            "block_touch_buffer");
     static final List<String> WRITE = List.of(
             "ext4_da_write_begin", "ext4_journal_start",
             "ext4_es_lookup_extent_enter", "ext4_es_lookup_extent_exit",
@@ -40,23 +48,26 @@ class SeedTraceTest {
             "ext4_es_find_delayed_extent_range_enter", "ext4_es_find_delayed_extent_range_exit", "ext4_es_insert_extent",
             "ext4_ext_map_blocks_exit",
             "ext4_da_reserve_space", "ext4_es_insert_extent",
-            "ext4_da_write_end", "writeback_dirty_page", "writeback_mark_inode_dirty",
+            "ext4_da_write_end", "block_dirty_buffer", "writeback_dirty_page", "writeback_mark_inode_dirty",
             "writeback_mark_inode_dirty", "writeback_dirty_inode_start", "ext4_journal_start", "ext4_mark_inode_dirty",
-            "writeback_dirty_inode");
-    /** ext4_writepages up to the allocation's ext4_da_update_reserve_space. */
+            "block_touch_buffer", "writeback_dirty_inode");
+    /**
+     * ext4_writepages up to the allocation's ext4_da_update_reserve_space; ext4_mb_mark_diskspace_used's sb_getblk of
+     * the block bitmap, before ext4_mballoc_alloc, is the cpu's first, so silent.
+     */
     static final List<String> ALLOCATE = List.of(
             "ext4_writepages", "ext4_journal_start", "ext4_da_write_pages", "ext4_da_write_pages_extent",
             "ext4_es_lookup_extent_enter", "ext4_es_lookup_extent_exit",
             "ext4_ext_map_blocks_enter", "ext4_request_blocks", "ext4_mballoc_alloc", "ext4_allocate_blocks",
-            "ext4_mark_inode_dirty", "ext4_get_reserved_cluster_alloc", "ext4_da_update_reserve_space");
+            "ext4_mark_inode_dirty", "block_touch_buffer", "ext4_get_reserved_cluster_alloc", "ext4_da_update_reserve_space");
     /** dquot_claim_block → mark_inode_dirty_sync → ext4_dirty_inode, nested in the writepages handle. */
     static final List<String> QUOTA_CLAIM = List.of("writeback_mark_inode_dirty", "writeback_dirty_inode_start",
-            "ext4_journal_start", "ext4_mark_inode_dirty", "writeback_dirty_inode");
+            "ext4_journal_start", "ext4_mark_inode_dirty", "block_touch_buffer", "writeback_dirty_inode");
     /** Nothing reserved is left and no writer has the file open. */
     static final List<String> DISCARD = List.of("ext4_discard_preallocations");
     static final List<String> MAPPED = List.of(
             "ext4_ext_map_blocks_exit", "ext4_es_insert_extent",
-            "ext4_mark_inode_dirty",
+            "ext4_mark_inode_dirty", "block_touch_buffer",
             "ext4_journal_start", "ext4_da_write_pages",
             "ext4_writepages_result");
     /**
@@ -68,8 +79,15 @@ class SeedTraceTest {
     static final List<String> WRITEPAGES_OPEN = java.util.stream.Stream.of(ALLOCATE, QUOTA_CLAIM, MAPPED)
             .flatMap(List::stream).toList();
 
+    /** The first block of group 0's inode table on the fixture's 64 MiB image: inodes 1 to 16, the root's and /hello's. */
+    static final long ITABLE_BLOCK = 4;
+
     @TempDir
     Path dir;
+
+    private static String itable() {
+        return "8,1 sector=" + ITABLE_BLOCK + " size=4096";
+    }
 
     /** open(O_CREAT|O_RDWR): lookup_open's ext4_lookup misses, ext4_create, then the open counted as a writer. */
     private int createHello(Ext4Fixture f, TraceContext demo) {
@@ -146,6 +164,12 @@ class SeedTraceTest {
             assertThat(text(w, "ext4_allocate_inode", 0)).isEqualTo("dev 8,1 ino 12 dir 2 mode 0100644");
             assertThat(text(w, "ext4_mark_inode_dirty", 1)).isEqualTo("dev 8,1 ino 2 caller add_dirent_to_buf+0x1a0/0x2a0");
             assertThat(text(w, "ext4_mark_inode_dirty", 3)).isEqualTo("dev 8,1 ino 12 caller ext4_dirty_inode+0x5c/0x70");
+            // the buffers: inodes 1 to 16 share the inode table's first block; the delayed page's buffer is at invalid_block
+            assertThat(text(w, "block_touch_buffer", 0)).isEqualTo("8,1 sector=" + ITABLE_BLOCK + " size=4096");
+            assertThat(w).filteredOn(e -> e.event().equals("block_touch_buffer")).extracting(TraceEvent::text)
+                    .containsExactly(itable(), "8,1 sector=" + root + " size=4096", itable(), itable(), itable());
+            assertThat(text(w, "block_dirty_buffer", 0)).isEqualTo("8,1 sector=18446744073709486080 size=4096");
+            assertThat(w).filteredOn(e -> e.event().startsWith("block_")).extracting(TraceEvent::system).containsOnly("block");
             // the nested ext4_dirty_inode start asked jbd2 for no handle of its own
             assertThat(f.journal.started()).extracting(FakeJournal.Started::comm).containsExactly(DEMO, DEMO);
             // the flusher hears of each new dirty bit: the page, then the inode's own (so it will call write_inode)
@@ -169,6 +193,8 @@ class SeedTraceTest {
             assertThat(text(k, "ext4_mark_inode_dirty", 0)).isEqualTo("dev 8,1 ino 12 caller __ext4_ext_dirty+0x5c/0x70");
             assertThat(text(k, "ext4_mark_inode_dirty", 1)).isEqualTo("dev 8,1 ino 12 caller ext4_dirty_inode+0x5c/0x70");
             assertThat(text(k, "ext4_discard_preallocations", 0)).isEqualTo("dev 8,1 ino 12");
+            assertThat(k).filteredOn(e -> e.event().equals("block_touch_buffer")).extracting(TraceEvent::text)
+                    .containsExactly(itable(), itable(), itable());
             // the nested start is no handle of its own: jbd2 saw only the two writepages rounds
             assertThat(f.journal.started()).extracting(FakeJournal.Started::comm)
                     .containsExactly(DEMO, DEMO, "kworker/u16:2", "kworker/u16:2");
@@ -202,6 +228,9 @@ class SeedTraceTest {
             f.unmountAndCheck();
             E2fsprogs.Result cat = E2fsprogs.debugfs(f.image, "cat /hello");
             assertThat(cat.stdout()).isEqualTo(HELLO);
+            // e2fsprogs places inode 12 in the block the touches named
+            assertThat(new String(E2fsprogs.debugfs(f.image, "imap <12>").stdout(), StandardCharsets.US_ASCII))
+                    .contains("located at block " + ITABLE_BLOCK + ",");
         }
     }
 
