@@ -80,7 +80,7 @@ final class DaWrite {
         long index = pos >>> PageCache.PAGE_SHIFT;
         PageCache.Page existing = ei.pages.find(index);
         PageCache.Page page = ei.pages.grab(index);
-        Ext4Handle h = sb.journalStart(ctx, null, Super.HT_WRITE_PAGE, 1, Caller.DA_WRITE_BEGIN);
+        Ext4Handle h = sb.journalStart(ctx, null, Super.HT_WRITE_PAGE, 1, Caller.DA_WRITE_BEGIN, ei.ino);
         try {
             try {
                 if (!page.mapped) {
@@ -159,7 +159,7 @@ final class DaWrite {
         boolean newlyDirty = !page.dirty;
         if (newlyDirty) {
             ei.pages.setDirty(page);
-            sb.trace.writeback(Ext4Trace.WB_DIRTY_PAGE, ctx, (long) ei.ino, page.index);
+            sb.trace.writeback(sb.trace.v6() ? Ext4Trace.WB_DIRTY_FOLIO : Ext4Trace.WB_DIRTY_PAGE, ctx, (long) ei.ino, page.index);
             sb.dirtyPagesChanged(ctx, 1);
             dirty.markInodeDirty(ctx, ei, Flags.I_DIRTY_PAGES, h);
         }
@@ -175,7 +175,7 @@ final class DaWrite {
         long index = pos >>> PageCache.PAGE_SHIFT;
         PageCache.Page existing = ei.pages.find(index);
         PageCache.Page page = ei.pages.grab(index);
-        Ext4Handle h = sb.journalStart(ctx, null, Super.HT_WRITE_PAGE, Writepages.credits(sb, ei), Caller.WRITE_BEGIN);
+        Ext4Handle h = sb.journalStart(ctx, null, Super.HT_WRITE_PAGE, Writepages.credits(sb, ei), Caller.WRITE_BEGIN, ei.ino);
         try {
             try {
                 ExtentStatus.Es es = ei.es.lookup(index);

@@ -23,7 +23,7 @@ final class Evict {
             ei.size = 0;
             truncate.truncate(ctx, ei);
         }
-        Ext4Handle h = sb.journalStart(ctx, null, Super.HT_TRUNCATE, 4 + sb.fs.geometry().gdtBlocks(), Caller.EVICT_INODE);
+        Ext4Handle h = sb.journalStart(ctx, null, Super.HT_TRUNCATE, 4 + sb.fs.geometry().gdtBlocks(), Caller.EVICT_INODE, ei.ino);
         try {
             sb.trace.ext4(Ext4Trace.FREE_INODE, ctx, (long) ei.ino, ei.mode(), ei.raw.i_uid(), ei.raw.i_gid(), ei.raw.i_blocks());
             if (ei.isDir()) {

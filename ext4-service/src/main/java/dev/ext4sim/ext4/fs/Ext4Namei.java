@@ -267,7 +267,7 @@ final class Ext4Namei {
             throw new ErrnoException(Errno.EISDIR, "'" + name + "' is a directory; unlink removes files");
         }
         sb.trace.ext4(Ext4Trace.UNLINK_ENTER, ctx, (long) ino, ei.size, (long) dirIno);
-        Ext4Handle h = sb.journalStart(ctx, null, Super.HT_DIR, credits(dir), Caller.UNLINK);
+        Ext4Handle h = sb.journalStart(ctx, null, Super.HT_DIR, credits(dir), Caller.UNLINK, dir.ino);
         try {
             deleteEntry(dir, name);
             dir.raw.mtime(sb.currentTime());

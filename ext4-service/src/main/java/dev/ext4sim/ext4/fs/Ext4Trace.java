@@ -30,6 +30,15 @@ public final class Ext4Trace {
     public static final Tracepoint JOURNAL_START = Tracepoint.define(EXT4, "ext4_journal_start",
                     "dev %d,%d blocks, %d rsv_blocks, %d caller %pS", "dev", "ip", "blocks", "rsv_blocks")
             .printk(v -> new Object[]{major(v[0]), minor(v[0]), v[2], v[3], v[1]});
+    /** 6.3+: ext4_journal_start split by whether the handle is for an inode; revoke_creds since 5.5. */
+    public static final Tracepoint JOURNAL_START_SB = Tracepoint.define(EXT4, "ext4_journal_start_sb",
+                    "dev %d,%d blocks %d, rsv_blocks %d, revoke_creds %d, type %d, caller %pS",
+                    "dev", "ip", "blocks", "rsv_blocks", "revoke_creds", "type")
+            .printk(v -> new Object[]{major(v[0]), minor(v[0]), v[2], v[3], v[4], v[5], v[1]});
+    public static final Tracepoint JOURNAL_START_INODE = Tracepoint.define(EXT4, "ext4_journal_start_inode",
+                    "dev %d,%d blocks %d, rsv_blocks %d, revoke_creds %d, type %d, ino %lu, caller %pS",
+                    "dev", "ino", "ip", "blocks", "rsv_blocks", "revoke_creds", "type")
+            .printk(v -> new Object[]{major(v[0]), minor(v[0]), v[3], v[4], v[5], v[6], v[1], v[2]});
     public static final Tracepoint MARK_INODE_DIRTY = dev(EXT4, "ext4_mark_inode_dirty", "dev %d,%d ino %lu caller %pS", "ino", "ip");
     public static final Tracepoint ES_LOOKUP_EXTENT_ENTER = dev(EXT4, "ext4_es_lookup_extent_enter", "dev %d,%d ino %lu lblk %u", "ino", "lblk");
     /** Printed (found, lblk, len, found ? pblk : 0, show_extent_status(found ? status : 0)). */
@@ -54,6 +63,14 @@ public final class Ext4Trace {
             "dev %d,%d ino %lu lblk %u", "ino", "lblk");
     public static final Tracepoint ES_FIND_DELAYED_EXTENT_RANGE_EXIT = es("ext4_es_find_delayed_extent_range_exit");
     public static final Tracepoint ES_INSERT_EXTENT = es("ext4_es_insert_extent");
+    /** 5.x and 6.x names of the 4.x ext4_es_find_delayed_extent_range_*. */
+    public static final Tracepoint ES_FIND_EXTENT_RANGE_ENTER = dev(EXT4, "ext4_es_find_extent_range_enter",
+            "dev %d,%d ino %lu lblk %u", "ino", "lblk");
+    public static final Tracepoint ES_FIND_EXTENT_RANGE_EXIT = es("ext4_es_find_extent_range_exit");
+    /** 6.x (6.9+): a delayed block's insert, in place of ext4_es_insert_extent with status D. */
+    public static final Tracepoint ES_INSERT_DELAYED_EXTENT = dev(EXT4, "ext4_es_insert_delayed_extent",
+            ES + " allocated %d %d", a -> withFlags(a, 6, Flags.ES_BITS, Flags.ES_NAMES, ""),
+            "ino", "lblk", "len", "pblk", "status", "lclu_allocated", "end_allocated");
     public static final Tracepoint ES_REMOVE_EXTENT = dev(EXT4, "ext4_es_remove_extent", "dev %d,%d ino %lu es [%lld/%lld)", "ino", "lblk", "len");
     public static final Tracepoint DA_RESERVE_SPACE = dev(EXT4, "ext4_da_reserve_space",
             "dev %d,%d ino %lu mode 0%o i_blocks %llu reserved_data_blocks %d reserved_meta_blocks %d",
@@ -134,6 +151,9 @@ public final class Ext4Trace {
     /** ≤5.17 name of writeback_dirty_folio; {@code name} is the bdi ("8:0"). */
     public static final Tracepoint WB_DIRTY_PAGE = Tracepoint.define(WB, "writeback_dirty_page",
             "bdi %s: ino=%lu index=%lu", "name", "ino", "index");
+    /** 5.18+: the same event under its folio name. */
+    public static final Tracepoint WB_DIRTY_FOLIO = Tracepoint.define(WB, "writeback_dirty_folio",
+            "bdi %s: ino=%lu index=%lu", "name", "ino", "index");
     public static final Tracepoint WB_MARK_INODE_DIRTY = dirtyInode("writeback_mark_inode_dirty");
     public static final Tracepoint WB_DIRTY_INODE_START = dirtyInode("writeback_dirty_inode_start");
     public static final Tracepoint WB_DIRTY_INODE = dirtyInode("writeback_dirty_inode");
@@ -169,6 +189,11 @@ public final class Ext4Trace {
 
     public static int devT(int major, int minor) {
         return major << 20 | minor;
+    }
+
+    /** Whether the stack emits 6.x's events (ext4sim.kernel) where the two kernels differ. */
+    boolean v6() {
+        return tracer.profile().v6();
     }
 
     /** The cpu the task of {@code ctx} runs on, as its events print it (smp_processor_id()). */

@@ -29,9 +29,9 @@ final class ExtentStatus {
             return status == Flags.ES_HOLE;
         }
 
-        /** es_pblk as printed: the block, or 2^59-1 for delayed and hole extents. */
-        long printedPblk() {
-            return delayed() || hole() ? Flags.ES_PBLK_NONE : pblk;
+        /** es_pblk as printed: the block, or for delayed and hole extents 2^59-1 (4.x) or 0 (6.x). */
+        long printedPblk(boolean v6) {
+            return delayed() || hole() ? (v6 ? 0 : Flags.ES_PBLK_NONE) : pblk;
         }
     }
 

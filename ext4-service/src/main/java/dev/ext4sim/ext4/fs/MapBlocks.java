@@ -42,7 +42,7 @@ final class MapBlocks {
         if (es == null) {
             sb.trace.ext4(Ext4Trace.ES_LOOKUP_EXTENT_EXIT, ctx, (long) ei.ino, 0L, 0L, 0L, 0, 0);
         } else {
-            sb.trace.ext4(Ext4Trace.ES_LOOKUP_EXTENT_EXIT, ctx, (long) ei.ino, es.lblk(), es.len(), es.printedPblk(), es.status(), 1);
+            sb.trace.ext4(Ext4Trace.ES_LOOKUP_EXTENT_EXIT, ctx, (long) ei.ino, es.lblk(), es.len(), es.printedPblk(sb.trace.v6()), es.status(), 1);
         }
         return es;
     }
@@ -50,7 +50,12 @@ final class MapBlocks {
     /** ext4_es_insert_extent with its event. */
     void esInsert(TraceContext ctx, Ext4InodeInfo ei, long lblk, long len, long pblk, int status) {
         ei.es.insert(lblk, len, pblk, status);
-        long printed = status == Flags.ES_DELAYED || status == Flags.ES_HOLE ? Flags.ES_PBLK_NONE : pblk;
+        long printed = status == Flags.ES_DELAYED || status == Flags.ES_HOLE ? (sb.trace.v6() ? 0 : Flags.ES_PBLK_NONE) : pblk;
+        if (status == Flags.ES_DELAYED && sb.trace.v6()) {
+            // no bigalloc: no cluster was allocated before, at either end
+            sb.trace.ext4(Ext4Trace.ES_INSERT_DELAYED_EXTENT, ctx, (long) ei.ino, lblk, len, printed, status, 0, 0);
+            return;
+        }
         sb.trace.ext4(Ext4Trace.ES_INSERT_EXTENT, ctx, (long) ei.ino, lblk, len, printed, status);
     }
 
@@ -182,12 +187,14 @@ final class MapBlocks {
 
     /** ext4_ext_put_gap_in_cache: cache the hole, except where a delayed extent already covers its start. */
     private void putGapInCache(TraceContext ctx, Ext4InodeInfo ei, long holeStart, long holeLen) {
-        sb.trace.ext4(Ext4Trace.ES_FIND_DELAYED_EXTENT_RANGE_ENTER, ctx, (long) ei.ino, holeStart);
+        boolean v6 = sb.trace.v6();
+        sb.trace.ext4(v6 ? Ext4Trace.ES_FIND_EXTENT_RANGE_ENTER : Ext4Trace.ES_FIND_DELAYED_EXTENT_RANGE_ENTER, ctx, (long) ei.ino, holeStart);
+        var exit = v6 ? Ext4Trace.ES_FIND_EXTENT_RANGE_EXIT : Ext4Trace.ES_FIND_DELAYED_EXTENT_RANGE_EXIT;
         ExtentStatus.Es es = ei.es.findDelayed(holeStart, holeStart + holeLen - 1);
         if (es == null) {
-            sb.trace.ext4(Ext4Trace.ES_FIND_DELAYED_EXTENT_RANGE_EXIT, ctx, (long) ei.ino, 0L, 0L, 0L, 0);
+            sb.trace.ext4(exit, ctx, (long) ei.ino, 0L, 0L, 0L, 0);
         } else {
-            sb.trace.ext4(Ext4Trace.ES_FIND_DELAYED_EXTENT_RANGE_EXIT, ctx, (long) ei.ino, es.lblk(), es.len(), es.printedPblk(), es.status());
+            sb.trace.ext4(exit, ctx, (long) ei.ino, es.lblk(), es.len(), es.printedPblk(sb.trace.v6()), es.status());
             if (es.lblk() <= holeStart) {
                 return;
             }

@@ -45,7 +45,7 @@ final class MarkInodeDirty {
 
     /** ext4_dirty_inode: a 2-credit INODE handle (nested in the writer's own, if any) around ext4_mark_inode_dirty. */
     private void dirtyInode(TraceContext ctx, Ext4InodeInfo ei, Ext4Handle current) {
-        Ext4Handle h = sb.journalStart(ctx, current, Super.HT_INODE, 2, Caller.DIRTY_INODE);
+        Ext4Handle h = sb.journalStart(ctx, current, Super.HT_INODE, 2, Caller.DIRTY_INODE, ei.ino);
         try {
             sb.markInodeDirty(ctx, h, ei, Caller.DIRTY_INODE_MARK, false);
         } finally {

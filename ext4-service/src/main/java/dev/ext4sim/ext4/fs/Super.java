@@ -31,6 +31,8 @@ final class Super {
 
     /** EXT4_HT_* handle types (tracepoints.md §4.6). */
     static final int HT_MISC = 0;
+    /** The revoke credits every handle starts with in 5.5+ (jbd2's default, as the 6.18 capture prints them). */
+    static final int REVOKE_CREDITS = 8;
     static final int HT_INODE = 1;
     static final int HT_WRITE_PAGE = 2;
     static final int HT_DIR = 4;
@@ -304,7 +306,21 @@ final class Super {
      * already holds {@code current} (jbd2 then emits nothing).
      */
     Ext4Handle journalStart(TraceContext ctx, Ext4Handle current, int type, int credits, Caller caller) {
-        trace.ext4(Ext4Trace.JOURNAL_START, ctx, caller.symbol(), credits, 0);
+        return journalStart(ctx, current, type, credits, caller, 0);
+    }
+
+    /**
+     * The same for a handle started for inode {@code ino} (ext4_journal_start(inode, ..)); 0 for one started for
+     * the filesystem (__ext4_journal_start_sb(NULL, sb, ..)), which 6.x traces as ext4_journal_start_sb.
+     */
+    Ext4Handle journalStart(TraceContext ctx, Ext4Handle current, int type, int credits, Caller caller, int ino) {
+        if (!trace.v6()) {
+            trace.ext4(Ext4Trace.JOURNAL_START, ctx, caller.symbol(), credits, 0);
+        } else if (ino == 0) {
+            trace.ext4(Ext4Trace.JOURNAL_START_SB, ctx, caller.symbol(), credits, 0, REVOKE_CREDITS, type);
+        } else {
+            trace.ext4(Ext4Trace.JOURNAL_START_INODE, ctx, (long) ino, caller.symbol(), credits, 0, REVOKE_CREDITS, type);
+        }
         if (current != null) {
             current.nest();
             return current;

@@ -47,7 +47,7 @@ final class Truncate {
     void setSize(TraceContext ctx, Ext4InodeInfo ei, long size) {
         check(ei, size);
         boolean shrink = size < ei.size;
-        Ext4Handle h = sb.journalStart(ctx, null, Super.HT_INODE, 3, Caller.SETATTR); // 4.x: the inode, and room for the orphan list
+        Ext4Handle h = sb.journalStart(ctx, null, Super.HT_INODE, 3, Caller.SETATTR, ei.ino); // 4.x: the inode, and room for the orphan list
         try {
             if (shrink) {
                 zeroPartialPage(ctx, ei, h, size);
@@ -90,7 +90,7 @@ final class Truncate {
         }
         if (pblk >= 0 && !page.dirty) {
             ei.pages.setDirty(page);
-            sb.trace.writeback(Ext4Trace.WB_DIRTY_PAGE, ctx, (long) ei.ino, page.index);
+            sb.trace.writeback(sb.trace.v6() ? Ext4Trace.WB_DIRTY_FOLIO : Ext4Trace.WB_DIRTY_PAGE, ctx, (long) ei.ino, page.index);
             sb.dirtyPagesChanged(ctx, 1);
             dirty.markInodeDirty(ctx, ei, Flags.I_DIRTY_PAGES, h);
         }
@@ -153,7 +153,7 @@ final class Truncate {
             groups.add(geo.groupOfBlock(b));
         }
         int credits = groups.size() + 2 * oldTree.size() + geo.gdtBlocks() + 4;
-        Ext4Handle h = sb.journalStart(ctx, null, Super.HT_TRUNCATE, credits, Caller.TRUNCATE);
+        Ext4Handle h = sb.journalStart(ctx, null, Super.HT_TRUNCATE, credits, Caller.TRUNCATE, ei.ino);
         try {
             long freedBlocks = 0;
             for (Extent e : freed) {

@@ -115,7 +115,7 @@ final class Writepages {
         }
         long next = first;
         while (written < budget) {
-            Ext4Handle h = sb.journalStart(ctx, null, Super.HT_WRITE_PAGE, credits(sb, ei), Caller.WRITEPAGES);
+            Ext4Handle h = sb.journalStart(ctx, null, Super.HT_WRITE_PAGE, credits(sb, ei), Caller.WRITEPAGES, ei.ino);
             List<PageCache.Page> run;
             MapBlocks.Map m;
             try {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ext4sim.bus.testing.ManualClock;
 import dev.ext4sim.bus.testing.RecordingTraceSink;
+import dev.ext4sim.bus.trace.KernelProfile;
 import dev.ext4sim.bus.trace.Task;
 import dev.ext4sim.bus.trace.TraceContext;
 import dev.ext4sim.bus.trace.TraceEvent;
@@ -37,13 +38,21 @@ final class Ext4Fixture implements AutoCloseable {
         this(format(dir.resolve("sda1.img"), sizeBytes));
     }
 
+    Ext4Fixture(Path dir, long sizeBytes, KernelProfile profile) {
+        this(format(dir.resolve("sda1.img"), sizeBytes), profile);
+    }
+
     /** Mounts an existing image. */
     Ext4Fixture(Path image) {
+        this(image, KernelProfile.V4X);
+    }
+
+    Ext4Fixture(Path image, KernelProfile profile) {
         this.image = image;
         this.dev = ImageFile.open(image, 4096);
         this.block = new FakeBlockPort(dev);
         this.journal = new FakeJournal(dev);
-        Tracer tracer = new Tracer("ext4-service", clock.traceClock(), sink, 2);
+        Tracer tracer = new Tracer("ext4-service", clock.traceClock(), sink, 2, profile);
         this.ext4 = Ext4Mount.mount(MOUNT, block, journal, writeback, tracer, clock);
         journal.ordered(ext4);
     }
