@@ -24,6 +24,8 @@ public final class TraceDiff {
     private static final Set<String> WRITER_EVENTS = Set.of("ext4_da_write_begin", "ext4_write_begin",
             "ext4_sync_file_enter");
     private static final Pattern DEV = Pattern.compile("\\bdev (\\d+,\\d+)");
+    /** What the block layer emits when a bio moves from a partition to its disk (blk_partition_remap). */
+    private static final String REMAP = "block_bio_remap";
 
     /**
      * @param systems  subsystems compared (empty: all)
@@ -50,7 +52,10 @@ public final class TraceDiff {
         }
     }
 
-    public record Result(List<TaskResult> tasks, String realDev, String ourDev, boolean fields) {
+    /**
+     * @param leftOut what was left out of the comparison and why, one line each
+     */
+    public record Result(List<TaskResult> tasks, String realDev, String ourDev, boolean fields, List<String> leftOut) {
         public TaskResult task(TaskRole role) {
             return tasks.stream().filter(t -> t.role() == role).findFirst().orElseThrow();
         }
@@ -59,6 +64,7 @@ public final class TraceDiff {
         public String render() {
             StringBuilder b = new StringBuilder();
             b.append("devices: real ").append(realDev).append(" ↔ ours ").append(ourDev).append('\n');
+            leftOut.forEach(l -> b.append("left out: ").append(l).append('\n'));
             b.append(String.format("%-8s %7s %7s %7s %7s %9s%s%n", "task", "real", "ours", "common", "recall",
                     "precision", fields ? "  fields alike" : ""));
             for (TaskResult t : tasks) {
@@ -91,13 +97,22 @@ public final class TraceDiff {
     public static Result diff(List<FtraceLine> real, List<FtraceLine> ours, Options o) {
         List<FtraceLine> r = filter(real, o);
         List<FtraceLine> u = filter(ours, o);
+        List<String> leftOut = new ArrayList<>();
+        long remaps = u.stream().filter(l -> l.event().equals(REMAP)).count();
+        if (remaps > 0 && r.stream().noneMatch(l -> l.event().equals(REMAP))) {
+            // ext4sim's filesystem is on partition sda1, a capture's on a whole loop device: the partition's remap
+            // of each bio to the disk is a difference of the device, not of the write path
+            u = u.stream().filter(l -> !l.event().equals(REMAP)).toList();
+            leftOut.add(remaps + " block_bio_remap of ours (a partition's bios remapped to its disk; the real trace's"
+                    + " device has no partitions)");
+        }
         Set<String> realWriters = o.writers().isEmpty() ? writers(r) : o.writers();
         Set<String> ourWriters = o.writers().isEmpty() ? writers(u) : o.writers();
         List<TaskResult> tasks = new ArrayList<>();
         for (TaskRole role : TaskRole.values()) {
             tasks.add(compare(role, byRole(r, role, realWriters), byRole(u, role, ourWriters), o));
         }
-        return new Result(tasks, mainDev(r), mainDev(u), o.fields());
+        return new Result(tasks, mainDev(r), mainDev(u), o.fields(), List.copyOf(leftOut));
     }
 
     private static List<FtraceLine> filter(List<FtraceLine> lines, Options o) {
@@ -219,6 +234,7 @@ public final class TraceDiff {
     public static Map<String, Object> numbers(Result r) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("devices", Map.of("real", r.realDev(), "ours", r.ourDev()));
+        m.put("left_out", r.leftOut());
         for (TaskResult t : r.tasks()) {
             Map<String, Object> n = new LinkedHashMap<>();
             n.put("real", t.real());

@@ -105,6 +105,27 @@ class TraceDiffTest {
     }
 
     @Test
+    void aPartitionsRemapsAreLeftOutOnlyWhereTheRealDeviceHasNone() {
+        String remapped = OURS.replace("jbd2/sda1-8-578   [001] ...1    50.000011:",
+                "jbd2/sda1-8-578   [001] ...1    50.000011: block_bio_remap: 8,0 WSM 1052760 + 8 <- (8,1) 1052760\n"
+                        + "     jbd2/sda1-8-578   [001] ...1    50.000011:");
+        TraceDiff.Result r = TraceDiff.diff(TraceDiff.parse(REAL), TraceDiff.parse(remapped), TraceDiff.Options.defaults());
+        assertThat(r.task(TaskRole.JBD2).ours()).isEqualTo(3);
+        assertThat(r.task(TaskRole.JBD2).precision()).isEqualTo(1.0);
+        assertThat(r.leftOut()).singleElement().asString().startsWith("1 block_bio_remap of ours");
+        assertThat(r.render()).contains("left out: 1 block_bio_remap of ours");
+
+        String realRemapped = REAL.replace("jbd2/loop0-8-300     [000] .....   100.000010:",
+                "jbd2/loop0-8-300     [000] .....   100.000010: block_bio_remap: 7,0 WSM 8 + 8 <- (259,0) 8\n"
+                        + "      jbd2/loop0-8-300     [000] .....   100.000010:");
+        TraceDiff.Result both = TraceDiff.diff(TraceDiff.parse(realRemapped), TraceDiff.parse(remapped),
+                TraceDiff.Options.defaults());
+        assertThat(both.leftOut()).isEmpty();
+        assertThat(both.task(TaskRole.JBD2).ours()).isEqualTo(4);
+        assertThat(both.task(TaskRole.JBD2).common()).isEqualTo(4);
+    }
+
+    @Test
     void namedWritersAndAllSystemsCanBeChosen() {
         TraceDiff.Result r = TraceDiff.diff(TraceDiff.parse(REAL), TraceDiff.parse(OURS),
                 new TraceDiff.Options(Set.of(), Set.of("demo", "systemd"), false, 2, 80));
