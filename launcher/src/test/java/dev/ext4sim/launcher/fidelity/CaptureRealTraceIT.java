@@ -3,43 +3,95 @@ package dev.ext4sim.launcher.fidelity;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
+import dev.ext4sim.launcher.Component;
+import dev.ext4sim.launcher.LauncherIT;
+import dev.ext4sim.launcher.Rest;
+import dev.ext4sim.launcher.Settings;
+import dev.ext4sim.launcher.Stack;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * scripts/capture-real-trace.sh on this machine's kernel, where it can run (root, tracefs, loop devices): the seed
- * program's three variants traced on a loop-device ext4, and in the capture each task doing what the seeds say it
- * does, on that device only.
+ * program's three variants traced on a loop-device ext4, each task doing in the capture what the seeds say it does;
+ * and the same program run meanwhile over REST on a stack with the 6.x profile, held against the capture by
+ * {@code POST /v1/trace/diff}, task by task.
  */
 class CaptureRealTraceIT {
-    @TempDir
-    Path dir;
+    /** The least recall and precision of each task of the 6.x profile against this machine's kernel. */
+    static final double AT_LEAST = 0.9;
+    static final byte[] HELLO = "hello world\n".getBytes(StandardCharsets.US_ASCII);
+
+    static Path dir;
+    static Path capture;
+    static String captureLog = "";
+    static int captureExit = -1;
+    static Stack stack;
+    static Rest rest;
+    static int httpPort;
+    static String ourStart;
+    static final ByteArrayOutputStream output = new ByteArrayOutputStream();
+
+    @BeforeAll
+    static void captureTheKernelWhileTheStackRunsTheSameProgram() throws Exception {
+        if (!isRoot() || !(Files.exists(Path.of("/sys/kernel/tracing")) || Files.exists(Path.of("/sys/kernel/debug/tracing")))
+                || !Files.exists(Path.of("/dev/loop-control"))) {
+            return; // the tests say why they skip
+        }
+        Path root = Path.of(System.getProperty("user.dir")).getParent();
+        dir = Files.createTempDirectory(root.resolve("launcher").resolve("target"), "capture-");
+        capture = dir.resolve("real-trace.txt");
+        Path log = dir.resolve("capture.log");
+        Process p = new ProcessBuilder("bash", root.resolve("scripts/capture-real-trace.sh").toString(), capture.toString(),
+                "--timeout", "150").redirectErrorStream(true).redirectOutput(log.toFile()).start();
+
+        int base = LauncherIT.freePortBlock(10);
+        Settings settings = new Settings(root, dir.resolve("home"), base, base + 8, "-Dext4sim.kernel=6.x");
+        stack = new Stack(settings, new PrintStream(output, true, StandardCharsets.UTF_8));
+        assertThat(stack.up()).as(output.toString(StandardCharsets.UTF_8)).isZero();
+        httpPort = settings.port(Component.SERVICES.getFirst());
+        rest = new Rest(httpPort);
+        seedProgram("/hello", List.of("O_CREAT", "O_RDWR"), 1394, false);
+        seedProgram("/hello-osync", List.of("O_CREAT", "O_RDWR", "O_SYNC"), 1395, false);
+        seedProgram("/hello-fsync", List.of("O_CREAT", "O_RDWR"), 1396, true);
+        ourStart = rest.traceUntil("task=demo", l -> true).getFirst().timestamp();
+
+        boolean ended = p.waitFor(200, TimeUnit.SECONDS);
+        captureLog = Files.readString(log);
+        if (!ended) {
+            p.destroyForcibly();
+            captureLog += "\n(the capture did not end by its own deadline)";
+        } else {
+            captureExit = p.exitValue();
+        }
+    }
+
+    @AfterAll
+    static void down() {
+        if (stack != null) {
+            stack.down();
+        }
+        System.out.println(output.toString(StandardCharsets.UTF_8));
+    }
 
     @Test
     void theSeedProgramIsTracedOnARealExt4() throws Exception {
-        assumeThat(isRoot()).as("tracefs and loop devices need root; skipped").isTrue();
-        assumeThat(Files.exists(Path.of("/sys/kernel/tracing")) || Files.exists(Path.of("/sys/kernel/debug/tracing")))
-                .as("no tracefs mount point on this kernel; skipped").isTrue();
-        assumeThat(Files.exists(Path.of("/dev/loop-control"))).as("no loop devices here; skipped").isTrue();
-        Path root = Path.of(System.getProperty("user.dir")).getParent();
-        Path out = dir.resolve("real-trace.txt");
-        Path log = dir.resolve("capture.log");
-
-        Process p = new ProcessBuilder("bash", root.resolve("scripts/capture-real-trace.sh").toString(), out.toString(),
-                "--timeout", "150").redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        assertThat(p.waitFor(200, TimeUnit.SECONDS)).as("the capture ends by its own deadline").isTrue();
-        String said = Files.readString(log);
-        System.out.println(said);
-        assertThat(p.exitValue()).as(said).isZero();
-
-        List<String> events = Files.readAllLines(out, StandardCharsets.UTF_8).stream()
-                .filter(l -> !l.startsWith("#")).toList();
+        assumeCaptured();
+        List<String> events = events();
         String dev = device(events);
         assertThat(events).as("the writer: buffered write, then the fsync and O_SYNC variants' sync")
                 .anyMatch(l -> l.contains(" demo-") && l.contains("ext4_da_write_begin: dev " + dev + " "))
@@ -50,6 +102,64 @@ class CaptureRealTraceIT {
                 .anyMatch(l -> l.contains("jbd2/loop") && l.contains("jbd2_start_commit: dev " + dev + " "))
                 .anyMatch(l -> l.contains("jbd2/loop") && l.contains("jbd2_end_commit: dev " + dev + " "));
         assertThat(events).as("nothing of another device").noneMatch(l -> l.matches(".*\\bdev (?!" + dev + " )\\d+,\\d+ .*"));
+    }
+
+    @Test
+    void theSixXProfileFollowsThisMachinesKernelTaskByTask() throws Exception {
+        assumeCaptured();
+        // ours is complete once the flusher has written /hello back and a commit has followed, as in the capture
+        rest.traceUntilAll("since=" + ourStart, lines -> {
+            double written = lines.stream().filter(l -> l.comm().startsWith("kworker/")
+                    && l.event().equals("ext4_writepages_result") && l.text().contains(" pages_written 1 "))
+                    .mapToDouble(l -> Double.parseDouble(l.timestamp())).min().orElse(Double.MAX_VALUE);
+            return lines.stream().anyMatch(l -> l.event().equals("jbd2_end_commit") && Double.parseDouble(l.timestamp()) > written);
+        });
+        String real = Files.readString(capture);
+        String table = diff(real, "text");
+        System.out.println(table);
+        String json = diff(real, "json");
+        for (String task : List.of("writer", "kworker", "jbd2")) {
+            assertThat(number(json, task, "recall")).as(task + " recall\n" + table).isGreaterThanOrEqualTo(AT_LEAST);
+            assertThat(number(json, task, "precision")).as(task + " precision\n" + table).isGreaterThanOrEqualTo(AT_LEAST);
+        }
+    }
+
+    static void seedProgram(String path, List<String> flags, int pid, boolean fsync) throws Exception {
+        Rest.Caller demo = rest.as("demo", pid);
+        int fd = demo.open(path, flags, "0644").fd();
+        assertThat(demo.write(fd, HELLO).written()).isEqualTo(HELLO.length);
+        if (fsync) {
+            assertThat(demo.post("/v1/fds/" + fd + "/fsync").body()).isEqualTo("{\"ret\":0}");
+        }
+        assertThat(demo.post("/v1/fds/" + fd + "/close").body()).isEqualTo("{\"ret\":0}");
+    }
+
+    static String diff(String real, String format) throws Exception {
+        HttpRequest.Builder post = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort
+                        + "/v1/trace/diff?rows=400&since=" + ourStart + "&format=" + format))
+                .timeout(Duration.ofSeconds(60)).header("Content-Type", "text/plain")
+                .POST(HttpRequest.BodyPublishers.ofString(real));
+        Rest.Reply reply = rest.send(post);
+        assertThat(reply.status()).as(reply.body()).isEqualTo(200);
+        return reply.body();
+    }
+
+    /** One number of one task in the diff's JSON: {"writer":{...,"recall":0.93,...},...}. */
+    static double number(String json, String task, String name) {
+        Matcher m = Pattern.compile("\"" + task + "\":\\{[^}]*?\"" + name + "\":([0-9.]+)").matcher(json);
+        assertThat(m.find()).as(task + "." + name + " in " + json).isTrue();
+        return Double.parseDouble(m.group(1));
+    }
+
+    static void assumeCaptured() {
+        assumeThat(dir).as("tracefs and loop devices need root, a tracefs mount point and /dev/loop-control; skipped")
+                .isNotNull();
+        System.out.println(captureLog);
+        assertThat(captureExit).as(captureLog).isZero();
+    }
+
+    static List<String> events() throws IOException {
+        return Files.readAllLines(capture, StandardCharsets.UTF_8).stream().filter(l -> !l.startsWith("#")).toList();
     }
 
     /** The loop device the ext4 events name: 7,N. */
