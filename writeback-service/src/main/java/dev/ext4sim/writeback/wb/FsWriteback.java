@@ -549,7 +549,9 @@ public final class FsWriteback {
 
             long left = __writeback_single_inode(wb, inode, wbc, ctx);
             long written = wbc.nrToWrite() - left;
-            work.nrPages -= written;
+            // the block device's pages are not in this service's NR_FILE_DIRTY (jbd2 reports none), so the work's
+            // page budget, counted from it, does not pay for them
+            work.nrPages -= inode.blockdev ? 0 : written;
             wrote += written;
 
             wb.listLock.lock();

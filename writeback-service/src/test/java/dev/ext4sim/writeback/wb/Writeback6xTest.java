@@ -28,14 +28,13 @@ class Writeback6xTest {
         });
         f.advanceToSeconds(1);
         f.write(12, 1);
-        f.advanceToSeconds(1.1);
         f.writeback.mark_inode_dirty(WbFixture.SDA1, BDEV_INO, InodeState.I_DIRTY_PAGES, f.writeback.jiffies().now(),
                 Writeback.S_IFBLK, null);
-        f.advanceToSeconds(1.2);
-        f.write(14, 1);
+        f.write(14, 1); // all three in the same jiffy, as the seed's commits and writes land within milliseconds
+        f.advanceToSeconds(30.9);
         f.sink.clear();
 
-        f.advanceToSeconds(35);
+        f.advanceToSeconds(31);
 
         assertThat(f.ext4.writtenInos()).containsExactly(12L, 14L);
         assertThat(bdevCalls).hasSize(1);
