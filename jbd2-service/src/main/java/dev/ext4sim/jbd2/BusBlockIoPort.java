@@ -37,6 +37,15 @@ final class BusBlockIoPort implements BlockIoPort {
     }
 
     @Override
+    public BlockIo.Completion submit(BlockIo.Submit submit, TraceContext ctx) {
+        try {
+            return fence.completed(client.invoke(BlockIo.SERVICE, BlockIo.SUBMIT, fence.stamp(submit), timeout, ctx));
+        } catch (ErrnoException e) {
+            throw fence.failed(e);
+        }
+    }
+
+    @Override
     public long powerOn() {
         return fence.known();
     }

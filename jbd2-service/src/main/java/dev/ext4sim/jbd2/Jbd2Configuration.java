@@ -6,6 +6,7 @@ import dev.ext4sim.bus.Time;
 import dev.ext4sim.bus.call.CallClient;
 import dev.ext4sim.bus.crash.CrashPoints;
 import dev.ext4sim.bus.jbd2.Jbd2Calls;
+import dev.ext4sim.bus.writeback.WritebackCalls;
 import dev.ext4sim.bus.kafka.KafkaBus;
 import dev.ext4sim.bus.spring.CallRegistration;
 import dev.ext4sim.bus.trace.Task;
@@ -51,13 +52,15 @@ class Jbd2Configuration {
                             CrashPoints crashPoints) {
         JournalConfig config = props.journalConfig();
         Task thread = new Task(config.threadName(), config.threadPid());
-        return new JournalHost(new JournalHost.Settings(props.dev(), config, props.handleLease()), Time.SYSTEM,
+        JournalHost host = new JournalHost(new JournalHost.Settings(props.dev(), config, props.handleLease()), Time.SYSTEM,
                 Scheduler.system("jbd2-timers"), tracer, new BusBlockIoPort(client, props.ioTimeout(), thread,
                         new PowerOnFence(PowerOnFence.haltService("jbd2-service"))),
                 new BusOrderedData(client, props.dev(), props.orderedDataTimeout(), thread, crashPoints), metrics,
                 metrics::leaseExpired,
                 loaded -> bus.events().publish(Jbd2Calls.LOADED, loaded.dev(), loaded, TraceContext.of(thread)),
                 crashPoints);
+        host.onBdevDirtied(e -> bus.events().publish(WritebackCalls.INODE_DIRTIED, e.dev(), e, null));
+        return host;
     }
 
     @Bean

@@ -45,12 +45,14 @@ class WritebackConfiguration {
     }
 
     @Bean(destroyMethod = "close")
-    Writeback writeback(WritebackProperties props, BusExt4Port ext4, Tracer tracer, WritebackMetrics metrics) {
+    Writeback writeback(WritebackProperties props, BusExt4Port ext4, Tracer tracer, WritebackMetrics metrics,
+                        CallClient client, DevNames names) {
         Writeback wb = new Writeback(new Writeback.Config(props.dirtyableMemory().toBytes(), Jiffies.HZ, 2, 89), ext4,
                 tracer,
                 // the clock the bus's Tracer stamps events with: jiffies here and in ext4 read the same instant
                 TraceClock.since(TraceClock.bootEpochNanos()), Scheduler.system("wb-timers"), Writeback.kworkers(),
                 metrics);
+        wb.bdevPort(new BusBdevPort(client, names, props.writepagesTimeout()));
         applySysctlDefaults(wb.sysctl(), props);
         return wb;
     }

@@ -74,6 +74,13 @@ public final class Jbd2Calls {
     /** /proc/fs/jbd2/sda1-8/info text. */
     public static final CallType<Info, InfoText> INFO = CallType.json("jbd2_info", 1, Info.class, InfoText.class);
 
+    /**
+     * blkdev_writepages of the block device inode (writeback → jbd2, in the flusher's task): the metadata buffers the
+     * journal's commits exposed (mark_buffer_dirty) go home, as the flusher's periodic pass writes any inode's pages.
+     */
+    public static final CallType<BdevWritepages, BdevWritten> BDEV_WRITEPAGES = CallType.json("blkdev_writepages", 1,
+            BdevWritepages.class, BdevWritten.class);
+
     public static final String GET_WRITE_ACCESS = "get_write_access";
     public static final String DIRTY_METADATA = "dirty_metadata";
     public static final String REVOKE = "revoke";
@@ -331,5 +338,14 @@ public final class Jbd2Calls {
     }
 
     public record InfoText(String path, String text) {
+    }
+
+    /** The writeback_control of the flusher's pass; {@code dev} is the filesystem's partition ("sda1"). */
+    public record BdevWritepages(String dev, int syncMode, long nrToWrite, boolean forKupdate, boolean forBackground,
+                                 boolean rangeCyclic, long rangeStart, long rangeEnd) {
+    }
+
+    /** Pages written (nr_to_write went down by it), whether pages are still dirty, and the mapping's writeback_index. */
+    public record BdevWritten(long pagesWritten, boolean stillDirty, long writebackIndex) {
     }
 }

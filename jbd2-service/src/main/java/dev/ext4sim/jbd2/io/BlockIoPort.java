@@ -1,5 +1,6 @@
 package dev.ext4sim.jbd2.io;
 
+import dev.ext4sim.bus.trace.TraceContext;
 import dev.ext4sim.bus.block.BlockIo;
 
 /**
@@ -10,6 +11,11 @@ import dev.ext4sim.bus.block.BlockIo;
 @FunctionalInterface
 public interface BlockIoPort {
     BlockIo.Completion submit(BlockIo.Submit submit);
+
+    /** The same, issued by another task than the journal's ({@code ctx}: the flusher writing the bdev inode). */
+    default BlockIo.Completion submit(BlockIo.Submit submit, TraceContext ctx) {
+        return submit(submit);
+    }
 
     /** The device's power-on this port knows (BlockIo.Completion#powerOn), 0 if it does not tell. */
     default long powerOn() {

@@ -2,9 +2,11 @@ package dev.ext4sim.jbd2.journal;
 
 import dev.ext4sim.bus.trace.Jiffies;
 import dev.ext4sim.bus.trace.TraceContext;
-import java.util.HashSet;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
-import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.LongPredicate;
 
 /**
  * The block device inode's page cache as the VM sees the journal's home blocks: which buffers are dirty
@@ -14,10 +16,21 @@ import java.util.Set;
  * held by every caller.
  */
 final class BdevInode {
+    /** What writeback-service must learn when the inode joins the bdi's dirty list (6.x: it writes the pages). */
+    @FunctionalInterface
+    interface Dirtied {
+        Dirtied NONE = (ino, state, dirtiedWhen) -> {
+        };
+
+        void inodeDirtied(long ino, int state, long dirtiedWhen);
+    }
+
     private final BdevTrace trace;
-    private final Set<Long> dirtyBuffers = new HashSet<>();
+    /** Pages tagged dirty, by index (= home block): the buffer's BH_Dirty unless a transaction journals it again. */
+    private final TreeSet<Long> dirtyBuffers = new TreeSet<>();
     /** i_state's dirty bits. */
     private int state;
+    private volatile Dirtied dirtied = Dirtied.NONE;
 
     BdevInode(BdevTrace trace) {
         this.trace = Objects.requireNonNull(trace);
@@ -48,8 +61,53 @@ final class BdevInode {
         boolean wasDirty = (state & BdevTrace.I_DIRTY) != 0;
         state |= flags;
         if (!wasDirty) {
-            trace.dirtyInodeEnqueue(ctx, state, Jiffies.at(trace.now()));
+            long when = Jiffies.at(trace.now());
+            trace.dirtyInodeEnqueue(ctx, state, when);
+            dirtied.inodeDirtied(trace.ino(), state, when);
         }
+    }
+
+    void dirtied(Dirtied listener) {
+        this.dirtied = Objects.requireNonNull(listener);
+    }
+
+    /** One page write_cache_pages took: its home block, and whether its buffer was dirty (then it needs a bio). */
+    record Page(long block, boolean bufferDirty) {
+    }
+
+    /**
+     * write_cache_pages over the dirty pages from index 0 up, at most {@code wbc.nrToWrite()} of them, each traced
+     * (wbc_writepage, nr_to_write before the page counts) and cleaned. A buffer that a transaction journals again
+     * ({@code journaled}) is not dirty: do_get_write_access cleared BH_Dirty, so block_write_full_folio writes nothing
+     * for its page, which still counts. The inode is clean once no page is left.
+     */
+    List<Page> write_cache_pages(TraceContext ctx, BdevWbc wbc, LongPredicate journaled) {
+        List<Page> taken = new ArrayList<>();
+        long left = wbc.nrToWrite();
+        while (left > 0 && !dirtyBuffers.isEmpty()) {
+            long block = dirtyBuffers.pollFirst();
+            trace.wbcWritepage(ctx, wbc, left);
+            taken.add(new Page(block, !journaled.test(block)));
+            left--;
+        }
+        if (dirtyBuffers.isEmpty()) {
+            state &= ~BdevTrace.I_DIRTY_PAGES;
+        }
+        return taken;
+    }
+
+    /** The pages' I/O failed: they are dirty again (the buffers stay uptodate and dirty). */
+    void redirty(List<Page> pages) {
+        for (Page p : pages) {
+            dirtyBuffers.add(p.block());
+        }
+        if (!dirtyBuffers.isEmpty()) {
+            state |= BdevTrace.I_DIRTY_PAGES;
+        }
+    }
+
+    boolean hasDirtyPages() {
+        return !dirtyBuffers.isEmpty();
     }
 
     /** The pages went home: every buffer, page and the inode are clean again. */

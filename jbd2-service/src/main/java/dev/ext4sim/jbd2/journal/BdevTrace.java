@@ -67,6 +67,12 @@ final class BdevTrace {
                     "dev %d,%d ino %lu dirtied %lu state %s mode 0%o", "dev", "ino", "state", "mode", "dirtied_when")
             .printk(v -> new Object[]{major(v[0]), minor(v[0]), v[1], v[4], state(v[2]), v[3]});
 
+    /** Class wbc_class as 5.2+ print it (the 6.x profile): write_cache_pages, once per dirty folio it takes. */
+    static final Tracepoint WBC_WRITEPAGE = Tracepoint.define(WB, "wbc_writepage",
+            "bdi %s: towrt=%ld skip=%ld mode=%d kupd=%d bgrd=%d cyclic=%d start=0x%lx end=0x%lx cgroup_ino=%lu",
+            "name", "nr_to_write", "pages_skipped", "sync_mode", "for_kupdate", "for_background", "range_cyclic",
+            "range_start", "range_end", "cgroup_ino");
+
     private final Tracer tracer;
     private final int devT;
     private final String bdi;
@@ -107,6 +113,20 @@ final class BdevTrace {
         if (v6) {
             tracer.emit(TRACK_FOREIGN_DIRTY, ctx, bdi, BDI_ID, ino(), WB_MEMCG_ID, WB_CGROUP_INO, PAGE_CGROUP_INO);
         }
+    }
+
+    void wbcWritepage(TraceContext ctx, BdevWbc wbc, long nrToWrite) {
+        tracer.emit(WBC_WRITEPAGE, ctx, bdi, nrToWrite, 0L, wbc.syncMode(), wbc.forKupdate() ? 1 : 0,
+                wbc.forBackground() ? 1 : 0, wbc.rangeCyclic() ? 1 : 0, wbc.rangeStart(), wbc.rangeEnd(),
+                WB_CGROUP_INO);
+    }
+
+    boolean v6() {
+        return v6;
+    }
+
+    int devT() {
+        return devT;
     }
 
     void markInodeDirty(TraceContext ctx, int state, int flags) {

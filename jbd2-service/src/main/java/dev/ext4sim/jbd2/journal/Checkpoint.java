@@ -74,7 +74,8 @@ final class Checkpoint {
             __jbd2_journal_refile_buffer(home, ctx);
         }
         list.addLast(mine);
-        if (!mine.homes.isEmpty() && timer == null) {
+        // 6.x: the flusher writes the exposed buffers home (Journal#blkdev_writepages), no timed checkpoint
+        if (!mine.homes.isEmpty() && timer == null && !j.trace.tracer().profile().v6()) {
             timer = j.scheduler.schedule(j.config.checkpointAge(), () -> {
                 j.lock.lock();
                 try {
@@ -85,6 +86,36 @@ final class Checkpoint {
                     j.lock.unlock();
                 }
             });
+        }
+    }
+
+    /**
+     * {@code __jbd2_journal_clean_checkpoint_list} at the start of {@code committing}'s commit (after the updates
+     * drained): oldest first, each transaction's home blocks that are clean (written back by the flusher, and
+     * journaled by no transaction: jbd2_journal_try_remove_checkpoint) leave its list; one left empty is dropped
+     * (jbd2_checkpoint_stats with nothing written, then jbd2_drop_transaction); the scan stops at the first
+     * transaction that keeps a busy block. State lock held.
+     */
+    void cleanCheckpointList(TraceContext ctx) {
+        for (Entry e : list) {
+            if (e.gone) {
+                continue;
+            }
+            var it = e.homes.iterator();
+            while (it.hasNext()) {
+                long home = it.next();
+                if (j.bdev.isDirty(home) || j.journaledAgain(home)) {
+                    break;
+                }
+                it.remove();
+                owner.remove(home);
+            }
+            if (!e.homes.isEmpty()) {
+                return;
+            }
+            e.gone = true;
+            j.trace.checkpointStats(ctx, e.tid, 0, 0, 0, e.dropped);
+            j.trace.dropTransaction(ctx, e.tid, e.synchronousCommit);
         }
     }
 

@@ -77,6 +77,10 @@ final class Commit {
                 j.waitUpdates.awaitUninterruptibly();
             }
             j.checkAborted();
+            if (j.trace.tracer().profile().v6()) {
+                // 4.x: the timed checkpoint writes every buffer home and frees the transactions itself
+                j.checkpoint.cleanCheckpointList(ctx);
+            }
 
             setState(t, TransactionState.T_SWITCH);
             j.committing = t;

@@ -8,6 +8,8 @@ import dev.ext4sim.bus.trace.Task;
 import dev.ext4sim.bus.trace.TraceContext;
 import dev.ext4sim.ondisk.jbd2.JournalWriter;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -94,6 +96,96 @@ public final class Journal {
         this.thread = TraceContext.of(new Task(config.threadName(), config.threadPid()));
         this.checkpoint = new Checkpoint(this);
         this.lastFreeBlocks = writer.freeBlocks();
+    }
+
+    /** Where the flusher's bdev writes go and who learns the bdev inode's dirtying (JournalHost: the bus). */
+    private volatile BdevIo bdevIo;
+
+    /**
+     * The block device inode's outside world: its pages' writes, issued in the flusher's task, and the news that it
+     * joined the bdi's dirty list.
+     */
+    public interface BdevIo {
+        /** Writes {@code blocks} home (one plug, in {@code ctx}): WRITE|META, plus SYNC for an integrity pass. */
+        void writeHome(TraceContext ctx, List<Long> blocks, List<byte[]> data, boolean sync);
+
+        /** __mark_inode_dirty enqueued the inode ({@code ino}, I_DIRTY_* {@code state}, jiffies {@code dirtiedWhen}). */
+        void inodeDirtied(long ino, int state, long dirtiedWhen);
+    }
+
+    /** In the 6.x profile the flusher writes the exposed metadata: it must hear of the bdev inode's dirtying. */
+    public void attachBdev(BdevIo io) {
+        this.bdevIo = Objects.requireNonNull(io);
+        if (trace.tracer().profile().v6()) {
+            bdev.dirtied(io::inodeDirtied);
+        }
+    }
+
+    /**
+     * {@code blkdev_writepages} of the block device inode, in the flusher's task {@code ctx}: the exposed buffers
+     * still dirty go home with their committed contents, under one plug (blk_start_plug around write_cache_pages),
+     * and are clean after; a transaction whose checkpoint list is then all clean is dropped at the next commit
+     * without writing. The log tail does not move here: only a checkpoint moves it, after its flush.
+     */
+    public BdevWritten blkdev_writepages(TraceContext ctx, BdevWbc wbc) {
+        ioLock.lock();
+        try {
+            List<BdevInode.Page> pages;
+            List<Long> blocks = new ArrayList<>();
+            List<byte[]> data = new ArrayList<>();
+            lock.lock();
+            try {
+                checkAborted();
+                pages = bdev.write_cache_pages(ctx, wbc, this::journaledAgain);
+                for (BdevInode.Page p : pages) {
+                    byte[] copy = p.bufferDirty() ? writer.committedCopy(p.block()) : null;
+                    if (copy != null) {
+                        blocks.add(p.block());
+                        data.add(copy);
+                    }
+                }
+            } finally {
+                lock.unlock();
+            }
+            if (!blocks.isEmpty()) {
+                try {
+                    BdevIo io = bdevIo;
+                    if (io != null) {
+                        io.writeHome(ctx, blocks, data, wbc.syncMode() != 0);
+                    } else {
+                        for (int i = 0; i < blocks.size(); i++) {
+                            writer.journal().area().writeHome(blocks.get(i), data.get(i));
+                        }
+                    }
+                } catch (RuntimeException e) {
+                    lock.lock();
+                    try {
+                        bdev.redirty(pages);
+                    } finally {
+                        lock.unlock();
+                    }
+                    throw e;
+                }
+            }
+            lock.lock();
+            try {
+                return new BdevWritten(pages.size(), bdev.hasDirtyPages(), 0);
+            } finally {
+                lock.unlock();
+            }
+        } finally {
+            ioLock.unlock();
+        }
+    }
+
+    /** Pages written, pages left dirty, and writeback_index (0: a cyclic pass that reached the end wraps). */
+    public record BdevWritten(long pagesWritten, boolean stillDirty, long writebackIndex) {
+    }
+
+    /** b_transaction set: the running or committing transaction journals home block {@code home}. State lock held. */
+    boolean journaledAgain(long home) {
+        return (running != null && running.buffers.containsKey(home))
+                || (committing != null && committing.buffers.containsKey(home));
     }
 
     public JournalConfig config() {

@@ -7,6 +7,7 @@ import dev.ext4sim.bus.call.CallServer;
 import dev.ext4sim.bus.jbd2.Jbd2Calls;
 import dev.ext4sim.bus.trace.Task;
 import dev.ext4sim.bus.trace.TraceContext;
+import dev.ext4sim.jbd2.journal.BdevWbc;
 import dev.ext4sim.jbd2.journal.Handle;
 import dev.ext4sim.jbd2.journal.Jbd2Trace;
 import dev.ext4sim.jbd2.journal.Journal;
@@ -45,11 +46,25 @@ public final class Jbd2Server {
                 .register(Jbd2Calls.RUN, this::run)
                 .register(Jbd2Calls.RUN_BATCH, this::runBatch)
                 .register(Jbd2Calls.WAIT, this::waitFor)
+                .register(Jbd2Calls.BDEV_WRITEPAGES, this::bdevWritepages)
                 .register(Jbd2Calls.INFO, this::info);
     }
 
     private LoadedJournal fenced(long epoch, CallContext ctx) {
         return host.fenced(epoch, ctx.remaining());
+    }
+
+    /**
+     * blkdev_writepages for the flusher, in its task: the journal loaded now (no epoch: writing committed metadata
+     * home is right for any instance); none loaded means nothing is exposed, so the inode is gone (ENOENT).
+     */
+    Jbd2Calls.BdevWritten bdevWritepages(Jbd2Calls.BdevWritepages q, CallContext ctx) {
+        LoadedJournal lj = host.current().orElseThrow(() -> new ErrnoException(Errno.ENOENT,
+                "no journal is loaded on " + q.dev() + ": its block device inode has no exposed buffers"));
+        TraceContext flusher = ctx.trace() != null ? ctx.trace() : TraceContext.of(new Task("<...>", 0));
+        Journal.BdevWritten w = lj.journal().blkdev_writepages(flusher, new BdevWbc(q.syncMode(), q.nrToWrite(),
+                q.forKupdate(), q.forBackground(), q.rangeCyclic(), q.rangeStart(), q.rangeEnd()));
+        return new Jbd2Calls.BdevWritten(w.pagesWritten(), w.stillDirty(), w.writebackIndex());
     }
 
     Jbd2Calls.Started start(Jbd2Calls.Start q, CallContext ctx) {

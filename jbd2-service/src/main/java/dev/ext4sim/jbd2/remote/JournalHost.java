@@ -4,10 +4,12 @@ import dev.ext4sim.bus.Errno;
 import dev.ext4sim.bus.ErrnoException;
 import dev.ext4sim.bus.Scheduler;
 import dev.ext4sim.bus.Time;
+import dev.ext4sim.bus.block.BlockIo;
 import dev.ext4sim.bus.crash.CrashPoints;
 import dev.ext4sim.bus.jbd2.Jbd2Calls;
 import dev.ext4sim.bus.trace.TraceContext;
 import dev.ext4sim.bus.trace.Tracer;
+import dev.ext4sim.bus.writeback.WritebackCalls;
 import dev.ext4sim.jbd2.io.BlockIoPort;
 import dev.ext4sim.jbd2.io.BusBlockDevice;
 import dev.ext4sim.jbd2.io.LoadReads;
@@ -25,6 +27,7 @@ import dev.ext4sim.ondisk.ext4.Ext4Journal;
 import dev.ext4sim.ondisk.ext4.Extent;
 import dev.ext4sim.ondisk.jbd2.RecoveryResult;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -60,6 +63,9 @@ public final class JournalHost implements AutoCloseable {
         }
     }
 
+    /** i_mode of the block device inode. */
+    private static final int S_IFBLK = 0060000;
+
     private final Settings settings;
     private final Time time;
     private final Scheduler scheduler;
@@ -71,6 +77,8 @@ public final class JournalHost implements AutoCloseable {
     private final Consumer<Handle> onLeaseExpired;
     private final Consumer<Jbd2Calls.Loaded> onLoaded;
     private final Epochs epochs;
+    private volatile Consumer<WritebackCalls.InodeDirtied> bdevDirtied = e -> {
+    };
     private final ReentrantLock loadLock = new ReentrantLock();
     private volatile LoadedJournal current;
     private volatile Recovered lastRecovery;
@@ -100,6 +108,11 @@ public final class JournalHost implements AutoCloseable {
         this.onLeaseExpired = Objects.requireNonNull(onLeaseExpired);
         this.onLoaded = Objects.requireNonNull(onLoaded);
         this.epochs = new Epochs(time);
+    }
+
+    /** Told when the block device inode joins the bdi's dirty list (the 6.x profile's flusher writes its pages). */
+    public void onBdevDirtied(Consumer<WritebackCalls.InodeDirtied> listener) {
+        this.bdevDirtied = Objects.requireNonNull(listener);
     }
 
     public Settings settings() {
@@ -212,6 +225,27 @@ public final class JournalHost implements AutoCloseable {
         JournalBmap bmap = JournalBmap.afterLoad(tracer, config.devT(), mount.journalExtents(), reads.stop());
         Journal journal = new Journal(config, time, scheduler, trace, mounted.journal(), bmap, dev::batch, orderedData,
                 listener);
+        journal.attachBdev(new Journal.BdevIo() {
+            @Override
+            public void writeHome(TraceContext ctx, List<Long> blocks, List<byte[]> data, boolean sync) {
+                int sectors = dev.blockSize() / 512;
+                List<BlockIo.Bio> bios = new ArrayList<>();
+                java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+                for (int i = 0; i < blocks.size(); i++) {
+                    bios.add(sync ? BlockIo.Bio.write(blocks.get(i) * sectors, data.get(i).length, BlockIo.SYNC,
+                            BlockIo.META) : BlockIo.Bio.write(blocks.get(i) * sectors, data.get(i).length, BlockIo.META));
+                    bytes.writeBytes(data.get(i));
+                }
+                blockIo.submit(new BlockIo.Submit(settings.dev(), bios, bytes.toByteArray()), ctx);
+            }
+
+            @Override
+            public void inodeDirtied(long ino, int state, long dirtiedWhen) {
+                // no trace context: jbd2 traced writeback_dirty_inode_enqueue itself, as the bdev inode prints it
+                bdevDirtied.accept(new WritebackCalls.InodeDirtied(settings.dev(), ino, state, state, S_IFBLK,
+                        dirtiedWhen));
+            }
+        });
         Kjournald2 kjournald2 = new Kjournald2(journal, crashPoints).start();
         Jbd2Calls.Loaded loaded = new Jbd2Calls.Loaded(epochs.next(), settings.dev(), mounted.journal().nextTid(),
                 journal.maxTransactionBuffers(), recovered.map(RecoveryResult::transactionsReplayed).orElse(0),

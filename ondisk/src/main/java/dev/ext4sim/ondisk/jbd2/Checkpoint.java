@@ -31,6 +31,25 @@ final class Checkpoint {
     }
 
     /**
+     * The newest journaled contents of home block {@code home} among the transactions not yet checkpointed, or null
+     * when none holds it or a later one revoked it.
+     */
+    byte[] newestCopy(long home) {
+        byte[] newest = null;
+        for (Entry e : transactions) {
+            if (e.contents().revoked().contains(home)) {
+                newest = null;
+            }
+            for (MetadataBlock b : e.contents().blocks()) {
+                if (b.home() == home) {
+                    newest = b.dataNoCopy();
+                }
+            }
+        }
+        return newest;
+    }
+
+    /**
      * {@code jbd2_log_do_checkpoint} for every transaction, then the cache flush the kernel issues before
      * {@code jbd2_cleanup_journal_tail} moves the tail. A block revoked by a later transaction was freed
      * ({@code jbd2_journal_forget} drops it from the checkpoint list), so it is not written.

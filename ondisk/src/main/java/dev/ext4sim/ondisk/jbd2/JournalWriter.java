@@ -175,6 +175,15 @@ public final class JournalWriter {
     }
 
     /**
+     * The committed contents of home block {@code home} that a checkpoint would write (a copy), or null when no
+     * transaction still in the log holds it: what the block device's page cache holds for an exposed buffer.
+     */
+    public byte[] committedCopy(long home) {
+        byte[] b = checkpoint.newestCopy(home);
+        return b == null ? null : b.clone();
+    }
+
+    /**
      * Writes every committed block home, flushes, then moves the tail to the head ({@code jbd2_log_do_checkpoint}
      * + {@code jbd2_cleanup_journal_tail}). Returns the number of home blocks written.
      */

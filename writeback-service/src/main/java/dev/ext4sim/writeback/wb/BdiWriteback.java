@@ -81,6 +81,7 @@ public final class BdiWriteback {
         if (inode.list != null) {
             inode.list.remove(inode);
         }
+        inode.state &= ~InodeState.I_SYNC_QUEUED;
         inodes.remove(inode.key());
     }
 

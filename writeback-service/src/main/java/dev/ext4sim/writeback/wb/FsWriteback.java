@@ -9,6 +9,7 @@ import static dev.ext4sim.writeback.wb.InodeState.I_DIRTY_TIME_EXPIRED;
 import static dev.ext4sim.writeback.wb.InodeState.I_FREEING;
 import static dev.ext4sim.writeback.wb.InodeState.I_NEW;
 import static dev.ext4sim.writeback.wb.InodeState.I_SYNC;
+import static dev.ext4sim.writeback.wb.InodeState.I_SYNC_QUEUED;
 import static dev.ext4sim.writeback.wb.InodeState.I_WILL_FREE;
 import static dev.ext4sim.writeback.wb.WritebackControl.WB_SYNC_ALL;
 import static dev.ext4sim.writeback.wb.WritebackControl.WB_SYNC_NONE;
@@ -43,9 +44,15 @@ public final class FsWriteback {
     private final WritebackTrace trace;
     private final Jiffies jiffies;
     private final WritebackStats stats;
+    private volatile BdevPort bdev = BdevPort.NONE;
 
     public FsWriteback(Sysctl sysctl, PageWriteback pw, VmStat vm, Ext4Port ext4, WritebackTrace trace, Jiffies jiffies) {
         this(sysctl, pw, vm, ext4, trace, jiffies, WritebackStats.NONE);
+    }
+
+    /** Who writes the block device inode's pages (jbd2-service in the service). */
+    void bdevPort(BdevPort port) {
+        this.bdev = Objects.requireNonNull(port);
     }
 
     public FsWriteback(Sysctl sysctl, PageWriteback pw, VmStat vm, Ext4Port ext4, WritebackTrace trace, Jiffies jiffies,
@@ -80,6 +87,11 @@ public final class FsWriteback {
      * place and its first dirtied_when; one under writeback (I_SYNC) only gets the bits.
      */
     Marked __mark_inode_dirty(BdiWriteback wb, int dev, long ino, int flags, long dirtiedWhen) {
+        return __mark_inode_dirty(wb, dev, ino, flags, dirtiedWhen, false);
+    }
+
+    /** The same for an inode that may be the block device's ({@code blockdev}: i_mode S_IFBLK). */
+    Marked __mark_inode_dirty(BdiWriteback wb, int dev, long ino, int flags, long dirtiedWhen, boolean blockdev) {
         boolean wakeup;
         WbInode inode;
         wb.listLock.lock();
@@ -88,6 +100,7 @@ public final class FsWriteback {
             if (inode == null) {
                 inode = new WbInode(dev, ino);
             }
+            inode.blockdev |= blockdev;
             if ((flags & I_DIRTY_INODE) != 0) {
                 flags &= ~I_DIRTY_TIME;
             }
@@ -102,7 +115,7 @@ public final class FsWriteback {
                 inode.state &= ~I_DIRTY_TIME;
             }
             inode.state |= flags;
-            if ((inode.state & I_SYNC) != 0 || wasDirty != 0) {
+            if ((inode.state & (I_SYNC | I_SYNC_QUEUED)) != 0 || wasDirty != 0) {
                 // under writeback: requeue_inode places it; already listed: moving it would break b_dirty's order
                 wb.inodes.put(inode.key(), inode);
                 return new Marked(false, inode.dirtiedWhen, inode.state);
@@ -444,6 +457,9 @@ public final class FsWriteback {
             }
             tmp.move(inode);
             moved++;
+            if (trace.v6()) {
+                inode.state |= I_SYNC_QUEUED; // 5.9+: the flusher owns its place until requeue_inode
+            }
             if (dirtyAtime) {
                 inode.state |= I_DIRTY_TIME_EXPIRED;
             }
@@ -533,7 +549,9 @@ public final class FsWriteback {
 
             long left = __writeback_single_inode(wb, inode, wbc, ctx);
             long written = wbc.nrToWrite() - left;
-            work.nrPages -= written;
+            // the block device's pages are not in this service's NR_FILE_DIRTY (jbd2 reports none), so the work's
+            // page budget, counted from it, does not pay for them
+            work.nrPages -= inode.blockdev ? 0 : written;
             wrote += written;
 
             wb.listLock.lock();
@@ -579,7 +597,7 @@ public final class FsWriteback {
         Ext4Port.Written w = null;
         RuntimeException failed = null;
         try {
-            w = ext4.writepages(inode.dev, inode.ino, wbc, ctx);
+            w = inode.blockdev ? bdev.writepages(inode.dev, wbc, ctx) : ext4.writepages(inode.dev, inode.ino, wbc, ctx);
         } catch (RuntimeException e) {
             // any failure of the call leaves the pages dirty in ext4; only "no such inode" means there is nothing left
             if (e instanceof ErrnoException ee && (ee.errno() == Errno.ENOENT || ee.errno() == Errno.ESTALE)) {
@@ -675,6 +693,7 @@ public final class FsWriteback {
         } else if ((inode.state & I_DIRTY_TIME) != 0) {
             inode.dirtiedWhen = jiffies.now();
             wb.inode_io_list_move_locked(inode, wb.bDirtyTime);
+            inode.state &= ~I_SYNC_QUEUED;
         } else {
             wb.inode_io_list_del_locked(inode);
         }
@@ -692,6 +711,7 @@ public final class FsWriteback {
             }
         }
         wb.inode_io_list_move_locked(inode, wb.bDirty);
+        inode.state &= ~I_SYNC_QUEUED;
     }
 
     /** requeue_io: to b_more_io, taken again at the next queue_io. list_lock held. */

@@ -18,15 +18,18 @@ public final class InodeState {
     public static final int I_REFERENCED = 1 << 8;
     public static final int I_DIRTY_TIME = 1 << 11;
     public static final int I_DIRTY_TIME_EXPIRED = 1 << 12;
+    /** 5.9+ (the 6.x profile): queue_io moved the inode to b_io; __mark_inode_dirty leaves it where it is. */
+    public static final int I_SYNC_QUEUED = 1 << 17;
 
     public static final int I_DIRTY_INODE = I_DIRTY_SYNC | I_DIRTY_DATASYNC;
     public static final int I_DIRTY = I_DIRTY_INODE | I_DIRTY_PAGES;
     public static final int I_DIRTY_ALL = I_DIRTY | I_DIRTY_TIME;
 
     private static final int[] BITS = {I_DIRTY_SYNC, I_DIRTY_DATASYNC, I_DIRTY_PAGES, I_NEW, I_WILL_FREE, I_FREEING,
-            I_CLEAR, I_SYNC, I_DIRTY_TIME, I_DIRTY_TIME_EXPIRED, I_REFERENCED};
+            I_CLEAR, I_SYNC, I_DIRTY_TIME, I_DIRTY_TIME_EXPIRED, I_REFERENCED, I_SYNC_QUEUED};
     private static final String[] NAMES = {"I_DIRTY_SYNC", "I_DIRTY_DATASYNC", "I_DIRTY_PAGES", "I_NEW", "I_WILL_FREE",
-            "I_FREEING", "I_CLEAR", "I_SYNC", "I_DIRTY_TIME", "I_DIRTY_TIME_EXPIRED", "I_REFERENCED"};
+            "I_FREEING", "I_CLEAR", "I_SYNC", "I_DIRTY_TIME", "I_DIRTY_TIME_EXPIRED", "I_REFERENCED",
+            "I_SYNC_QUEUED"};
 
     private InodeState() {
     }

@@ -11,6 +11,8 @@ final class WbInode {
     long dirtiedWhen;
     long dirtiedTimeWhen;
     long writebackIndex;
+    /** S_IFBLK: the block device inode, whose pages jbd2-service writes ({@link BdevPort}), not ext4. */
+    boolean blockdev;
 
     // i_io_list: the list it is on and its neighbours there (head side = prev)
     IoList list;

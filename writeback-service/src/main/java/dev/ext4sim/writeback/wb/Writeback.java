@@ -38,6 +38,10 @@ public final class Writeback implements AutoCloseable {
         }
     }
 
+    /** i_mode's file type bits and a block device's (include/uapi/linux/stat.h). */
+    static final int S_IFMT = 0170000;
+    static final int S_IFBLK = 0060000;
+
     private final Config config;
     private final Ext4Port ext4;
     private final Scheduler scheduler;
@@ -83,6 +87,11 @@ public final class Writeback implements AutoCloseable {
     /** In the service: one {@link Kworker} virtual thread per flusher. */
     public static Function<Task, Workqueue> kworkers() {
         return Kworker::new;
+    }
+
+    /** Who writes the block device inode's pages: jbd2-service, which exposes the journal's metadata there. */
+    public void bdevPort(BdevPort port) {
+        fs.bdevPort(port);
     }
 
     public Sysctl sysctl() {
@@ -165,6 +174,10 @@ public final class Writeback implements AutoCloseable {
      * this service's clock is taken as now: an inode stamped in the future would never expire.
      */
     public FsWriteback.Marked mark_inode_dirty(int dev, long ino, int flags, long dirtiedWhen) {
+        return mark_inode_dirty(dev, ino, flags, dirtiedWhen, false);
+    }
+
+    private FsWriteback.Marked mark_inode_dirty(int dev, long ino, int flags, long dirtiedWhen, boolean blockdev) {
         if (ino <= 0) {
             throw new ErrnoException(Errno.EINVAL, "inode number must be positive, got " + ino);
         }
@@ -175,7 +188,7 @@ public final class Writeback implements AutoCloseable {
         if (dirtiedWhen < 0) {
             throw new ErrnoException(Errno.EINVAL, "dirtied_when must be jiffies since boot, got " + dirtiedWhen);
         }
-        return fs.__mark_inode_dirty(mounted(dev), dev, ino, flags, Math.min(dirtiedWhen, jiffies.now()));
+        return fs.__mark_inode_dirty(mounted(dev), dev, ino, flags, Math.min(dirtiedWhen, jiffies.now()), blockdev);
     }
 
     /**
@@ -190,7 +203,7 @@ public final class Writeback implements AutoCloseable {
     /** The same, traced at {@code observedNanos} of the shared trace clock, when the writer dirtied it (0: now). */
     public FsWriteback.Marked mark_inode_dirty(int dev, long ino, int flags, long dirtiedWhen, int mode,
                                                TraceContext writer, long observedNanos) {
-        FsWriteback.Marked m = mark_inode_dirty(dev, ino, flags, dirtiedWhen);
+        FsWriteback.Marked m = mark_inode_dirty(dev, ino, flags, dirtiedWhen, (mode & S_IFMT) == S_IFBLK);
         if (m.enqueued() && writer != null) {
             trace.writeback_dirty_inode_enqueue(writer, observedNanos, dev, ino, m.state(), mode, m.dirtiedWhen());
         }

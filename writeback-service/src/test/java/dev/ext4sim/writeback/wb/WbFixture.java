@@ -5,6 +5,7 @@ import dev.ext4sim.bus.testing.ManualClock;
 import dev.ext4sim.bus.testing.RecordingTraceSink;
 import dev.ext4sim.bus.trace.FtraceLayout;
 import dev.ext4sim.bus.trace.FtraceRenderer;
+import dev.ext4sim.bus.trace.KernelProfile;
 import dev.ext4sim.bus.trace.Task;
 import dev.ext4sim.bus.trace.TraceContext;
 import dev.ext4sim.bus.trace.TraceEvent;
@@ -34,7 +35,15 @@ final class WbFixture {
     }
 
     WbFixture(Writeback.Config config, Function<Task, Workqueue> workqueues) {
-        Tracer tracer = new Tracer("writeback-service", clock.traceClock(), sink, 8);
+        this(config, workqueues, KernelProfile.V4X);
+    }
+
+    WbFixture(KernelProfile profile) {
+        this(Writeback.Config.defaults(), t -> Workqueue.INLINE, profile);
+    }
+
+    WbFixture(Writeback.Config config, Function<Task, Workqueue> workqueues, KernelProfile profile) {
+        Tracer tracer = new Tracer("writeback-service", clock.traceClock(), sink, 8, profile);
         writeback = new Writeback(config, ext4, tracer, clock.traceClock(), clock, workqueues);
         ext4.wb = writeback;
         ext4.dev = SDA1;
