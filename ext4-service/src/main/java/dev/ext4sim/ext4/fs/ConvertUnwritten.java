@@ -24,7 +24,7 @@ final class ConvertUnwritten {
     static final Caller CONVERT_MARK = new Caller("ext4_convert_unwritten_extents+0x190/0x260", 0);
     /** EXT4_GET_BLOCKS_IO_CONVERT_EXT | IO_SUBMIT, and EX_NOCACHE as 6.18's ext4_map_blocks passes it on. */
     static final int IO_CONVERT_FLAGS = Flags.GET_BLOCKS_CREATE | Flags.GET_BLOCKS_UNWRIT | Flags.GET_BLOCKS_CONVERT
-            | Flags.GET_BLOCKS_IO_SUBMIT | Flags.EX_NOCACHE;
+            | Flags.GET_BLOCKS_IO_SUBMIT | Flags.GET_BLOCKS_EX_NOCACHE;
 
     /** An ext4_io_end whose bios completed: the unwritten range its pages were written to, and the reserved credits. */
     record IoEnd(Ext4InodeInfo ei, long lblk, int len, List<Long> pages, int rsvCredits, String traceId) {

@@ -23,7 +23,7 @@ final class DoWritepages {
     /** The credits reserved for the conversion, below the handle's own (18 for a tree in the inode, as 6.18 asks). */
     static final int RSV_BELOW_CREDITS = 2;
     static final int MAP_FLAGS = Flags.GET_BLOCKS_CREATE | Flags.GET_BLOCKS_UNWRIT | Flags.GET_BLOCKS_DELALLOC
-            | Flags.GET_BLOCKS_PRE_IO | Flags.GET_BLOCKS_METADATA_NOFAIL | Flags.GET_BLOCKS_IO_SUBMIT | Flags.EX_NOCACHE;
+            | Flags.GET_BLOCKS_PRE_IO | Flags.GET_BLOCKS_METADATA_NOFAIL | Flags.GET_BLOCKS_IO_SUBMIT | Flags.GET_BLOCKS_EX_NOCACHE;
     static final Caller DO_WRITEPAGES = new Caller("ext4_do_writepages+0x4a2/0xfa0", 2945);
     static final Caller DO_WRITEPAGES_MARK = new Caller("ext4_do_writepages+0xc53/0xfa0", 0);
 
