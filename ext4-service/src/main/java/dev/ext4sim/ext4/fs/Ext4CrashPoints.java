@@ -7,12 +7,15 @@ import java.util.List;
 public final class Ext4CrashPoints {
     public static final String WRITEPAGES_AFTER_BIOS = "ext4.writepages.after_bios";
     public static final String SYNC_FILE_BEFORE_COMMIT_WAIT = "ext4.sync_file.before_commit_wait";
+    public static final String END_IO_BEFORE_CONVERSION = "ext4.end_io.before_conversion";
 
     public static final List<CrashPoints.Point> POINTS = List.of(
             new CrashPoints.Point(WRITEPAGES_AFTER_BIOS, "ext4_writepages: an extent's data bios are on the device "
                     + "(or its cache), the blocks and i_disksize that map them only in the running transaction"),
             new CrashPoints.Point(SYNC_FILE_BEFORE_COMMIT_WAIT, "ext4_sync_file: the file's pages written and waited "
-                    + "on, the commit of its transaction neither started nor waited for (the fsync never returns)"));
+                    + "on, the commit of its transaction neither started nor waited for (the fsync never returns)"),
+            new CrashPoints.Point(END_IO_BEFORE_CONVERSION, "ext4_end_io_rsv_work (6.x): the data of an unwritten "
+                    + "extent is on the device, its conversion to written not started"));
 
     private Ext4CrashPoints() {
     }

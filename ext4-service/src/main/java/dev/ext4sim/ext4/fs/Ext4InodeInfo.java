@@ -27,6 +27,8 @@ final class Ext4InodeInfo {
     long dirStartLookup;
     /** mapping->writeback_index: where a cyclic writeback resumes. */
     long writebackIndex;
+    /** Pages under writeback (PAGECACHE_TAG_WRITEBACK): the data bio submitted, the folio not yet ended. */
+    int writebackPages;
     /** EXT4_STATE_DA_ALLOC_CLOSE: truncated to zero, so the close allocates what was written since (auto_da_alloc). */
     boolean daAllocClose;
     JournalTid syncTid;

@@ -166,6 +166,31 @@ public final class Ext4Trace {
     public static final Tracepoint BLOCK_TOUCH_BUFFER = blockBuffer("block_touch_buffer");
     public static final Tracepoint BLOCK_DIRTY_BUFFER = blockBuffer("block_dirty_buffer");
 
+    /** 6.x (6.9+): ext4_da_write_pages split in two around one mapped extent, byte positions in hex. */
+    public static final Tracepoint DA_WRITE_FOLIOS_START = dev(EXT4, "ext4_da_write_folios_start",
+            "dev %d,%d ino %lu start_pos 0x%llx next_pos 0x%llx nr_to_write %ld sync_mode %d",
+            "ino", "start_pos", "next_pos", "nr_to_write", "sync_mode");
+    public static final Tracepoint DA_WRITE_FOLIOS_END = dev(EXT4, "ext4_da_write_folios_end",
+            "dev %d,%d ino %lu start_pos 0x%llx next_pos 0x%llx nr_to_write %ld ret %d",
+            "ino", "start_pos", "next_pos", "nr_to_write", "ret");
+    /** The handle reserved by writepages, started by the unwritten-extent conversion; the number follows the comma. */
+    public static final Tracepoint JOURNAL_START_RESERVED = Tracepoint.define(EXT4, "ext4_journal_start_reserved",
+                    "dev %d,%d blocks, %d caller %pS", "dev", "ip", "blocks")
+            .printk(v -> new Object[]{major(v[0]), minor(v[0]), v[2], v[1]});
+    public static final Tracepoint EXT_HANDLE_UNWRITTEN_EXTENTS = dev(EXT4, "ext4_ext_handle_unwritten_extents",
+            "dev %d,%d ino %lu m_lblk %u m_pblk %llu m_len %u flags %s allocated %d newblock %llu",
+            v -> withFlags(v, 6, Flags.MAP_FLAG_BITS, Flags.MAP_FLAG_NAMES, "|"),
+            "ino", "lblk", "pblk", "len", "flags", "allocated", "newblk");
+    /** 6.x (5.10+): with the length of the inode preallocation list discarded. */
+    public static final Tracepoint DISCARD_PREALLOCATIONS_6X = dev(EXT4, "ext4_discard_preallocations",
+            "dev %d,%d ino %lu len: %u", "ino", "len");
+    /** writeback_inode_template: a mapping's first folio under writeback, and its last one done (5.9+). */
+    public static final Tracepoint SB_MARK_INODE_WRITEBACK = writebackInode("sb_mark_inode_writeback");
+    public static final Tracepoint SB_CLEAR_INODE_WRITEBACK = writebackInode("sb_clear_inode_writeback");
+    /** 5.16+: a wait for a folio's writeback; {@code name} is the bdi. */
+    public static final Tracepoint FOLIO_WAIT_WRITEBACK = Tracepoint.define(WB, "folio_wait_writeback",
+            "bdi %s: ino=%lu index=%lu", "name", "ino", "index");
+
     private final Tracer tracer;
     private final int devT;
     private final String bdi;
@@ -272,6 +297,11 @@ public final class Ext4Trace {
 
     private static Tracepoint es(String name) {
         return dev(EXT4, name, ES, a -> withFlags(a, 6, Flags.ES_BITS, Flags.ES_NAMES, ""), "ino", "lblk", "len", "pblk", "status");
+    }
+
+    private static Tracepoint writebackInode(String name) {
+        return dev(WB, name, "dev %d,%d ino %lu dirtied %lu state %s mode 0%o",
+                a -> withFlags(a, 4, Flags.INODE_STATE_BITS, Flags.INODE_STATE_NAMES, "|"), "ino", "dirtied_when", "state", "mode");
     }
 
     private static Tracepoint dirtyInode(String name) {

@@ -28,7 +28,8 @@ final class Fsync {
     /** The locked first half: ext4_sync_file_enter and file_write_and_wait_range. */
     Begun begin(TraceContext ctx, Ext4InodeInfo ei, boolean datasync, long start, long end) {
         sb.trace.ext4(Ext4Trace.SYNC_FILE_ENTER, ctx, (long) ei.ino, (long) ei.parent, datasync ? 1 : 0);
-        writepages.writepages(ctx, ei, WritebackControl.fsync(start, end));
+        writepages.writepagesNoWait(ctx, ei, WritebackControl.fsync(start, end));
+        writepages.waitWriteback(ctx, ei, start >>> PageCache.PAGE_SHIFT, end >>> PageCache.PAGE_SHIFT);
         return new Begun(datasync ? ei.datasyncTid : ei.syncTid, orderedDataWritten());
     }
 

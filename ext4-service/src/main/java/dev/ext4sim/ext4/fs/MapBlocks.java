@@ -25,6 +25,9 @@ final class MapBlocks {
         }
     }
 
+    /** 6.x: the inode holds the extent root, ext4_ext_insert_extent marks it itself. */
+    static final Caller EXT_INSERT_EXTENT_MARK = new Caller("ext4_ext_insert_extent+0x7cf/0x14b0", 0);
+
     private final Super sb;
     private final DaReserve reserve;
     private final MbNewBlocks mb;
@@ -74,9 +77,12 @@ final class MapBlocks {
             len = n;
         } else {
             Map found = extMapBlocks(ctx, h, ei, lblk, len, 0);
+            boolean foundUnwritten = (found.mflags() & Flags.MAP_UNWRITTEN) != 0 && sb.trace.v6();
             if (found.ret() > 0) {
-                esInsert(ctx, ei, lblk, found.len(), found.pblk(), Flags.ES_WRITTEN);
-                return found;
+                esInsert(ctx, ei, lblk, found.len(), found.pblk(), foundUnwritten ? Flags.ES_UNWRITTEN : Flags.ES_WRITTEN);
+                if (!foundUnwritten || !create) {
+                    return found;
+                }
             }
             if (!create) {
                 return found;
@@ -84,10 +90,48 @@ final class MapBlocks {
             len = found.len();
         }
         Map m = extMapBlocks(ctx, h, ei, lblk, len, flags);
+        if (sb.trace.v6()) {
+            return mapCreated6x(ctx, h, ei, m, flags);
+        }
         esInsert(ctx, ei, lblk, m.len(), m.pblk(), Flags.ES_WRITTEN);
         if ((m.mflags() & Flags.MAP_NEW) != 0 && ei.isReg()) {
             // data=ordered: this transaction may commit only once these blocks hold their data (ext4_jbd2_inode_add_write);
             // a directory's blocks are metadata (ext4_should_order_data)
+            h.inodeRangedWrite(ei.ino, m.lblk() << PageCache.PAGE_SHIFT, (long) m.len() << PageCache.PAGE_SHIFT);
+        }
+        return m;
+    }
+
+    /**
+     * 6.x ext4_map_create_blocks after ext4_ext_map_blocks: with PRE_IO a status lookup first (it finds the delayed
+     * extent the lookup at ext4_map_blocks' start referenced), then the insert of the written or unwritten extent, which
+     * hands the delayed blocks it replaces to ext4_da_update_reserve_space. An unwritten extent is not ordered data:
+     * its conversion after the I/O is what exposes the blocks.
+     */
+    private Map mapCreated6x(TraceContext ctx, Ext4Handle h, Ext4InodeInfo ei, Map m, int flags) {
+        if (m.ret() <= 0) {
+            return m;
+        }
+        if ((flags & Flags.GET_BLOCKS_PRE_IO) != 0) {
+            sb.trace.ext4(Ext4Trace.ES_LOOKUP_EXTENT_ENTER, ctx, (long) ei.ino, m.lblk());
+            ExtentStatus.Es es = ei.es.lookup(m.lblk());
+            if (es == null) {
+                sb.trace.ext4(Ext4Trace.ES_LOOKUP_EXTENT_EXIT, ctx, (long) ei.ino, 0L, 0L, 0L, 0, 0);
+            } else {
+                sb.trace.ext4(Ext4Trace.ES_LOOKUP_EXTENT_EXIT, ctx, (long) ei.ino, es.lblk(), es.len(), es.printedPblk(true),
+                        es.status() | Flags.ES_REFERENCED, 1);
+                if (es.written()) {
+                    return m;
+                }
+            }
+        }
+        boolean unwritten = (m.mflags() & Flags.MAP_UNWRITTEN) != 0;
+        boolean allocated = (m.mflags() & Flags.MAP_NEW) != 0;
+        esInsert(ctx, ei, m.lblk(), m.len(), m.pblk(), unwritten ? Flags.ES_UNWRITTEN : Flags.ES_WRITTEN);
+        if (allocated && (flags & Flags.GET_BLOCKS_DELALLOC) != 0) {
+            reserve.update(ctx, h, ei, m.len(), true);
+        }
+        if (allocated && !unwritten && ei.isReg()) {
             h.inodeRangedWrite(ei.ino, m.lblk() << PageCache.PAGE_SHIFT, (long) m.len() << PageCache.PAGE_SHIFT);
         }
         return m;
@@ -136,7 +180,8 @@ final class MapBlocks {
             return exit(ctx, ei, flags, new Map(lblk, 0, (int) Math.min(len, holeLen), 0, 0));
         }
         long room = (right != null ? right.lblk() : EXT_MAX_BLOCKS) - lblk;
-        int want = (int) Math.min(Math.min(len, room), Extent.INIT_MAX_LEN);
+        boolean unwrit = (flags & Flags.GET_BLOCKS_UNWRIT) != 0;
+        int want = (int) Math.min(Math.min(len, room), unwrit ? Extent.UNWRITTEN_MAX_LEN : Extent.INIT_MAX_LEN);
         boolean delalloc = (flags & Flags.GET_BLOCKS_DELALLOC) != 0;
         // no in-core preallocation for what is not a regular file
         int mbFlags = (ei.isReg() ? Flags.MB_HINT_DATA : 0) | (delalloc ? Flags.MB_DELALLOC_RESERVED : 0)
@@ -145,7 +190,7 @@ final class MapBlocks {
         dev.ext4sim.ondisk.ext4.Mballoc.Run run = mb.newBlocks(ctx, ei, lblk, want, goal, mbFlags, left, right);
         try {
             sb.allocating(() -> {
-                sb.fs.extents().insert(ei.raw, new Extent(lblk, run.len(), run.start()));
+                sb.fs.extents().insert(ei.raw, new Extent(lblk, run.len(), run.start(), unwrit));
                 return null;
             });
         } catch (NoSpaceException e) {
@@ -156,20 +201,21 @@ final class MapBlocks {
             throw new ErrnoException(Errno.ENOSPC, "no block left for the extent tree of inode " + ei.ino);
         }
         // ext4_ext_insert_extent → __ext4_ext_dirty: the root lives in the inode
-        sb.markInodeDirty(ctx, h, ei, Caller.EXT_DIRTY, true);
-        if (delalloc) {
+        sb.markInodeDirty(ctx, h, ei, sb.trace.v6() ? EXT_INSERT_EXTENT_MARK : Caller.EXT_DIRTY, true);
+        if (delalloc && !sb.trace.v6()) {
             reserve.getReservedClusterAlloc(ctx, ei, lblk, run.len());
             reserve.update(ctx, h, ei, run.len(), true);
         }
         h.marked(ei, true);
-        return exit(ctx, ei, flags, new Map(lblk, run.start(), run.len(), Flags.MAP_NEW | Flags.MAP_MAPPED, run.len()));
+        int mflags = Flags.MAP_NEW | Flags.MAP_MAPPED | (unwrit ? Flags.MAP_UNWRITTEN : 0);
+        return exit(ctx, ei, flags, new Map(lblk, run.start(), run.len(), mflags, run.len()));
     }
 
     /**
      * The extent ext4_find_extent leaves in path[depth].p_ext (ext4_ext_binsearch): the last one starting at or
      * before {@code lblk}, else the first; null for an empty tree.
      */
-    private static Extent pathExtent(List<Extent> extents, long lblk) {
+    static Extent pathExtent(List<Extent> extents, long lblk) {
         Extent ex = null;
         for (Extent e : extents) {
             if (e.lblk() > lblk) {

@@ -36,7 +36,9 @@ final class MbNewBlocks {
             throw new ErrnoException(Errno.ENOSPC, "no free blocks for " + len + " blocks of inode " + ei.ino);
         }
         AllocationRequest ar = new AllocationRequest(ei.ino, lblk, len, goal, mbFlags, lleft, pleft, lright, pright,
-                ei.size, ei.writers > 0, sb.trace.cpu(ctx));
+                // 6.x's ext4_mb_group_or_file denies a closed file only the inode preallocation (none is kept here),
+                // not the locality group's
+                ei.size, ei.writers > 0 || sb.trace.v6(), sb.trace.cpu(ctx));
         Allocation a;
         try {
             a = sb.allocating(() -> sb.fs.mballoc().newBlocks(ar));

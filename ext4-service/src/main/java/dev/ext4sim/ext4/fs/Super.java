@@ -37,6 +37,8 @@ final class Super {
     static final int HT_WRITE_PAGE = 2;
     static final int HT_DIR = 4;
     static final int HT_TRUNCATE = 5;
+    /** EXT4_HT_EXT_CONVERT: the unwritten-extent conversion at I/O completion. */
+    static final int HT_EXT_CONVERT = 11;
 
     static final int HZ = 250;
     /** s_maxbytes of an extent-mapped file with 4 KiB blocks: (2^32 - 1) blocks (ext4_max_size). */
@@ -112,7 +114,10 @@ final class Super {
      * kept, so there is nothing to give back.
      */
     void discardPreallocations(TraceContext ctx, Ext4InodeInfo ei) {
-        if (ei.isReg()) {
+        if (ei.isReg() && trace.v6()) {
+            // the inode preallocation list it emptied: none is kept
+            trace.ext4(Ext4Trace.DISCARD_PREALLOCATIONS_6X, ctx, (long) ei.ino, 0);
+        } else if (ei.isReg()) {
             trace.ext4(Ext4Trace.DISCARD_PREALLOCATIONS, ctx, (long) ei.ino);
         }
     }
@@ -314,18 +319,37 @@ final class Super {
      * the filesystem (__ext4_journal_start_sb(NULL, sb, ..)), which 6.x traces as ext4_journal_start_sb.
      */
     Ext4Handle journalStart(TraceContext ctx, Ext4Handle current, int type, int credits, Caller caller, int ino) {
+        return journalStart(ctx, current, type, credits, 0, caller, ino);
+    }
+
+    /**
+     * ext4_journal_start_with_reserve: the same, with {@code rsvCredits} held back for a reserved handle that a later
+     * task starts ({@link #journalStartReserved}).
+     */
+    Ext4Handle journalStart(TraceContext ctx, Ext4Handle current, int type, int credits, int rsvCredits, Caller caller, int ino) {
         if (!trace.v6()) {
-            trace.ext4(Ext4Trace.JOURNAL_START, ctx, caller.symbol(), credits, 0);
+            trace.ext4(Ext4Trace.JOURNAL_START, ctx, caller.symbol(), credits, rsvCredits);
         } else if (ino == 0) {
-            trace.ext4(Ext4Trace.JOURNAL_START_SB, ctx, caller.symbol(), credits, 0, REVOKE_CREDITS, type);
+            trace.ext4(Ext4Trace.JOURNAL_START_SB, ctx, caller.symbol(), credits, rsvCredits, REVOKE_CREDITS, type);
         } else {
-            trace.ext4(Ext4Trace.JOURNAL_START_INODE, ctx, (long) ino, caller.symbol(), credits, 0, REVOKE_CREDITS, type);
+            trace.ext4(Ext4Trace.JOURNAL_START_INODE, ctx, (long) ino, caller.symbol(), credits, rsvCredits, REVOKE_CREDITS, type);
         }
         if (current != null) {
             current.nest();
             return current;
         }
         Ext4Handle h = new Ext4Handle(ctx, journal.start(ctx, type, credits, caller.lineNo()));
+        cache.handle(h);
+        return h;
+    }
+
+    /**
+     * ext4_journal_start_reserved: the conversion's handle, from the credits its writepages handle reserved; jbd2 types
+     * it EXT4_HT_EXT_CONVERT. Never nested: the end_io worker holds no handle.
+     */
+    Ext4Handle journalStartReserved(TraceContext ctx, int credits, Caller caller) {
+        trace.ext4(Ext4Trace.JOURNAL_START_RESERVED, ctx, caller.symbol(), credits);
+        Ext4Handle h = new Ext4Handle(ctx, journal.start(ctx, HT_EXT_CONVERT, credits, caller.lineNo()));
         cache.handle(h);
         return h;
     }

@@ -25,11 +25,16 @@ final class Writepages {
     private final Super sb;
     private final MapBlocks map;
     private final FileRead read;
+    private final DoWritepages doWritepages;
+    private final ConvertUnwritten conversion;
 
     Writepages(Super sb, MapBlocks map, FileRead read) {
         this.sb = sb;
         this.map = map;
         this.read = read;
+        PageIo pageIo = new PageIo(sb);
+        this.conversion = new ConvertUnwritten(sb, map, pageIo);
+        this.doWritepages = new DoWritepages(sb, map, this, pageIo, conversion);
     }
 
     /** EXT4_META_TRANS_BLOCKS without quota: EXT4_XATTR_TRANS_BLOCKS. */
@@ -48,8 +53,20 @@ final class Writepages {
         return idxblocks + groups + gdpblocks + META_TRANS_BLOCKS;
     }
 
-    /** Returns the number of pages written. */
+    /** Returns the number of pages written; the I/O and whatever its completion does (6.x's conversion) are done. */
     long writepages(TraceContext ctx, Ext4InodeInfo ei, WritebackControl wbc) {
+        long written = writepagesNoWait(ctx, ei, wbc);
+        conversion.endIoRsvWork();
+        return written;
+    }
+
+    /** filemap_fdatawait_range after {@link #writepagesNoWait}: pages [first, last] no longer under writeback. */
+    void waitWriteback(TraceContext ctx, Ext4InodeInfo ei, long first, long last) {
+        conversion.folioWaitWriteback(ctx, ei, first, last);
+    }
+
+    /** do_writepages only: in 6.x an unwritten extent's pages stay under writeback until {@link #waitWriteback}. */
+    long writepagesNoWait(TraceContext ctx, Ext4InodeInfo ei, WritebackControl wbc) {
         sb.trace.ext4(Ext4Trace.WRITEPAGES, ctx, (long) ei.ino, wbc.nrToWrite(), 0L, wbc.rangeStart(), wbc.rangeEnd(),
                 wbc.syncMode(), wbc.forKupdate() ? 1 : 0, wbc.rangeCyclic() ? 1 : 0, ei.writebackIndex);
         long written = 0;
@@ -69,7 +86,8 @@ final class Writepages {
                 if (left <= 0) {
                     break;
                 }
-                long[] done = writeRange(ctx, ei, wbc, r[0], r[1], left);
+                long[] done = sb.trace.v6() ? doWritepages.writeRange(ctx, ei, wbc, r[0], r[1], left)
+                        : writeRange(ctx, ei, wbc, r[0], r[1], left);
                 written += done[0];
                 if (done[0] > 0) {
                     next = done[1];
@@ -152,10 +170,16 @@ final class Writepages {
 
     /** mpage_prepare_extent_to_map: the first dirty delayed page from {@code from}, and the delayed dirty pages right after it. */
     private List<PageCache.Page> prepareExtentToMap(Ext4InodeInfo ei, long from, long last, int max) {
+        return prepareExtentToMap(ei, from, last, max, false);
+    }
+
+    /** The same; {@code unwritten}: pages over an unwritten extent need mapping too (6.x, dioread_nolock). */
+    List<PageCache.Page> prepareExtentToMap(Ext4InodeInfo ei, long from, long last, int max, boolean unwritten) {
         List<PageCache.Page> run = new ArrayList<>();
         for (PageCache.Page p : ei.pages.dirtyIn(from, last)) {
             ExtentStatus.Es es = ei.es.lookup(p.index);
-            boolean delayed = es != null && es.delayed();
+            boolean delayed = es != null && (es.delayed() || unwritten && es.status() == Flags.ES_UNWRITTEN)
+                    || unwritten && es == null && unwrittenOnDisk(ei, p.index);
             if (run.isEmpty()) {
                 if (delayed) {
                     run.add(p);
@@ -170,8 +194,39 @@ final class Writepages {
         return run;
     }
 
+    /** The physical block of a written page not in the status cache, or -1. */
+    long physical(Ext4InodeInfo ei, long lblk) {
+        return read.physical(ei, lblk);
+    }
+
+    /** A block not in the status cache that the extent tree maps unwritten (left so by a crash before its conversion). */
+    private boolean unwrittenOnDisk(Ext4InodeInfo ei, long lblk) {
+        for (var e : sb.fs.extents().extents(ei.raw)) {
+            if (e.contains(lblk)) {
+                return e.unwritten();
+            }
+        }
+        return false;
+    }
+
     /** ext4_bio_write_page + ext4_io_submit: pages in bios of consecutive blocks, then clean once the device has them. */
     void submit(TraceContext ctx, Ext4InodeInfo ei, List<PageCache.Page> pages, List<Long> pblks, Set<DataBio.BioFlag> flags) {
+        List<DataBio> bios = bios(ei, pages, pblks, flags);
+        sb.setPageWriteback(ctx, pages.size());
+        boolean written = false;
+        try {
+            sb.block.submit(ctx, bios);
+            written = true;
+        } finally {
+            sb.endPageWriteback(ctx, pages.size(), written);
+        }
+        for (PageCache.Page p : pages) {
+            ei.pages.clearDirty(p);
+        }
+    }
+
+    /** The pages' data in bios of consecutive blocks (at most 1 MiB each), the tail beyond i_size zeroed. */
+    static List<DataBio> bios(Ext4InodeInfo ei, List<PageCache.Page> pages, List<Long> pblks, Set<DataBio.BioFlag> flags) {
         List<DataBio> bios = new ArrayList<>();
         int i = 0;
         while (i < pages.size()) {
@@ -188,16 +243,6 @@ final class Writepages {
             bios.add(new DataBio(pblks.get(i), data, flags));
             i += n;
         }
-        sb.setPageWriteback(ctx, pages.size());
-        boolean written = false;
-        try {
-            sb.block.submit(ctx, bios);
-            written = true;
-        } finally {
-            sb.endPageWriteback(ctx, pages.size(), written);
-        }
-        for (PageCache.Page p : pages) {
-            ei.pages.clearDirty(p);
-        }
+        return bios;
     }
 }

@@ -111,6 +111,37 @@ public final class ExtentTree {
         new ExtentInsert(fs, this).insert(inode, e);
     }
 
+    /**
+     * ext4_convert_unwritten_extents_endio: blocks [lblk, lblk+len) become written (initialized); the unwritten rest of
+     * each extent they were part of stays unwritten, and the written part merges with written neighbours it continues.
+     * Returns the blocks converted.
+     */
+    public int markWritten(Inode inode, long lblk, int len) {
+        long end = lblk + len;
+        List<Extent> out = new ArrayList<>();
+        int converted = 0;
+        for (Extent e : extents(inode)) {
+            if (!e.unwritten() || e.endLblk() <= lblk || e.lblk() >= end) {
+                out.add(e);
+                continue;
+            }
+            long from = Math.max(lblk, e.lblk());
+            long to = Math.min(end, e.endLblk());
+            if (e.lblk() < from) {
+                out.add(new Extent(e.lblk(), (int) (from - e.lblk()), e.pblk(), true));
+            }
+            out.add(new Extent(from, (int) (to - from), e.map(from), false));
+            if (to < e.endLblk()) {
+                out.add(new Extent(to, (int) (e.endLblk() - to), e.map(to), true));
+            }
+            converted += (int) (to - from);
+        }
+        if (converted > 0) {
+            store(inode, merge(out));
+        }
+        return converted;
+    }
+
     /** Merges neighbours that continue each other logically and physically (same written state). */
     public static List<Extent> merge(List<Extent> sorted) {
         List<Extent> out = new ArrayList<>();
