@@ -187,10 +187,16 @@ public final class Ext4Mount {
 
     // ------------------------------------------------------------------ files
 
-    /** An open file on the inode (ext4_file_open): the inode stays until the last release even when unlinked. */
+    /**
+     * An open file on the inode (ext4_file_open): the inode stays until the last release even when unlinked. 6.x's
+     * first open after the mount records the mount point in the superblock (ext4_sample_last_mounted).
+     */
     public void open(TraceContext ctx, int ino, boolean writable) {
         locked(ctx, () -> {
             Ext4InodeInfo ei = sb.iget(ino, 0);
+            if (sb.trace.v6()) {
+                sb.sampleLastMounted(ctx);
+            }
             ei.openCount++;
             if (writable) {
                 ei.writers++;

@@ -10,6 +10,8 @@ final class Flags {
     static final int GET_BLOCKS_UNWRIT = 0x2;
     static final int GET_BLOCKS_DELALLOC = 0x4;
     static final int GET_BLOCKS_METADATA_NOFAIL = 0x20;
+    /** EXT4_EX_NOCACHE: ext4_find_extent caches nothing in the status tree. */
+    static final int GET_BLOCKS_EX_NOCACHE = 0x40000000;
     static final long[] MAP_FLAG_BITS = {0x1, 0x2, 0x4, 0x8, 0x10, 0x20, 0x40, 0x100, 0x200, 0x400, 0x40000000};
     static final String[] MAP_FLAG_NAMES = {"CREATE", "UNWRIT", "DELALLOC", "PRE_IO", "CONVERT", "METADATA_NOFAIL",
         "NO_NORMALIZE", "CONVERT_UNWRITTEN", "ZERO", "IO_SUBMIT", "EX_NOCACHE"};
@@ -27,6 +29,8 @@ final class Flags {
     static final int ES_UNWRITTEN = 0x2;
     static final int ES_DELAYED = 0x4;
     static final int ES_HOLE = 0x8;
+    /** EXTENT_STATUS_REFERENCED, printed R from 5.5. */
+    static final int ES_REFERENCED = 0x10;
     static final long[] ES_BITS = {0x1, 0x2, 0x4, 0x8, 0x10};
     static final String[] ES_NAMES = {"W", "U", "D", "H", "R"};
     /** es_pblk of delayed and hole extents (~0) with the 5 status bits masked: 2^59 - 1. */

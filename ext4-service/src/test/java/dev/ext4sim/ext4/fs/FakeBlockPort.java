@@ -19,6 +19,16 @@ final class FakeBlockPort implements BlockPort {
     private final List<String> flushes = new ArrayList<>();
     private long blocksRead;
 
+    /** A read, with the task that asked for it. */
+    record Read(String comm, long block, int count) {
+    }
+
+    private final List<Read> reads = new ArrayList<>();
+
+    synchronized List<Read> reads() {
+        return List.copyOf(reads);
+    }
+
     FakeBlockPort(BlockDevice dev) {
         this.dev = dev;
     }
@@ -35,6 +45,7 @@ final class FakeBlockPort implements BlockPort {
             System.arraycopy(b, 0, out, i * BLOCK_SIZE, BLOCK_SIZE);
         }
         blocksRead += count;
+        reads.add(new Read(ctx.task().comm(), block, count));
         return out;
     }
 
