@@ -160,6 +160,7 @@ final class Super {
         journal.load(ctx);
         BufferCache cache = new BufferCache(block, probe.s_blocks_count());
         cache.context(ctx);
+        cache.metaReads(trace.v6());
         Ext4Filesystem fs;
         try {
             fs = Ext4Filesystem.open(cache);
@@ -385,7 +386,7 @@ final class Super {
         if (trace.v6() && !inodeBitmapsLoaded.get(group)) {
             inodeBitmapsLoaded.set(group);
             trace.ext4(Ext4Trace.LOAD_INODE_BITMAP, ctx, group);
-            block.read(ctx, bitmap, 1);
+            block.readMeta(ctx, bitmap, 1);
         }
     }
 

@@ -19,8 +19,8 @@ final class FakeBlockPort implements BlockPort {
     private final List<String> flushes = new ArrayList<>();
     private long blocksRead;
 
-    /** A read, with the task that asked for it. */
-    record Read(String comm, long block, int count) {
+    /** A read, with the task that asked for it; meta for a metadata read (REQ_META). */
+    record Read(String comm, long block, int count, boolean meta) {
     }
 
     private final List<Read> reads = new ArrayList<>();
@@ -35,6 +35,15 @@ final class FakeBlockPort implements BlockPort {
 
     @Override
     public synchronized byte[] read(TraceContext ctx, long block, int count) {
+        return read(ctx, block, count, false);
+    }
+
+    @Override
+    public synchronized byte[] readMeta(TraceContext ctx, long block, int count) {
+        return read(ctx, block, count, true);
+    }
+
+    private byte[] read(TraceContext ctx, long block, int count, boolean meta) {
         if (block < 0 || count < 1 || block + count > dev.blocks()) {
             throw new ErrnoException(Errno.EIO, "attempt to access beyond end of device: block " + block + " count " + count);
         }
@@ -45,7 +54,7 @@ final class FakeBlockPort implements BlockPort {
             System.arraycopy(b, 0, out, i * BLOCK_SIZE, BLOCK_SIZE);
         }
         blocksRead += count;
-        reads.add(new Read(ctx.task().comm(), block, count));
+        reads.add(new Read(ctx.task().comm(), block, count, meta));
         return out;
     }
 

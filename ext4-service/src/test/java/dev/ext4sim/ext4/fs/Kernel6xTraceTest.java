@@ -105,9 +105,10 @@ class Kernel6xTraceTest {
             assertThat(texts(first, "ext4_es_lookup_extent_exit").get(1)).isEqualTo("dev 8,1 ino 2 found 1 [0/1) " + root + " W");
             assertThat(texts(osync, "ext4_es_lookup_extent_exit").get(0)).isEqualTo("dev 8,1 ino 2 found 1 [0/1) " + root + " WR");
             assertThat(text(first, "ext4_load_inode_bitmap", 0)).isEqualTo("dev 8,1 group 0");
-            // the writer reads the root's block 0, then the inode bitmap, which later creates touch before their handle
+            // the writer reads the root's block 0, then the inode bitmap (later creates touch it before their handle), both
+            // as ext4_read_bh's REQ_META reads
             List<FakeBlockPort.Read> demoReads = f.block.reads().stream().filter(r -> r.comm().equals(SeedTraceTest.DEMO)).toList();
-            assertThat(demoReads).hasSize(2);
+            assertThat(demoReads).hasSize(2).allMatch(FakeBlockPort.Read::meta);
             assertThat(demoReads.get(0).block()).isEqualTo(root);
             long inodeBitmap = demoReads.get(1).block();
             assertThat(texts(osync, "block_touch_buffer").get(1)).isEqualTo("8,1 sector=" + inodeBitmap + " size=4096");
