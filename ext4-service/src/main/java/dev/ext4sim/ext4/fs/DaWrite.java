@@ -17,6 +17,11 @@ final class DaWrite {
     private final DaReserve reserve;
     private final MarkInodeDirty dirty;
     private final FileRead read;
+    /**
+     * 6.x: the tasks (pids) whose user buffer generic_perform_write has faulted in since the mount. A task's first
+     * copy_folio_from_iter_atomic finds its buffer's page unmapped and copies nothing; afterwards the page stays mapped.
+     */
+    private final java.util.Set<Integer> faultedIn = new java.util.HashSet<>();
 
     DaWrite(Super sb, MapBlocks map, DaReserve reserve, MarkInodeDirty dirty, FileRead read) {
         this.sb = sb;
@@ -139,8 +144,8 @@ final class DaWrite {
         boolean newBuffer = false;
         try {
             if (!page.mapped) {
-                daMapBlocks6x(ctx, ei, page, index);
-                newBuffer = true;
+                newBuffer = daMapBlocks6x(ctx, ei, index);
+                page.mapped = true;
             }
             if (existing == null) {
                 read.fillPage(ctx, ei, page, pos, len);
@@ -152,7 +157,7 @@ final class DaWrite {
             throw e;
         }
         boolean newlyDirty = false;
-        if (sb.faultInUserBuffer(ctx)) {
+        if (faultedIn.add(ctx.task().pid())) {
             newlyDirty = daWriteEnd6x(ctx, ei, page, pos, len, 0, newBuffer);
             sb.trace.ext4(Ext4Trace.DA_WRITE_BEGIN_6X, ctx, (long) ei.ino, pos, len);
         }
@@ -163,30 +168,28 @@ final class DaWrite {
     /**
      * 6.x's ext4_da_map_blocks: a status-tree hit on a hole, or a miss the extent tree answers with a hole (cached
      * by ext4_ext_put_gap_in_cache), goes to add_delayed, which looks the status tree up again under i_data_sem
-     * before ext4_insert_delayed_blocks reserves the block.
+     * before ext4_insert_delayed_blocks reserves the block. True for a new delayed buffer (BH_New), false for a
+     * block mapped already.
      */
-    private void daMapBlocks6x(TraceContext ctx, Ext4InodeInfo ei, PageCache.Page page, long lblk) {
+    private boolean daMapBlocks6x(TraceContext ctx, Ext4InodeInfo ei, long lblk) {
         ExtentStatus.Es es = map.esLookup(ctx, ei, lblk);
         if (es != null && !es.hole()) {
-            page.mapped = true;
-            return;
+            return false;
         }
         if (es == null) {
             MapBlocks.Map m = map.extMapBlocks(ctx, null, ei, lblk, 1, 0);
             if (m.ret() > 0) {
                 map.esInsert(ctx, ei, lblk, m.len(), m.pblk(), Flags.ES_WRITTEN);
-                page.mapped = true;
-                return;
+                return false;
             }
         }
         ExtentStatus.Es again = map.esLookup(ctx, ei, lblk);
         if (again != null && !again.hole()) {
-            page.mapped = true;
-            return;
+            return false;
         }
         reserve.reserve(ctx, ei);
         map.esInsert(ctx, ei, lblk, 1, -1, Flags.ES_DELAYED);
-        page.mapped = true;
+        return true;
     }
 
     /**

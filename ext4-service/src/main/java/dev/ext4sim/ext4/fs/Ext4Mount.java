@@ -52,6 +52,7 @@ public final class Ext4Mount {
     private final Ext4Namei namei;
     private final Evict evict;
     private final Fsync fsync;
+    private final SampleLastMounted lastMounted;
 
     private Ext4Mount(Super sb) {
         this.sb = sb;
@@ -65,6 +66,7 @@ public final class Ext4Mount {
         this.evict = new Evict(sb, truncate);
         this.namei = new Ext4Namei(sb, evict, map);
         this.fsync = new Fsync(sb, writepages);
+        this.lastMounted = new SampleLastMounted(sb);
     }
 
     /** Tells {@code points} each of {@link Ext4CrashPoints} as it is reached (the service's crash points). */
@@ -195,7 +197,7 @@ public final class Ext4Mount {
         locked(ctx, () -> {
             Ext4InodeInfo ei = sb.iget(ino, 0);
             if (sb.trace.v6()) {
-                sb.sampleLastMounted(ctx);
+                lastMounted.sample(ctx);
             }
             ei.openCount++;
             if (writable) {

@@ -376,9 +376,10 @@ final class Super {
     }
 
     /**
-     * ext4_read_inode_bitmap: sb_getblk of the group's inode bitmap (held in memory since the mount). 6.x's mount reads
-     * no inode bitmap, so the group's first use after it finds the buffer not uptodate: ext4_load_inode_bitmap, then
-     * the read (ext4_read_bh, REQ_META) in the caller's task.
+     * ext4_read_inode_bitmap: sb_getblk of the group's inode bitmap (held in memory since the mount). A 6.x kernel's
+     * mount reads no inode bitmap, so the group's first use after it finds the buffer not uptodate:
+     * ext4_load_inode_bitmap, then the read (ext4_read_bh, REQ_META) in the caller's task, which the 6.x profile
+     * traces (ext4sim's own mount has read it already).
      */
     void readInodeBitmap(TraceContext ctx, int group) {
         long bitmap = fs.group(group).bg_inode_bitmap();
@@ -392,50 +393,6 @@ final class Super {
 
     /** The groups whose inode bitmap a 6.x ext4_read_inode_bitmap has read since the mount. */
     private final java.util.BitSet inodeBitmapsLoaded = new java.util.BitSet();
-    /** Tasks (pids) whose first write's source page generic_perform_write has faulted in (6.x). */
-    private final java.util.Set<Integer> faultedIn = new java.util.HashSet<>();
-
-    /**
-     * Whether this write's copy_folio_from_iter_atomic comes up empty because the user page is not mapped yet: the
-     * first write of each task since the mount; afterwards the page stays faulted in.
-     */
-    boolean faultInUserBuffer(TraceContext ctx) {
-        return faultedIn.add(ctx.task().pid());
-    }
-
-    /** EXT4_MF_MNTDIR_SAMPLED: the first ext4_file_open after the mount recorded the mount point. */
-    private boolean mntdirSampled;
-    /** d_path of the mount's root as ext4sim mounts the filesystem, what s_last_mounted records. */
-    static final String MOUNT_POINT = "/";
-    /** s_last_mounted: 64 bytes at this offset of the superblock. */
-    private static final int S_LAST_MOUNTED = 0x88;
-    private static final int S_LAST_MOUNTED_LEN = 64;
-
-    /**
-     * ext4_sample_last_mounted (6.x; ext4_file_open's first call after the mount): s_last_mounted gets the mount
-     * point, in a one-credit MISC handle for the filesystem that journals the superblock's buffer.
-     */
-    void sampleLastMounted(TraceContext ctx) {
-        if (mntdirSampled) {
-            return;
-        }
-        mntdirSampled = true;
-        Ext4Handle h = journalStart(ctx, null, HT_MISC, 1, Caller.FILE_OPEN_6X);
-        try {
-            SuperBlock es = fs.superBlock();
-            byte[] path = MOUNT_POINT.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-            java.util.Arrays.fill(es.raw(), S_LAST_MOUNTED, S_LAST_MOUNTED + S_LAST_MOUNTED_LEN, (byte) 0);
-            System.arraycopy(path, 0, es.raw(), S_LAST_MOUNTED, Math.min(path.length, S_LAST_MOUNTED_LEN));
-            es.updateChecksum();
-            long sbBlock = Ext4.SUPERBLOCK_OFFSET / fs.blockSize();
-            byte[] blk = cache.buffer(sbBlock).clone();
-            System.arraycopy(es.raw(), 0, blk, Ext4.SUPERBLOCK_OFFSET % fs.blockSize(), Ext4.SUPERBLOCK_SIZE);
-            cache.write(sbBlock, blk);
-        } finally {
-            journalStop(h);
-        }
-    }
-
     /** ext4_read_block_bitmap: sb_getblk of the group's block bitmap (held in memory since the mount). */
     void readBlockBitmap(TraceContext ctx, int group) {
         buffers.getblk(ctx, fs.group(group).bg_block_bitmap());

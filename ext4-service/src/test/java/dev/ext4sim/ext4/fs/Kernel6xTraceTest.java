@@ -149,6 +149,29 @@ class Kernel6xTraceTest {
     }
 
     @Test
+    void aNewTasksOverwriteOfAnAllocatedPageDirtiesNothingInItsEmptyRound() {
+        try (Ext4Fixture f = new Ext4Fixture(dir, 64L << 20, KernelProfile.V6X)) {
+            TraceContext first = Ext4Fixture.writer(SeedTraceTest.DEMO, 77);
+            int ino = f.ext4.create(first, Ext4.ROOT_INO, "a", 0644);
+            f.ext4.open(first, ino, true);
+            f.ext4.write(first, ino, 0, SeedTraceTest.HELLO, Ext4Mount.WriteFlags.NONE);
+            f.flushAll();
+            TraceContext other = Ext4Fixture.writer("other", 78);
+            byte[] bytes = "HELLO".getBytes(StandardCharsets.US_ASCII);
+            f.ext4.write(other, ino, 0, bytes, Ext4Mount.WriteFlags.NONE);
+            List<TraceEvent> w = f.events("other");
+            // the page is uptodate and its buffer mapped to the written block: no new buffer to zero and dirty
+            assertThat(w).extracting(TraceEvent::event).containsExactly("ext4_da_write_begin", "ext4_da_write_end",
+                    "ext4_da_write_begin", "ext4_da_write_end", "block_dirty_buffer", "writeback_dirty_folio",
+                    "track_foreign_dirty", "writeback_mark_inode_dirty");
+            assertThat(texts(w, "ext4_da_write_end")).containsExactly("dev 8,1 ino 12 pos 0 len 5 copied 0",
+                    "dev 8,1 ino 12 pos 0 len 5 copied 5");
+            assertThat(text(w, "block_dirty_buffer", 0)).doesNotContain("18446744073709486080");
+            assertThat(f.ext4.read(other, ino, 0, 12)).isEqualTo("HELLO world\n".getBytes(StandardCharsets.US_ASCII));
+        }
+    }
+
+    @Test
     void aTasksSecondWriteCopiesAtOnce() {
         try (Ext4Fixture f = new Ext4Fixture(dir, 64L << 20, KernelProfile.V6X)) {
             TraceContext demo = Ext4Fixture.writer(SeedTraceTest.DEMO, 77);
