@@ -7,6 +7,8 @@ import dev.ext4sim.bus.ErrnoException;
 import dev.ext4sim.bus.trace.KernelProfile;
 import dev.ext4sim.bus.trace.TraceContext;
 import dev.ext4sim.bus.trace.TraceEvent;
+import dev.ext4sim.ext4.port.WritebackPort;
+import dev.ext4sim.ondisk.E2fsprogs;
 import dev.ext4sim.ondisk.ext4.Ext4;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -142,9 +144,14 @@ class Kernel6xTraceTest {
                     .isEqualTo("bdi 8:0[1]: ino=12 memcg_id=1 cgroup_ino=1 page_cgroup_ino=23861");
             assertThat(text(first, "writeback_mark_inode_dirty", 0)).isEqualTo("bdi 8:0: ino=12 state= flags=I_DIRTY_PAGES");
 
+            // the flusher hears of the pages only: no i_size mark after the copy, so no inode bits to write back
+            assertThat(f.writeback.dirtied).extracting(WritebackPort.InodeDirtied::flags).containsOnly(Flags.I_DIRTY_PAGES);
+            assertThat(f.writeback.dirtied).extracting(WritebackPort.InodeDirtied::ino).containsExactly(12L, 13L, 14L);
+
             // the bytes, and s_last_mounted in the superblock the open journaled
             assertThat(f.ext4.read(Ext4Fixture.writer(SeedTraceTest.DEMO, 1394), 12, 0, 12)).isEqualTo(SeedTraceTest.HELLO);
             f.unmountAndCheck();
+            assertThat(E2fsprogs.debugfs(f.image, "stats").output()).containsPattern("Last mounted on:\\s+/\\n");
         }
     }
 
