@@ -28,6 +28,7 @@ final class BufferCache implements BlockDevice {
     private TraceContext ctx;
     private Dirtier handle;
     private boolean writeThrough;
+    private boolean metaReads;
 
     BufferCache(BlockPort port, long blocks) {
         this.port = Objects.requireNonNull(port);
@@ -50,6 +51,11 @@ final class BufferCache implements BlockDevice {
 
     Dirtier handle() {
         return handle;
+    }
+
+    /** Misses are read as metadata (6.x: REQ_META, rwbs RM) rather than as 4.x's SYNC reads. */
+    void metaReads(boolean on) {
+        this.metaReads = on;
     }
 
     /** Writes go home at once (mount and unmount superblock state) instead of into a handle. */
@@ -76,7 +82,7 @@ final class BufferCache implements BlockDevice {
     byte[] buffer(long block) {
         byte[] b = buffers.get(block);
         if (b == null) {
-            b = port.read(ctx, block, 1);
+            b = metaReads ? port.readMeta(ctx, block, 1) : port.read(ctx, block, 1);
             buffers.put(block, b);
         }
         return b;

@@ -16,6 +16,20 @@ record Caller(String symbol, int lineNo) {
     static final Caller EXT_DIRTY = new Caller("__ext4_ext_dirty+0x5c/0x70", 168);
     static final Caller NEW_INODE = new Caller("__ext4_new_inode+0x8f4/0x1560", 892);
     static final Caller NEW_INODE_MARK = new Caller("__ext4_new_inode+0xe2c/0x1560", 1077);
+    /**
+     * 6.x (the 6.18 capture's build): __ext4_new_inode's handle for ext4_create (line_no: ext4_create's __LINE__),
+     * the mark of ext4_ext_tree_init (inlined, so it prints as __ext4_new_inode's) and __ext4_new_inode's own.
+     */
+    static final Caller NEW_INODE_6X = new Caller("__ext4_new_inode+0xd42/0x17e0", 2827);
+    static final Caller EXT_TREE_INIT_MARK_6X = new Caller("__ext4_new_inode+0x17bc/0x17e0", 0);
+    static final Caller NEW_INODE_MARK_6X = new Caller("__ext4_new_inode+0xc7f/0x17e0", 0);
+    static final Caller ADD_DIRENT_MARK_6X = new Caller("add_dirent_to_buf+0x105/0x1b0", 0);
+    static final Caller ADD_NONDIR_MARK_6X = new Caller("ext4_add_nondir+0x93/0xf0", 0);
+    /** 6.x ext4_file_open → ext4_sample_last_mounted (inlined), line_no of its ext4_journal_start_sb. */
+    static final Caller FILE_OPEN_6X = new Caller("ext4_file_open+0x2c1/0x520", 869);
+    /** 6.x ext4_da_do_write_end's i_disksize handle (inlined in ext4_da_write_end; not in the capture: unverified). */
+    static final Caller DA_DO_WRITE_END_6X = new Caller("ext4_da_write_end+0x1b6/0x3a0", 3155);
+    static final Caller DA_DO_WRITE_END_MARK_6X = new Caller("ext4_da_write_end+0x1c9/0x3a0", 0);
     static final Caller ADD_DIRENT_MARK = new Caller("add_dirent_to_buf+0x1a0/0x2a0", 1944);
     static final Caller ADD_NONDIR_MARK = new Caller("ext4_add_nondir+0x38/0xb0", 2460);
     static final Caller INIT_NEW_DIR_MARK = new Caller("ext4_init_new_dir+0x15c/0x1f0", 2620);

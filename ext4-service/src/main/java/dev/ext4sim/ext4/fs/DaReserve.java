@@ -28,7 +28,11 @@ final class DaReserve {
         }
         ei.reservedDataBlocks++;
         sb.dirtyClusters++;
-        sb.trace.ext4(Ext4Trace.DA_RESERVE_SPACE, ctx, (long) ei.ino, ei.mode(), ei.raw.i_blocks(), ei.reservedDataBlocks, 0);
+        if (sb.trace.v6()) {
+            sb.trace.ext4(Ext4Trace.DA_RESERVE_SPACE_6X, ctx, (long) ei.ino, ei.mode(), ei.raw.i_blocks(), 1, ei.reservedDataBlocks);
+        } else {
+            sb.trace.ext4(Ext4Trace.DA_RESERVE_SPACE, ctx, (long) ei.ino, ei.mode(), ei.raw.i_blocks(), ei.reservedDataBlocks, 0);
+        }
     }
 
     /**

@@ -17,6 +17,11 @@ final class DaWrite {
     private final DaReserve reserve;
     private final MarkInodeDirty dirty;
     private final FileRead read;
+    /**
+     * 6.x: the tasks (pids) whose user buffer generic_perform_write has faulted in since the mount. A task's first
+     * copy_folio_from_iter_atomic finds its buffer's page unmapped and copies nothing; afterwards the page stays mapped.
+     */
+    private final java.util.Set<Integer> faultedIn = new java.util.HashSet<>();
 
     DaWrite(Super sb, MapBlocks map, DaReserve reserve, MarkInodeDirty dirty, FileRead read) {
         this.sb = sb;
@@ -45,6 +50,7 @@ final class DaWrite {
             try {
                 boolean newlyDirty = sb.nondaSwitch()
                         ? writePage(ctx, ei, p, data, off + (int) written, bytes)
+                        : sb.trace.v6() ? daWritePage6x(ctx, ei, p, data, off + (int) written, bytes)
                         : daWritePage(ctx, ei, p, data, off + (int) written, bytes);
                 if (newlyDirty) {
                     dirtied++;
@@ -125,6 +131,93 @@ final class DaWrite {
         page.mapped = true;
     }
 
+    /**
+     * 6.x's ext4_da_write_begin starts no handle. generic_perform_write copies with page faults disabled and faults
+     * the source in only after a copy came up short: a task's first write (its buffer's page not yet mapped, as in
+     * each of the 6.18 capture's writers) copies nothing the first time round, and write_begin/write_end run again.
+     */
+    private boolean daWritePage6x(TraceContext ctx, Ext4InodeInfo ei, long pos, byte[] data, int off, int len) {
+        sb.trace.ext4(Ext4Trace.DA_WRITE_BEGIN_6X, ctx, (long) ei.ino, pos, len);
+        long index = pos >>> PageCache.PAGE_SHIFT;
+        PageCache.Page existing = ei.pages.find(index);
+        PageCache.Page page = ei.pages.grab(index);
+        boolean newBuffer = false;
+        try {
+            if (!page.mapped) {
+                newBuffer = daMapBlocks6x(ctx, ei, index);
+                page.mapped = true;
+            }
+            if (existing == null) {
+                read.fillPage(ctx, ei, page, pos, len);
+            }
+        } catch (ErrnoException e) {
+            if (existing == null) {
+                ei.pages.remove(page); // ext4_truncate_failed_write: the page never held data
+            }
+            throw e;
+        }
+        boolean newlyDirty = false;
+        if (faultedIn.add(ctx.task().pid())) {
+            newlyDirty = daWriteEnd6x(ctx, ei, page, pos, len, 0, newBuffer);
+            sb.trace.ext4(Ext4Trace.DA_WRITE_BEGIN_6X, ctx, (long) ei.ino, pos, len);
+        }
+        System.arraycopy(data, off, page.data, (int) (pos & (PageCache.PAGE_SIZE - 1)), len);
+        return daWriteEnd6x(ctx, ei, page, pos, len, len, newBuffer) | newlyDirty;
+    }
+
+    /**
+     * 6.x's ext4_da_map_blocks: a status-tree hit on a hole, or a miss the extent tree answers with a hole (cached
+     * by ext4_ext_put_gap_in_cache), goes to add_delayed, which looks the status tree up again under i_data_sem
+     * before ext4_insert_delayed_blocks reserves the block. True for a new delayed buffer (BH_New), false for a
+     * block mapped already.
+     */
+    private boolean daMapBlocks6x(TraceContext ctx, Ext4InodeInfo ei, long lblk) {
+        ExtentStatus.Es es = map.esLookup(ctx, ei, lblk);
+        if (es != null && !es.hole()) {
+            return false;
+        }
+        if (es == null) {
+            MapBlocks.Map m = map.extMapBlocks(ctx, null, ei, lblk, 1, 0);
+            if (m.ret() > 0) {
+                map.esInsert(ctx, ei, lblk, m.len(), m.pblk(), Flags.ES_WRITTEN);
+                return false;
+            }
+        }
+        ExtentStatus.Es again = map.esLookup(ctx, ei, lblk);
+        if (again != null && !again.hole()) {
+            return false;
+        }
+        reserve.reserve(ctx, ei);
+        map.esInsert(ctx, ei, lblk, 1, -1, Flags.ES_DELAYED);
+        return true;
+    }
+
+    /**
+     * 6.x's ext4_da_write_end → ext4_da_do_write_end: block_write_end (a copy of 0 into a page not uptodate dirties
+     * only a new buffer, zeroed by folio_zero_new_buffers), i_size without a mark; a handle only when i_disksize moves
+     * (the last byte's block allocated, not delayed). True when the page became dirty.
+     */
+    private boolean daWriteEnd6x(TraceContext ctx, Ext4InodeInfo ei, PageCache.Page page, long pos, int len, int copied,
+                                 boolean newBuffer) {
+        sb.trace.ext4(Ext4Trace.DA_WRITE_END, ctx, (long) ei.ino, pos, len, copied);
+        boolean newlyDirty = copied > 0 || newBuffer ? blockWriteEnd(ctx, ei, null, page) : false;
+        long newSize = pos + copied;
+        if (newSize > ei.size) {
+            ei.size = newSize;
+            ExtentStatus.Es es = ei.es.lookup((newSize - 1) >>> PageCache.PAGE_SHIFT);
+            if (copied > 0 && newSize > ei.disksize() && es != null && es.written()) {
+                ei.disksize(newSize);
+                Ext4Handle h = sb.journalStart(ctx, null, Super.HT_INODE, 2, Caller.DA_DO_WRITE_END_6X, ei.ino);
+                try {
+                    sb.markInodeDirty(ctx, h, ei, Caller.DA_DO_WRITE_END_MARK_6X, true);
+                } finally {
+                    sb.journalStop(h);
+                }
+            }
+        }
+        return newlyDirty;
+    }
+
     /** ext4_da_write_end → generic_write_end. */
     private boolean daWriteEnd(TraceContext ctx, Ext4InodeInfo ei, Ext4Handle h, PageCache.Page page, long pos, int copied) {
         sb.trace.ext4(Ext4Trace.DA_WRITE_END, ctx, (long) ei.ino, pos, copied, copied);
@@ -160,6 +253,9 @@ final class DaWrite {
         if (newlyDirty) {
             ei.pages.setDirty(page);
             sb.trace.writeback(sb.trace.v6() ? Ext4Trace.WB_DIRTY_FOLIO : Ext4Trace.WB_DIRTY_PAGE, ctx, (long) ei.ino, page.index);
+            if (sb.trace.v6()) {
+                sb.trace.trackForeignDirty(ctx, ei.ino);
+            }
             sb.dirtyPagesChanged(ctx, 1);
             dirty.markInodeDirty(ctx, ei, Flags.I_DIRTY_PAGES, h);
         }
@@ -171,7 +267,11 @@ final class DaWrite {
      * follows i_size.
      */
     private boolean writePage(TraceContext ctx, Ext4InodeInfo ei, long pos, byte[] data, int off, int len) {
-        sb.trace.ext4(Ext4Trace.WRITE_BEGIN, ctx, (long) ei.ino, pos, len, 0);
+        if (sb.trace.v6()) {
+            sb.trace.ext4(Ext4Trace.WRITE_BEGIN_6X, ctx, (long) ei.ino, pos, len);
+        } else {
+            sb.trace.ext4(Ext4Trace.WRITE_BEGIN, ctx, (long) ei.ino, pos, len, 0);
+        }
         long index = pos >>> PageCache.PAGE_SHIFT;
         PageCache.Page existing = ei.pages.find(index);
         PageCache.Page page = ei.pages.grab(index);

@@ -52,6 +52,7 @@ public final class Ext4Mount {
     private final Ext4Namei namei;
     private final Evict evict;
     private final Fsync fsync;
+    private final SampleLastMounted lastMounted;
 
     private Ext4Mount(Super sb) {
         this.sb = sb;
@@ -65,6 +66,7 @@ public final class Ext4Mount {
         this.evict = new Evict(sb, truncate);
         this.namei = new Ext4Namei(sb, evict, map);
         this.fsync = new Fsync(sb, writepages);
+        this.lastMounted = new SampleLastMounted(sb);
     }
 
     /** Tells {@code points} each of {@link Ext4CrashPoints} as it is reached (the service's crash points). */
@@ -187,10 +189,16 @@ public final class Ext4Mount {
 
     // ------------------------------------------------------------------ files
 
-    /** An open file on the inode (ext4_file_open): the inode stays until the last release even when unlinked. */
+    /**
+     * An open file on the inode (ext4_file_open): the inode stays until the last release even when unlinked. 6.x's
+     * first open after the mount records the mount point in the superblock (ext4_sample_last_mounted).
+     */
     public void open(TraceContext ctx, int ino, boolean writable) {
         locked(ctx, () -> {
             Ext4InodeInfo ei = sb.iget(ino, 0);
+            if (sb.trace.v6()) {
+                lastMounted.sample(ctx);
+            }
             ei.openCount++;
             if (writable) {
                 ei.writers++;

@@ -146,6 +146,13 @@ final class Ext4Namei {
         return m;
     }
 
+    /**
+     * 6.x's ext4_create and ext4_mkdir credits: EXT4_DATA_TRANS_BLOCKS (20 with extents + 6 xattr - 2, no quota) +
+     * EXT4_INDEX_EXTRA_TRANS_BLOCKS (12) + 3, and __ext4_new_inode adds ext4_xattr_credits_for_new_inode: one
+     * security xattr (7, no ea_inode) and no default ACL on the parent.
+     */
+    static final int NEW_INODE_CREDITS_6X = 20 + 6 - 2 + 12 + 3 + 7;
+
     private int credits(Ext4InodeInfo dir) {
         int depth = sb.fs.extents().root(dir.raw).header().depth();
         return 10 + sb.fs.geometry().gdtBlocks() + 3 * (depth + 1);
@@ -179,7 +186,8 @@ final class Ext4Namei {
     /**
      * __ext4_new_inode (the group's inode bitmap is read, and a free bit found, before the handle starts; the inode is
      * marked dirty before ext4_allocate_inode), ext4_init_new_dir for a directory, then ext4_add_entry and the
-     * parent's and the child's final marks, in 4.x order. Without a free inode no handle starts. On ENOSPC after the
+     * parent's and the child's final marks, in 4.x order; 6.x adds ext4_ext_tree_init's mark before
+     * __ext4_new_inode's own. Without a free inode no handle starts. On ENOSPC after the
      * inode was taken it is given back as ext4_evict_inode would leave it (bitmap bit clear, slot deleted).
      */
     private int newInode(TraceContext ctx, Ext4InodeInfo dir, String name, int mode, boolean isDir) {
@@ -192,9 +200,11 @@ final class Ext4Namei {
             throw new ErrnoException(Errno.ENOSPC, "no free inode: " + e.getMessage());
         }
         sb.readInodeBitmap(ctx, sb.fs.geometry().groupOfInode(ino));
+        boolean v6 = sb.trace.v6();
         Ext4Handle h;
         try {
-            h = sb.journalStart(ctx, null, Super.HT_DIR, credits(dir) + (isDir ? 6 : 0), Caller.NEW_INODE);
+            h = v6 ? sb.journalStart(ctx, null, Super.HT_DIR, NEW_INODE_CREDITS_6X, Caller.NEW_INODE_6X)
+                    : sb.journalStart(ctx, null, Super.HT_DIR, credits(dir) + (isDir ? 6 : 0), Caller.NEW_INODE);
         } catch (RuntimeException e) {
             sb.fs.ialloc().freeInode(ino, isDir);
             throw e;
@@ -202,7 +212,11 @@ final class Ext4Namei {
         try {
             Inode raw = sb.fs.ialloc().initInode(ino, mode, isDir ? 2 : 1);
             Ext4InodeInfo ei = new Ext4InodeInfo(raw, dir.ino, sb.cachedPages);
-            sb.markInodeDirty(ctx, h, ei, Caller.NEW_INODE_MARK, true);
+            if (v6) {
+                // ext4_ext_tree_init's mark once the extent header is set, which the 6.18 capture shows and the 4.x reference does not
+                sb.markInodeDirty(ctx, h, ei, Caller.EXT_TREE_INIT_MARK_6X, true);
+            }
+            sb.markInodeDirty(ctx, h, ei, v6 ? Caller.NEW_INODE_MARK_6X : Caller.NEW_INODE_MARK, true);
             sb.trace.ext4(Ext4Trace.ALLOCATE_INODE, ctx, (long) ino, (long) dir.ino, mode);
             long dirBlock = -1;
             try {
@@ -237,13 +251,13 @@ final class Ext4Namei {
             dir.size = dir.raw.i_size();
             dir.raw.mtime(sb.currentTime());
             dir.raw.ctime(dir.raw.mtime());
-            sb.markInodeDirty(ctx, h, dir, Caller.ADD_DIRENT_MARK, true);
+            sb.markInodeDirty(ctx, h, dir, v6 ? Caller.ADD_DIRENT_MARK_6X : Caller.ADD_DIRENT_MARK, true);
             if (isDir) {
                 int links = dir.raw.i_links_count();
                 dir.raw.i_links_count(links >= 65000 - 1 || links == 1 ? 1 : links + 1);
                 sb.markInodeDirty(ctx, h, dir, Caller.MKDIR_MARK, true);
             } else {
-                sb.markInodeDirty(ctx, h, ei, Caller.ADD_NONDIR_MARK, true);
+                sb.markInodeDirty(ctx, h, ei, v6 ? Caller.ADD_NONDIR_MARK_6X : Caller.ADD_NONDIR_MARK, true);
             }
             return ino;
         } finally {

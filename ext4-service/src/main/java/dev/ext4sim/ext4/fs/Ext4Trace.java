@@ -26,6 +26,11 @@ public final class Ext4Trace {
     public static final Tracepoint WRITE_BEGIN = dev(EXT4, "ext4_write_begin", W_BEGIN, "ino", "pos", "len", "flags");
     public static final Tracepoint DA_WRITE_END = dev(EXT4, "ext4_da_write_end", W_END, "ino", "pos", "len", "copied");
     public static final Tracepoint WRITE_END = dev(EXT4, "ext4_write_end", W_END, "ino", "pos", "len", "copied");
+    /** 6.x (the write_begin flags argument went in 6.0): no flags field. */
+    public static final Tracepoint DA_WRITE_BEGIN_6X = dev(EXT4, "ext4_da_write_begin", "dev %d,%d ino %lu pos %lld len %u",
+            "ino", "pos", "len");
+    public static final Tracepoint WRITE_BEGIN_6X = dev(EXT4, "ext4_write_begin", "dev %d,%d ino %lu pos %lld len %u",
+            "ino", "pos", "len");
     /** 4.x: the number follows the comma; fields (dev, ip, blocks, rsv_blocks), printed (blocks, rsv_blocks, ip). */
     public static final Tracepoint JOURNAL_START = Tracepoint.define(EXT4, "ext4_journal_start",
                     "dev %d,%d blocks, %d rsv_blocks, %d caller %pS", "dev", "ip", "blocks", "rsv_blocks")
@@ -71,10 +76,19 @@ public final class Ext4Trace {
     public static final Tracepoint ES_INSERT_DELAYED_EXTENT = dev(EXT4, "ext4_es_insert_delayed_extent",
             ES + " allocated %d %d", a -> withFlags(a, 6, Flags.ES_BITS, Flags.ES_NAMES, ""),
             "ino", "lblk", "len", "pblk", "status", "lclu_allocated", "end_allocated");
+    /** 5.7+: ext4_cache_extents puts the extents of an i_block tree into the status tree as ext4_find_extent reads it. */
+    public static final Tracepoint ES_CACHE_EXTENT = es("ext4_es_cache_extent");
     public static final Tracepoint ES_REMOVE_EXTENT = dev(EXT4, "ext4_es_remove_extent", "dev %d,%d ino %lu es [%lld/%lld)", "ino", "lblk", "len");
     public static final Tracepoint DA_RESERVE_SPACE = dev(EXT4, "ext4_da_reserve_space",
             "dev %d,%d ino %lu mode 0%o i_blocks %llu reserved_data_blocks %d reserved_meta_blocks %d",
             "ino", "mode", "i_blocks", "reserved_data_blocks", "reserved_meta_blocks");
+    /**
+     * 6.x: the blocks reserved by this call, then the inode's count. The two strings of 6.18's TP_printk join with no
+     * space between them ("reserve_blocks 1reserved_data_blocks 1"), as the kernel prints it.
+     */
+    public static final Tracepoint DA_RESERVE_SPACE_6X = dev(EXT4, "ext4_da_reserve_space",
+            "dev %d,%d ino %lu mode 0%o i_blocks %llu reserve_blocks %dreserved_data_blocks %d",
+            "ino", "mode", "i_blocks", "reserve_blocks", "reserved_data_blocks");
     public static final Tracepoint DA_UPDATE_RESERVE_SPACE = dev(EXT4, "ext4_da_update_reserve_space",
             "dev %d,%d ino %lu mode 0%o i_blocks %llu used_blocks %d reserved_data_blocks %d reserved_meta_blocks %d allocated_meta_blocks %d quota_claim %d",
             "ino", "mode", "i_blocks", "used_blocks", "reserved_data_blocks", "reserved_meta_blocks", "allocated_meta_blocks", "quota_claim");
@@ -131,6 +145,8 @@ public final class Ext4Trace {
     public static final Tracepoint SYNC_FS = dev(EXT4, "ext4_sync_fs", "dev %d,%d wait %d", "wait");
     public static final Tracepoint REQUEST_INODE = dev(EXT4, "ext4_request_inode", "dev %d,%d dir %lu mode 0%o", "dir", "mode");
     public static final Tracepoint ALLOCATE_INODE = dev(EXT4, "ext4_allocate_inode", "dev %d,%d ino %lu dir %lu mode 0%o", "ino", "dir", "mode");
+    /** ext4_read_inode_bitmap of a group whose bitmap buffer is not uptodate yet (its read follows). */
+    public static final Tracepoint LOAD_INODE_BITMAP = dev(EXT4, "ext4_load_inode_bitmap", "dev %d,%d group %u", "group");
     public static final Tracepoint FREE_INODE = dev(EXT4, "ext4_free_inode", "dev %d,%d ino %lu mode 0%o uid %u gid %u blocks %llu",
             "ino", "mode", "uid", "gid", "blocks");
     public static final Tracepoint UNLINK_ENTER = dev(EXT4, "ext4_unlink_enter", "dev %d,%d ino %lu size %lld parent %lu", "ino", "size", "parent");
@@ -154,6 +170,13 @@ public final class Ext4Trace {
     /** 5.18+: the same event under its folio name. */
     public static final Tracepoint WB_DIRTY_FOLIO = Tracepoint.define(WB, "writeback_dirty_folio",
             "bdi %s: ino=%lu index=%lu", "name", "ino", "index");
+    /**
+     * 5.3+ mem_cgroup_track_foreign_dirty_slowpath, after writeback_dirty_folio: the folio's memcg is not the wb's.
+     * {@code name} is the bdi, {@code bdi_id} its id (bdi->id).
+     */
+    public static final Tracepoint TRACK_FOREIGN_DIRTY = Tracepoint.define(WB, "track_foreign_dirty",
+            "bdi %s[%llu]: ino=%lu memcg_id=%u cgroup_ino=%lu page_cgroup_ino=%lu",
+            "name", "bdi_id", "ino", "memcg_id", "cgroup_ino", "page_cgroup_ino");
     public static final Tracepoint WB_MARK_INODE_DIRTY = dirtyInode("writeback_mark_inode_dirty");
     public static final Tracepoint WB_DIRTY_INODE_START = dirtyInode("writeback_dirty_inode_start");
     public static final Tracepoint WB_DIRTY_INODE = dirtyInode("writeback_dirty_inode");
@@ -254,6 +277,21 @@ public final class Ext4Trace {
             return;
         }
         tracer.emit(tp, ctx, devT, blocknr, (long) BlockPort.BLOCK_SIZE);
+    }
+
+    /**
+     * track_foreign_dirty's ids as the 6.18 capture prints them: the disk's bdi is the first registered (id 1), the
+     * wb's memcg the root (id 1, cgroup inode 1); ext4sim has no memory cgroups, and takes every dirtied page as
+     * charged to the capture's other cgroup.
+     */
+    static final long BDI_ID = 1;
+    static final int WB_MEMCG_ID = 1;
+    static final long WB_CGROUP_INO = 1;
+    static final long PAGE_CGROUP_INO = 23861;
+
+    /** mem_cgroup_track_foreign_dirty after a file folio of inode {@code ino} was accounted dirty (6.x). */
+    void trackForeignDirty(TraceContext ctx, long ino) {
+        writeback(TRACK_FOREIGN_DIRTY, ctx, BDI_ID, ino, WB_MEMCG_ID, WB_CGROUP_INO, PAGE_CGROUP_INO);
     }
 
     static int major(Object devT) {

@@ -36,11 +36,36 @@ final class ExtentStatus {
     }
 
     private final TreeMap<Long, Es> tree = new TreeMap<>();
+    /**
+     * The starts of the extents with EXTENT_STATUS_REFERENCED, which a traced lookup's hit sets (the shrinker's aging
+     * bit): a merge into an extent on the left keeps that extent's bit, the pieces of a split keep the original's.
+     */
+    private final java.util.Set<Long> referenced = new java.util.HashSet<>();
+
+    /** Whether {@code es} (an extent of this tree) has the referenced bit. */
+    boolean referenced(Es es) {
+        return referenced.contains(es.lblk());
+    }
+
+    /** ext4_es_lookup_extent's hit: ext4_es_set_referenced. */
+    void setReferenced(Es es) {
+        referenced.add(es.lblk());
+    }
 
     /** ext4_es_lookup_extent: the extent holding {@code lblk}, or null. */
     Es lookup(long lblk) {
         Map.Entry<Long, Es> e = tree.floorEntry(lblk);
         return e != null && e.getValue().end() > lblk ? e.getValue() : null;
+    }
+
+    /** ext4_es_cache_extent: [lblk, lblk+len) goes in only where no extent of the tree overlaps it. */
+    boolean cache(long lblk, long len, long pblk, int status) {
+        Map.Entry<Long, Es> e = tree.floorEntry(lblk + len - 1);
+        if (e != null && e.getValue().end() > lblk) {
+            return false;
+        }
+        insert(lblk, len, pblk, status);
+        return true;
     }
 
     /** ext4_es_insert_extent: replaces whatever covered [lblk, lblk+len). */
@@ -52,10 +77,13 @@ final class ExtentStatus {
             Es l = left.getValue();
             tree.remove(l.lblk());
             es = new Es(l.lblk(), l.len() + es.len(), l.pblk(), status);
+        } else {
+            referenced.remove(es.lblk());
         }
         Es right = tree.get(es.end());
         if (right != null && mergeable(es, right)) {
             tree.remove(right.lblk());
+            referenced.remove(right.lblk());
             es = new Es(es.lblk(), es.len() + right.len(), es.pblk(), status);
         }
         tree.put(es.lblk(), es);
@@ -76,12 +104,19 @@ final class ExtentStatus {
         List<Es> hit = new ArrayList<>(tree.subMap(from, true, end, false).values());
         for (Es e : hit) {
             tree.remove(e.lblk());
+            boolean ref = referenced.remove(e.lblk());
             if (e.lblk() < lblk) {
                 tree.put(e.lblk(), new Es(e.lblk(), lblk - e.lblk(), e.pblk(), e.status()));
+                if (ref) {
+                    referenced.add(e.lblk());
+                }
             }
             if (e.end() > end) {
                 long cut = end - e.lblk();
                 tree.put(end, new Es(end, e.end() - end, e.pblk() < 0 ? -1 : e.pblk() + cut, e.status()));
+                if (ref) {
+                    referenced.add(end);
+                }
             }
         }
     }
@@ -105,5 +140,6 @@ final class ExtentStatus {
 
     void clear() {
         tree.clear();
+        referenced.clear();
     }
 }

@@ -45,7 +45,10 @@ final class MapBlocks {
         if (es == null) {
             sb.trace.ext4(Ext4Trace.ES_LOOKUP_EXTENT_EXIT, ctx, (long) ei.ino, 0L, 0L, 0L, 0, 0);
         } else {
-            sb.trace.ext4(Ext4Trace.ES_LOOKUP_EXTENT_EXIT, ctx, (long) ei.ino, es.lblk(), es.len(), es.printedPblk(sb.trace.v6()), es.status(), 1);
+            // 5.5+ prints the referenced bit (R), copied before this hit sets it; 4.19's table has no letter for it
+            int status = es.status() | (sb.trace.v6() && ei.es.referenced(es) ? Flags.ES_REFERENCED : 0);
+            sb.trace.ext4(Ext4Trace.ES_LOOKUP_EXTENT_EXIT, ctx, (long) ei.ino, es.lblk(), es.len(), es.printedPblk(sb.trace.v6()), status, 1);
+            ei.es.setReferenced(es);
         }
         return es;
     }
@@ -141,6 +144,9 @@ final class MapBlocks {
     Map extMapBlocks(TraceContext ctx, Ext4Handle h, Ext4InodeInfo ei, long lblk, int len, int flags) {
         sb.trace.ext4(Ext4Trace.EXT_MAP_BLOCKS_ENTER, ctx, (long) ei.ino, lblk, len, flags);
         List<Extent> extents = sb.fs.extents().extents(ei.raw);
+        if (sb.trace.v6() && (flags & Flags.GET_BLOCKS_EX_NOCACHE) == 0 && sb.fs.extents().root(ei.raw).header().depth() == 0) {
+            cacheExtents(ctx, ei, extents);
+        }
         Extent shown = pathExtent(extents, lblk);
         if (shown != null) {
             sb.trace.ext4(Ext4Trace.EXT_SHOW_EXTENT, ctx, (long) ei.ino, shown.pblk(), shown.lblk(), (long) shown.len());
@@ -209,6 +215,24 @@ final class MapBlocks {
         h.marked(ei, true);
         int mflags = Flags.MAP_NEW | Flags.MAP_MAPPED | (unwrit ? Flags.MAP_UNWRITTEN : 0);
         return exit(ctx, ei, flags, new Map(lblk, run.start(), run.len(), mflags, run.len()));
+    }
+
+    /**
+     * ext4_cache_extents (5.7+), as ext4_find_extent runs it on a tree held in i_block: each extent, and each gap
+     * between two, offered to the status tree.
+     */
+    private void cacheExtents(TraceContext ctx, Ext4InodeInfo ei, List<Extent> extents) {
+        long prev = 0;
+        for (Extent e : extents) {
+            if (prev != 0 && prev != e.lblk()) {
+                sb.trace.ext4(Ext4Trace.ES_CACHE_EXTENT, ctx, (long) ei.ino, prev, e.lblk() - prev, 0L, Flags.ES_HOLE);
+                ei.es.cache(prev, e.lblk() - prev, -1, Flags.ES_HOLE);
+            }
+            int status = e.unwritten() ? Flags.ES_UNWRITTEN : Flags.ES_WRITTEN;
+            sb.trace.ext4(Ext4Trace.ES_CACHE_EXTENT, ctx, (long) ei.ino, e.lblk(), (long) e.len(), e.pblk(), status);
+            ei.es.cache(e.lblk(), e.len(), e.pblk(), status);
+            prev = e.endLblk();
+        }
     }
 
     /**

@@ -165,6 +165,7 @@ final class Super {
         journal.load(ctx);
         BufferCache cache = new BufferCache(block, probe.s_blocks_count());
         cache.context(ctx);
+        cache.metaReads(trace.v6());
         Ext4Filesystem fs;
         try {
             fs = Ext4Filesystem.open(cache);
@@ -398,11 +399,24 @@ final class Super {
         buffers.getblk(ctx, fs.group((ino - 1) / perGroup).bg_inode_table() + offset / fs.blockSize());
     }
 
-    /** ext4_read_inode_bitmap: sb_getblk of the group's inode bitmap (held in memory since the mount). */
+    /**
+     * ext4_read_inode_bitmap: sb_getblk of the group's inode bitmap (held in memory since the mount). A 6.x kernel's
+     * mount reads no inode bitmap, so the group's first use after it finds the buffer not uptodate:
+     * ext4_load_inode_bitmap, then the read (ext4_read_bh, REQ_META) in the caller's task, which the 6.x profile
+     * traces (ext4sim's own mount has read it already).
+     */
     void readInodeBitmap(TraceContext ctx, int group) {
-        buffers.getblk(ctx, fs.group(group).bg_inode_bitmap());
+        long bitmap = fs.group(group).bg_inode_bitmap();
+        buffers.getblk(ctx, bitmap);
+        if (trace.v6() && !inodeBitmapsLoaded.get(group)) {
+            inodeBitmapsLoaded.set(group);
+            trace.ext4(Ext4Trace.LOAD_INODE_BITMAP, ctx, group);
+            block.readMeta(ctx, bitmap, 1);
+        }
     }
 
+    /** The groups whose inode bitmap a 6.x ext4_read_inode_bitmap has read since the mount. */
+    private final java.util.BitSet inodeBitmapsLoaded = new java.util.BitSet();
     /** ext4_read_block_bitmap: sb_getblk of the group's block bitmap (held in memory since the mount). */
     void readBlockBitmap(TraceContext ctx, int group) {
         buffers.getblk(ctx, fs.group(group).bg_block_bitmap());

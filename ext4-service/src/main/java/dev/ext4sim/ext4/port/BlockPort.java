@@ -14,6 +14,14 @@ public interface BlockPort {
     /** Reads {@code count} consecutive blocks starting at {@code block}. */
     byte[] read(TraceContext ctx, long block, int count);
 
+    /**
+     * A metadata buffer's read as 6.x's ext4_read_bh submits it (REQ_META | REQ_PRIO, rwbs RM); by default the same
+     * as {@link #read}.
+     */
+    default byte[] readMeta(TraceContext ctx, long block, int count) {
+        return read(ctx, block, count);
+    }
+
     /** Submits the bios under one plug, in order, and waits for all of them (ext4_io_submit + wait). */
     void submit(TraceContext ctx, List<DataBio> bios);
 

@@ -44,6 +44,15 @@ public final class BusBlockPort implements BlockPort {
 
     @Override
     public byte[] read(TraceContext ctx, long block, int count) {
+        return read(ctx, block, count, BlockIo.SYNC);
+    }
+
+    @Override
+    public byte[] readMeta(TraceContext ctx, long block, int count) {
+        return read(ctx, block, count, BlockIo.META);
+    }
+
+    private byte[] read(TraceContext ctx, long block, int count, String flag) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(count * BLOCK_SIZE);
         long at = block;
         int left = count;
@@ -52,7 +61,7 @@ public final class BusBlockPort implements BlockPort {
             int callBytes = 0;
             while (left > 0 && callBytes < MAX_CALL) {
                 int blocks = Math.min(left, MAX_BIO / BLOCK_SIZE);
-                bios.add(BlockIo.Bio.read(at * SECTORS_PER_BLOCK, blocks * BLOCK_SIZE, BlockIo.SYNC));
+                bios.add(BlockIo.Bio.read(at * SECTORS_PER_BLOCK, blocks * BLOCK_SIZE, flag));
                 at += blocks;
                 left -= blocks;
                 callBytes += blocks * BLOCK_SIZE;

@@ -38,4 +38,37 @@ class ExtentStatusTest {
         assertThat(es.lookup(13)).isEqualTo(new ExtentStatus.Es(13, 2, 1003, Flags.ES_WRITTEN));
         assertThat(es.lookup(11)).isEqualTo(new ExtentStatus.Es(10, 2, 1000, Flags.ES_WRITTEN));
     }
+
+    @Test
+    void cacheFillsOnlyWhatNoExtentCovers() {
+        ExtentStatus es = new ExtentStatus();
+        es.insert(0, 4, -1, Flags.ES_DELAYED);
+        assertThat(es.cache(2, 4, 700, Flags.ES_WRITTEN)).isFalse();
+        assertThat(es.lookup(5)).isNull();
+        assertThat(es.cache(4, 2, 704, Flags.ES_WRITTEN)).isTrue();
+        assertThat(es.lookup(5)).isEqualTo(new ExtentStatus.Es(4, 2, 704, Flags.ES_WRITTEN));
+        assertThat(es.lookup(0)).isEqualTo(new ExtentStatus.Es(0, 4, -1, Flags.ES_DELAYED));
+    }
+
+    @Test
+    void theReferencedBitStaysWithTheExtentItWasSetOn() {
+        ExtentStatus es = new ExtentStatus();
+        es.insert(0, 10, 100, Flags.ES_WRITTEN);
+        assertThat(es.referenced(es.lookup(3))).isFalse();
+        es.setReferenced(es.lookup(3));
+        // a piece cut out of the middle: both ends keep the bit; what replaces the middle has none
+        es.insert(4, 2, -1, Flags.ES_DELAYED);
+        assertThat(es.referenced(es.lookup(0))).isTrue();
+        assertThat(es.referenced(es.lookup(8))).isTrue();
+        assertThat(es.referenced(es.lookup(4))).isFalse();
+        // merged into its left neighbour, an extent takes the neighbour's bit
+        es.insert(10, 2, 110, Flags.ES_WRITTEN);
+        assertThat(es.lookup(11).lblk()).isEqualTo(6);
+        assertThat(es.referenced(es.lookup(11))).isTrue();
+        es.insert(6, 6, 500, Flags.ES_WRITTEN);
+        assertThat(es.referenced(es.lookup(7))).isFalse();
+        es.clear();
+        es.insert(0, 1, 100, Flags.ES_WRITTEN);
+        assertThat(es.referenced(es.lookup(0))).isFalse();
+    }
 }

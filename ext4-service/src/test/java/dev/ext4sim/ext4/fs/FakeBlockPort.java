@@ -19,12 +19,31 @@ final class FakeBlockPort implements BlockPort {
     private final List<String> flushes = new ArrayList<>();
     private long blocksRead;
 
+    /** A read, with the task that asked for it; meta for a metadata read (REQ_META). */
+    record Read(String comm, long block, int count, boolean meta) {
+    }
+
+    private final List<Read> reads = new ArrayList<>();
+
+    synchronized List<Read> reads() {
+        return List.copyOf(reads);
+    }
+
     FakeBlockPort(BlockDevice dev) {
         this.dev = dev;
     }
 
     @Override
     public synchronized byte[] read(TraceContext ctx, long block, int count) {
+        return read(ctx, block, count, false);
+    }
+
+    @Override
+    public synchronized byte[] readMeta(TraceContext ctx, long block, int count) {
+        return read(ctx, block, count, true);
+    }
+
+    private byte[] read(TraceContext ctx, long block, int count, boolean meta) {
         if (block < 0 || count < 1 || block + count > dev.blocks()) {
             throw new ErrnoException(Errno.EIO, "attempt to access beyond end of device: block " + block + " count " + count);
         }
@@ -35,6 +54,7 @@ final class FakeBlockPort implements BlockPort {
             System.arraycopy(b, 0, out, i * BLOCK_SIZE, BLOCK_SIZE);
         }
         blocksRead += count;
+        reads.add(new Read(ctx.task().comm(), block, count, meta));
         return out;
     }
 

@@ -2,6 +2,7 @@ package dev.ext4sim.ext4.fs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ext4sim.bus.trace.KernelProfile;
 import dev.ext4sim.bus.trace.TraceContext;
 import dev.ext4sim.ondisk.E2fsprogs;
 import dev.ext4sim.ondisk.ext4.Ext4;
@@ -36,9 +37,19 @@ class RandomWorkloadTest {
 
     @Test
     void everyFileMatchesTheModel() {
+        everyFileMatchesTheModel(KernelProfile.V4X);
+    }
+
+    /** The 6.x profile's paths (lazy inode bitmap reads, the superblock's s_last_mounted, cached extents) alike. */
+    @Test
+    void everyFileMatchesTheModelIn6x() {
+        everyFileMatchesTheModel(KernelProfile.V6X);
+    }
+
+    private void everyFileMatchesTheModel(KernelProfile profile) {
         Path image = Ext4Fixture.format(dir.resolve("sda1.img"), 64L << 20);
         for (int mount = 0; mount < 3; mount++) {
-            try (Ext4Fixture f = new Ext4Fixture(image)) {
+            try (Ext4Fixture f = new Ext4Fixture(image, profile)) {
                 TraceContext w = Ext4Fixture.writer("workload", 4242);
                 if (mount == 0) {
                     dirs.put("", Ext4.ROOT_INO);
