@@ -2,16 +2,21 @@
 # The seed program on this machine's kernel, traced by ftrace: an ext4 on a loop device, the ext4, jbd2, writeback
 # and block events, the program's three variants (no fsync, O_SYNC, fsync), then the wait for the flusher and the
 # journal commit that follows it. The trace goes to OUT (default real-trace.txt), ready for ./ext4sim trace diff.
+# The program pauses --gap milliseconds (default 100) before each call after open, as a client of ext4sim's REST API
+# does for a round trip, so that what depends on time between calls (file_update_time's timestamp update on write)
+# happens on both sides; --gap 0 runs it at full speed.
 #
-# usage: sudo scripts/capture-real-trace.sh [OUT] [--timeout SECONDS]
+# usage: sudo scripts/capture-real-trace.sh [OUT] [--timeout SECONDS] [--gap MILLISECONDS]
 set -euo pipefail
 
 out=real-trace.txt
 timeout=90
+gap=100
 while [ $# -gt 0 ]; do
   case "$1" in
     --timeout) timeout=$2; shift 2 ;;
-    -h|--help) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --gap) gap=$2; shift 2 ;;
+    -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) out=$1; shift ;;
   esac
 done
@@ -53,25 +58,39 @@ cat > "$work/demo.c" <<'C'
 #include <unistd.h>
 int main(int argc, char **argv) {
     int mode = argc > 2 ? atoi(argv[2]) : 0; /* 0: write only, 1: O_SYNC, 2: write then fsync */
+    useconds_t gap = argc > 3 ? (useconds_t) atoi(argv[3]) * 1000 : 0; /* before each call after open */
     int fd = open(argv[1], O_CREAT | O_RDWR | (mode == 1 ? O_SYNC : 0), 0644);
-    if (fd < 0 || write(fd, "hello world\n", 12) != 12 || (mode == 2 && fsync(fd) != 0))
+    if (fd < 0)
         return 1;
+    usleep(gap);
+    if (write(fd, "hello world\n", 12) != 12)
+        return 1;
+    if (mode == 2) {
+        usleep(gap);
+        if (fsync(fd) != 0)
+            return 1;
+    }
+    usleep(gap);
     return close(fd) != 0;
 }
 C
 if command -v cc >/dev/null; then
   cc -O2 -o "$work/demo" "$work/demo.c" || die "cc could not build the seed program"
-  run() { "$work/demo" "$1" "$2"; }
+  run() { "$work/demo" "$1" "$2" "$gap"; }
 elif command -v python3 >/dev/null; then
   # no compiler: the same calls from python3, whose task is renamed demo before it touches the filesystem
   run() { python3 -c '
-import os, sys
+import os, sys, time
 open("/proc/self/comm", "w").write("demo")
-mode = int(sys.argv[2])
+mode, gap = int(sys.argv[2]), int(sys.argv[3]) / 1000
 fd = os.open(sys.argv[1], os.O_CREAT | os.O_RDWR | (os.O_SYNC if mode == 1 else 0), 0o644)
+time.sleep(gap)
 assert os.write(fd, b"hello world\n") == 12
-if mode == 2: os.fsync(fd)
-os.close(fd)' "$1" "$2"; }
+if mode == 2:
+    time.sleep(gap)
+    os.fsync(fd)
+time.sleep(gap)
+os.close(fd)' "$1" "$2" "$gap"; }
 else
   die "neither cc nor python3 is installed to run the seed program: apt-get install gcc" 2
 fi
@@ -98,7 +117,7 @@ done
 echo 1 > "$tracing/events/writeback/enable"
 echo 1 > "$tracing/tracing_on"
 
-echo "capture-real-trace: the seed program three times on $loop ($major,$minor): no fsync, O_SYNC, fsync"
+echo "capture-real-trace: the seed program three times on $loop ($major,$minor): no fsync, O_SYNC, fsync ($gap ms between calls)"
 run "$work/mnt/hello" 0
 run "$work/mnt/hello-osync" 1
 run "$work/mnt/hello-fsync" 2
