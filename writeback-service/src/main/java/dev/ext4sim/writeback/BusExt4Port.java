@@ -42,6 +42,12 @@ final class BusExt4Port implements Ext4Port {
     }
 
     @Override
+    public void finishPlug(int dev, TraceContext ctx) {
+        client.invoke(Ext4Calls.SERVICE, Ext4Calls.FINISH_PLUG, new Ext4Calls.FinishPlug(names.name(dev)),
+                writepagesTimeout, ctx);
+    }
+
+    @Override
     public List<DirtyInode> dirtyInodes(int dev) {
         return dirtyInodes(dev, dirtyInodesTimeout);
     }

@@ -62,6 +62,14 @@ public final class Ext4Calls {
     public static final CallType<Writepages, WritepagesResult> WRITEPAGES = CallType.json("ext4_writepages", 2,
             Writepages.class, WritepagesResult.class);
 
+    /**
+     * blk_finish_plug at the end of the flusher's round (wb_workfn, 6.x): the bios its writepages calls held in the
+     * plug are issued and complete, so ext4's end_io work for them (the ext4-rsv-conversion of unwritten extents)
+     * runs now, after the round's events, as in the kernel.
+     */
+    public static final CallType<FinishPlug, Done> FINISH_PLUG = CallType.json("ext4_finish_plug", 1,
+            FinishPlug.class, Done.class);
+
     /** The inodes still dirty, so that a restarted writeback-service rebuilds its b_dirty list. */
     public static final CallType<DirtyInodesQuery, DirtyInodes> DIRTY_INODES = CallType.json("ext4_dirty_inodes", 1,
             DirtyInodesQuery.class, DirtyInodes.class);
@@ -73,6 +81,9 @@ public final class Ext4Calls {
      * struct writeback_control: sync_mode 0 WB_SYNC_NONE / 1 WB_SYNC_ALL, byte range inclusive, reason as the
      * writeback tracepoints print it (periodic, background, sync, ...).
      */
+    public record FinishPlug(String dev) {
+    }
+
     public record Writepages(String dev, long ino, int syncMode, long nrToWrite, long rangeStart, long rangeEnd,
                              boolean rangeCyclic, boolean forKupdate, boolean forBackground, boolean forSync,
                              String reason) {

@@ -122,9 +122,20 @@ public final class Ext4Mount {
     }
 
     private <T> T locked(TraceContext ctx, Supplier<T> op) {
+        return locked(ctx, op, true);
+    }
+
+    /**
+     * {@code op} under the filesystem lock. Unless {@code endIo} is false (the flusher's own writepages), the conversions a flusher's round
+     * left queued run first: a later call must not see an extent its bios already wrote as unwritten.
+     */
+    private <T> T locked(TraceContext ctx, Supplier<T> op, boolean endIo) {
         sb.lock.lock();
         try {
             sb.enter(ctx);
+            if (endIo) {
+                writepages.endIoRsvWork();
+            }
             return op.get();
         } catch (OnDiskException e) {
             // EFSCORRUPTED: a checksum or structure that does not hold up
@@ -317,6 +328,12 @@ public final class Ext4Mount {
                 return new WrittenBack(0, 0);
             }
             return writebackSingleInode(ctx, ei, wbc);
+        }, wbc.syncMode() != WritebackControl.WB_SYNC_NONE);
+    }
+
+    /** blk_finish_plug of the flusher's round: the end_io work of the bios its writepages calls held runs now. */
+    public void finishPlug(TraceContext ctx) {
+        locked(ctx, () -> {
         });
     }
 

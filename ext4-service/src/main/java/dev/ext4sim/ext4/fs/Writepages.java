@@ -53,11 +53,22 @@ final class Writepages {
         return idxblocks + groups + gdpblocks + META_TRANS_BLOCKS;
     }
 
-    /** Returns the number of pages written; the I/O and whatever its completion does (6.x's conversion) are done. */
+    /**
+     * Returns the number of pages written; the I/O is done. What its completion does (6.x's conversion) is done too,
+     * except for a WB_SYNC_NONE pass in 6.x: its bios wait in the submitter's plug (the flusher's, until its round ends),
+     * so their conversion runs at {@link #endIoRsvWork}.
+     */
     long writepages(TraceContext ctx, Ext4InodeInfo ei, WritebackControl wbc) {
         long written = writepagesNoWait(ctx, ei, wbc);
-        conversion.endIoRsvWork();
+        if (!sb.trace.v6() || wbc.syncMode() != WritebackControl.WB_SYNC_NONE) {
+            conversion.endIoRsvWork();
+        }
         return written;
+    }
+
+    /** The end_io work of every completed bio: 6.x's conversions still queued. */
+    void endIoRsvWork() {
+        conversion.endIoRsvWork();
     }
 
     /** filemap_fdatawait_range after {@link #writepagesNoWait}: pages [first, last] no longer under writeback. */

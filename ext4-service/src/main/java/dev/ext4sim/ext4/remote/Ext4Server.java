@@ -114,6 +114,10 @@ public final class Ext4Server {
                     return new Ext4Calls.Done(0);
                 })
                 .register(Ext4Calls.WRITEPAGES, this::writepages)
+                .register(Ext4Calls.FINISH_PLUG, (q, c) -> {
+                    mounted(q.dev()).finishPlug(c.trace());
+                    return new Ext4Calls.Done(0);
+                })
                 .register(Ext4Calls.DIRTY_INODES, (q, c) -> new Ext4Calls.DirtyInodes(dev,
                         mounted(q.dev()).dirtyInodes().stream().map(Ext4Server::dirty).toList()))
                 .register(OrderedDataCall.CALL, (q, c) -> {

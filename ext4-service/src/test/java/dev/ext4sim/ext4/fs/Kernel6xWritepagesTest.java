@@ -158,6 +158,9 @@ class Kernel6xWritepagesTest {
             f.ext4.release(demo, ino, true);
             int mark = f.sink.events().size();
             f.ext4.writepages(Ext4Fixture.KWORKER, ino, WritebackControl.periodic(12288));
+            // the bio waits in the flusher's plug: no conversion until its round ends
+            assertThat(from(f, mark, WORKER)).isEmpty();
+            f.ext4.finishPlug(Ext4Fixture.KWORKER);
 
             List<TraceEvent> k = from(f, mark, Ext4Fixture.KWORKER.task().comm());
             assertThat(names(k)).containsExactlyElementsOf(FLUSHER);
@@ -187,7 +190,8 @@ class Kernel6xWritepagesTest {
                     throw new IllegalStateException("crashed at " + point);
                 }
             });
-            assertThatThrownBy(() -> f.ext4.writepages(Ext4Fixture.KWORKER, ino, WritebackControl.periodic(12288)))
+            f.ext4.writepages(Ext4Fixture.KWORKER, ino, WritebackControl.periodic(12288));
+            assertThatThrownBy(() -> f.ext4.finishPlug(Ext4Fixture.KWORKER))
                     .hasMessageContaining(Ext4CrashPoints.END_IO_BEFORE_CONVERSION);
             // the data is on the device; the writepages handle (unwritten extent, i_disksize) commits, nothing after
             List<FakeBlockPort.Submitted> data = f.block.submitted().stream()

@@ -47,6 +47,9 @@ public final class BdiWriteback {
         this.dwork = new DelayedWork(() -> wbWorkfn.accept(this), wq, scheduler);
     }
 
+    /** The filesystems whose writepages wrote in the kworker's current round (its plug's bios), kworker only. */
+    final java.util.Set<Integer> plugged = new java.util.TreeSet<>();
+
     /** dev_name(bdi->dev): "8:0". */
     public String name() {
         return bdi.name();

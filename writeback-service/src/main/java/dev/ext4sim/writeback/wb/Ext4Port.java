@@ -21,6 +21,13 @@ public interface Ext4Port {
     default void write_inode(int dev, long ino, WritebackControl wbc, TraceContext ctx) {
     }
 
+    /**
+     * blk_finish_plug at the end of the flusher's round: what ext4 does when the round's bios complete (6.x: the
+     * conversion of the unwritten extents they wrote) runs now. Nothing to do by default.
+     */
+    default void finishPlug(int dev, TraceContext ctx) {
+    }
+
     /** The inodes of {@code dev} with dirty pages or metadata, for rebuilding the lists after a restart. */
     List<DirtyInode> dirtyInodes(int dev);
 

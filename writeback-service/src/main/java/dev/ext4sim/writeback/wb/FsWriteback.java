@@ -261,6 +261,21 @@ public final class FsWriteback {
 
     // ---- the flusher -----------------------------------------------------------------------------------------
 
+    /**
+     * blk_finish_plug of the round (6.x): the bios ext4's writepages put in the kworker's plug complete, and ext4 runs
+     * their end_io work. A filesystem that does not answer converts at its next call instead.
+     */
+    private void finishPlug(BdiWriteback wb, TraceContext ctx) {
+        for (int dev : wb.plugged) {
+            try {
+                ext4.finishPlug(dev, ctx);
+            } catch (RuntimeException e) {
+                log.warn("blk_finish_plug on {} for bdi {} failed: {}", dev, wb.name(), e.getMessage());
+            }
+        }
+        wb.plugged.clear();
+    }
+
     /** wb_workfn: the delayed work, in the kworker. Writes until work_list is empty, then re-arms if dirty io is left. */
     void wb_workfn(BdiWriteback wb) {
         TraceContext ctx = TraceContext.of(wb.worker);
@@ -269,6 +284,7 @@ public final class FsWriteback {
             do {
                 long pagesWritten = wb_do_writeback(wb, ctx);
                 trace.writeback_pages_written(ctx, pagesWritten);
+                finishPlug(wb, ctx);
                 wb.listLock.lock();
                 try {
                     more = !wb.workList.isEmpty();
@@ -615,6 +631,9 @@ public final class FsWriteback {
             }
         }
         long written = w == null ? 0 : Math.clamp(w.pagesWritten(), 0, nrToWrite);
+        if (written > 0 && !inode.blockdev && trace.v6()) {
+            wb.plugged.add(inode.dev);
+        }
         long left = nrToWrite - written;
         int dirty;
         wb.listLock.lock();

@@ -46,6 +46,14 @@ final class FakeExt4 implements Ext4Port {
         failures.add(errno);
     }
 
+    /** The devs of finishPlug calls, with the number of writepages calls made before each. */
+    final List<String> finishedPlugs = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    @Override
+    public synchronized void finishPlug(int dev, TraceContext ctx) {
+        finishedPlugs.add(dev + " after " + writtenInos().size() + " by " + ctx.task().comm());
+    }
+
     synchronized List<Long> writtenInos() {
         return calls.stream().filter(c -> c.written() >= 0).map(Call::ino).toList();
     }

@@ -57,6 +57,8 @@ class Writeback6xTest {
                 "bdi 8:0: ino=8388609 state=I_SYNC|I_SYNC_QUEUED ").endsWith(" to_write=1024 wrote=6 cgroup_ino=1");
         assertThat(f.lines("writeback_write_inode_start").getFirst()).isEqualTo("bdi 8:0: ino=12 sync_mode=0 cgroup_ino=1");
         assertThat(f.wb.inode(WbFixture.SDA1, BDEV_INO)).as("clean: off the lists").isNull();
+        assertThat(f.ext4.finishedPlugs).as("blk_finish_plug once, after the round wrote both ext4 inodes")
+                .containsExactly(WbFixture.SDA1 + " after 2 by kworker/u16:2");
     }
 
     @Test
