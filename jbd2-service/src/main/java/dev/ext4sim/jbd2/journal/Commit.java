@@ -14,8 +14,9 @@ import java.util.function.Consumer;
  *
  * <ol>
  *   <li>a journal a clean load or a flush left empty ({@code JBD2_FLUSHED}) has its log tail written first: the 6.x
- *       profile traces that jbd2_write_superblock (4.19 does too, with {@code write_flags 800}, which the 4.x profile
- *       leaves out);</li>
+ *       profile traces that jbd2_write_superblock and sends the write (unflushed) before jbd2_start_commit, as a
+ *       submission of its own; the 4.x profile traces it with {@code write_flags 800} and writes the tail, flushed,
+ *       in the commit's batch, ahead of the log;</li>
  *   <li>T_RUNNING: jbd2_start_commit; T_LOCKED: jbd2_commit_locking, wait for the open handles (t_updates = 0);</li>
  *   <li>T_SWITCH, then T_FLUSH: the transaction becomes the committing one and a new running transaction may start
  *       (handles waiting on the lock wake); jbd2_commit_flushing; ordered data written and waited;</li>
@@ -23,8 +24,10 @@ import java.util.function.Consumer;
  *       jbd2_commit_logging; the descriptor and escaped metadata blocks take theirs (T_COMMIT_DFLUSH), then the
  *       commit block (T_COMMIT_JFLUSH), and all of it goes to the log, the commit block with PREFLUSH|FUA, through
  *       the ondisk {@code JournalWriter}. Each log block is mapped through the journal inode as
- *       jbd2_journal_next_log_block does ({@link JournalBmap}); the block layer sees the whole log as one plug, so
- *       the mapping events of all of them come before the block events of any;</li>
+ *       jbd2_journal_next_log_block does ({@link JournalBmap}). 4.x: the block layer sees the whole log as one plug,
+ *       so the mapping events of all of them come before the block events of any. 6.x: the revoke, descriptor and
+ *       metadata blocks go out under one plug that blk_finish_plug sends, and only then is the commit block mapped
+ *       and written, as journal_submit_commit_record does;</li>
  *   <li>the t_forget pass: blocks this commit logged or revoked leave older transactions' checkpoint lists, and an
  *       older transaction left with nothing to write is dropped; each logged buffer the running transaction has not
  *       taken again is exposed to the VM, mark_buffer_dirty of its home block ({@link Checkpoint#commitForget},
@@ -53,6 +56,18 @@ final class Commit {
         Transaction t;
         TraceContext ctx;
         boolean flushed = tailPending();
+        boolean v6 = j.trace.tracer().profile().v6();
+        if (flushed && v6) {
+            TraceContext early = runningContext();
+            if (early == null) {
+                return java.util.OptionalInt.empty();
+            }
+            // JBD2_FLUSHED: jbd2_journal_update_sb_log_tail(.., 0) submits the tail and waits for it before the
+            // commit starts, with no flush (the commit block's PREFLUSH covers it)
+            j.trace.writeSuperblock(early, Jbd2Trace.REQ_SYNC);
+            updateSbLogTail();
+            flushed = false;
+        }
         j.lock.lock();
         try {
             t = j.running;
@@ -62,7 +77,7 @@ final class Commit {
             if (t.timer != null) {
                 t.timer.cancel(); // del_timer_sync(&journal->j_commit_timer)
             }
-            ctx = t.requestedBy == null ? j.thread : new TraceContext(t.requestedBy.traceId(), j.thread.task());
+            ctx = contextOf(t);
             if (flushed) {
                 // JBD2_FLUSHED: jbd2_journal_update_sb_log_tail(.., REQ_SYNC); the writer writes that tail with this
                 // commit's log
@@ -148,6 +163,32 @@ final class Commit {
         }
     }
 
+    /** The task a commit of {@code t} traces as: the jbd2 thread, under the trace of whoever asked for the commit. */
+    private TraceContext contextOf(Transaction t) {
+        return t.requestedBy == null ? j.thread : new TraceContext(t.requestedBy.traceId(), j.thread.task());
+    }
+
+    /** The context a commit of the running transaction traces in, or null when there is nothing to commit. */
+    private TraceContext runningContext() {
+        j.lock.lock();
+        try {
+            Transaction t = j.running;
+            return t == null || t.state != TransactionState.T_RUNNING ? null : contextOf(t);
+        } finally {
+            j.lock.unlock();
+        }
+    }
+
+    /** The 6.x JBD2_FLUSHED write: the log tail as a submission of its own, ahead of the commit. */
+    private void updateSbLogTail() {
+        j.ioLock.lock();
+        try {
+            j.io.run(j.writer::updateSbLogTailUnflushed);
+        } finally {
+            j.ioLock.unlock();
+        }
+    }
+
     /** JBD2_FLUSHED: the superblock still says "empty", so this commit writes the log tail before its log. */
     private boolean tailPending() {
         j.ioLock.lock();
@@ -201,14 +242,26 @@ final class Commit {
             long commitBlock = mapLogBlocks(ctx, next, layout.descriptors() + layout.metadata());
             setStateLocked(t, TransactionState.T_COMMIT_DFLUSH);
             setStateLocked(t, TransactionState.T_COMMIT_JFLUSH);
-            mapLogBlocks(ctx, commitBlock, 1); // journal_submit_commit_record > jbd2_journal_get_descriptor_buffer
+            Runnable commitRecord;
+            if (j.trace.tracer().profile().v6()) {
+                // blk_finish_plug sends the log and the commit waits for it; then journal_submit_commit_record >
+                // jbd2_journal_get_descriptor_buffer maps the commit block
+                commitRecord = () -> {
+                    j.io.finishPlug();
+                    mapLogBlocks(ctx, commitBlock, 1);
+                };
+            } else {
+                mapLogBlocks(ctx, commitBlock, 1);
+                commitRecord = () -> {
+                };
+            }
             CommittedTransaction[] where = new CommittedTransaction[1];
             try {
-                j.io.run(() -> where[0] = j.writer.commit(logged));
+                j.io.run(() -> where[0] = j.writer.commit(logged, commitRecord));
             } catch (JournalFullException full) {
                 // __jbd2_log_wait_for_space: checkpoint to free the log, then write.
                 j.checkpoint.doCheckpointLocked(true);
-                j.io.run(() -> where[0] = j.writer.commit(logged));
+                j.io.run(() -> where[0] = j.writer.commit(logged, commitRecord));
             }
             if (where[0].startBlock() != head || where[0].length() != layout.total()) {
                 throw new IllegalStateException("transaction " + t.tid() + " went to " + where[0] + ", not the "

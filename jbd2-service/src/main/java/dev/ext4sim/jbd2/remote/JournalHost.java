@@ -15,6 +15,7 @@ import dev.ext4sim.jbd2.io.BusBlockDevice;
 import dev.ext4sim.jbd2.io.LoadReads;
 import dev.ext4sim.jbd2.journal.CommitListener;
 import dev.ext4sim.jbd2.journal.Handle;
+import dev.ext4sim.jbd2.journal.IoBatch;
 import dev.ext4sim.jbd2.journal.Jbd2CrashPoints;
 import dev.ext4sim.jbd2.journal.Jbd2Trace;
 import dev.ext4sim.jbd2.journal.Journal;
@@ -223,8 +224,8 @@ public final class JournalHost implements AutoCloseable {
         // the writer's points come with the writes before them: they would have left the plug without the batching
         mounted.journal().setPoints(point -> crashPoints.hit(point, dev::sendPending));
         JournalBmap bmap = JournalBmap.afterLoad(tracer, config.devT(), mount.journalExtents(), reads.stop());
-        Journal journal = new Journal(config, time, scheduler, trace, mounted.journal(), bmap, dev::batch, orderedData,
-                listener);
+        Journal journal = new Journal(config, time, scheduler, trace, mounted.journal(), bmap,
+                IoBatch.of(dev::batch, dev::sendPending), orderedData, listener);
         journal.attachBdev(new Journal.BdevIo() {
             @Override
             public void writeHome(TraceContext ctx, List<Long> blocks, List<byte[]> data, boolean sync) {

@@ -5,6 +5,7 @@ import static dev.ext4sim.jbd2.testing.JournalFixture.home;
 import static dev.ext4sim.jbd2.testing.JournalFixture.task;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ext4sim.bus.block.BlockIo;
 import dev.ext4sim.bus.trace.Jiffies;
 import dev.ext4sim.bus.trace.KernelProfile;
 import dev.ext4sim.bus.trace.TraceContext;
@@ -13,6 +14,8 @@ import dev.ext4sim.jbd2.testing.JournalFixture;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,11 +30,14 @@ class BufferExposureTest {
 
     private JournalFixture f;
     private Kjournald2 kjournald;
+    /** Each blk_submit as (trace events recorded before it, the submission). */
+    private final List<Map.Entry<Integer, BlockIo.Submit>> submits = new CopyOnWriteArrayList<>();
 
     private Journal load(KernelProfile profile) {
         f = new JournalFixture(profile);
         f.load();
         f.checkHomesOutsideJournal();
+        f.port.onSubmit(s -> submits.add(Map.entry(f.sink.events().size(), s)));
         kjournald = new Kjournald2(f.journal);
         return f.journal;
     }
@@ -66,6 +72,48 @@ class BufferExposureTest {
             }
         }
         throw new AssertionError("no commit of " + tid);
+    }
+
+    /**
+     * The jbd2 task's event names from the jbd2_write_superblock or jbd2_start_commit of {@code tid} to its
+     * jbd2_end_commit, with each blk_submit in between where it happened, as {@code submit} and its bios
+     * ({@link #bio}).
+     */
+    private List<String> commitWithSubmits(int tid) {
+        List<TraceEvent> all = f.sink.events();
+        List<String> merged = new ArrayList<>();
+        int start = -1;
+        for (int i = 0; i <= all.size(); i++) {
+            for (Map.Entry<Integer, BlockIo.Submit> s : submits) {
+                if (s.getKey() == i) {
+                    merged.add("submit " + s.getValue().bios().stream().map(BufferExposureTest::bio).toList());
+                }
+            }
+            if (i == all.size()) {
+                break;
+            }
+            TraceEvent e = all.get(i);
+            if (!e.comm().equals("jbd2/sda1-8")) {
+                continue;
+            }
+            if (start < 0 && (e.event().equals("jbd2_write_superblock") || e.event().equals("jbd2_start_commit"))) {
+                merged.clear();
+                start = i;
+            }
+            merged.add(e.event());
+            if (start >= 0 && e.event().equals("jbd2_start_commit") && !e.text().contains(" transaction " + tid + " ")) {
+                start = -1;
+            }
+            if (start >= 0 && e.event().equals("jbd2_end_commit")) {
+                return merged;
+            }
+        }
+        throw new AssertionError("no commit of " + tid);
+    }
+
+    /** A bio as {@code block flags...}, in filesystem blocks. */
+    private static String bio(BlockIo.Bio b) {
+        return b.sector() / 8 + (b.bytes() > 4096 ? "+" + b.bytes() / 4096 : "") + " " + String.join(" ", b.flags());
     }
 
     private static List<String> names(List<TraceEvent> events) {
@@ -231,6 +279,75 @@ class BufferExposureTest {
         f.clock.advance(Duration.ofMillis(40));
         int next = commit(2);
         assertThat(names(commitEvents(next)).getFirst()).as("the tail is on disk now").isEqualTo("jbd2_start_commit");
+    }
+
+    /**
+     * 6.18's jbd2 task in the seed's first commits: the flushed journal's tail goes out alone (WSM, no flush) between
+     * jbd2_write_superblock and jbd2_start_commit; the descriptor and metadata blocks go out under one plug before
+     * the commit block is mapped (journal_submit_commit_record after blk_finish_plug), and the commit block last,
+     * PREFLUSH|FUA.
+     */
+    @Test
+    void the6xCommitSendsTheTailAloneAndTheLogBeforeItMapsTheCommitBlock() {
+        load(KernelProfile.V6X);
+        long p = f.journalExtents().getFirst().pblk();
+        int first = commit(0, 1, 2, 3, 4, 5);
+        f.clock.advance(Duration.ofMillis(4));
+        int second = commit(0, 1, 2, 3, 5);
+
+        List<String> firstExpected = new ArrayList<>(List.of("jbd2_write_superblock", "submit [" + p + " SYNC META]",
+                "jbd2_start_commit", "jbd2_commit_locking", "jbd2_commit_flushing", "jbd2_commit_logging"));
+        for (int i = 0; i < 7; i++) { // the descriptor and six copies
+            firstExpected.addAll(HIT);
+        }
+        List<String> log = new ArrayList<>();
+        for (int i = 1; i <= 7; i++) {
+            log.add((p + i) + " SYNC META");
+        }
+        firstExpected.add("submit " + log);
+        firstExpected.addAll(HIT);
+        firstExpected.add("submit [" + (p + 8) + " SYNC META PREFLUSH FUA]");
+        List<String> firstSeen = commitWithSubmits(first);
+        assertThat(firstSeen.subList(0, firstExpected.size())).containsExactlyElementsOf(firstExpected);
+        assertThat(firstSeen.subList(firstExpected.size(), firstSeen.size())).as("nothing goes to the device after")
+                .noneMatch(e -> e.startsWith("submit")).endsWith("jbd2_run_stats", "jbd2_end_commit");
+
+        List<String> secondExpected = new ArrayList<>(List.of("jbd2_start_commit", "jbd2_commit_locking",
+                "jbd2_commit_flushing", "jbd2_commit_logging"));
+        for (int i = 0; i < 6; i++) {
+            secondExpected.addAll(HIT);
+        }
+        log.clear();
+        for (int i = 9; i <= 14; i++) {
+            log.add((p + i) + " SYNC META");
+        }
+        secondExpected.add("submit " + log);
+        secondExpected.addAll(HIT);
+        secondExpected.add("submit [" + (p + 15) + " SYNC META PREFLUSH FUA]");
+        List<String> secondSeen = commitWithSubmits(second);
+        assertThat(secondSeen.subList(0, secondExpected.size())).containsExactlyElementsOf(secondExpected);
+        assertThat(secondSeen.subList(secondExpected.size(), secondSeen.size()))
+                .noneMatch(e -> e.startsWith("submit") || e.startsWith("ext4_es"));
+    }
+
+    /**
+     * The 4.x profile keeps one submission for the tail and the whole log: every log block is mapped first, and the
+     * tail's flush becomes the descriptor's PREFLUSH.
+     */
+    @Test
+    void the4xCommitMapsEveryLogBlockBeforeOneSubmissionOfTheTailAndTheLog() {
+        load(KernelProfile.V4X);
+        long p = f.journalExtents().getFirst().pblk();
+        int tid = commit(0, 1);
+
+        List<String> seen = commitWithSubmits(tid);
+        int submitted = seen.indexOf(seen.stream().filter(e -> e.startsWith("submit")).findFirst().orElseThrow());
+        assertThat(seen.subList(0, submitted)).as("the descriptor, two copies and the commit block mapped first")
+                .filteredOn(e -> e.equals("ext4_es_lookup_extent_enter")).hasSize(4);
+        assertThat(seen.subList(submitted, seen.size())).doesNotContain("ext4_es_lookup_extent_enter");
+        assertThat(seen).filteredOn(e -> e.startsWith("submit")).containsExactly("submit [" + p + " SYNC META, "
+                + (p + 1) + " SYNC META PREFLUSH, " + (p + 2) + " SYNC META, " + (p + 3) + " SYNC META, " + (p + 4)
+                + " SYNC META PREFLUSH FUA]");
     }
 
     /**

@@ -10,6 +10,7 @@ import dev.ext4sim.bus.trace.Tracer;
 import dev.ext4sim.jbd2.io.BusBlockDevice;
 import dev.ext4sim.jbd2.io.LoadReads;
 import dev.ext4sim.jbd2.journal.CommitListener;
+import dev.ext4sim.jbd2.journal.IoBatch;
 import dev.ext4sim.jbd2.journal.Jbd2Trace;
 import dev.ext4sim.jbd2.journal.Journal;
 import dev.ext4sim.jbd2.journal.JournalBmap;
@@ -73,7 +74,8 @@ public final class JournalFixture {
         Tracer tracer = new Tracer("jbd2-service", clock.traceClock(), sink, 8, profile);
         CommitListener listener = commits::add;
         JournalBmap bmap = JournalBmap.afterLoad(tracer, config.devT(), journalExtents(), loadReads);
-        journal = new Journal(config, clock, clock, new Jbd2Trace(tracer, config), mounted.journal(), bmap, dev::batch,
+        journal = new Journal(config, clock, clock, new Jbd2Trace(tracer, config), mounted.journal(), bmap,
+                IoBatch.of(dev::batch, dev::sendPending),
                 orderedData, listener);
         return this;
     }

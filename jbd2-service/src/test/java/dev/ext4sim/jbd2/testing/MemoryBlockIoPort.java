@@ -18,6 +18,8 @@ public final class MemoryBlockIoPort implements BlockIoPort {
     private final MemoryBlockDevice disk;
     private final List<BlockIo.Submit> submits = new ArrayList<>();
     private int bioBudget = -1;
+    private java.util.function.Consumer<BlockIo.Submit> listener = s -> {
+    };
 
     public MemoryBlockIoPort(MemoryBlockDevice disk) {
         this.disk = disk;
@@ -52,6 +54,11 @@ public final class MemoryBlockIoPort implements BlockIoPort {
         return out;
     }
 
+    /** Told of each submission as it arrives, before the device takes it. */
+    public synchronized void onSubmit(java.util.function.Consumer<BlockIo.Submit> listener) {
+        this.listener = java.util.Objects.requireNonNull(listener);
+    }
+
     /** Takes only {@code bios} more bios, then every call fails with EIO. */
     public synchronized void crashAfter(int bios) {
         bioBudget = bios;
@@ -60,6 +67,7 @@ public final class MemoryBlockIoPort implements BlockIoPort {
     @Override
     public synchronized BlockIo.Completion submit(BlockIo.Submit s) {
         submits.add(s);
+        listener.accept(s);
         int bs = disk.blockSize();
         int off = 0;
         ByteArrayOutputStream reads = new ByteArrayOutputStream();

@@ -69,6 +69,15 @@ public final class Journal {
         writeSuperblock(sb.withLogTail(tailSequence, tailBlock));
     }
 
+    /**
+     * {@code jbd2_journal_update_sb_log_tail} with no flush of its own, as the first commit after an empty journal
+     * writes it: the journal holds nothing to lose, and the commit block's PREFLUSH makes the tail durable with the
+     * log.
+     */
+    public void updateSbLogTailUnflushed(int tailSequence, long tailBlock) {
+        writeSuperblock(sb.withLogTail(tailSequence, tailBlock), false);
+    }
+
     /** {@code jbd2_mark_journal_empty}: {@code s_start = 0} says nothing to replay; {@code s_sequence} = next tid. */
     public void markJournalEmpty(int nextTid) {
         writeSuperblock(sb.withLogTail(nextTid, 0));
@@ -76,10 +85,16 @@ public final class Journal {
 
     /** Rewrites block 0 with {@code newSb} (bytes past the 1024-byte struct kept) and flushes it. */
     public void writeSuperblock(JournalSuperblock newSb) {
+        writeSuperblock(newSb, true);
+    }
+
+    private void writeSuperblock(JournalSuperblock newSb, boolean flush) {
         byte[] b = Arrays.copyOf(block0, block0.length);
         System.arraycopy(newSb.encode(), 0, b, 0, JournalSuperblock.SIZE);
         area.writeJournal(0, b);
-        area.flush();
+        if (flush) {
+            area.flush();
+        }
         System.arraycopy(b, 0, block0, 0, b.length);
         sb = JournalSuperblock.decode(b, area.bmap(0));
     }

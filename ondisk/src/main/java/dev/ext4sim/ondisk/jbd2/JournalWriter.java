@@ -109,10 +109,6 @@ public final class JournalWriter {
     }
 
     /**
-     * Writes {@code t} as the next transaction and returns where it went. Throws {@link JournalFullException}
-     * (nothing written) if it does not fit the free log space.
-     */
-    /**
      * Where the writer tells {@link #setPoints} it stands, for a crash test to stop the process there (jbd2-service's
      * crash points of the same names).
      */
@@ -128,7 +124,36 @@ public final class JournalWriter {
         this.points = java.util.Objects.requireNonNull(points);
     }
 
+    /**
+     * {@code JBD2_FLUSHED} as 6.x's {@code jbd2_journal_commit_transaction} handles it, ahead of the commit: the log
+     * tail written with no flush ({@code jbd2_journal_update_sb_log_tail(.., 0)}; the commit block's PREFLUSH makes
+     * it durable). Nothing is written when the superblock holds the tail already.
+     */
+    public void updateSbLogTailUnflushed() {
+        checkOpen();
+        if (!sbTailPending) {
+            return;
+        }
+        points.accept(WRITE_SUPERBLOCK);
+        journal.updateSbLogTailUnflushed(tailTid, tail);
+        sbTailPending = false;
+    }
+
+    /**
+     * Writes {@code t} as the next transaction and returns where it went. Throws {@link JournalFullException}
+     * (nothing written) if it does not fit the free log space.
+     */
     public CommittedTransaction commit(Transaction t) {
+        return commit(t, () -> {
+        });
+    }
+
+    /**
+     * As {@link #commit(Transaction)}, running {@code beforeCommitRecord} once the revoke, descriptor and data blocks
+     * are written and before the barrier flush and the commit block: where {@code journal_submit_commit_record}
+     * starts, after {@code blk_finish_plug} sent the log and the commit waited for it.
+     */
+    public CommittedTransaction commit(Transaction t, Runnable beforeCommitRecord) {
         checkOpen();
         int tid = nextTid;
         TransactionLayout layout = Commit.layout(journal.superblock(), tid, t);
@@ -157,6 +182,7 @@ public final class JournalWriter {
                 points.accept(COMMIT_LOGGING);
             }
         }
+        beforeCommitRecord.run();
         if (barrier == WriteBarrier.ON) {
             journal.area().flush();
         }
