@@ -2,16 +2,17 @@
 # The seed program on this machine's kernel, traced by ftrace: an ext4 on a loop device, the ext4, jbd2, writeback
 # and block events, the program's three variants (no fsync, O_SYNC, fsync), then the wait for the flusher and the
 # journal commit that follows it. The trace goes to OUT (default real-trace.txt), ready for ./ext4sim trace diff.
-# The program pauses --gap milliseconds (default 100) before each call after open, as a client of ext4sim's REST API
-# does for a round trip, so that what depends on time between calls (file_update_time's timestamp update on write)
-# happens on both sides; --gap 0 runs it at full speed.
+# The program pauses --gap milliseconds (default 500) before each call after open, as a client of ext4sim's REST API
+# paces its calls, so that what depends on time between calls happens alike on both sides: file_update_time's
+# timestamp update on write, and which of the flusher's 5 s rounds finds each file expired; --gap 0 runs it at full
+# speed.
 #
 # usage: sudo scripts/capture-real-trace.sh [OUT] [--timeout SECONDS] [--gap MILLISECONDS]
 set -euo pipefail
 
 out=real-trace.txt
 timeout=90
-gap=100
+gap=500
 while [ $# -gt 0 ]; do
   case "$1" in
     --timeout) timeout=$2; shift 2 ;;

@@ -39,6 +39,12 @@ class CaptureRealTraceIT {
      */
     static final java.util.Map<String, Double> AT_LEAST = java.util.Map.of("writer", 0.85, "kworker", 0.7, "jbd2", 0.75);
     static final byte[] HELLO = "hello world\n".getBytes(StandardCharsets.US_ASCII);
+    /**
+     * The pause before each call after open, on both sides (capture-real-trace.sh's --gap): the program's pace decides
+     * which of the flusher's 5 s rounds finds each file expired, and 500 ms puts /hello alone in the first and the
+     * others in the next, whatever a REST call adds.
+     */
+    static final long GAP_MS = 500;
 
     static Path dir;
     static Path capture;
@@ -61,7 +67,7 @@ class CaptureRealTraceIT {
         capture = dir.resolve("real-trace.txt");
         Path log = dir.resolve("capture.log");
         Process p = new ProcessBuilder("bash", root.resolve("scripts/capture-real-trace.sh").toString(), capture.toString(),
-                "--timeout", "150").redirectErrorStream(true).redirectOutput(log.toFile()).start();
+                "--timeout", "150", "--gap", String.valueOf(GAP_MS)).redirectErrorStream(true).redirectOutput(log.toFile()).start();
 
         int base = LauncherIT.freePortBlock(10);
         Settings settings = new Settings(root, dir.resolve("home"), base, base + 8, "-Dext4sim.kernel=6.x");
@@ -132,10 +138,13 @@ class CaptureRealTraceIT {
     static void seedProgram(String path, List<String> flags, int pid, boolean fsync) throws Exception {
         Rest.Caller demo = rest.as("demo", pid);
         int fd = demo.open(path, flags, "0644").fd();
+        Thread.sleep(GAP_MS); // the program's pace, not a wait for anything
         assertThat(demo.write(fd, HELLO).written()).isEqualTo(HELLO.length);
         if (fsync) {
+            Thread.sleep(GAP_MS);
             assertThat(demo.post("/v1/fds/" + fd + "/fsync").body()).isEqualTo("{\"ret\":0}");
         }
+        Thread.sleep(GAP_MS);
         assertThat(demo.post("/v1/fds/" + fd + "/close").body()).isEqualTo("{\"ret\":0}");
     }
 
