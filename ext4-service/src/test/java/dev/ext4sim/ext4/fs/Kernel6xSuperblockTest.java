@@ -127,6 +127,7 @@ class Kernel6xSuperblockTest {
         // e2fsck -n answers no to "Free inodes count wrong", a question whose "no" leaves the filesystem valid
         E2fsprogs.Result fsck = E2fsprogs.fsckReadOnly(crashed);
         assertThat(fsck.exit()).as(fsck.output()).isZero();
+        assertThat(fsck.output()).contains("Free inodes count wrong (" + mountFreeInodes + ", counted=" + (mountFreeInodes - 2) + ")");
 
         try (Ext4Fixture f = new Ext4Fixture(image, KernelProfile.V6X)) {
             assertThat(f.ext4.freeBlocks()).isEqualTo(groupSums(f.dev)[0]);
