@@ -196,13 +196,15 @@ final class Super {
 
     /**
      * ext4_put_super once everything is committed and checkpointed: ext4_mb_release forgets the preallocations (held in
-     * memory only), then needs_recovery off, state valid, home directly.
+     * memory only), then ext4_commit_super: the free counts from the groups (ext4_update_super), needs_recovery off,
+     * state valid, home directly.
      */
     void writeCleanSuper(TraceContext ctx) {
         fs.mballoc().releasePreallocations();
         cache.context(ctx);
         cache.writeThrough(true);
         try {
+            fs.updateSuperCounts();
             fs.superBlock().s_state(fs.superBlock().s_state() | VALID_FS);
             fs.superBlock().s_wtime(time.currentTimeMillis() / 1000);
             fs.setNeedsRecovery(false);
@@ -355,7 +357,12 @@ final class Super {
         return h;
     }
 
-    /** __ext4_journal_stop: the outermost stop writes the bitmaps, descriptors and superblock counts into the handle. */
+    /**
+     * __ext4_journal_stop: the outermost stop writes the bitmaps and descriptors into the handle; the 4.x profile also
+     * the superblock with its free counts. A 6.x handle logs the superblock only when it changed it
+     * (ext4_sample_last_mounted): the kernel keeps the counts in percpu counters and ext4_commit_super writes them
+     * home at unmount ({@link #writeCleanSuper}).
+     */
     void journalStop(Ext4Handle h) {
         if (!h.unnest()) {
             return;
@@ -367,7 +374,11 @@ final class Super {
                     fs.inodes().write(ei.raw);
                 }
             }
-            fs.flush();
+            if (trace.v6()) {
+                fs.flushGroups();
+            } else {
+                fs.flush();
+            }
             h.stop(cache);
         } finally {
             cache.handle(null);

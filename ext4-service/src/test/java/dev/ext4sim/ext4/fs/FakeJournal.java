@@ -34,6 +34,8 @@ final class FakeJournal implements JournalPort {
     private final List<InodeRange> ranges = new ArrayList<>();
     private final List<Started> started = new ArrayList<>();
     private final List<Integer> commits = new ArrayList<>();
+    /** The home blocks each commit logged, in commit order. */
+    private final List<List<Long>> logged = new ArrayList<>();
     private final java.util.concurrent.locks.ReentrantLock commitLock = new java.util.concurrent.locks.ReentrantLock();
     private boolean locked;
     private int openHandles;
@@ -166,6 +168,7 @@ final class FakeJournal implements JournalPort {
                 home.flush();
                 committed = tid;
                 commits.add(tid);
+                logged.add(List.copyOf(blocks.keySet()));
             }
             if (ordered != null) {
                 ordered.journalCommitCallback(tid);
@@ -221,6 +224,10 @@ final class FakeJournal implements JournalPort {
 
     synchronized List<Integer> commits() {
         return List.copyOf(commits);
+    }
+
+    synchronized List<List<Long>> logged() {
+        return List.copyOf(logged);
     }
 
     synchronized int pendingBuffers() {

@@ -275,29 +275,54 @@ public final class Ext4Filesystem implements AutoCloseable {
      * from the groups (as ext4_commit_super does from the percpu counters), then flushes the device.
      */
     public void flush() {
+        flush(true);
+    }
+
+    /**
+     * Writes dirty bitmaps and the group descriptors but leaves the superblock alone, then flushes the device: what a
+     * journal handle of a 2.6.3x+ kernel logs, whose free counts live in percpu counters and reach the superblock only
+     * through ext4_commit_super ({@link #updateSuperCounts}).
+     */
+    public void flushGroups() {
+        flush(false);
+    }
+
+    private void flush(boolean withSuper) {
         if (!dirty) {
             dev.flush();
             return;
         }
         bitmaps.writeDirty();
-        long freeBlocks = 0;
-        long freeInodes = 0;
-        for (int g = 0; g < groups.length; g++) {
-            freeBlocks += groups[g].bg_free_blocks_count();
-            freeInodes += groups[g].bg_free_inodes_count();
-            if (csum) {
+        if (csum) {
+            for (int g = 0; g < groups.length; g++) {
                 groups[g].updateChecksum(csumSeed, g);
             }
         }
-        sb.s_free_blocks_count(freeBlocks);
-        sb.s_free_inodes_count(freeInodes);
         long gdtStart = sb.s_first_data_block() + 1;
         for (int i = 0; i < gdtBlocks.length; i++) {
             writeMetadata(gdtStart + i, gdtBlocks[i]);
         }
-        writeSuper();
+        if (withSuper) {
+            updateSuperCounts();
+            writeSuper();
+        }
         dev.flush();
         dirty = false;
+    }
+
+    /**
+     * ext4_update_super's free counts: the in-memory superblock's free blocks and inodes become the groups' sums
+     * (the kernel's percpu counters, which ext4_fill_super starts from the descriptors). Nothing is written.
+     */
+    public void updateSuperCounts() {
+        long freeBlocks = 0;
+        long freeInodes = 0;
+        for (GroupDesc gd : groups) {
+            freeBlocks += gd.bg_free_blocks_count();
+            freeInodes += gd.bg_free_inodes_count();
+        }
+        sb.s_free_blocks_count(freeBlocks);
+        sb.s_free_inodes_count(freeInodes);
     }
 
     /**
