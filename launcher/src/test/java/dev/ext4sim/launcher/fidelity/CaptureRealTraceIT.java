@@ -33,11 +33,11 @@ import org.junit.jupiter.api.Test;
  */
 class CaptureRealTraceIT {
     /**
-     * The least recall and precision of each task of the 6.x profile against this machine's kernel: what the profile
-     * reaches (docs/fidelity.md gives the figures) less the spread between runs, which comes from where the flusher's
-     * 5 s rounds fall and from the kernel's own variation. The aim is 0.9 for every task.
+     * The least recall and precision of each task of the 6.x profile against this machine's kernel (docs/fidelity.md
+     * gives the figures): 0.9, and for the flusher's kworkers what they reach less the spread between runs (which cpu
+     * a worker runs on decides mballoc's locality group; the idle rounds' timer) until they reach 0.9 too.
      */
-    static final java.util.Map<String, Double> AT_LEAST = java.util.Map.of("writer", 0.85, "kworker", 0.7, "jbd2", 0.75);
+    static final java.util.Map<String, Double> AT_LEAST = java.util.Map.of("writer", 0.9, "kworker", 0.78, "jbd2", 0.9);
     static final byte[] HELLO = "hello world\n".getBytes(StandardCharsets.US_ASCII);
     /**
      * The pause before each call after open, on both sides (capture-real-trace.sh's --gap): the program's pace decides
