@@ -58,8 +58,8 @@ class Ext4Configuration {
 
     /** Armed over REST (/v1/crash-points); unarmed, a hit costs a map lookup. */
     @Bean
-    CrashPoints crashPoints() {
-        return new CrashPoints(Ext4CrashPoints.POINTS, new Random(), CrashPoints.halt());
+    CrashPoints crashPoints(KafkaBus bus) {
+        return new CrashPoints(Ext4CrashPoints.points(bus.tracer().profile()), new Random(), CrashPoints.halt());
     }
 
     /** The device's power-on, from blockdev's completions and jbd2's journal loads: a power cut takes ext4 down. */

@@ -17,6 +17,12 @@ public final class Ext4CrashPoints {
             new CrashPoints.Point(END_IO_BEFORE_CONVERSION, "ext4_end_io_rsv_work (6.x): the data of an unwritten "
                     + "extent is on the device, its conversion to written not started"));
 
+    /** The points a profile can reach: the conversion after I/O exists only where writeback allocates unwritten (6.x). */
+    public static List<CrashPoints.Point> points(dev.ext4sim.bus.trace.KernelProfile profile) {
+        return profile.v6() ? POINTS
+                : POINTS.stream().filter(p -> !p.name().equals(END_IO_BEFORE_CONVERSION)).toList();
+    }
+
     private Ext4CrashPoints() {
     }
 }

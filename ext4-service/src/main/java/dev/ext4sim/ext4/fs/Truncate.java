@@ -88,6 +88,11 @@ final class Truncate {
             // __ext4_block_zero_page_range dirties a mapped buffer, delayed or allocated, dirty already or not
             sb.buffers.markBufferDirty(ctx, blocknr);
         }
+        if (pblk >= 0 && ei.isReg()) {
+            // data=ordered (ext4_jbd2_inode_add_write): the smaller i_size commits only once these zeros are home,
+            // or a crash leaves the old bytes past EOF on disk for a later extension to expose
+            h.inodeRangedWrite(ei.ino, index << PageCache.PAGE_SHIFT, PageCache.PAGE_SIZE);
+        }
         if (pblk >= 0 && !page.dirty) {
             ei.pages.setDirty(page);
             sb.trace.writeback(sb.trace.v6() ? Ext4Trace.WB_DIRTY_FOLIO : Ext4Trace.WB_DIRTY_PAGE, ctx, (long) ei.ino, page.index);
