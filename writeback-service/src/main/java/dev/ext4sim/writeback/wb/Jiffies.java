@@ -43,6 +43,13 @@ public record Jiffies(TraceClock clock, int hz) {
         return j * (1000 / hz);
     }
 
+    /** The time from now until jiffies reaches {@code j} (zero when it has). */
+    public Duration untilJiffy(long j) {
+        long nanosPerJiffy = 1_000_000_000L / hz;
+        long at = (j - ((-300L * hz) & 0xFFFF_FFFFL)) * nanosPerJiffy;
+        return Duration.ofNanos(Math.max(0, at - clock.nanosSinceBoot()));
+    }
+
     public Duration toDuration(long j) {
         return Duration.ofMillis(jiffies_to_msecs(j));
     }

@@ -31,10 +31,12 @@ class Writeback6xTest {
         f.writeback.mark_inode_dirty(WbFixture.SDA1, BDEV_INO, InodeState.I_DIRTY_PAGES, f.writeback.jiffies().now(),
                 Writeback.S_IFBLK, null);
         f.write(14, 1); // all three in the same jiffy, as the seed's commits and writes land within milliseconds
-        f.advanceToSeconds(30.9);
+        // the timer wheel's 5.12 s rounds from the first dirtying at 1 s: 6.112, 11.232, ... 26.592, then 31.712 s, the
+        // first that finds the inodes 30 s old
+        f.advanceToSeconds(31.7);
         f.sink.clear();
 
-        f.advanceToSeconds(31);
+        f.advanceToSeconds(31.72);
 
         assertThat(f.ext4.writtenInos()).containsExactly(12L, 14L);
         assertThat(bdevCalls).hasSize(1);
@@ -64,7 +66,7 @@ class Writeback6xTest {
     @Test
     void anInodeDirtiedWhileQueuedForWritebackKeepsItsPlace() {
         f.write(12, 1);
-        f.advanceToSeconds(31);
+        f.advanceToSeconds(31.72);
         assertThat(f.wb.inode(WbFixture.SDA1, 12)).isNull();
         f.write(12, 1);
         assertThat(f.wb.lists().bDirty()).containsExactly(12L);
