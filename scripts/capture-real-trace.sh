@@ -140,10 +140,11 @@ while :; do
 done
 echo 0 > "$tracing/tracing_on"
 
-# keep this device's events: those that name it, the program's and jbd2's that name no device (block_plug), a
-# kworker's between ext4_writepages and its result, and a kworker's that name no device (global_dirty_state,
-# writeback_pages_written) while its last bdi was this one; events of other devices (writeback has no dev to filter
-# on) go
+# keep this device's events: those that name it; the program's and jbd2's that name no device (block_plug and
+# block_unplug) when the task's last block event was this device's, since the program's own pages come from another
+# disk; a kworker's between ext4_writepages and its result; and a kworker's that name no device (global_dirty_state,
+# writeback_pages_written) while its last bdi was this one. Events of other devices (writeback has no dev to filter
+# on) go.
 awk -v M="$major" -v m="$minor" '
   /^#/ { print; next }
   {
@@ -151,8 +152,11 @@ awk -v M="$major" -v m="$minor" '
         || index($0, ": " M "," m " ")
     if (index($0, "ext4_writepages: dev " M "," m " ")) inside[$1] = 1
     if (index($0, "bdi ")) ourbdi[$1] = mine
+    plug = index($0, " block_plug: ") || index($0, " block_unplug: ")
+    if (index($0, " block_") && !plug) ourblk[$1] = mine
     if (mine) { print; if (index($0, "ext4_writepages_result: ")) inside[$1] = 0; next }
     if (index($0, "bdi ") || index($0, "dev ")) next
+    if (plug && !ourblk[$1]) next
     if ($1 ~ /^demo-/ || $1 ~ /^jbd2\/loop/ || inside[$1] || ($1 ~ /^kworker\// && ourbdi[$1])) print
   }' "$tracing/trace" > "$out"
 echo "capture-real-trace: $(grep -vc '^#' "$out") events in $out; compare: ./ext4sim trace diff $out"
