@@ -72,7 +72,13 @@ final class Ext4Client implements InodeOps {
     @Override
     public WriteResult writeIter(long ino, long mount, long pos, boolean append, boolean sync, boolean dsync, byte[] data,
                                  TraceContext ctx) {
-        return call(Ext4Calls.WRITE_ITER, new Ext4Calls.WriteIter(dev, ino, pos, append, sync, dsync, data, mount), ctx);
+        return writeIter(ino, mount, pos, append, sync, dsync, false, data, ctx);
+    }
+
+    @Override
+    public WriteResult writeIter(long ino, long mount, long pos, boolean append, boolean sync, boolean dsync, boolean direct,
+                                 byte[] data, TraceContext ctx) {
+        return call(Ext4Calls.WRITE_ITER, new Ext4Calls.WriteIter(dev, ino, pos, append, sync, dsync, data, mount, direct), ctx);
     }
 
     @Override

@@ -39,7 +39,8 @@ public final class Ext4Calls {
     /** ext4_file_write_iter: the bytes travel raw after a small header. */
     public static final CallType<WriteIter, WriteResult> WRITE_ITER = new CallType<>("ext4_file_write_iter", 1,
             Codecs.framed(WriteIterHeader.class, WriteIter::header,
-                    (h, d) -> new WriteIter(h.dev(), h.ino(), h.pos(), h.append(), h.sync(), h.dsync(), d, h.mount()),
+                    (h, d) -> new WriteIter(h.dev(), h.ino(), h.pos(), h.append(), h.sync(), h.dsync(), d, h.mount(),
+                            h.direct()),
                     WriteIter::data),
             Codecs.json(WriteResult.class));
 
@@ -152,11 +153,17 @@ public final class Ext4Calls {
     /**
      * @param append IOCB_APPEND: write at i_size, whatever pos says
      * @param sync   IOCB_SYNC (O_SYNC), {@code dsync} IOCB_DSYNC (O_DSYNC): generic_write_sync after the copy
+     * @param direct IOCB_DIRECT (O_DIRECT): the data goes to the device without the page cache
      */
     public record WriteIter(String dev, long ino, long pos, boolean append, boolean sync, boolean dsync, byte[] data,
-                            long mount) {
+                            long mount, boolean direct) {
         public WriteIter {
             data = data == null ? new byte[0] : data;
+        }
+
+        public WriteIter(String dev, long ino, long pos, boolean append, boolean sync, boolean dsync, byte[] data,
+                         long mount) {
+            this(dev, ino, pos, append, sync, dsync, data, mount, false);
         }
 
         public WriteIter(String dev, long ino, long pos, boolean append, boolean sync, boolean dsync, byte[] data) {
@@ -164,29 +171,31 @@ public final class Ext4Calls {
         }
 
         WriteIterHeader header() {
-            return new WriteIterHeader(dev, ino, pos, append, sync, dsync, mount);
+            return new WriteIterHeader(dev, ino, pos, append, sync, dsync, mount, direct);
         }
 
         @Override
         public boolean equals(Object o) {
             return o instanceof WriteIter w && Objects.equals(dev, w.dev) && ino == w.ino && pos == w.pos
                     && append == w.append && sync == w.sync && dsync == w.dsync && Arrays.equals(data, w.data)
-                    && mount == w.mount;
+                    && mount == w.mount && direct == w.direct;
         }
 
         @Override
         public int hashCode() {
-            return Objects.hash(dev, ino, pos, append, sync, dsync, Arrays.hashCode(data), mount);
+            return Objects.hash(dev, ino, pos, append, sync, dsync, Arrays.hashCode(data), mount, direct);
         }
 
         @Override
         public String toString() {
             return "WriteIter[dev=" + dev + ", ino=" + ino + ", pos=" + pos + ", append=" + append + ", sync=" + sync
-                    + ", dsync=" + dsync + ", data=" + data.length + " bytes, mount=" + Long.toHexString(mount) + "]";
+                    + ", dsync=" + dsync + ", direct=" + direct + ", data=" + data.length + " bytes, mount="
+                    + Long.toHexString(mount) + "]";
         }
     }
 
-    record WriteIterHeader(String dev, long ino, long pos, boolean append, boolean sync, boolean dsync, long mount) {
+    record WriteIterHeader(String dev, long ino, long pos, boolean append, boolean sync, boolean dsync, long mount,
+                           boolean direct) {
     }
 
     /** @param pos the position after the write (the new f_pos), {@code size} i_size after it */

@@ -51,7 +51,7 @@ public final class VfsCalls {
 
     /**
      * @param flags open(2) flag names: O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_TRUNC, O_APPEND, O_SYNC,
-     *              O_DSYNC, O_DIRECTORY, O_NOFOLLOW, O_CLOEXEC
+     *              O_DSYNC, O_DIRECT, O_DIRECTORY, O_NOFOLLOW, O_CLOEXEC
      * @param mode  permission bits for O_CREAT, as the number the octal text "0644" gives
      */
     public record Open(String path, List<String> flags, int mode) {

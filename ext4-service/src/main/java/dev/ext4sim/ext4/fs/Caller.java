@@ -41,4 +41,15 @@ record Caller(String symbol, int lineNo) {
     static final Caller TRUNCATE = new Caller("ext4_truncate+0x16c/0x3f0", 4310);
     static final Caller TRUNCATE_MARK = new Caller("ext4_truncate+0x2c0/0x3f0", 4371);
     static final Caller EVICT_INODE = new Caller("ext4_evict_inode+0x1a8/0x640", 230);
+    /**
+     * 4.19's direct write (inode.c; ext4_direct_IO_write is inlined into ext4_direct_IO): the get_block handle of
+     * ext4_get_block_trans, the orphan handle before the I/O and the size handle after it, and the conversion's
+     * handle per extent (extents.c). Line numbers are 4.19's.
+     */
+    static final Caller GET_BLOCK_TRANS = new Caller("ext4_get_block_trans+0x5c/0x110", 840);
+    static final Caller DIRECT_IO_ORPHAN = new Caller("ext4_direct_IO+0x1b8/0x7c0", 3696);
+    static final Caller DIRECT_IO_EXTEND = new Caller("ext4_direct_IO+0x3d4/0x7c0", 3791);
+    static final Caller DIRECT_IO_EXTEND_MARK = new Caller("ext4_direct_IO+0x42c/0x7c0", 0);
+    static final Caller CONVERT_UNWRITTEN = new Caller("ext4_convert_unwritten_extents+0xa8/0x1b0", 5036);
+    static final Caller CONVERT_UNWRITTEN_MARK = new Caller("ext4_convert_unwritten_extents+0xd0/0x1b0", 0);
 }

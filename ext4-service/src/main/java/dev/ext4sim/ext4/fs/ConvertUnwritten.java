@@ -25,6 +25,8 @@ final class ConvertUnwritten {
     /** EXT4_GET_BLOCKS_IO_CONVERT_EXT | IO_SUBMIT, and EX_NOCACHE as 6.18's ext4_map_blocks passes it on. */
     static final int IO_CONVERT_FLAGS = Flags.GET_BLOCKS_CREATE | Flags.GET_BLOCKS_UNWRIT | Flags.GET_BLOCKS_CONVERT
             | Flags.GET_BLOCKS_IO_SUBMIT | Flags.GET_BLOCKS_EX_NOCACHE;
+    /** EXT4_GET_BLOCKS_IO_CONVERT_EXT as 4.19 passes it (0x13, CREATE|UNWRIT|CONVERT). */
+    static final int IO_CONVERT_EXT = Flags.GET_BLOCKS_CREATE | Flags.GET_BLOCKS_UNWRIT | Flags.GET_BLOCKS_CONVERT;
 
     /** An ext4_io_end whose bios completed: the unwritten range its pages were written to, and the reserved credits. */
     record IoEnd(Ext4InodeInfo ei, long lblk, int len, List<Long> pages, int rsvCredits, String traceId) {
@@ -91,11 +93,34 @@ final class ConvertUnwritten {
         }
     }
 
+    /**
+     * 4.x ext4_convert_unwritten_extents(NULL, ..) after a synchronous direct write, in the writer: no reserved handle,
+     * so one MAP_BLOCKS handle of ext4_chunk_trans_blocks credits per extent converted.
+     */
+    void convertUnwrittenExtents(TraceContext ctx, Ext4InodeInfo ei, long lblk, int len) {
+        long done = 0;
+        while (done < len) {
+            Ext4Handle h = sb.journalStart(ctx, null, Super.HT_MAP_BLOCKS, Writepages.credits(sb, ei),
+                    Caller.CONVERT_UNWRITTEN, ei.ino);
+            int n;
+            try {
+                n = mapConvert(ctx, h, ei, lblk + done, (int) (len - done), IO_CONVERT_EXT, Caller.EXT_DIRTY);
+                sb.markInodeDirty(ctx, h, ei, Caller.CONVERT_UNWRITTEN_MARK, true);
+            } finally {
+                sb.journalStop(h);
+            }
+            if (n <= 0) {
+                break;
+            }
+            done += n;
+        }
+    }
+
     /** ext4_convert_unwritten_extents: ext4_map_blocks with IO_CONVERT_EXT over the range, the inode marked each time. */
     private void convertUnwrittenExtents(TraceContext ctx, Ext4Handle h, Ext4InodeInfo ei, long lblk, int len) {
         long done = 0;
         while (done < len) {
-            int n = mapConvert(ctx, h, ei, lblk + done, (int) (len - done));
+            int n = mapConvert(ctx, h, ei, lblk + done, (int) (len - done), IO_CONVERT_FLAGS, EXT_MAP_BLOCKS_MARK);
             sb.markInodeDirty(ctx, h, ei, CONVERT_MARK, true);
             if (n <= 0) {
                 break;
@@ -108,9 +133,9 @@ final class ConvertUnwritten {
      * ext4_map_blocks → ext4_ext_map_blocks → ext4_ext_handle_unwritten_extents with CONVERT: the unwritten extent at
      * {@code lblk} becomes written on disk, then in the status cache. Returns the blocks mapped.
      */
-    private int mapConvert(TraceContext ctx, Ext4Handle h, Ext4InodeInfo ei, long lblk, int len) {
+    private int mapConvert(TraceContext ctx, Ext4Handle h, Ext4InodeInfo ei, long lblk, int len, int flags, Caller extDirty) {
         map.esLookup(ctx, ei, lblk);
-        sb.trace.ext4(Ext4Trace.EXT_MAP_BLOCKS_ENTER, ctx, (long) ei.ino, lblk, len, IO_CONVERT_FLAGS);
+        sb.trace.ext4(Ext4Trace.EXT_MAP_BLOCKS_ENTER, ctx, (long) ei.ino, lblk, len, flags);
         List<Extent> extents = new ArrayList<>(sb.fs.extents().extents(ei.raw));
         Extent shown = MapBlocks.pathExtent(extents, lblk);
         if (shown != null) {
@@ -119,18 +144,18 @@ final class ConvertUnwritten {
         Extent ex = extents.stream().filter(e -> e.contains(lblk)).findFirst().orElse(null);
         if (ex == null) {
             // truncated meanwhile: nothing left to convert
-            sb.trace.ext4(Ext4Trace.EXT_MAP_BLOCKS_EXIT, ctx, (long) ei.ino, IO_CONVERT_FLAGS, 0L, lblk, 0L, 0, 0);
+            sb.trace.ext4(Ext4Trace.EXT_MAP_BLOCKS_EXIT, ctx, (long) ei.ino, flags, 0L, lblk, 0L, 0, 0);
             return 0;
         }
         int n = (int) Math.min(len, ex.endLblk() - lblk);
         long pblk = ex.map(lblk);
         if (ex.unwritten()) {
             sb.trace.ext4(Ext4Trace.EXT_HANDLE_UNWRITTEN_EXTENTS, ctx, (long) ei.ino, lblk, pblk, (long) n,
-                    IO_CONVERT_FLAGS | Flags.GET_BLOCKS_METADATA_NOFAIL, (int) (ex.endLblk() - lblk), pblk);
+                    flags | Flags.GET_BLOCKS_METADATA_NOFAIL, (int) (ex.endLblk() - lblk), pblk);
             sb.fs.extents().markWritten(ei.raw, lblk, n);
-            sb.markInodeDirty(ctx, h, ei, EXT_MAP_BLOCKS_MARK, true);
+            sb.markInodeDirty(ctx, h, ei, extDirty, true);
         }
-        sb.trace.ext4(Ext4Trace.EXT_MAP_BLOCKS_EXIT, ctx, (long) ei.ino, IO_CONVERT_FLAGS, pblk, lblk, (long) n, Flags.MAP_MAPPED, n);
+        sb.trace.ext4(Ext4Trace.EXT_MAP_BLOCKS_EXIT, ctx, (long) ei.ino, flags, pblk, lblk, (long) n, Flags.MAP_MAPPED, n);
         map.esInsert(ctx, ei, lblk, n, pblk, Flags.ES_WRITTEN);
         return n;
     }

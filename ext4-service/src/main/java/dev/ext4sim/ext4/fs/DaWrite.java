@@ -70,7 +70,7 @@ final class DaWrite {
      * file_update_time: mtime and ctime move on only when current_time moved, once a jiffy (inode_needs_update_time);
      * then mark_inode_dirty_sync, in a handle of its own.
      */
-    private void fileUpdateTime(TraceContext ctx, Ext4InodeInfo ei) {
+    void fileUpdateTime(TraceContext ctx, Ext4InodeInfo ei) {
         Timespec now = sb.currentTime();
         if (ei.raw.mtime().equals(now) && ei.raw.ctime().equals(now)) {
             return;

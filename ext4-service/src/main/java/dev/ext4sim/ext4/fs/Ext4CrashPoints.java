@@ -8,6 +8,12 @@ public final class Ext4CrashPoints {
     public static final String WRITEPAGES_AFTER_BIOS = "ext4.writepages.after_bios";
     public static final String SYNC_FILE_BEFORE_COMMIT_WAIT = "ext4.sync_file.before_commit_wait";
     public static final String END_IO_BEFORE_CONVERSION = "ext4.end_io.before_conversion";
+    /**
+     * 4.x ext4_direct_IO_write: the data bios are done, unwritten extents not yet converted, an extending write's inode
+     * still on the orphan list. Reached by O_DIRECT writes only; not in {@link #POINTS} until the chaos workload
+     * issues them.
+     */
+    public static final String DIRECT_IO_AFTER_BIOS = "ext4.direct_io.after_bios";
 
     public static final List<CrashPoints.Point> POINTS = List.of(
             new CrashPoints.Point(WRITEPAGES_AFTER_BIOS, "ext4_writepages: an extent's data bios are on the device "

@@ -30,9 +30,16 @@ public final class Ext4Mount {
     public static final int SDA1 = Ext4Trace.devT(8, 1);
     public static final String BDI_SDA = "8:0";
 
-    /** How a write(2) reaches ext4: at {@code pos}, or at the end with O_APPEND; O_SYNC/O_DSYNC sync before returning. */
-    public record WriteFlags(boolean append, boolean sync, boolean dsync) {
+    /**
+     * How a write(2) reaches ext4: at {@code pos}, or at the end with O_APPEND; O_SYNC/O_DSYNC sync before returning;
+     * O_DIRECT bypasses the page cache (4.x profile; 6.x still takes it buffered).
+     */
+    public record WriteFlags(boolean append, boolean sync, boolean dsync, boolean direct) {
         public static final WriteFlags NONE = new WriteFlags(false, false, false);
+
+        public WriteFlags(boolean append, boolean sync, boolean dsync) {
+            this(append, sync, dsync, false);
+        }
     }
 
     /**
@@ -53,6 +60,7 @@ public final class Ext4Mount {
     private final Evict evict;
     private final Fsync fsync;
     private final SampleLastMounted lastMounted;
+    private final DirectIo directIo;
 
     private Ext4Mount(Super sb) {
         this.sb = sb;
@@ -67,6 +75,7 @@ public final class Ext4Mount {
         this.namei = new Ext4Namei(sb, evict, map);
         this.fsync = new Fsync(sb, writepages);
         this.lastMounted = new SampleLastMounted(sb);
+        this.directIo = new DirectIo(sb, map, writepages, write, new Orphan(sb));
     }
 
     /** Tells {@code points} each of {@link Ext4CrashPoints} as it is reached (the service's crash points). */
@@ -259,7 +268,8 @@ public final class Ext4Mount {
 
     /**
      * ext4_file_write_iter: generic_write_checks (EFBIG past s_maxbytes, the count cut to fit), the buffered write,
-     * balance_dirty_pages_ratelimited, and generic_write_sync for O_SYNC/O_DSYNC.
+     * balance_dirty_pages_ratelimited, and generic_write_sync for O_SYNC/O_DSYNC. With O_DIRECT (4.x) the direct write
+     * instead, which dirties no page.
      */
     public WriteResult write(TraceContext ctx, int ino, long pos, byte[] data, WriteFlags flags) {
         record Done(Ext4InodeInfo ei, long start, DaWrite.Written w) {
@@ -272,10 +282,16 @@ public final class Ext4Mount {
             if (len == 0) {
                 return new Done(ei, start, new DaWrite.Written(0, 0));
             }
+            if (flags.direct() && !sb.trace.v6()) {
+                return new Done(ei, start, new DaWrite.Written(directIo.write(ctx, ei, start, data, len), 0));
+            }
             return new Done(ei, start, write.performWrite(ctx, ei, start, data, 0, len));
         });
         long written = done.w().bytes();
-        Duration pause = written > 0 ? sb.writeback.balanceDirtyPagesRatelimited(ctx, done.w().pagesDirtied()) : Duration.ZERO;
+        // balance_dirty_pages_ratelimited belongs to generic_perform_write: a direct write dirtied nothing
+        boolean direct = flags.direct() && !sb.trace.v6();
+        Duration pause = written > 0 && !direct
+                ? sb.writeback.balanceDirtyPagesRatelimited(ctx, done.w().pagesDirtied()) : Duration.ZERO;
         if (written > 0 && (flags.sync() || flags.dsync())) {
             fsyncRange(ctx, ino, flags.dsync() && !flags.sync(), done.start(), done.start() + written - 1);
         }

@@ -213,6 +213,14 @@ public final class Ext4Trace {
     /** 5.16+: a wait for a folio's writeback; {@code name} is the bdi. */
     public static final Tracepoint FOLIO_WAIT_WRITEBACK = Tracepoint.define(WB, "folio_wait_writeback",
             "bdi %s: ino=%lu index=%lu", "name", "ino", "index");
+    /** 4.x ext4_direct_IO around the read or write; rw 1 is a write. Gone with the iomap rework (5.5). */
+    public static final Tracepoint DIRECT_IO_ENTER = dev(EXT4, "ext4_direct_IO_enter",
+            "dev %d,%d ino %lu pos %lld len %lu rw %d", "ino", "pos", "len", "rw");
+    public static final Tracepoint DIRECT_IO_EXIT = dev(EXT4, "ext4_direct_IO_exit",
+            "dev %d,%d ino %lu pos %lld len %lu rw %d ret %d", "ino", "pos", "len", "rw", "ret");
+    /** 4.x ext4_releasepage: a cached page's buffers dropped (invalidate_inode_pages2_range before a direct write). */
+    public static final Tracepoint RELEASEPAGE = dev(EXT4, "ext4_releasepage", "dev %d,%d ino %lu page_index %lu",
+            "ino", "index");
 
     private final Tracer tracer;
     private final int devT;

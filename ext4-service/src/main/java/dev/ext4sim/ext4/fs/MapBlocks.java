@@ -96,12 +96,31 @@ final class MapBlocks {
         if (sb.trace.v6()) {
             return mapCreated6x(ctx, h, ei, m, flags);
         }
+        if ((m.mflags() & Flags.MAP_UNWRITTEN) != 0) {
+            return mapCreatedUnwritten(ctx, ei, m, flags);
+        }
         esInsert(ctx, ei, lblk, m.len(), m.pblk(), Flags.ES_WRITTEN);
         if ((m.mflags() & Flags.MAP_NEW) != 0 && ei.isReg()) {
             // data=ordered: this transaction may commit only once these blocks hold their data (ext4_jbd2_inode_add_write);
             // a directory's blocks are metadata (ext4_should_order_data)
             h.inodeRangedWrite(ei.ino, m.lblk() << PageCache.PAGE_SHIFT, (long) m.len() << PageCache.PAGE_SHIFT);
         }
+        return m;
+    }
+
+    /**
+     * 4.x ext4_map_blocks after ext4_ext_map_blocks made an unwritten extent (a direct write's IO_CREATE_EXT): with
+     * PRE_IO a traced status lookup first (an extent zeroed out to written is left alone), then the U insert. Not
+     * ordered data: the blocks become readable only through the conversion after their I/O.
+     */
+    private Map mapCreatedUnwritten(TraceContext ctx, Ext4InodeInfo ei, Map m, int flags) {
+        if ((flags & Flags.GET_BLOCKS_PRE_IO) != 0) {
+            ExtentStatus.Es es = esLookup(ctx, ei, m.lblk());
+            if (es != null && es.written()) {
+                return m;
+            }
+        }
+        esInsert(ctx, ei, m.lblk(), m.len(), m.pblk(), Flags.ES_UNWRITTEN);
         return m;
     }
 

@@ -98,6 +98,11 @@ final class PageCache {
         return dirty.subMap(from, true, to, true).values();
     }
 
+    /** The cached pages with index in [from, to], in index order (a copy). */
+    List<Page> cachedIn(long from, long to) {
+        return from > to ? List.of() : new ArrayList<>(pages.subMap(from, true, to, true).values());
+    }
+
     /** truncate_inode_pages_range from {@code from} on: returns how many of the dropped pages were dirty. */
     int truncateFrom(long from) {
         NavigableMap<Long, Page> tail = pages.tailMap(from, true);

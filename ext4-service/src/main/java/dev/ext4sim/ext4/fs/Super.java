@@ -35,6 +35,8 @@ final class Super {
     static final int REVOKE_CREDITS = 8;
     static final int HT_INODE = 1;
     static final int HT_WRITE_PAGE = 2;
+    /** EXT4_HT_MAP_BLOCKS: a direct write's get_block, and the conversion after it. */
+    static final int HT_MAP_BLOCKS = 3;
     static final int HT_DIR = 4;
     static final int HT_TRUNCATE = 5;
     /** EXT4_HT_EXT_CONVERT: the unwritten-extent conversion at I/O completion. */
@@ -399,6 +401,16 @@ final class Super {
         getInodeLoc(ctx, ei.ino);
         fs.inodes().write(ei.raw);
         h.marked(ei, datasync);
+    }
+
+    /** ext4_handle_dirty_super: the superblock as it is now goes into its buffer, journaled by the running handle. */
+    void handleDirtySuper() {
+        SuperBlock es = fs.superBlock();
+        es.updateChecksum();
+        long block = Ext4.SUPERBLOCK_OFFSET / fs.blockSize();
+        byte[] buffer = cache.buffer(block).clone();
+        System.arraycopy(es.raw(), 0, buffer, Ext4.SUPERBLOCK_OFFSET % fs.blockSize(), Ext4.SUPERBLOCK_SIZE);
+        cache.write(block, buffer);
     }
 
     // ------------------------------------------------------------------ metadata buffers (sb_getblk)

@@ -167,7 +167,7 @@ public final class Ext4Server {
             throw new ErrnoException(Errno.EINVAL, "write at negative position " + q.pos());
         }
         Ext4Mount.WriteResult r = m.write(c.trace(), ino(q.ino()), q.pos(), q.data(),
-                new Ext4Mount.WriteFlags(q.append(), q.sync(), q.dsync()));
+                new Ext4Mount.WriteFlags(q.append(), q.sync(), q.dsync(), q.direct()));
         long size = m.getattr(c.trace(), ino(q.ino())).size();
         metrics.writeIter(System.nanoTime() - t);
         pump.awaitRoom();

@@ -231,6 +231,10 @@ public final class SuperBlock {
     public int s_journal_inum() { return (int) Le.u32(b, 0xE0); }
     public void s_journal_inum(int v) { Le.u32(b, 0xE0, v); }
 
+    /** The head of the orphan list: an inode whose i_dtime holds the next one's number (0 ends the chain). */
+    public int s_last_orphan() { return (int) Le.u32(b, 0xE8); }
+    public void s_last_orphan(int v) { Le.u32(b, 0xE8, v & 0xFFFFFFFFL); }
+
     public byte[] s_hash_seed() { return Arrays.copyOfRange(b, 0xEC, 0xFC); }
     public void s_hash_seed(byte[] v) { put(0xEC, v, 16); }
 

@@ -29,6 +29,15 @@ public interface InodeOps {
 
     WriteResult writeIter(long ino, long mount, long pos, boolean append, boolean sync, boolean dsync, byte[] data, TraceContext ctx);
 
+    /**
+     * The same with IOCB_DIRECT when {@code direct} (O_DIRECT). A filesystem without a direct_IO path takes the write
+     * buffered, as generic_file_direct_write's fallback does.
+     */
+    default WriteResult writeIter(long ino, long mount, long pos, boolean append, boolean sync, boolean dsync, boolean direct,
+                                  byte[] data, TraceContext ctx) {
+        return writeIter(ino, mount, pos, append, sync, dsync, data, ctx);
+    }
+
     void fsync(long ino, long mount, boolean datasync, TraceContext ctx);
 
     /** ext4_file_open of a struct file on the inode; {@code write}: opened FMODE_WRITE (counted in i_writecount). */

@@ -25,7 +25,7 @@ public record OpenFlags(Access access, Set<Flag> flags) {
     }
 
     public enum Flag {
-        O_CREAT, O_EXCL, O_TRUNC, O_APPEND, O_SYNC, O_DSYNC, O_DIRECTORY, O_NOFOLLOW, O_CLOEXEC, O_NOATIME
+        O_CREAT, O_EXCL, O_TRUNC, O_APPEND, O_SYNC, O_DSYNC, O_DIRECT, O_DIRECTORY, O_NOFOLLOW, O_CLOEXEC, O_NOATIME
     }
 
     public OpenFlags {

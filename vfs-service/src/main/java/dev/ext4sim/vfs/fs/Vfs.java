@@ -96,16 +96,17 @@ public final class Vfs {
         boolean append = file.flags().has(Flag.O_APPEND);
         boolean sync = file.flags().has(Flag.O_SYNC);
         boolean dsync = file.flags().has(Flag.O_DSYNC);
+        boolean direct = file.flags().has(Flag.O_DIRECT);
         if (offset >= 0) {
             // pwrite leaves f_pos alone; on an O_APPEND file Linux still appends (a documented BUG in pwrite(2))
             checkRange(offset, data.length);
-            return ops.writeIter(file.ino(), file.mount(), offset, append, sync, dsync, data, ctx).written();
+            return ops.writeIter(file.ino(), file.mount(), offset, append, sync, dsync, direct, data, ctx).written();
         }
         file.fPosLock.lock();
         try {
             long pos = file.rawPos();
             checkRange(pos, data.length);
-            WriteResult r = ops.writeIter(file.ino(), file.mount(), pos, append, sync, dsync, data, ctx);
+            WriteResult r = ops.writeIter(file.ino(), file.mount(), pos, append, sync, dsync, direct, data, ctx);
             file.setPos(r.pos());
             return r.written();
         } finally {

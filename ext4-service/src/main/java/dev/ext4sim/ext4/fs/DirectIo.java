@@ -1,0 +1,203 @@
+package dev.ext4sim.ext4.fs;
+
+import dev.ext4sim.bus.Errno;
+import dev.ext4sim.bus.ErrnoException;
+import dev.ext4sim.bus.trace.TraceContext;
+import dev.ext4sim.ext4.port.DataBio;
+import dev.ext4sim.ext4.port.WritebackControl;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+
+/**
+ * A synchronous O_DIRECT write as 4.19 runs it (file.c ext4_file_write_iter, mm/filemap.c generic_file_direct_write,
+ * inode.c ext4_direct_IO / ext4_direct_IO_write, fs/direct-io.c do_blockdev_direct_IO), without dioread_nolock, which
+ * 4.x does not turn on by default. The data goes from the caller to the device in the writer's task; the page cache
+ * only gets its range written back and dropped first, so that no cached copy is older than the device's.
+ */
+final class DirectIo {
+    /** The logical block size of sda (a UFS device: 4096 bytes), which do_blockdev_direct_IO aligns to. */
+    static final int LOGICAL_BLOCK = 4096;
+    /** DIO_MAX_BLOCKS: the most one get_block call maps (ext4_get_block_trans). */
+    static final int DIO_MAX_BLOCKS = 4096;
+    /** EXT4_GET_BLOCKS_IO_CREATE_EXT (PRE_IO|CREATE_UNWRIT_EXT, 0x0b). */
+    static final int IO_CREATE_EXT = Flags.GET_BLOCKS_PRE_IO | Flags.GET_BLOCKS_UNWRIT | Flags.GET_BLOCKS_CREATE;
+    /** READ/WRITE as iov_iter_rw prints it. */
+    private static final int WRITE = 1;
+
+    private final Super sb;
+    private final MapBlocks map;
+    private final Writepages writepages;
+    private final DaWrite write;
+    private final ConvertUnwritten conversion;
+    private final Orphan orphans;
+
+    DirectIo(Super sb, MapBlocks map, Writepages writepages, DaWrite write, Orphan orphans) {
+        this.sb = sb;
+        this.map = map;
+        this.writepages = writepages;
+        this.write = write;
+        this.orphans = orphans;
+        this.conversion = new ConvertUnwritten(sb, map, new PageIo(sb));
+    }
+
+    /**
+     * ext4_file_write_iter with IOCB_DIRECT: {@code data[0, len)} to the file at {@code pos}. Returns the bytes written. A misaligned offset or length is EINVAL before
+     * anything changes (the kernel finds it in do_blockdev_direct_IO, after ext4_direct_IO_enter).
+     */
+    long write(TraceContext ctx, Ext4InodeInfo ei, long pos, byte[] data, int len) {
+        if ((pos | len) % LOGICAL_BLOCK != 0) {
+            throw new ErrnoException(Errno.EINVAL, "O_DIRECT write of " + len + " bytes at offset " + pos
+                    + ": offset and length must be multiples of the device's " + LOGICAL_BLOCK + "-byte logical block");
+        }
+        // asked for its trace only: the overwrite fast path needs dioread_nolock, off in 4.x
+        overwriteIo(ctx, ei, pos, len);
+        write.fileUpdateTime(ctx, ei);
+        return genericFileDirectWrite(ctx, ei, pos, len, data);
+    }
+
+    /** ext4_overwrite_io: the whole range inside i_size and mapped to written blocks (a lookup, nothing allocated). */
+    private boolean overwriteIo(TraceContext ctx, Ext4InodeInfo ei, long pos, int len) {
+        if (pos + len > ei.size) {
+            return false;
+        }
+        int blocks = len >>> PageCache.PAGE_SHIFT;
+        MapBlocks.Map m = map.mapBlocks(ctx, null, ei, pos >>> PageCache.PAGE_SHIFT, blocks, 0);
+        return m.ret() == blocks && m.mapped();
+    }
+
+    /**
+     * generic_file_direct_write: write back and wait for the cached range, drop its pages (each with buffers traces
+     * ext4_releasepage), then the direct write.
+     */
+    private long genericFileDirectWrite(TraceContext ctx, Ext4InodeInfo ei, long pos, int len, byte[] data) {
+        long end = pos + len - 1;
+        if (ei.pages.size() > 0) {
+            writepages.writepages(ctx, ei, WritebackControl.fsync(pos, end));
+        }
+        for (PageCache.Page p : ei.pages.cachedIn(pos >>> PageCache.PAGE_SHIFT, end >>> PageCache.PAGE_SHIFT)) {
+            sb.trace.ext4(Ext4Trace.RELEASEPAGE, ctx, (long) ei.ino, p.index);
+            ei.pages.remove(p);
+        }
+        return directIo(ctx, ei, pos, len, data);
+    }
+
+    /** ext4_direct_IO for a write: extent files only (the simulation has no other), never journalled data. */
+    private long directIo(TraceContext ctx, Ext4InodeInfo ei, long pos, int len, byte[] data) {
+        sb.trace.ext4(Ext4Trace.DIRECT_IO_ENTER, ctx, (long) ei.ino, pos, (long) len, WRITE);
+        long ret = 0;
+        try {
+            ret = directIoWrite(ctx, ei, pos, len, data);
+            return ret;
+        } catch (ErrnoException e) {
+            ret = -e.errno().code();
+            throw e;
+        } finally {
+            sb.trace.ext4(Ext4Trace.DIRECT_IO_EXIT, ctx, (long) ei.ino, pos, (long) len, WRITE, (int) ret);
+        }
+    }
+
+    /**
+     * ext4_direct_IO_write. An extending write puts the inode on the orphan list first, so that a crash before its
+     * end leaves blocks past the on-disk size for the next mount to truncate; i_disksize moves only after the data is
+     * on the device. Inside i_size, new blocks are unwritten until their data is written, then converted here.
+     */
+    private long directIoWrite(TraceContext ctx, Ext4InodeInfo ei, long pos, int len, byte[] data) {
+        long finalSize = pos + len;
+        boolean orphan = false;
+        if (finalSize > ei.size || finalSize > ei.disksize()) {
+            Ext4Handle h = sb.journalStart(ctx, null, Super.HT_INODE, 2, Caller.DIRECT_IO_ORPHAN, ei.ino);
+            try {
+                orphans.add(ctx, h, ei);
+                orphan = true;
+                if (ei.size > ei.disksize()) {
+                    ei.disksize(ei.size); // ext4_update_i_disksize(inode, i_size), only ever raising it
+                }
+            } finally {
+                sb.journalStop(h);
+            }
+        }
+        // get_block: ext4_dio_get_block (CREATE) from the block at or past i_size, else the unwritten variant
+        long first = pos >>> PageCache.PAGE_SHIFT;
+        boolean pastEof = (first << PageCache.PAGE_SHIFT) >= ei.size;
+        int flags = pastEof ? Flags.GET_BLOCKS_CREATE : IO_CREATE_EXT;
+        try {
+            boolean dioUnwritten = blockdevDirectIo(ctx, ei, pos, len, data, flags);
+            sb.crashPoints.accept(Ext4CrashPoints.DIRECT_IO_AFTER_BIOS);
+            if (dioUnwritten) {
+                conversion.convertUnwrittenExtents(ctx, ei, first, len >>> PageCache.PAGE_SHIFT);
+            }
+        } catch (ErrnoException e) {
+            if (orphan) {
+                extendDone(ctx, ei, pos, 0);
+            }
+            throw e;
+        }
+        if (orphan) {
+            extendDone(ctx, ei, pos, len);
+        }
+        return len;
+    }
+
+    /**
+     * do_blockdev_direct_IO for a synchronous write: get_block over the range (one MAP_BLOCKS handle per call, as
+     * ext4_get_block_trans starts), then the data bios (REQ_SYNC|REQ_IDLE: rwbs WS) in the writer, waited for.
+     * Returns whether any block was mapped unwritten (EXT4_STATE_DIO_UNWRITTEN).
+     */
+    private boolean blockdevDirectIo(TraceContext ctx, Ext4InodeInfo ei, long pos, int len, byte[] data, int flags) {
+        long lblk = pos >>> PageCache.PAGE_SHIFT;
+        int left = len >>> PageCache.PAGE_SHIFT;
+        int off = 0;
+        boolean unwritten = false;
+        List<DataBio> bios = new ArrayList<>();
+        while (left > 0) {
+            MapBlocks.Map m = getBlockTrans(ctx, ei, lblk, Math.min(left, DIO_MAX_BLOCKS), flags);
+            if (m.ret() <= 0) {
+                throw new ErrnoException(Errno.EIO, "direct write: block " + lblk + " of inode " + ei.ino + " not mapped");
+            }
+            unwritten |= (m.mflags() & Flags.MAP_UNWRITTEN) != 0;
+            for (int done = 0; done < m.len(); done += Writepages.MAX_BIO_BLOCKS) {
+                int n = Math.min(Writepages.MAX_BIO_BLOCKS, m.len() - done);
+                byte[] bytes = new byte[n * PageCache.PAGE_SIZE];
+                System.arraycopy(data, off + done * PageCache.PAGE_SIZE, bytes, 0, bytes.length);
+                bios.add(new DataBio(m.pblk() + done, bytes, EnumSet.of(DataBio.BioFlag.SYNC)));
+            }
+            lblk += m.len();
+            left -= m.len();
+            off += m.len() * PageCache.PAGE_SIZE;
+        }
+        sb.block.submit(ctx, bios);
+        return unwritten;
+    }
+
+    /** ext4_get_block_trans: a MAP_BLOCKS handle of ext4_chunk_trans_blocks credits around one ext4_map_blocks. */
+    private MapBlocks.Map getBlockTrans(TraceContext ctx, Ext4InodeInfo ei, long lblk, int len, int flags) {
+        Ext4Handle h = sb.journalStart(ctx, null, Super.HT_MAP_BLOCKS, Writepages.credits(sb, ei), Caller.GET_BLOCK_TRANS, ei.ino);
+        try {
+            return map.mapBlocks(ctx, h, ei, lblk, len, flags);
+        } finally {
+            sb.journalStop(h);
+        }
+    }
+
+    /**
+     * The end of an extending write: off the orphan list and, for the bytes written, i_disksize and i_size raised, in
+     * one handle. After a failure nothing was written and only the orphan entry goes.
+     */
+    private void extendDone(TraceContext ctx, Ext4InodeInfo ei, long pos, long written) {
+        Ext4Handle h = sb.journalStart(ctx, null, Super.HT_INODE, 2, Caller.DIRECT_IO_EXTEND, ei.ino);
+        try {
+            if (ei.nlink() > 0) {
+                orphans.del(ctx, h, ei);
+            }
+            long end = pos + written;
+            if (written > 0 && (end > ei.size || end > ei.disksize())) {
+                ei.disksize(Math.max(ei.disksize(), end));
+                ei.size = Math.max(ei.size, end);
+                sb.markInodeDirty(ctx, h, ei, Caller.DIRECT_IO_EXTEND_MARK, true);
+            }
+        } finally {
+            sb.journalStop(h);
+        }
+    }
+}
