@@ -31,8 +31,10 @@ final class DirectIo {
     private final DaWrite write;
     private final ConvertUnwritten conversion;
     private final Orphan orphans;
+    private final Truncate truncate;
 
-    DirectIo(Super sb, MapBlocks map, Writepages writepages, DaWrite write, Orphan orphans) {
+    DirectIo(Super sb, MapBlocks map, Writepages writepages, DaWrite write, Orphan orphans, Truncate truncate) {
+        this.truncate = truncate;
         this.sb = sb;
         this.map = map;
         this.writepages = writepages;
@@ -128,6 +130,9 @@ final class DirectIo {
                 conversion.convertUnwrittenExtents(ctx, ei, first, len >>> PageCache.PAGE_SHIFT);
             }
         } catch (ErrnoException e) {
+            if (finalSize > ei.size) {
+                truncateFailedWrite(ctx, ei);
+            }
             if (orphan) {
                 extendDone(ctx, ei, pos, 0);
             }
@@ -178,6 +183,15 @@ final class DirectIo {
         } finally {
             sb.journalStop(h);
         }
+    }
+
+    /**
+     * ext4_truncate_failed_write: blocks a failed extending write allocated past i_size go again, or they would stay
+     * allocated to the file past its end. The inode is still on the orphan list, so ext4_truncate takes it off in its
+     * own handle (the one that frees them); the orphan handle after it finds nothing left to remove.
+     */
+    private void truncateFailedWrite(TraceContext ctx, Ext4InodeInfo ei) {
+        truncate.truncate(ctx, ei);
     }
 
     /**

@@ -3,15 +3,14 @@ package dev.ext4sim.ext4.fs;
 import dev.ext4sim.bus.crash.CrashPoints;
 import java.util.List;
 
-/** Where ext4-service can be made to die: in ext4_writepages and in ext4_sync_file. */
+/** Where ext4-service can be made to die: in ext4_writepages, ext4_sync_file, the 6.x end_io and the 4.x direct write. */
 public final class Ext4CrashPoints {
     public static final String WRITEPAGES_AFTER_BIOS = "ext4.writepages.after_bios";
     public static final String SYNC_FILE_BEFORE_COMMIT_WAIT = "ext4.sync_file.before_commit_wait";
     public static final String END_IO_BEFORE_CONVERSION = "ext4.end_io.before_conversion";
     /**
      * 4.x ext4_direct_IO_write: the data bios are done, unwritten extents not yet converted, an extending write's inode
-     * still on the orphan list. Reached by O_DIRECT writes only; not in {@link #POINTS} until the chaos workload
-     * issues them.
+     * still on the orphan list (the next mount's ext4_orphan_cleanup truncates it back). Reached by O_DIRECT writes only.
      */
     public static final String DIRECT_IO_AFTER_BIOS = "ext4.direct_io.after_bios";
 
@@ -21,12 +20,17 @@ public final class Ext4CrashPoints {
             new CrashPoints.Point(SYNC_FILE_BEFORE_COMMIT_WAIT, "ext4_sync_file: the file's pages written and waited "
                     + "on, the commit of its transaction neither started nor waited for (the fsync never returns)"),
             new CrashPoints.Point(END_IO_BEFORE_CONVERSION, "ext4_end_io_rsv_work (6.x): the data of an unwritten "
-                    + "extent is on the device, its conversion to written not started"));
+                    + "extent is on the device, its conversion to written not started"),
+            new CrashPoints.Point(DIRECT_IO_AFTER_BIOS, "ext4_direct_IO_write (4.x): an O_DIRECT write's data bios are "
+                    + "done, its unwritten extents not converted and an extending write's inode on the orphan list"));
 
-    /** The points a profile can reach: the conversion after I/O exists only where writeback allocates unwritten (6.x). */
+    /**
+     * The points a profile can reach: the conversion after I/O exists only where writeback allocates unwritten (6.x);
+     * the direct write only where O_DIRECT bypasses the page cache (4.x; 6.x takes it buffered here).
+     */
     public static List<CrashPoints.Point> points(dev.ext4sim.bus.trace.KernelProfile profile) {
-        return profile.v6() ? POINTS
-                : POINTS.stream().filter(p -> !p.name().equals(END_IO_BEFORE_CONVERSION)).toList();
+        String unreachable = profile.v6() ? DIRECT_IO_AFTER_BIOS : END_IO_BEFORE_CONVERSION;
+        return POINTS.stream().filter(p -> !p.name().equals(unreachable)).toList();
     }
 
     private Ext4CrashPoints() {

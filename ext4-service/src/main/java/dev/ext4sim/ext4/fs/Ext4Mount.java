@@ -61,6 +61,9 @@ public final class Ext4Mount {
     private final Fsync fsync;
     private final SampleLastMounted lastMounted;
     private final DirectIo directIo;
+    private final OrphanCleanup orphanCleanup;
+    /** What ext4_fill_super printed (ext4_orphan_cleanup's lines), for the service's log. */
+    private List<KernelMessage> mountMessages = List.of();
 
     private Ext4Mount(Super sb) {
         this.sb = sb;
@@ -70,12 +73,14 @@ public final class Ext4Mount {
         this.read = new FileRead(sb);
         this.write = new DaWrite(sb, map, reserve, dirty, read);
         this.writepages = new Writepages(sb, map, read);
-        this.truncate = new Truncate(sb, reserve, dirty, read);
-        this.evict = new Evict(sb, truncate);
+        Orphan orphans = new Orphan(sb);
+        this.truncate = new Truncate(sb, reserve, dirty, read, orphans);
+        this.evict = new Evict(sb, truncate, orphans);
         this.namei = new Ext4Namei(sb, evict, map);
         this.fsync = new Fsync(sb, writepages);
         this.lastMounted = new SampleLastMounted(sb);
-        this.directIo = new DirectIo(sb, map, writepages, write, new Orphan(sb));
+        this.directIo = new DirectIo(sb, map, writepages, write, orphans, truncate);
+        this.orphanCleanup = new OrphanCleanup(sb, orphans, truncate, evict);
     }
 
     /** Tells {@code points} each of {@link Ext4CrashPoints} as it is reached (the service's crash points). */
@@ -97,7 +102,15 @@ public final class Ext4Mount {
     /** With the tracepoints as given (for example {@code new Ext4Trace(tracer, devT, bdi, false)}: tracing off). */
     public static Ext4Mount mount(TraceContext ctx, BlockPort block, JournalPort journal, WritebackPort writeback,
                                   Ext4Trace trace, Time time, int devT) {
-        return new Ext4Mount(Super.mount(ctx, block, journal, writeback, trace, time, devT));
+        Ext4Mount m = new Ext4Mount(Super.mount(ctx, block, journal, writeback, trace, time, devT));
+        // ext4_fill_super: after the journal's recovery and ext4_setup_super, before the mount returns
+        m.mountMessages = List.copyOf(m.locked(ctx, () -> m.orphanCleanup.cleanup(ctx)));
+        return m;
+    }
+
+    /** The lines the mount printed to the kernel log (EXT4-fs (sda1): ...), oldest first. */
+    public List<KernelMessage> mountMessages() {
+        return mountMessages;
     }
 
     /**

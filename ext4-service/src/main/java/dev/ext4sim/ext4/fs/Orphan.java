@@ -24,6 +24,16 @@ final class Orphan {
         return list.contains(ei);
     }
 
+    /**
+     * ext4_orphan_cleanup's list_add of an inode read off the on-disk chain: it is the chain's head already, so only
+     * memory changes, and the ext4_orphan_del that ends its cleanup relinks s_last_orphan past it.
+     */
+    void listAdd(Ext4InodeInfo ei) {
+        if (!list.contains(ei)) {
+            list.addFirst(ei);
+        }
+    }
+
     /** ext4_orphan_add: at the head of the on-disk chain, unless a link left by an earlier error says it is on it. */
     void add(TraceContext ctx, Ext4Handle h, Ext4InodeInfo ei) {
         if (list.contains(ei)) {

@@ -252,6 +252,18 @@ final class Super {
 
     /** iget: the in-core inode, read on first use. */
     Ext4InodeInfo iget(int ino, int parent) {
+        return iget(ino, parent, false);
+    }
+
+    /**
+     * ext4_iget while s_mount_state has EXT4_ORPHAN_FS: ext4_orphan_cleanup reads an unlinked inode too, to delete
+     * it; at any other time an inode without links is stale.
+     */
+    Ext4InodeInfo igetOrphan(int ino) {
+        return iget(ino, 0, true);
+    }
+
+    private Ext4InodeInfo iget(int ino, int parent, boolean orphanFs) {
         Ext4InodeInfo ei = inodes.get(ino);
         if (ei == null) {
             if (ino < 1 || ino > fs.superBlock().s_inodes_count()) {
@@ -259,7 +271,7 @@ final class Super {
             }
             getInodeLoc(cache.context(), ino); // ext4_iget's __ext4_get_inode_loc
             ei = new Ext4InodeInfo(fs.inodes().read(ino), parent, cachedPages);
-            if (ei.raw.i_links_count() == 0 || ei.raw.i_mode() == 0) {
+            if ((ei.raw.i_links_count() == 0 && !orphanFs) || ei.raw.i_mode() == 0) {
                 throw new ErrnoException(Errno.ESTALE, "inode " + ino + " is not in use");
             }
             inodes.put(ino, ei);

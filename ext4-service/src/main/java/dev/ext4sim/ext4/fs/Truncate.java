@@ -23,12 +23,14 @@ final class Truncate {
     private final DaReserve reserve;
     private final MarkInodeDirty dirty;
     private final FileRead read;
+    private final Orphan orphans;
 
-    Truncate(Super sb, DaReserve reserve, MarkInodeDirty dirty, FileRead read) {
+    Truncate(Super sb, DaReserve reserve, MarkInodeDirty dirty, FileRead read, Orphan orphans) {
         this.sb = sb;
         this.reserve = reserve;
         this.dirty = dirty;
         this.read = read;
+        this.orphans = orphans;
     }
 
     static void check(Ext4InodeInfo ei, long size) {
@@ -101,7 +103,11 @@ final class Truncate {
         }
     }
 
-    /** ext4_truncate: everything past i_size goes (pages, reservations, status cache, blocks). */
+    /**
+     * ext4_truncate: everything past i_size goes (pages, reservations, status cache, blocks). An inode on the orphan
+     * list that keeps its links leaves it in the truncate's handle (out_stop's ext4_orphan_del): the list entry was
+     * there so that these blocks would go, and they just did. An unlinked one stays listed for its eviction.
+     */
     void truncate(TraceContext ctx, Ext4InodeInfo ei) {
         sb.trace.ext4(Ext4Trace.TRUNCATE_ENTER, ctx, (long) ei.ino, ei.raw.i_blocks());
         if (ei.size == 0) {
@@ -141,7 +147,8 @@ final class Truncate {
                 freed.add(new Extent(firstGone, e.len() - keep, e.pblk() + keep, e.unwritten()));
             }
         }
-        if (freed.isEmpty()) {
+        boolean orphanDel = ei.nlink() > 0 && orphans.contains(ei);
+        if (freed.isEmpty() && !orphanDel) {
             sb.trace.ext4(Ext4Trace.TRUNCATE_EXIT, ctx, (long) ei.ino, ei.raw.i_blocks());
             return;
         }
@@ -157,7 +164,7 @@ final class Truncate {
         for (long b : oldTree) {
             groups.add(geo.groupOfBlock(b));
         }
-        int credits = groups.size() + 2 * oldTree.size() + geo.gdtBlocks() + 4;
+        int credits = groups.size() + 2 * oldTree.size() + geo.gdtBlocks() + 4 + (orphanDel ? 2 : 0);
         Ext4Handle h = sb.journalStart(ctx, null, Super.HT_TRUNCATE, credits, Caller.TRUNCATE, ei.ino);
         try {
             long freedBlocks = 0;
@@ -165,15 +172,20 @@ final class Truncate {
                 sb.freeBlocks(ctx, h, e.pblk(), e.len());
                 freedBlocks += e.len();
             }
-            ei.raw.i_blocks(ei.raw.i_blocks() - freedBlocks * SECTORS_PER_BLOCK);
-            sb.fs.extents().store(ei.raw, kept);
-            Set<Long> stillTree = new HashSet<>(sb.fs.extents().treeBlocks(ei.raw));
-            for (long b : oldTree) {
-                if (!stillTree.contains(b)) {
-                    h.revoke(b);
-                    sb.cache.forget(b);
-                    sb.freed.add(h, b, 1); // store() gave it back to the bitmap already
+            if (!freed.isEmpty()) {
+                ei.raw.i_blocks(ei.raw.i_blocks() - freedBlocks * SECTORS_PER_BLOCK);
+                sb.fs.extents().store(ei.raw, kept);
+                Set<Long> stillTree = new HashSet<>(sb.fs.extents().treeBlocks(ei.raw));
+                for (long b : oldTree) {
+                    if (!stillTree.contains(b)) {
+                        h.revoke(b);
+                        sb.cache.forget(b);
+                        sb.freed.add(h, b, 1); // store() gave it back to the bitmap already
+                    }
                 }
+            }
+            if (orphanDel) {
+                orphans.del(ctx, h, ei);
             }
             sb.markInodeDirty(ctx, h, ei, Caller.TRUNCATE_MARK, true);
         } finally {

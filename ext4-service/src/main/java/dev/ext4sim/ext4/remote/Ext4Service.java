@@ -110,6 +110,13 @@ public final class Ext4Service {
                 m.timeGranularity(timeGranularity);
                 m.pageCacheLimit(pageCacheLimit);
                 m.crashPoints(crashPoints);
+                for (dev.ext4sim.ext4.fs.KernelMessage msg : m.mountMessages()) {
+                    if (msg.error()) {
+                        log.error(msg.line(dev, MOUNT_TASK.comm()));
+                    } else {
+                        log.info(msg.line(dev, MOUNT_TASK.comm()));
+                    }
+                }
                 journal.onCommit(m::journalCommitCallback);
                 mount = m;
                 mountedLatch.countDown();

@@ -58,8 +58,18 @@ final class FakeBlockPort implements BlockPort {
         return out;
     }
 
+    private boolean failWrites;
+
+    /** From now on (until false again) every data bio fails with EIO, as a device that lost its media would. */
+    synchronized void failWrites(boolean fail) {
+        this.failWrites = fail;
+    }
+
     @Override
     public synchronized void submit(TraceContext ctx, List<DataBio> bios) {
+        if (failWrites) {
+            throw new ErrnoException(Errno.EIO, "I/O error, dev sda, " + bios.size() + " write bios failed");
+        }
         for (DataBio bio : bios) {
             if (bio.block() < 0 || bio.block() + bio.blocks() > dev.blocks()) {
                 throw new ErrnoException(Errno.EIO, "attempt to access beyond end of device: " + bio);
