@@ -242,6 +242,59 @@ class OrphanCleanupTest {
         }
     }
 
+    /** A cleanly unmounted image, with one 4096-byte file (inode 12) if asked. */
+    private Path cleanImage(boolean createFile) {
+        Path image;
+        try (Ext4Fixture f = new Ext4Fixture(dir, 32L << 20)) {
+            if (createFile) {
+                TraceContext w = Ext4Fixture.writer("dio", 7);
+                int ino = f.ext4.create(w, Ext4.ROOT_INO, "f", 0644);
+                f.ext4.open(w, ino, true);
+                f.ext4.write(w, ino, 0, pattern(4096, 8), DIRECT);
+                f.ext4.release(w, ino, true);
+            }
+            f.ext4.unmount(Ext4Fixture.MOUNT);
+            image = f.image;
+        }
+        return image;
+    }
+
+    private static void setLastOrphan(Path image, int ino) {
+        try (Ext4Filesystem fs = Ext4Filesystem.open(image)) {
+            fs.superBlock().s_last_orphan(ino);
+            fs.setNeedsRecovery(true);
+        }
+    }
+
+    @Test
+    void anOrphanWithNothingPastItsSizeStillLeavesTheListInATruncateHandle() {
+        Path image = cleanImage(true);
+        setLastOrphan(image, 12); // crashed after ext4_orphan_add, before any block was mapped
+        long free = freeBlocksInGroups(image);
+        try (Ext4Fixture g = new Ext4Fixture(image)) {
+            assertThat(g.ext4.mountMessages()).containsExactly(KernelMessage.info("1 truncate cleaned up"));
+            assertThat(g.journal.started()).extracting(FakeJournal.Started::type).containsExactly(Super.HT_TRUNCATE);
+            commit(g);
+            assertThat(lastOrphan(image)).isZero();
+            assertThat(freeBlocksInGroups(image)).isEqualTo(free);
+            assertThat(blocksIn(extents(image, 12))).isEqualTo(1);
+            g.unmountAndCheck();
+        }
+    }
+
+    @Test
+    void anOrphanWhoseInodeIsNotInUseEndsTheCleanupWithTheKernelsError() {
+        Path image = cleanImage(false);
+        setLastOrphan(image, 20); // e2fsck cleared the inode, not the list (or the list is garbage)
+        try (Ext4Fixture g = new Ext4Fixture(image)) {
+            assertThat(g.ext4.mountMessages()).extracting(m -> m.line("sda1", "mount"))
+                    .containsExactly("EXT4-fs error (device sda1): ext4_orphan_get: comm mount: bad orphan inode 20");
+            assertThat(g.journal.started()).isEmpty();
+            g.unmountAndCheck(); // s_last_orphan 0 goes home with the clean superblock
+            assertThat(lastOrphan(image)).isZero();
+        }
+    }
+
     @Test
     void theDirectWriteCrashPointIsListedForTheProfileThatReachesIt() {
         assertThat(Ext4CrashPoints.points(KernelProfile.V4X)).extracting(p -> p.name())
