@@ -49,7 +49,7 @@ final class DoWritepages {
     /** Returns {pages written, index after the last page written}. */
     long[] writeRange(TraceContext ctx, Ext4InodeInfo ei, WritebackControl wbc, long first, long last, long budget) {
         Set<DataBio.BioFlag> flags = wbc.syncMode() == WritebackControl.WB_SYNC_ALL ? EnumSet.of(DataBio.BioFlag.SYNC) : Set.of();
-        long[] mapped = writeMapped(ctx, ei, first, last, budget, flags);
+        long[] mapped = writeMapped(ctx, ei, first, last, budget, flags, wbc.plugged());
         long written = mapped[0];
         long after = mapped[1];
         long next = first;
@@ -84,7 +84,7 @@ final class DoWritepages {
                 blocks.add(m.pblk() + i);
             }
             boolean unwritten = (m.mflags() & Flags.MAP_UNWRITTEN) != 0;
-            ioSubmit(ctx, ei, run, blocks, flags, !unwritten);
+            ioSubmit(ctx, ei, run, blocks, flags, !unwritten, wbc.plugged());
             sb.crashPoints.accept(Ext4CrashPoints.WRITEPAGES_AFTER_BIOS);
             written += run.size();
             next = run.getLast().index + 1;
@@ -103,7 +103,8 @@ final class DoWritepages {
      * The first mpage_prepare_extent_to_map pass (do_map 0): dirty pages over written blocks, no handle. Returns
      * {pages written, index after the last one written, or first}.
      */
-    private long[] writeMapped(TraceContext ctx, Ext4InodeInfo ei, long first, long last, long budget, Set<DataBio.BioFlag> flags) {
+    private long[] writeMapped(TraceContext ctx, Ext4InodeInfo ei, long first, long last, long budget,
+                               Set<DataBio.BioFlag> flags, boolean plugged) {
         List<PageCache.Page> mapped = new ArrayList<>();
         List<Long> pblks = new ArrayList<>();
         for (PageCache.Page p : ei.pages.dirtyIn(first, last)) {
@@ -126,20 +127,20 @@ final class DoWritepages {
             return new long[]{0, first};
         }
         pageIo.startWriteback(ctx, ei, mapped.size());
-        ioSubmit(ctx, ei, mapped, pblks, flags, true);
+        ioSubmit(ctx, ei, mapped, pblks, flags, true, plugged);
         return new long[]{mapped.size(), mapped.getLast().index + 1};
     }
 
     /**
      * ext4_io_submit, waited for: the pages are clean once the device has them. {@code endWriteback}: their writeback
      * ends with the bio (ext4_end_bio); else it ends after the conversion. A failed write ends it at once, the pages
-     * dirty again.
+     * dirty again. {@code plugged}: the bios join the plug the flusher holds around its round.
      */
     private void ioSubmit(TraceContext ctx, Ext4InodeInfo ei, List<PageCache.Page> pages, List<Long> pblks,
-                          Set<DataBio.BioFlag> flags, boolean endWriteback) {
+                          Set<DataBio.BioFlag> flags, boolean endWriteback, boolean plugged) {
         boolean written = false;
         try {
-            sb.block.submit(ctx, Writepages.bios(ei, pages, pblks, flags));
+            sb.block.submit(ctx, Writepages.bios(ei, pages, pblks, flags), plugged);
             written = true;
         } finally {
             if (endWriteback || !written) {
