@@ -124,13 +124,19 @@ run "$work/mnt/hello-osync" 1
 run "$work/mnt/hello-fsync" 2
 
 # the file written without fsync reaches the disk when the flusher's kupdate pass finds it expired (30 s by
-# default), and its block allocation commits in the journal after that
+# default), and its block allocation commits in the journal after that; the flusher's next round, which writes the
+# metadata that commit exposed (the block device inode), ends the capture
 ino=$(stat -c %i "$work/mnt/hello")
 start=$(date +%s)
 while :; do
   now=$(date +%s)
-  if awk -v w="ext4_writepages: dev $major,$minor ino $ino " \
-      'index($0, w) && $1 ~ /^kworker/ { seen = 1 } seen && / jbd2_end_commit: / { found = 1; exit } END { exit !found }' \
+  if awk -v w="ext4_writepages: dev $major,$minor ino $ino " -v c="jbd2_end_commit: dev $major,$minor " \
+      -v b="writeback_written: bdi $major:$minor:" \
+      'index($0, w) && $1 ~ /^kworker/ { seen = 1 }
+       seen && index($0, c) { committed = 1 }
+       committed && index($0, b) { k = $1 }
+       k != "" && $1 == k && / writeback_pages_written: / { found = 1; exit }
+       END { exit !found }' \
       "$tracing/trace"; then
     break
   fi

@@ -113,12 +113,14 @@ class CaptureRealTraceIT {
     @Test
     void theSixXProfileFollowsThisMachinesKernelTaskByTask() throws Exception {
         assumeCaptured();
-        // ours is complete once the flusher has written /hello back and a commit has followed, as in the capture
+        // ours is complete, as the capture is, once the flusher has written /hello back, a commit has followed, and
+        // the flusher's next round (the metadata that commit exposed) has ended
         rest.traceUntilAll("since=" + ourStart, lines -> {
-            double written = lines.stream().filter(l -> l.comm().startsWith("kworker/")
-                    && l.event().equals("ext4_writepages_result") && l.text().contains(" pages_written 1 "))
-                    .mapToDouble(l -> Double.parseDouble(l.timestamp())).min().orElse(Double.MAX_VALUE);
-            return lines.stream().anyMatch(l -> l.event().equals("jbd2_end_commit") && Double.parseDouble(l.timestamp()) > written);
+            double written = first(lines, l -> l.comm().startsWith("kworker/")
+                    && l.event().equals("ext4_writepages_result") && l.text().contains(" pages_written 1 "), 0);
+            double committed = first(lines, l -> l.event().equals("jbd2_end_commit"), written);
+            return first(lines, l -> l.comm().startsWith("kworker/") && l.event().equals("writeback_pages_written"),
+                    committed) < Double.MAX_VALUE;
         });
         String real = Files.readString(capture);
         String table = diff(real, "text");
@@ -129,6 +131,12 @@ class CaptureRealTraceIT {
             assertThat(number(json, task, "recall")).as(task + " recall\n" + table).isGreaterThanOrEqualTo(floor);
             assertThat(number(json, task, "precision")).as(task + " precision\n" + table).isGreaterThanOrEqualTo(floor);
         }
+    }
+
+    /** The timestamp of the first line after {@code after} that {@code which} picks, or Double.MAX_VALUE. */
+    static double first(List<Rest.Line> lines, java.util.function.Predicate<Rest.Line> which, double after) {
+        return lines.stream().filter(l -> Double.parseDouble(l.timestamp()) > after).filter(which)
+                .mapToDouble(l -> Double.parseDouble(l.timestamp())).min().orElse(Double.MAX_VALUE);
     }
 
     static void seedProgram(String path, List<String> flags, int pid, boolean fsync) throws Exception {
