@@ -46,10 +46,21 @@ final class DoWritepages {
         return Writepages.credits(sb, ei) - Writepages.META_TRANS_BLOCKS + META_TRANS_BLOCKS;
     }
 
+    /**
+     * ext4_do_writepages' blk_finish_plug, after its last ext4_da_write_folios_end and before
+     * ext4_writepages_result: the bios of the call are unplugged and issued, unless the caller's plug holds them
+     * ({@code wbc.plugged()}: the flusher's round).
+     */
+    void finishPlug(TraceContext ctx, WritebackControl wbc) {
+        if (!wbc.plugged()) {
+            sb.block.finishPlug(ctx);
+        }
+    }
+
     /** Returns {pages written, index after the last page written}. */
     long[] writeRange(TraceContext ctx, Ext4InodeInfo ei, WritebackControl wbc, long first, long last, long budget) {
         Set<DataBio.BioFlag> flags = wbc.syncMode() == WritebackControl.WB_SYNC_ALL ? EnumSet.of(DataBio.BioFlag.SYNC) : Set.of();
-        long[] mapped = writeMapped(ctx, ei, first, last, budget, flags, wbc.plugged());
+        long[] mapped = writeMapped(ctx, ei, first, last, budget, flags);
         long written = mapped[0];
         long after = mapped[1];
         long next = first;
@@ -84,7 +95,7 @@ final class DoWritepages {
                 blocks.add(m.pblk() + i);
             }
             boolean unwritten = (m.mflags() & Flags.MAP_UNWRITTEN) != 0;
-            ioSubmit(ctx, ei, run, blocks, flags, !unwritten, wbc.plugged());
+            ioSubmit(ctx, ei, run, blocks, flags, !unwritten);
             sb.crashPoints.accept(Ext4CrashPoints.WRITEPAGES_AFTER_BIOS);
             written += run.size();
             next = run.getLast().index + 1;
@@ -104,7 +115,7 @@ final class DoWritepages {
      * {pages written, index after the last one written, or first}.
      */
     private long[] writeMapped(TraceContext ctx, Ext4InodeInfo ei, long first, long last, long budget,
-                               Set<DataBio.BioFlag> flags, boolean plugged) {
+                               Set<DataBio.BioFlag> flags) {
         List<PageCache.Page> mapped = new ArrayList<>();
         List<Long> pblks = new ArrayList<>();
         for (PageCache.Page p : ei.pages.dirtyIn(first, last)) {
@@ -127,20 +138,21 @@ final class DoWritepages {
             return new long[]{0, first};
         }
         pageIo.startWriteback(ctx, ei, mapped.size());
-        ioSubmit(ctx, ei, mapped, pblks, flags, true, plugged);
+        ioSubmit(ctx, ei, mapped, pblks, flags, true);
         return new long[]{mapped.size(), mapped.getLast().index + 1};
     }
 
     /**
      * ext4_io_submit, waited for: the pages are clean once the device has them. {@code endWriteback}: their writeback
      * ends with the bio (ext4_end_bio); else it ends after the conversion. A failed write ends it at once, the pages
-     * dirty again. {@code plugged}: the bios join the plug the flusher holds around its round.
+     * dirty again. The bios join the plug ext4_do_writepages holds to its end ({@link #finishPlug}), or the one the
+     * flusher holds around its round, which makes ext4's a no-op.
      */
     private void ioSubmit(TraceContext ctx, Ext4InodeInfo ei, List<PageCache.Page> pages, List<Long> pblks,
-                          Set<DataBio.BioFlag> flags, boolean endWriteback, boolean plugged) {
+                          Set<DataBio.BioFlag> flags, boolean endWriteback) {
         boolean written = false;
         try {
-            sb.block.submit(ctx, Writepages.bios(ei, pages, pblks, flags), plugged);
+            sb.block.submit(ctx, Writepages.bios(ei, pages, pblks, flags), true);
             written = true;
         } finally {
             if (endWriteback || !written) {

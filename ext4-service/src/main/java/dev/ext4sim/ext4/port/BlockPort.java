@@ -33,6 +33,13 @@ public interface BlockPort {
         submit(ctx, bios);
     }
 
+    /**
+     * blk_finish_plug of the plug the caller's task held across its {@code plugged} submissions: the block layer
+     * traces their unplug and issue now. Nothing when no submission was plugged.
+     */
+    default void finishPlug(TraceContext ctx) {
+    }
+
     /** blkdev_issue_flush: an empty PREFLUSH write. */
     void flush(TraceContext ctx);
 }

@@ -104,6 +104,15 @@ public final class BusBlockPort implements BlockPort {
     }
 
     @Override
+    public void finishPlug(TraceContext ctx) {
+        try {
+            client.invoke(BlockIo.SERVICE, BlockIo.FINISH_PLUG, new BlockIo.FinishPlug(dev), timeout, ctx);
+        } catch (ErrnoException e) {
+            throw fence.failed(e);
+        }
+    }
+
+    @Override
     public void flush(TraceContext ctx) {
         submit(ctx, new BlockIo.Submit(dev, List.of(BlockIo.Bio.flush()), new byte[0]));
     }
