@@ -124,16 +124,20 @@ run "$work/mnt/hello-osync" 1
 run "$work/mnt/hello-fsync" 2
 
 # the file written without fsync reaches the disk when the flusher's kupdate pass finds it expired (30 s by
-# default), and its block allocation commits in the journal after that
+# default), and its block allocation commits in the journal after that; the flusher's next round, which writes the
+# metadata that commit exposed (the block device inode), ends the capture
 ino=$(stat -c %i "$work/mnt/hello")
 start=$(date +%s)
 while :; do
   now=$(date +%s)
-  if awk -v w="ext4_writepages: dev $major,$minor ino $ino " \
-      'index($0, w) && $1 ~ /^kworker/ { seen = 1 } seen && / jbd2_end_commit: / { found = 1; exit } END { exit !found }' \
-      "$tracing/trace"; then
-    break
-  fi
+  last=$(awk -v w="ext4_writepages: dev $major,$minor ino $ino " -v c="jbd2_end_commit: dev $major,$minor " \
+      -v b="writeback_written: bdi $major:$minor:" \
+      'index($0, w) && $1 ~ /^kworker/ { seen = 1 }
+       seen && index($0, c) { committed = 1 }
+       committed && index($0, b) { k = $1 }
+       k != "" && $1 == k && / writeback_pages_written: / { print NR; exit }' \
+      "$tracing/trace")
+  [ -n "$last" ] && break
   [ $((now - start)) -lt "$timeout" ] || die "the flusher did not write inode $ino back within $timeout s (vm.dirty_expire_centisecs is $(cat /proc/sys/vm/dirty_expire_centisecs)); try --timeout"
   echo "capture-real-trace: waiting for the flusher and the commit, $((now - start)) s of at most $timeout"
   sleep 5
@@ -144,9 +148,10 @@ echo 0 > "$tracing/tracing_on"
 # block_unplug) when the task's last block event was this device's, since the program's own pages come from another
 # disk; a kworker's between ext4_writepages and its result; and a kworker's that name no device (global_dirty_state,
 # writeback_pages_written) while its last bdi was this one. Events of other devices (writeback has no dev to filter
-# on) go.
-awk -v M="$major" -v m="$minor" '
+# on) go, and so does what came after that round, which the polling's pace would otherwise decide.
+awk -v M="$major" -v m="$minor" -v last="$last" '
   /^#/ { print; next }
+  NR > last { exit }
   {
     mine = index($0, "dev " M "," m " ") || index($0, "bdi " M ":" m ":") || index($0, "bdi " M ":" m "[") \
         || index($0, ": " M "," m " ")

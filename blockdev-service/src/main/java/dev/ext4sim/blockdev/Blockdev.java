@@ -229,7 +229,7 @@ public final class Blockdev {
             throw new ErrnoException(Errno.EINVAL, "the WRITE bios need " + offset + " bytes of data, the record carries "
                     + s.data().length + "; send each write's bytes, in bio order, after the header");
         }
-        BlkMq.Completed done = q.submit(s.dev(), bios, ctx);
+        BlkMq.Completed done = q.submit(s.dev(), bios, ctx, s.plugged());
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         List<Long> latency = new ArrayList<>(bios.size());
         for (int i = 0; i < bios.size(); i++) {
@@ -239,6 +239,13 @@ public final class Blockdev {
             }
         }
         return new BlockIo.Completion(latency, out.toByteArray(), powerOn);
+    }
+
+    /** The blk_finish_plug call: the plug the caller's task held across its submissions lets its requests go. */
+    public BlockIo.Unplugged finishPlug(BlockIo.FinishPlug f, TraceContext ctx, Duration wait) {
+        BlkMq q = awaitQueue(wait);
+        q.disk().lookup(f.dev()); // EINVAL for a device that is not this disk or one of its partitions
+        return new BlockIo.Unplugged(q.finishPlug(ctx));
     }
 
     private static ReqOp op(int i, String op) {

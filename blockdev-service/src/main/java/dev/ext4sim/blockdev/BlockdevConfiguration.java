@@ -83,6 +83,7 @@ class BlockdevConfiguration {
     CallRegistration blockCalls(Blockdev blockdev, PowerCut powerCut) {
         return server -> server
                 .register(BlockIo.SUBMIT, (request, ctx) -> blockdev.submit(request, ctx.trace(), ctx.remaining()))
+                .register(BlockIo.FINISH_PLUG, (request, ctx) -> blockdev.finishPlug(request, ctx.trace(), ctx.remaining()))
                 .register(BlockIo.ADMIN, (request, ctx) -> {
                     BlockIo.AdminReply reply = blockdev.admin(request);
                     if ("power_cut".equals(request.action())) {

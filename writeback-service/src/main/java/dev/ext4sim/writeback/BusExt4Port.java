@@ -35,7 +35,7 @@ final class BusExt4Port implements Ext4Port {
     public Written writepages(int dev, long ino, WritebackControl wbc, TraceContext ctx) {
         Ext4Calls.Writepages q = new Ext4Calls.Writepages(names.name(dev), ino, wbc.syncMode(), wbc.nrToWrite(),
                 wbc.rangeStart(), wbc.rangeEnd(), wbc.rangeCyclic(), wbc.forKupdate(), wbc.forBackground(),
-                wbc.forSync(), wbc.reason() == null ? null : wbc.reason().symbol());
+                wbc.forSync(), wbc.reason() == null ? null : wbc.reason().symbol(), true); // inside wb_writeback's plug
         Ext4Calls.WritepagesResult r = client.invoke(Ext4Calls.SERVICE, Ext4Calls.WRITEPAGES, q, writepagesTimeout,
                 ctx);
         return new Written(r.pagesWritten(), r.stillDirty(), r.writebackIndex(), r.inodeDirty());

@@ -53,6 +53,7 @@ class WritebackConfiguration {
                 TraceClock.since(TraceClock.bootEpochNanos()), Scheduler.system("wb-timers"), Writeback.kworkers(),
                 metrics);
         wb.bdevPort(new BusBdevPort(client, names, props.writepagesTimeout()));
+        wb.blkPlug(new BusBlkPlug(client, names, props.writepagesTimeout()));
         applySysctlDefaults(wb.sysctl(), props);
         return wb;
     }

@@ -18,8 +18,10 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Semaphore;
@@ -74,6 +76,8 @@ public final class BlkMq {
     private final boolean v6;
     private final RqTrace rqTrace;
     private final PerCpuThreads cpus;
+    /** The plugs tasks hold across submissions (6.x's flusher round), by task. */
+    private final Map<dev.ext4sim.bus.trace.Task, HeldPlug> heldPlugs = new ConcurrentHashMap<>();
 
     /**
      * @param completions runs quick completions (the interrupt handler; inline in the service)
@@ -121,8 +125,16 @@ public final class BlkMq {
 
     /** submit_bio for each bio under one plug, waiting for all of them; an ErrnoException when any failed. */
     public Completed submit(String dev, List<Bio> bios, TraceContext ctx) {
+        return submit(dev, bios, ctx, false);
+    }
+
+    /**
+     * The same, {@code plugged} when the submitter's task holds a plug that outlives the call (6.x wb_writeback's):
+     * plain bios then join that plug's trace until {@link #finishPlug}.
+     */
+    public Completed submit(String dev, List<Bio> bios, TraceContext ctx, boolean plugged) {
         try {
-            return submitAsync(dev, bios, ctx).join();
+            return submitAsync(dev, bios, ctx, plugged).join();
         } catch (CompletionException e) {
             if (e.getCause() instanceof ErrnoException errno) {
                 throw errno;
@@ -136,6 +148,11 @@ public final class BlkMq {
      * submits them. The future fails with the ErrnoException of the first failed request.
      */
     public CompletableFuture<Completed> submitAsync(String dev, List<Bio> bios, TraceContext ctx) {
+        return submitAsync(dev, bios, ctx, false);
+    }
+
+    /** {@link #submit(String, List, TraceContext, boolean)} without waiting. */
+    public CompletableFuture<Completed> submitAsync(String dev, List<Bio> bios, TraceContext ctx, boolean plugged) {
         Gendisk.HdStruct part = disk.lookup(dev);
         if (bios.isEmpty()) {
             throw new ErrnoException(Errno.EINVAL, "no bios to submit; send at least one");
@@ -143,8 +160,11 @@ public final class BlkMq {
         for (int i = 0; i < bios.size(); i++) {
             check(part, i, bios.get(i));
         }
+        // a flush or FUA is sequenced by the flush machinery, which issues its requests at once, plug or not
+        HeldPlug held = plugged && v6 && bios.stream().noneMatch(Bio::isFlushOrFua)
+                ? heldPlugs.computeIfAbsent(ctx.task(), t -> new HeldPlug()) : null;
         if (bios.size() == 1 && !bios.getFirst().isFlushOrFua()) {
-            return submitOne(part, bios.getFirst(), ctx);
+            return submitOne(part, bios.getFirst(), ctx, held);
         }
         long[] start = new long[bios.size()];
         long[] done = new long[bios.size()];
@@ -177,7 +197,7 @@ public final class BlkMq {
                 return bios.get(seg.getFirst()).isFlushOrFua()
                         ? flushSequence(part, bios.get(seg.getFirst()), remapped.get(seg.getFirst()), seg.getFirst(), ctx, done)
                         : plugged(part, seg.stream().map(bios::get).toList(), seg.stream().map(remapped::get).toList(),
-                                seg, ctx, done);
+                                seg, ctx, done, held);
             };
             // a later segment is issued off the completion that ends the one before: an interrupt handler must not
             // wait for a tag (the completions that would free one need it)
@@ -193,7 +213,7 @@ public final class BlkMq {
     }
 
     /** The common case, one plain bio: no sequencing, direct issue (4.x: no plug; 6.x: __submit_bio's own plug). */
-    private CompletableFuture<Completed> submitOne(Gendisk.HdStruct part, Bio bio, TraceContext ctx) {
+    private CompletableFuture<Completed> submitOne(Gendisk.HdStruct part, Bio bio, TraceContext ctx, HeldPlug held) {
         long start = time.nanoTime();
         Bio b = bio.remapped(bio.sector() + part.startSect());
         queueBio(part, bio, b, ctx);
@@ -203,7 +223,11 @@ public final class BlkMq {
         Request rq = newRequest(b, 0, ctx);
         if (v6) {
             rqTrace.ioStart(ctx, rq, b.rwbs());
-            plugOne(ctx);
+            if (held != null) {
+                hold(held, rq, ctx);
+            } else {
+                plugOne(ctx);
+            }
         }
         long[] done = new long[1];
         return issue(rq, ctx, done).thenApply(v -> new Completed(new long[]{done[0] - start}));
@@ -214,6 +238,37 @@ public final class BlkMq {
         Request rq = Request.of(b, slot);
         rq.ioprio = IoPrio.of(ctx.task());
         return rq;
+    }
+
+    /**
+     * blk_add_rq_to_plug into a plug that outlives the submission: a full plug is flushed first, and the plug's first
+     * request traces block_plug.
+     */
+    private void hold(HeldPlug held, Request rq, TraceContext ctx) {
+        if (held.full()) {
+            release(held, ctx);
+        }
+        if (held.isEmpty() && trace.enabled()) {
+            trace.emit(BLOCK_PLUG, ctx, ctx.task().comm());
+        }
+        rq.held = held.add(rq);
+    }
+
+    /**
+     * blk_finish_plug of the plug {@code ctx}'s task held across its submissions: block_unplug, and each request's
+     * issue with what followed it. Returns the number of requests it held (0: no plug, nothing traced).
+     */
+    public int finishPlug(TraceContext ctx) {
+        HeldPlug held = heldPlugs.remove(ctx.task());
+        return held == null ? 0 : release(held, ctx);
+    }
+
+    private int release(HeldPlug held, TraceContext ctx) {
+        return held.release(n -> {
+            if (trace.enabled()) {
+                trace.emit(BLOCK_UNPLUG, ctx, n, ctx.task().comm());
+            }
+        }, rq -> rqTrace.issue(ctx, rq));
     }
 
     /** 6.x: a plug that held one request, then blk_finish_plug → blk_mq_dispatch_queue_requests, issuing it. */
@@ -278,7 +333,7 @@ public final class BlkMq {
      * 6.x also merges a bio in front of the last request, and flushes a full plug before a new request joins it.
      */
     private CompletableFuture<Void> plugged(Gendisk.HdStruct part, List<Bio> originals, List<Bio> bios,
-                                            List<Integer> slots, TraceContext ctx, long[] done) {
+                                            List<Integer> slots, TraceContext ctx, long[] done, HeldPlug held) {
         String comm = ctx.task().comm();
         long dev = disk.dev().devT();
         if (bios.size() == 1 && !v6) {
@@ -315,6 +370,12 @@ public final class BlkMq {
                 trace.emit(BLOCK_GETRQ, ctx, dev, b.sector(), b.nrSectors(), b.rwbs(), comm);
             }
             Request rq = newRequest(b, slots.get(k), ctx);
+            if (held != null) {
+                rqTrace.ioStart(ctx, rq, b.rwbs());
+                hold(held, rq, ctx);
+                plug.list.add(rq); // this submission's requests, for merging; the held plug has their trace
+                continue;
+            }
             if (v6) {
                 rqTrace.ioStart(ctx, rq, b.rwbs());
                 if (plug.full()) {
@@ -328,7 +389,13 @@ public final class BlkMq {
             }
             plug.list.add(rq);
         }
-        issued.addAll(flushPlug(plug, ctx, done));
+        if (held != null) {
+            for (Request rq : plug.list) {
+                issued.add(issue(rq, ctx, done));
+            }
+        } else {
+            issued.addAll(flushPlug(plug, ctx, done));
+        }
         return CompletableFuture.allOf(issued.toArray(CompletableFuture[]::new));
     }
 
@@ -441,7 +508,9 @@ public final class BlkMq {
         rq.done = done;
         rq.end = new CompletableFuture<>();
         startRequest(rq);
-        rqTrace.issue(ctx, rq);
+        if (rq.held == null) {
+            rqTrace.issue(ctx, rq);
+        }
         CompletableFuture<Void> end = rq.end;
         try {
             hba.queuecommand(rq, ctx, scsiDone);
@@ -466,6 +535,10 @@ public final class BlkMq {
 
     /** The completion: blk_mq_complete_request → blk_update_request (block_rq_complete) → bio_endio; tag freed. */
     private void complete(Request rq) {
+        HeldPlug.Entry held = rq.held;
+        if (held != null) {
+            held.completing();
+        }
         ErrnoException error = null;
         try {
             hba.complete(rq, rq.ctx);
@@ -486,8 +559,11 @@ public final class BlkMq {
         long now = time.nanoTime();
         if (trace.enabled()) {
             TraceContext irq = v6 ? cpus.ksoftirqd(rq.ctx) : Trace.as(rq.ctx, Trace.IRQ);
-            rqTrace.complete(irq, rq, rq.nrSectors(), error == null ? 0 : -error.errno().code());
-            rqTrace.ioDone(irq, rq);
+            int code = error == null ? 0 : -error.errno().code();
+            rq.trace(() -> {
+                rqTrace.complete(irq, rq, rq.nrSectors(), code);
+                rqTrace.ioDone(irq, rq);
+            });
         }
         if (error != null) {
             stats.errors.increment();

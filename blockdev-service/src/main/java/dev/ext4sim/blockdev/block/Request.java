@@ -28,6 +28,8 @@ public final class Request {
     long issued;
     long[] done;
     CompletableFuture<Void> end;
+    /** The plug holding this request's trace, if one outlives its submission ({@link HeldPlug}). */
+    volatile HeldPlug.Entry held;
 
     public Request(ReqOp op, Set<ReqFlag> flags, long sector) {
         this.op = op;
@@ -51,6 +53,14 @@ public final class Request {
     /** The flush request of blk-flush: REQ_OP_FLUSH | REQ_PREFLUSH, no data, rwbs "FF". */
     public static Request flush() {
         return new Request(ReqOp.FLUSH, EnumSet.of(ReqFlag.PREFLUSH), 0);
+    }
+
+    /** Runs {@code emit} now, or at the finish of the plug that holds the request's trace. */
+    public void trace(Runnable emit) {
+        HeldPlug.Entry e = held;
+        if (e == null || !e.defer(emit)) {
+            emit.run();
+        }
     }
 
     public ReqOp op() {

@@ -237,8 +237,9 @@ public final class Ufshcd {
             doorbell |= 1 << tag;
             if (trace.enabled()) { // traced before the timer is armed, so send_req always precedes complete_rsp
                 boolean rw = rq.op() != ReqOp.FLUSH;
-                trace.emit(UFSHCD_COMMAND, ctx, DEV_NAME, "send_req", tag, doorbell, rw ? rq.bytes() : -1, 0,
-                        rw ? rq.sector() >> 3 : 0L, opcode(rq), 0);
+                Object[] values = {DEV_NAME, "send_req", tag, doorbell, rw ? rq.bytes() : -1, 0,
+                        rw ? rq.sector() >> 3 : 0L, opcode(rq), 0};
+                rq.trace(() -> trace.emit(UFSHCD_COMMAND, ctx, values));
             }
             long deadline = device.completionTime(rq, rq.arrival());
             rq.setDeadline(deadline);
@@ -354,8 +355,10 @@ public final class Ufshcd {
                 db = doorbell;
             }
             boolean rw = rq.op() != ReqOp.FLUSH;
-            trace.emit(UFSHCD_COMMAND, Trace.as(ctx, Trace.IRQ), DEV_NAME, "complete_rsp", rq.tag(), db,
-                    rw ? rq.bytes() : -1, 1, rw ? rq.sector() >> 3 : 0L, opcode(rq), 0);
+            Object[] values = {DEV_NAME, "complete_rsp", rq.tag(), db, rw ? rq.bytes() : -1, 1,
+                    rw ? rq.sector() >> 3 : 0L, opcode(rq), 0};
+            TraceContext irq = Trace.as(ctx, Trace.IRQ);
+            rq.trace(() -> trace.emit(UFSHCD_COMMAND, irq, values));
         }
         device.execute(rq);
     }

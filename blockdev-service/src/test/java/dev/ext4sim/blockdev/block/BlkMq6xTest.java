@@ -196,4 +196,43 @@ class BlkMq6xTest {
                 "kworker/u16:2 block_unplug: [kworker/u16:2] 1",
                 "kworker/u16:2 block_rq_issue: 8,0 W 4096 () 1024 + 8 be,0,4 [kworker/u16:2]");
     }
+
+    @Test
+    void aPlugHeldAcrossSubmissionsTracesItsUnplugAndIssuesAtItsFinishAndTheCompletionsAfterThem() {
+        TraceContext kworker = new TraceContext("t6", new Task("kworker/u16:2", 89));
+        await(q.submitAsync("sda1", List.of(write(8, 4096)), kworker, true));
+        await(q.submitAsync("sda", List.of(write(0, 4096, ReqFlag.META), write(280, 4096, ReqFlag.META)), kworker, true));
+        assertThat(lines()).as("the requests wait in the plug: no unplug, no issue, no completion yet").containsExactly(
+                "kworker/u16:2 block_bio_remap: 8,0 W 8 + 8 <- (8,1) 8",
+                "kworker/u16:2 block_bio_queue: 8,0 W 8 + 8 [kworker/u16:2]",
+                "kworker/u16:2 block_getrq: 8,0 W 8 + 8 [kworker/u16:2]",
+                "kworker/u16:2 block_io_start: 8,0 W 4096 () 8 + 8 be,0,4 [kworker/u16:2]",
+                "kworker/u16:2 block_plug: [kworker/u16:2]",
+                "kworker/u16:2 block_bio_queue: 8,0 WM 0 + 8 [kworker/u16:2]",
+                "kworker/u16:2 block_getrq: 8,0 WM 0 + 8 [kworker/u16:2]",
+                "kworker/u16:2 block_io_start: 8,0 WM 4096 () 0 + 8 be,0,4 [kworker/u16:2]",
+                "kworker/u16:2 block_bio_queue: 8,0 WM 280 + 8 [kworker/u16:2]",
+                "kworker/u16:2 block_getrq: 8,0 WM 280 + 8 [kworker/u16:2]",
+                "kworker/u16:2 block_io_start: 8,0 WM 4096 () 280 + 8 be,0,4 [kworker/u16:2]");
+        int before = lines().size();
+
+        assertThat(q.finishPlug(kworker)).isEqualTo(3);
+        List<String> after = lines().subList(before, lines().size());
+        assertThat(after).filteredOn(l -> l.startsWith("kworker/")).containsExactly(
+                "kworker/u16:2 block_unplug: [kworker/u16:2] 3",
+                "kworker/u16:2 block_rq_issue: 8,0 W 4096 () 8 + 8 be,0,4 [kworker/u16:2]",
+                "kworker/u16:2 ufshcd_command: send_req: 1d84000.ufshc: tag: 0, DB: 0x1, size: 4096, IS: 0, LBA: 1, opcode: 0x2a (WRITE_10), group_id: 0x0",
+                "kworker/u16:2 block_rq_issue: 8,0 WM 4096 () 0 + 8 be,0,4 [kworker/u16:2]",
+                "kworker/u16:2 ufshcd_command: send_req: 1d84000.ufshc: tag: 0, DB: 0x1, size: 4096, IS: 0, LBA: 0, opcode: 0x2a (WRITE_10), group_id: 0x0",
+                "kworker/u16:2 block_rq_issue: 8,0 WM 4096 () 280 + 8 be,0,4 [kworker/u16:2]",
+                "kworker/u16:2 ufshcd_command: send_req: 1d84000.ufshc: tag: 1, DB: 0x3, size: 4096, IS: 0, LBA: 35, opcode: 0x2a (WRITE_10), group_id: 0x0");
+        assertThat(after.subList(7, after.size())).as("each completion after every issue").hasSize(9)
+                .allMatch(l -> l.contains("complete_rsp") || l.contains("block_rq_complete") || l.contains("block_io_done"));
+        assertThat(q.finishPlug(kworker)).as("the plug is gone: a second finish traces nothing").isZero();
+        assertThat(lines()).hasSize(before + after.size());
+
+        Bio r = BlkMqTest.read(8, 4096);
+        await(q.submitAsync("sda", List.of(r), kworker));
+        assertThat(r.data()).as("the bytes reached the device when submitted").isEqualTo(pattern(4096, 8));
+    }
 }

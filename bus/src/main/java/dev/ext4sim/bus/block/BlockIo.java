@@ -18,9 +18,16 @@ public final class BlockIo {
     /** submit_bio for a batch of bios under one plug; answers when every bio completed. */
     public static final CallType<Submit, Completion> SUBMIT =
             new CallType<>("blk_submit", 1, Codecs.framed(SubmitHeader.class, Submit::header,
-                    (h, d) -> new Submit(h.dev(), h.bios(), d, h.powerOn()), Submit::data),
+                    (h, d) -> new Submit(h.dev(), h.bios(), d, h.powerOn(), h.plugged()), Submit::data),
                     Codecs.framed(CompletionHeader.class, Completion::header,
                             (h, d) -> new Completion(h.latencyUs(), d, h.powerOn()), Completion::data));
+
+    /**
+     * blk_finish_plug of a plug that outlived its submissions ({@link Submit#plugged}), in the caller's task: the
+     * requests it held are unplugged and issued as the trace tells it (6.x wb_writeback's plug around its round).
+     */
+    public static final CallType<FinishPlug, Unplugged> FINISH_PLUG = CallType.json("blk_finish_plug", 1,
+            FinishPlug.class, Unplugged.class);
 
     /** Faults, power cut and status of the emulated device. */
     public static final CallType<Admin, AdminReply> ADMIN = CallType.json("blk_admin", 1, Admin.class, AdminReply.class);
@@ -68,41 +75,61 @@ public final class BlockIo {
      * @param powerOn the device's power-on the submitter knows ({@link Completion#powerOn}), 0 before its first
      *                completion: blockdev refuses a submission from before its own power-on with ESTALE
      *                ({@link PowerOnFence})
+     * @param plugged the submitting task holds a plug that outlives this call (6.x wb_writeback's, around the
+     *                flusher's whole round): the requests are issued and complete now, but the block layer traces
+     *                their unplug and issue at the task's {@link #FINISH_PLUG}, as the kernel issues them then
      */
-    public record Submit(String dev, List<Bio> bios, byte[] data, long powerOn) {
+    public record Submit(String dev, List<Bio> bios, byte[] data, long powerOn, boolean plugged) {
         public Submit {
             bios = List.copyOf(bios);
             data = data == null ? new byte[0] : data;
         }
 
         public Submit(String dev, List<Bio> bios, byte[] data) {
-            this(dev, bios, data, 0);
+            this(dev, bios, data, 0, false);
+        }
+
+        public Submit(String dev, List<Bio> bios, byte[] data, long powerOn) {
+            this(dev, bios, data, powerOn, false);
         }
 
         public Submit withPowerOn(long p) {
-            return new Submit(dev, bios, data, p);
+            return new Submit(dev, bios, data, p, plugged);
+        }
+
+        /** The same bios under the submitter's outer plug ({@code plugged}). */
+        public Submit underPlug(boolean held) {
+            return new Submit(dev, bios, data, powerOn, held);
         }
 
         SubmitHeader header() {
-            return new SubmitHeader(dev, bios, powerOn);
+            return new SubmitHeader(dev, bios, powerOn, plugged);
         }
 
         @Override
         public boolean equals(Object o) {
             return o instanceof Submit s && Objects.equals(dev, s.dev) && bios.equals(s.bios) && Arrays.equals(data, s.data)
-                    && powerOn == s.powerOn;
+                    && powerOn == s.powerOn && plugged == s.plugged;
         }
 
         @Override
         public int hashCode() {
-            return Objects.hash(dev, bios, Arrays.hashCode(data), powerOn);
+            return Objects.hash(dev, bios, Arrays.hashCode(data), powerOn, plugged);
         }
 
         @Override
         public String toString() {
             return "Submit[dev=" + dev + ", bios=" + bios + ", data=" + data.length + " bytes, powerOn="
-                    + Long.toHexString(powerOn) + "]";
+                    + Long.toHexString(powerOn) + (plugged ? ", plugged" : "") + "]";
         }
+    }
+
+    /** The caller's task ends its plug on {@code dev}'s disk. */
+    public record FinishPlug(String dev) {
+    }
+
+    /** @param requests the requests the plug held, now traced as unplugged and issued */
+    public record Unplugged(int requests) {
     }
 
     /**
@@ -143,7 +170,7 @@ public final class BlockIo {
         }
     }
 
-    record SubmitHeader(String dev, List<Bio> bios, long powerOn) {
+    record SubmitHeader(String dev, List<Bio> bios, long powerOn, boolean plugged) {
     }
 
     record CompletionHeader(List<Long> latencyUs, long powerOn) {

@@ -64,9 +64,9 @@ public final class Ext4Calls {
             Writepages.class, WritepagesResult.class);
 
     /**
-     * blk_finish_plug at the end of the flusher's round (wb_workfn, 6.x): the bios its writepages calls held in the
-     * plug are issued and complete, so ext4's end_io work for them (the ext4-rsv-conversion of unwritten extents)
-     * runs now, after the round's events, as in the kernel.
+     * The end of the flusher's round (wb_workfn, 6.x), once wb_writeback's blk_finish_plug let the round's bios go:
+     * ext4's end_io work for them (the ext4-rsv-conversion of unwritten extents) runs now, after the round's events,
+     * as in the kernel.
      */
     public static final CallType<FinishPlug, Done> FINISH_PLUG = CallType.json("ext4_finish_plug", 1,
             FinishPlug.class, Done.class);
@@ -85,9 +85,15 @@ public final class Ext4Calls {
     public record FinishPlug(String dev) {
     }
 
+    /** {@code plugged}: the flusher's task holds wb_writeback's block plug around the call. */
     public record Writepages(String dev, long ino, int syncMode, long nrToWrite, long rangeStart, long rangeEnd,
                              boolean rangeCyclic, boolean forKupdate, boolean forBackground, boolean forSync,
-                             String reason) {
+                             String reason, boolean plugged) {
+        public Writepages(String dev, long ino, int syncMode, long nrToWrite, long rangeStart, long rangeEnd,
+                          boolean rangeCyclic, boolean forKupdate, boolean forBackground, boolean forSync, String reason) {
+            this(dev, ino, syncMode, nrToWrite, rangeStart, rangeEnd, rangeCyclic, forKupdate, forBackground, forSync,
+                    reason, false);
+        }
     }
 
     /**

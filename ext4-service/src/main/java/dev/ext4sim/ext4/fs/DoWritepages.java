@@ -46,6 +46,17 @@ final class DoWritepages {
         return Writepages.credits(sb, ei) - Writepages.META_TRANS_BLOCKS + META_TRANS_BLOCKS;
     }
 
+    /**
+     * ext4_do_writepages' blk_finish_plug, after its last ext4_da_write_folios_end and before
+     * ext4_writepages_result: the bios of the call are unplugged and issued, unless the caller's plug holds them
+     * ({@code wbc.plugged()}: the flusher's round).
+     */
+    void finishPlug(TraceContext ctx, WritebackControl wbc) {
+        if (!wbc.plugged()) {
+            sb.block.finishPlug(ctx);
+        }
+    }
+
     /** Returns {pages written, index after the last page written}. */
     long[] writeRange(TraceContext ctx, Ext4InodeInfo ei, WritebackControl wbc, long first, long last, long budget) {
         Set<DataBio.BioFlag> flags = wbc.syncMode() == WritebackControl.WB_SYNC_ALL ? EnumSet.of(DataBio.BioFlag.SYNC) : Set.of();
@@ -103,7 +114,8 @@ final class DoWritepages {
      * The first mpage_prepare_extent_to_map pass (do_map 0): dirty pages over written blocks, no handle. Returns
      * {pages written, index after the last one written, or first}.
      */
-    private long[] writeMapped(TraceContext ctx, Ext4InodeInfo ei, long first, long last, long budget, Set<DataBio.BioFlag> flags) {
+    private long[] writeMapped(TraceContext ctx, Ext4InodeInfo ei, long first, long last, long budget,
+                               Set<DataBio.BioFlag> flags) {
         List<PageCache.Page> mapped = new ArrayList<>();
         List<Long> pblks = new ArrayList<>();
         for (PageCache.Page p : ei.pages.dirtyIn(first, last)) {
@@ -133,13 +145,14 @@ final class DoWritepages {
     /**
      * ext4_io_submit, waited for: the pages are clean once the device has them. {@code endWriteback}: their writeback
      * ends with the bio (ext4_end_bio); else it ends after the conversion. A failed write ends it at once, the pages
-     * dirty again.
+     * dirty again. The bios join the plug ext4_do_writepages holds to its end ({@link #finishPlug}), or the one the
+     * flusher holds around its round, which makes ext4's a no-op.
      */
     private void ioSubmit(TraceContext ctx, Ext4InodeInfo ei, List<PageCache.Page> pages, List<Long> pblks,
                           Set<DataBio.BioFlag> flags, boolean endWriteback) {
         boolean written = false;
         try {
-            sb.block.submit(ctx, Writepages.bios(ei, pages, pblks, flags));
+            sb.block.submit(ctx, Writepages.bios(ei, pages, pblks, flags), true);
             written = true;
         } finally {
             if (endWriteback || !written) {

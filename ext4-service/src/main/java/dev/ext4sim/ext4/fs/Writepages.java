@@ -92,16 +92,22 @@ final class Writepages {
                 ranges.add(new long[]{wbc.rangeStart() >>> PageCache.PAGE_SHIFT, wbc.rangeEnd() >>> PageCache.PAGE_SHIFT});
             }
             long next = ei.writebackIndex;
-            for (long[] r : ranges) {
-                long left = wbc.nrToWrite() - written;
-                if (left <= 0) {
-                    break;
+            try {
+                for (long[] r : ranges) {
+                    long left = wbc.nrToWrite() - written;
+                    if (left <= 0) {
+                        break;
+                    }
+                    long[] done = sb.trace.v6() ? doWritepages.writeRange(ctx, ei, wbc, r[0], r[1], left)
+                            : writeRange(ctx, ei, wbc, r[0], r[1], left);
+                    written += done[0];
+                    if (done[0] > 0) {
+                        next = done[1];
+                    }
                 }
-                long[] done = sb.trace.v6() ? doWritepages.writeRange(ctx, ei, wbc, r[0], r[1], left)
-                        : writeRange(ctx, ei, wbc, r[0], r[1], left);
-                written += done[0];
-                if (done[0] > 0) {
-                    next = done[1];
+            } finally {
+                if (sb.trace.v6()) {
+                    doWritepages.finishPlug(ctx, wbc);
                 }
             }
             if (wbc.rangeCyclic() || (wbc.rangeStart() == 0 && wbc.rangeEnd() == WritebackControl.LLONG_MAX)) {

@@ -25,6 +25,21 @@ public interface BlockPort {
     /** Submits the bios under one plug, in order, and waits for all of them (ext4_io_submit + wait). */
     void submit(TraceContext ctx, List<DataBio> bios);
 
+    /**
+     * The same inside a plug the caller's task holds beyond this call ({@code plugged}: wb_writeback's), whose
+     * finish the block layer traces as the requests' issue.
+     */
+    default void submit(TraceContext ctx, List<DataBio> bios, boolean plugged) {
+        submit(ctx, bios);
+    }
+
+    /**
+     * blk_finish_plug of the plug the caller's task held across its {@code plugged} submissions: the block layer
+     * traces their unplug and issue now. Nothing when no submission was plugged.
+     */
+    default void finishPlug(TraceContext ctx) {
+    }
+
     /** blkdev_issue_flush: an empty PREFLUSH write. */
     void flush(TraceContext ctx);
 }

@@ -5,10 +5,13 @@ import dev.ext4sim.bus.ErrnoException;
 
 /**
  * struct writeback_control as the flusher (or fsync) hands it to ext4_writepages. Byte range inclusive, as the
- * kernel's range_start/range_end; range_cyclic starts at the inode's writeback_index and wraps.
+ * kernel's range_start/range_end; range_cyclic starts at the inode's writeback_index and wraps. {@code plugged}: the
+ * caller's task holds a block plug around the call (wb_writeback's, for its whole round), so the data bios wait in it
+ * until the caller finishes the plug.
  */
 public record WritebackControl(int syncMode, long nrToWrite, long rangeStart, long rangeEnd, boolean rangeCyclic,
-                               boolean forKupdate, boolean forBackground, boolean forSync, String reason) {
+                               boolean forKupdate, boolean forBackground, boolean forSync, String reason,
+                               boolean plugged) {
     public static final int WB_SYNC_NONE = 0;
     public static final int WB_SYNC_ALL = 1;
     public static final long LLONG_MAX = Long.MAX_VALUE;
@@ -24,6 +27,11 @@ public record WritebackControl(int syncMode, long nrToWrite, long rangeStart, lo
             throw new ErrnoException(Errno.EINVAL, "nr_to_write must be positive, got " + nrToWrite);
         }
         reason = reason == null ? "" : reason;
+    }
+
+    public WritebackControl(int syncMode, long nrToWrite, long rangeStart, long rangeEnd, boolean rangeCyclic,
+                            boolean forKupdate, boolean forBackground, boolean forSync, String reason) {
+        this(syncMode, nrToWrite, rangeStart, rangeEnd, rangeCyclic, forKupdate, forBackground, forSync, reason, false);
     }
 
     /** wb_check_old_data_flush's periodic pass: kupdate, cyclic, 1024 pages at a time. */

@@ -74,6 +74,11 @@ public final class BusBlockPort implements BlockPort {
 
     @Override
     public void submit(TraceContext ctx, List<DataBio> bios) {
+        submit(ctx, bios, false);
+    }
+
+    @Override
+    public void submit(TraceContext ctx, List<DataBio> bios, boolean plugged) {
         List<BlockIo.Bio> call = new ArrayList<>();
         ByteArrayOutputStream data = new ByteArrayOutputStream();
         for (DataBio b : bios) {
@@ -81,7 +86,7 @@ public final class BusBlockPort implements BlockPort {
             for (int off = 0; off < b.data().length; off += MAX_BIO) {
                 int len = Math.min(MAX_BIO, b.data().length - off);
                 if (data.size() + len > MAX_CALL) {
-                    send(ctx, call, data);
+                    send(ctx, call, data, plugged);
                     call = new ArrayList<>();
                     data = new ByteArrayOutputStream();
                 }
@@ -90,12 +95,21 @@ public final class BusBlockPort implements BlockPort {
             }
         }
         if (!call.isEmpty()) {
-            send(ctx, call, data);
+            send(ctx, call, data, plugged);
         }
     }
 
-    private void send(TraceContext ctx, List<BlockIo.Bio> bios, ByteArrayOutputStream data) {
-        submit(ctx, new BlockIo.Submit(dev, bios, data.toByteArray()));
+    private void send(TraceContext ctx, List<BlockIo.Bio> bios, ByteArrayOutputStream data, boolean plugged) {
+        submit(ctx, new BlockIo.Submit(dev, bios, data.toByteArray()).underPlug(plugged));
+    }
+
+    @Override
+    public void finishPlug(TraceContext ctx) {
+        try {
+            client.invoke(BlockIo.SERVICE, BlockIo.FINISH_PLUG, new BlockIo.FinishPlug(dev), timeout, ctx);
+        } catch (ErrnoException e) {
+            throw fence.failed(e);
+        }
     }
 
     @Override

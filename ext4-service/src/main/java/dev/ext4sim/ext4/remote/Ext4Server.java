@@ -182,7 +182,7 @@ public final class Ext4Server {
         Ext4Mount m = mounted(q.dev());
         int ino = ino(q.ino());
         WritebackControl wbc = new WritebackControl(q.syncMode(), q.nrToWrite(), q.rangeStart(), q.rangeEnd(),
-                q.rangeCyclic(), q.forKupdate(), q.forBackground(), q.forSync(), q.reason());
+                q.rangeCyclic(), q.forKupdate(), q.forBackground(), q.forSync(), q.reason(), q.plugged());
         Ext4Mount.WrittenBack w = m.writebackSingleInode(c.trace(), ino, wbc);
         pump.awaitRoom();
         return new Ext4Calls.WritepagesResult(w.pages(), m.hasDirtyPages(ino), m.writebackIndex(ino), w.inodeDirty());

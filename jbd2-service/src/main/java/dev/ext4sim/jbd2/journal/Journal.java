@@ -106,7 +106,10 @@ public final class Journal {
      * joined the bdi's dirty list.
      */
     public interface BdevIo {
-        /** Writes {@code blocks} home (one plug, in {@code ctx}): WRITE|META, plus SYNC for an integrity pass. */
+        /**
+         * Writes {@code blocks} home in {@code ctx}, the flusher's task, inside the plug it holds around its round:
+         * WRITE|META, plus SYNC for an integrity pass.
+         */
         void writeHome(TraceContext ctx, List<Long> blocks, List<byte[]> data, boolean sync);
 
         /** __mark_inode_dirty enqueued the inode ({@code ino}, I_DIRTY_* {@code state}, jiffies {@code dirtiedWhen}). */

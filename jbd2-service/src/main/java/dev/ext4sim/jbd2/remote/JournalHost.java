@@ -237,7 +237,8 @@ public final class JournalHost implements AutoCloseable {
                             BlockIo.META) : BlockIo.Bio.write(blocks.get(i) * sectors, data.get(i).length, BlockIo.META));
                     bytes.writeBytes(data.get(i));
                 }
-                blockIo.submit(new BlockIo.Submit(settings.dev(), bios, bytes.toByteArray()), ctx);
+                // blkdev_writepages runs only in the flusher's round, inside wb_writeback's plug
+                blockIo.submit(new BlockIo.Submit(settings.dev(), bios, bytes.toByteArray()).underPlug(true), ctx);
             }
 
             @Override

@@ -49,6 +49,8 @@ public final class BdiWriteback {
 
     /** The filesystems whose writepages wrote in the kworker's current round (its plug's bios), kworker only. */
     final java.util.Set<Integer> plugged = new java.util.TreeSet<>();
+    /** The partitions whose pages the current wb_writeback wrote: its blk_plug holds their bios, kworker only. */
+    final java.util.Set<Integer> blkPlugged = new java.util.TreeSet<>();
 
     /** dev_name(bdi->dev): "8:0". */
     public String name() {

@@ -45,6 +45,7 @@ public final class FsWriteback {
     private final Jiffies jiffies;
     private final WritebackStats stats;
     private volatile BdevPort bdev = BdevPort.NONE;
+    private volatile BlkPlug blkPlug = BlkPlug.NONE;
 
     public FsWriteback(Sysctl sysctl, PageWriteback pw, VmStat vm, Ext4Port ext4, WritebackTrace trace, Jiffies jiffies) {
         this(sysctl, pw, vm, ext4, trace, jiffies, WritebackStats.NONE);
@@ -53,6 +54,11 @@ public final class FsWriteback {
     /** Who writes the block device inode's pages (jbd2-service in the service). */
     void bdevPort(BdevPort port) {
         this.bdev = Objects.requireNonNull(port);
+    }
+
+    /** Who ends the block plug around wb_writeback's round (blockdev-service in the service). */
+    void blkPlug(BlkPlug port) {
+        this.blkPlug = Objects.requireNonNull(port);
     }
 
     public FsWriteback(Sysctl sysctl, PageWriteback pw, VmStat vm, Ext4Port ext4, WritebackTrace trace, Jiffies jiffies,
@@ -271,18 +277,24 @@ public final class FsWriteback {
     // ---- the flusher -----------------------------------------------------------------------------------------
 
     /**
-     * blk_finish_plug of the round (6.x): the bios ext4's writepages put in the kworker's plug complete, and ext4 runs
+     * The end of the round (6.x): the bios ext4's writepages put in the kworker's plug have completed, and ext4 runs
      * their end_io work. A filesystem that does not answer converts at its next call instead.
      */
     private void finishPlug(BdiWriteback wb, TraceContext ctx) {
-        for (int dev : wb.plugged) {
+        eachDevice(wb, wb.plugged, dev -> ext4.finishPlug(dev, ctx), "ext4's end_io work");
+    }
+
+    /** Calls {@code call} for each of {@code devs}, then empties it; a failure is logged, as nothing waits for it. */
+    private static void eachDevice(BdiWriteback wb, java.util.Set<Integer> devs, java.util.function.IntConsumer call,
+                                   String what) {
+        for (int dev : devs) {
             try {
-                ext4.finishPlug(dev, ctx);
+                call.accept(dev);
             } catch (RuntimeException e) {
-                log.warn("blk_finish_plug on {} for bdi {} failed: {}", dev, wb.name(), e.getMessage());
+                log.warn("{} on {} for bdi {} failed: {}", what, dev, wb.name(), e.getMessage());
             }
         }
-        wb.plugged.clear();
+        devs.clear();
     }
 
     /** wb_workfn: the delayed work, in the kworker. Writes until work_list is empty, then re-arms if dirty io is left. */
@@ -447,8 +459,18 @@ public final class FsWriteback {
             }
             waited = true;
         }
+        blk_finish_plug(wb, ctx);
         stats.wb_writeback(work.reason, nrPages - work.nrPages);
         return nrPages - work.nrPages;
+    }
+
+    /**
+     * wb_writeback's blk_finish_plug (6.x): the bios the round's writepages left in the kworker's plug are issued, so
+     * the block layer traces their unplug here, before wb_workfn's writeback_pages_written. A device that does not
+     * answer loses nothing: the bios were already complete.
+     */
+    private void blk_finish_plug(BdiWriteback wb, TraceContext ctx) {
+        eachDevice(wb, wb.blkPlugged, dev -> blkPlug.blk_finish_plug(dev, ctx), "blk_finish_plug");
     }
 
     /** queue_io: b_more_io back to b_io, then the expired inodes of b_dirty (and b_dirty_time). list_lock held. */
@@ -640,8 +662,11 @@ public final class FsWriteback {
             }
         }
         long written = w == null ? 0 : Math.clamp(w.pagesWritten(), 0, nrToWrite);
-        if (written > 0 && !inode.blockdev && trace.v6()) {
-            wb.plugged.add(inode.dev);
+        if (written > 0 && trace.v6()) {
+            wb.blkPlugged.add(inode.dev);
+            if (!inode.blockdev) {
+                wb.plugged.add(inode.dev);
+            }
         }
         long left = nrToWrite - written;
         int dirty;

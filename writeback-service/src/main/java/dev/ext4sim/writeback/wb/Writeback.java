@@ -94,6 +94,11 @@ public final class Writeback implements AutoCloseable {
         fs.bdevPort(port);
     }
 
+    /** Who ends the plug the flusher holds around a round: blockdev-service, in the service. */
+    public void blkPlug(BlkPlug port) {
+        fs.blkPlug(port);
+    }
+
     public Sysctl sysctl() {
         return sysctl;
     }
