@@ -12,8 +12,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
- * One process of the chaos workload: in its own directory, three files it appends to, overwrites and truncates, made
- * durable by fsync, by fdatasync, and by O_SYNC writes. A write or truncate that fails is tried again with the same
+ * One process of the chaos workload: in its own directory, four files it appends to, overwrites and truncates, made
+ * durable by fsync, by fdatasync, by O_SYNC writes, and by O_DIRECT|O_DSYNC writes of whole 4 KiB blocks (the direct
+ * I/O path: unwritten extents inside the file, the orphan list past its end). A write or truncate that fails is tried again with the same
  * bytes until it succeeds, so that the ledger knows what the file holds; a durability call that fails promises
  * nothing. Every answer's errno is counted, and the longest call kept.
  *
@@ -23,6 +24,9 @@ import java.util.function.Supplier;
  * acknowledged by a successful fsync on the new fd.
  */
 final class ChaosClient implements Runnable {
+    /** O_DIRECT's alignment: the device's logical block. */
+    static final int DIRECT_BLOCK = 4096;
+
     /** A file of the client: its path, its fd (replaced when opened again), how it is made durable, and its ledger. */
     static final class File {
         private final String path;
@@ -86,7 +90,7 @@ final class ChaosClient implements Runnable {
             return false;
         }
         for (String[] f : List.of(new String[]{"fsync", "O_RDWR"}, new String[]{"fdatasync", "O_RDWR"},
-                new String[]{"osync", "O_RDWR,O_SYNC"})) {
+                new String[]{"osync", "O_RDWR,O_SYNC"}, new String[]{"direct", "O_RDWR,O_DIRECT,O_DSYNC"})) {
             String path = dir + "/" + f[0];
             List<String> flags = new ArrayList<>(List.of("O_CREAT"));
             flags.addAll(List.of(f[1].split(",")));
@@ -112,7 +116,9 @@ final class ChaosClient implements Runnable {
             File f = all.get(random.nextInt(all.size()));
             int op = random.nextInt(100);
             long size = f.ledger().size();
-            if (op < 55 || size == 0) {
+            if (f.durability().equals("direct")) {
+                directWrite(f, op, size);
+            } else if (op < 55 || size == 0) {
                 write(f, size, bytes(1 + random.nextInt(16 * 1024)));
             } else if (op < 80) {
                 long at = random.nextLong(size);
@@ -138,11 +144,22 @@ final class ChaosClient implements Runnable {
         }
     }
 
+    /**
+     * An O_DIRECT write of 1 to 4 blocks at a block boundary: past the end (the file only ever holds whole blocks), or
+     * over blocks it has, half of them in a hole punched by skipping a block past the end first.
+     */
+    private void directWrite(File f, int op, long size) {
+        long blocks = size / DIRECT_BLOCK;
+        long at = op < 55 || blocks == 0 ? (blocks + (op < 10 ? 1 : 0)) * DIRECT_BLOCK
+                : random.nextLong(blocks) * DIRECT_BLOCK;
+        write(f, at, bytes((1 + random.nextInt(4)) * DIRECT_BLOCK));
+    }
+
     private void write(File f, long offset, byte[] data) {
         retry(f, () -> gateway.pwrite(f.fd(), offset, data), () -> f.ledger().mayHaveHappened(offset, data.length), () -> {
             f.ledger().wrote(offset, data);
-            if (f.durability().equals("osync")) {
-                f.ledger().synced(); // O_SYNC: the write returns once the file is durable
+            if (f.durability().equals("osync") || f.durability().equals("direct")) {
+                f.ledger().synced(); // O_SYNC, O_DSYNC: the write returns once the file's data is durable
                 durableCalls.incrementAndGet();
             }
         });
