@@ -345,7 +345,7 @@ public final class Ext4Mount {
             return write(ctx, ino, pos, data, flags);
         }
         DioWorkqueue.Kiocb iocb = new DioWorkqueue.Kiocb(id, ctx.task(), flags.sync(), flags.dsync());
-        record Submitted(long ret, long start, List<DioWorkqueue.Work> irq) {
+        record Submitted(long ret, long start, int len, List<DioWorkqueue.Work> irq) {
         }
         Submitted s = locked(ctx, () -> {
             Ext4InodeInfo ei = sb.iget(ino, 0);
@@ -353,7 +353,7 @@ public final class Ext4Mount {
             DaWrite.checkWrite(ei, start, data.length);
             int len = (int) Math.min(data.length, Super.MAX_BYTES - start);
             long ret = len == 0 ? 0 : directIo.write(ctx, ei, start, data, len, iocb);
-            return new Submitted(ret, start, dioWq.takeCompletedInIrq());
+            return new Submitted(ret, start, len, dioWq.takeCompletedInIrq());
         });
         for (DioWorkqueue.Work w : s.irq()) {
             kiComplete.accept(new AioCompletion(w.iocb().id(), w.iocb().task(), w.len(), w.traceId()));
@@ -361,8 +361,8 @@ public final class Ext4Mount {
         if (s.ret() > 0 && (flags.sync() || flags.dsync())) {
             fsyncRange(ctx, ino, flags.dsync() && !flags.sync(), s.start(), s.start() + s.ret() - 1);
         }
-        long written = Math.max(s.ret(), 0);
-        return new WriteResult(s.ret(), s.start() + written, Duration.ZERO);
+        // a queued iocb's pos is past the range it submitted, as if it were written
+        return new WriteResult(s.ret(), s.start() + (s.ret() == DirectIo.EIOCBQUEUED ? s.len() : s.ret()), Duration.ZERO);
     }
 
     /**
