@@ -1,6 +1,8 @@
 package dev.ext4sim.ext4;
 
 import dev.ext4sim.bus.call.CallClient;
+import dev.ext4sim.bus.ext4.AioCalls;
+import dev.ext4sim.bus.trace.TraceContext;
 import dev.ext4sim.bus.block.PowerOnFence;
 import dev.ext4sim.bus.crash.CrashPoints;
 import dev.ext4sim.bus.jbd2.Jbd2Calls;
@@ -71,11 +73,13 @@ class Ext4Configuration {
     }
 
     @Bean
-    Ext4Service ext4Service(CallClient client, Ext4Properties props, JournalPump pump, BusWriteback writeback,
+    Ext4Service ext4Service(KafkaBus bus, CallClient client, Ext4Properties props, JournalPump pump, BusWriteback writeback,
                             Tracer tracer, TraceClock clock, CrashPoints crashPoints, PowerOnFence fence) {
         Ext4Service service = new Ext4Service(props.dev(), new BusBlockPort(client, props.dev(), props.ioTimeout(), fence),
                 pump, writeback, tracer, clock, props.mountRetry(), props.timeGranularity(), crashPoints::hit);
         service.pageCacheLimit(props.pageCacheSize().toBytes());
+        service.kiComplete(c -> bus.events().publish(AioCalls.AIO_COMPLETE, Integer.toString(c.task().pid()),
+                new AioCalls.Completed(c.task().pid(), c.id(), c.res()), new TraceContext(c.traceId(), c.task())));
         return service;
     }
 

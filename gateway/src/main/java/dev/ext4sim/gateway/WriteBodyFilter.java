@@ -30,7 +30,7 @@ import org.springframework.web.filter.OncePerRequestFilter;
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE)
 class WriteBodyFilter extends OncePerRequestFilter {
-    private static final Pattern WRITE = Pattern.compile("/v1/fds/[^/]+/write");
+    private static final Pattern WRITE = Pattern.compile("/v1/fds/[^/]+/(write|io_submit)");
 
     @Override
     protected boolean shouldNotFilter(HttpServletRequest request) {

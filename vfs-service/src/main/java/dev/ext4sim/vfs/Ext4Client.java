@@ -2,6 +2,7 @@ package dev.ext4sim.vfs;
 
 import dev.ext4sim.bus.call.CallClient;
 import dev.ext4sim.bus.call.CallType;
+import dev.ext4sim.bus.ext4.AioCalls;
 import dev.ext4sim.bus.ext4.Ext4Calls;
 import dev.ext4sim.bus.ext4.Ext4Calls.Attr;
 import dev.ext4sim.bus.ext4.Ext4Calls.WriteResult;
@@ -79,6 +80,14 @@ final class Ext4Client implements InodeOps {
     public WriteResult writeIter(long ino, long mount, long pos, boolean append, boolean sync, boolean dsync, boolean direct,
                                  byte[] data, TraceContext ctx) {
         return call(Ext4Calls.WRITE_ITER, new Ext4Calls.WriteIter(dev, ino, pos, append, sync, dsync, data, mount, direct), ctx);
+    }
+
+    @Override
+    public WriteResult aioWrite(long ino, long mount, long pos, boolean append, boolean sync, boolean dsync,
+                                boolean direct, long id, byte[] data, TraceContext ctx) {
+        AioCalls.Submitted s = call(AioCalls.AIO_WRITE,
+                new AioCalls.AioWrite(dev, ino, mount, pos, append, sync, dsync, direct, id, data), ctx);
+        return new WriteResult(s.ret(), s.pos(), -1);
     }
 
     @Override

@@ -4,9 +4,13 @@ import dev.ext4sim.bus.Errno;
 import dev.ext4sim.bus.ErrnoException;
 import dev.ext4sim.bus.call.CallClient;
 import dev.ext4sim.bus.call.CallContext;
+import dev.ext4sim.bus.ext4.AioCalls;
 import dev.ext4sim.bus.spring.CallRegistration;
+import dev.ext4sim.bus.spring.EventSubscription;
+import dev.ext4sim.bus.vfs.VfsAioCalls;
 import dev.ext4sim.bus.vfs.VfsCalls;
 import dev.ext4sim.bus.writeback.WritebackCalls;
+import dev.ext4sim.vfs.fs.Aio;
 import dev.ext4sim.vfs.fs.FdTable;
 import dev.ext4sim.vfs.fs.Flusher;
 import dev.ext4sim.vfs.fs.Processes;
@@ -27,6 +31,27 @@ class VfsConfiguration {
         Flusher flusher = (d, ctx) -> client.invoke(WritebackCalls.SERVICE, WritebackCalls.SYNC_INODES,
                 new WritebackCalls.SyncInodes(d), Ext4Client.DEADLINE.isBound() ? Ext4Client.DEADLINE.get() : timeout, ctx);
         return new Vfs(new Ext4Client(client, dev, timeout), flusher, new Processes(Instant.now(), FdTable.NR_OPEN_DEFAULT));
+    }
+
+    /** fs/aio.c's io contexts, over the same ext4 client and fd tables as the system calls of {@link Vfs}. */
+    @Bean
+    Aio aio(Vfs vfs, @Value("${ext4sim.aio.max-wait:20s}") Duration maxWait) {
+        return new Aio(vfs.inodeOps(), vfs.processes(), maxWait);
+    }
+
+    @Bean
+    CallRegistration aioCalls(Aio aio) {
+        return server -> server
+                .register(VfsAioCalls.IO_SUBMIT, (q, ctx) -> within(ctx,
+                        () -> new VfsAioCalls.Submitted(aio.submit(q.fd(), q.offset(), q.data(), ctx.trace()))))
+                .register(VfsAioCalls.IO_GETEVENTS, (q, ctx) -> new VfsAioCalls.Events(
+                        aio.getEvents(q.minNr(), q.nr(), Duration.ofMillis(q.timeoutMs()), ctx.trace())));
+    }
+
+    /** ext4's ki_complete of the iocbs it queued: into the submitter's io context. */
+    @Bean
+    EventSubscription aioCompletions(Aio aio) {
+        return events -> events.subscribe(AioCalls.AIO_COMPLETE, (c, ctx) -> aio.complete(c.pid(), c.id(), c.res()));
     }
 
     @Bean

@@ -24,6 +24,8 @@ final class DirectIo {
     static final int IO_CREATE_EXT = Flags.GET_BLOCKS_PRE_IO | Flags.GET_BLOCKS_UNWRIT | Flags.GET_BLOCKS_CREATE;
     /** READ/WRITE as iov_iter_rw prints it. */
     private static final int WRITE = 1;
+    /** -EIOCBQUEUED: what a direct write that left its completion to the end of its I/O returns. */
+    static final int EIOCBQUEUED = -529;
 
     private final Super sb;
     private final MapBlocks map;
@@ -32,8 +34,15 @@ final class DirectIo {
     private final ConvertUnwritten conversion;
     private final Orphan orphans;
     private final Truncate truncate;
+    private final DioWorkqueue dioWq;
 
     DirectIo(Super sb, MapBlocks map, Writepages writepages, DaWrite write, Orphan orphans, Truncate truncate) {
+        this(sb, map, writepages, write, orphans, truncate, new DioWorkqueue());
+    }
+
+    DirectIo(Super sb, MapBlocks map, Writepages writepages, DaWrite write, Orphan orphans, Truncate truncate,
+             DioWorkqueue dioWq) {
+        this.dioWq = dioWq;
         this.truncate = truncate;
         this.sb = sb;
         this.map = map;
@@ -48,6 +57,15 @@ final class DirectIo {
      * anything changes (the kernel finds it in do_blockdev_direct_IO, after ext4_direct_IO_enter).
      */
     long write(TraceContext ctx, Ext4InodeInfo ei, long pos, byte[] data, int len) {
+        return write(ctx, ei, pos, data, len, null);
+    }
+
+    /**
+     * The same through {@code iocb}: a kiocb of io_submit when not null (is_sync_kiocb false), whose write inside
+     * i_size returns EIOCBQUEUED once its bios are submitted, its completion left to the end of its I/O (see
+     * {@link DioWorkqueue}). One that extends the file runs synchronously, as do_blockdev_direct_IO makes it.
+     */
+    long write(TraceContext ctx, Ext4InodeInfo ei, long pos, byte[] data, int len, DioWorkqueue.Kiocb iocb) {
         if ((pos | len) % LOGICAL_BLOCK != 0) {
             throw new ErrnoException(Errno.EINVAL, "O_DIRECT write of " + len + " bytes at offset " + pos
                     + ": offset and length must be multiples of the device's " + LOGICAL_BLOCK + "-byte logical block");
@@ -55,7 +73,7 @@ final class DirectIo {
         // asked for its trace only: the overwrite fast path needs dioread_nolock, off in 4.x
         overwriteIo(ctx, ei, pos, len);
         write.fileUpdateTime(ctx, ei);
-        return genericFileDirectWrite(ctx, ei, pos, len, data);
+        return genericFileDirectWrite(ctx, ei, pos, len, data, iocb);
     }
 
     /** ext4_overwrite_io: the whole range inside i_size and mapped to written blocks (a lookup, nothing allocated). */
@@ -72,7 +90,8 @@ final class DirectIo {
      * generic_file_direct_write: write back and wait for the cached range, drop its pages (each with buffers traces
      * ext4_releasepage), then the direct write.
      */
-    private long genericFileDirectWrite(TraceContext ctx, Ext4InodeInfo ei, long pos, int len, byte[] data) {
+    private long genericFileDirectWrite(TraceContext ctx, Ext4InodeInfo ei, long pos, int len, byte[] data,
+                                        DioWorkqueue.Kiocb iocb) {
         long end = pos + len - 1;
         if (ei.pages.size() > 0) {
             writepages.writepages(ctx, ei, WritebackControl.fsync(pos, end));
@@ -81,15 +100,15 @@ final class DirectIo {
             sb.trace.ext4(Ext4Trace.RELEASEPAGE, ctx, (long) ei.ino, p.index);
             ei.pages.remove(p);
         }
-        return directIo(ctx, ei, pos, len, data);
+        return directIo(ctx, ei, pos, len, data, iocb);
     }
 
     /** ext4_direct_IO for a write: extent files only (the simulation has no other), never journalled data. */
-    private long directIo(TraceContext ctx, Ext4InodeInfo ei, long pos, int len, byte[] data) {
+    private long directIo(TraceContext ctx, Ext4InodeInfo ei, long pos, int len, byte[] data, DioWorkqueue.Kiocb iocb) {
         sb.trace.ext4(Ext4Trace.DIRECT_IO_ENTER, ctx, (long) ei.ino, pos, (long) len, WRITE);
         long ret = 0;
         try {
-            ret = directIoWrite(ctx, ei, pos, len, data);
+            ret = directIoWrite(ctx, ei, pos, len, data, iocb);
             return ret;
         } catch (ErrnoException e) {
             ret = -e.errno().code();
@@ -104,8 +123,11 @@ final class DirectIo {
      * end leaves blocks past the on-disk size for the next mount to truncate; i_disksize moves only after the data is
      * on the device. Inside i_size, new blocks are unwritten until their data is written, then converted here.
      */
-    private long directIoWrite(TraceContext ctx, Ext4InodeInfo ei, long pos, int len, byte[] data) {
+    private long directIoWrite(TraceContext ctx, Ext4InodeInfo ei, long pos, int len, byte[] data,
+                               DioWorkqueue.Kiocb iocb) {
         long finalSize = pos + len;
+        // do_blockdev_direct_IO's is_async: an AIO write past i_size waits for its I/O like a synchronous one
+        boolean isAsync = iocb != null && finalSize <= ei.size;
         boolean orphan = false;
         if (finalSize > ei.size || finalSize > ei.disksize()) {
             Ext4Handle h = sb.journalStart(ctx, null, Super.HT_INODE, 2, Caller.DIRECT_IO_ORPHAN, ei.ino);
@@ -125,6 +147,15 @@ final class DirectIo {
         int flags = pastEof ? Flags.GET_BLOCKS_CREATE : IO_CREATE_EXT;
         try {
             boolean dioUnwritten = blockdevDirectIo(ctx, ei, pos, len, data, flags);
+            if (isAsync) {
+                // dio_bio_end_aio: an io_end (unwritten blocks) defers the completion to the dio/<s_id> workqueue;
+                // without one dio_complete runs in the bio's completion, and the iocb is complete at once
+                dioWq.completed(new DioWorkqueue.Work(iocb, ei, pos, len, dioUnwritten, ctx.traceId()));
+                if (orphan) {
+                    extendDone(ctx, ei, pos, 0);
+                }
+                return EIOCBQUEUED;
+            }
             sb.crashPoints.accept(Ext4CrashPoints.DIRECT_IO_AFTER_BIOS);
             if (dioUnwritten) {
                 conversion.convertUnwrittenExtents(ctx, ei, first, len >>> PageCache.PAGE_SHIFT);
@@ -173,6 +204,23 @@ final class DirectIo {
         }
         sb.block.submit(ctx, bios);
         return unwritten;
+    }
+
+    /**
+     * dio_aio_complete_work → dio_complete → ext4_end_io_dio → ext4_put_io_end, in the kworker's {@code ctx}: the
+     * unwritten extents the write allocated become written (one handle per extent, as in the writer of a synchronous
+     * write). Returns the iocb's result: the bytes, or the conversion's negative errno.
+     */
+    long endIoDio(TraceContext ctx, DioWorkqueue.Work w) {
+        if (!w.unwritten()) {
+            return w.len();
+        }
+        try {
+            conversion.convertUnwrittenExtents(ctx, w.ei(), w.pos() >>> PageCache.PAGE_SHIFT, w.len() >>> PageCache.PAGE_SHIFT);
+            return w.len();
+        } catch (ErrnoException e) {
+            return -e.errno().code();
+        }
     }
 
     /** ext4_get_block_trans: a MAP_BLOCKS handle of ext4_chunk_trans_blocks credits around one ext4_map_blocks. */

@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -62,6 +63,9 @@ public final class Ext4Mount {
     private final SampleLastMounted lastMounted;
     private final DirectIo directIo;
     private final OrphanCleanup orphanCleanup;
+    private final DioWorkqueue dioWq = new DioWorkqueue();
+    private volatile Consumer<AioCompletion> kiComplete = c -> {
+    };
     /** What ext4_fill_super printed (ext4_orphan_cleanup's lines), for the service's log. */
     private List<KernelMessage> mountMessages = List.of();
 
@@ -79,7 +83,7 @@ public final class Ext4Mount {
         this.namei = new Ext4Namei(sb, evict, map);
         this.fsync = new Fsync(sb, writepages);
         this.lastMounted = new SampleLastMounted(sb);
-        this.directIo = new DirectIo(sb, map, writepages, write, orphans, truncate);
+        this.directIo = new DirectIo(sb, map, writepages, write, orphans, truncate, dioWq);
         this.orphanCleanup = new OrphanCleanup(sb, orphans, truncate, evict);
     }
 
@@ -244,6 +248,7 @@ public final class Ext4Mount {
      * writer drops preallocations; the last opener of an unlinked inode frees it.
      */
     public void release(TraceContext ctx, int ino, boolean writable) {
+        runDioWork(); // an iocb in flight holds its file: the last fput comes after its completion
         locked(ctx, () -> {
             Ext4InodeInfo ei = sb.cached(ino);
             if (ei == null || ei.openCount == 0) {
@@ -272,6 +277,7 @@ public final class Ext4Mount {
     }
 
     public void truncate(TraceContext ctx, int ino, long size) {
+        runDioWork(); // ext4_setattr's inode_dio_wait
         locked(ctx, () -> truncate.setSize(ctx, sb.iget(ino, 0), size));
     }
 
@@ -309,6 +315,85 @@ public final class Ext4Mount {
             fsyncRange(ctx, ino, flags.dsync() && !flags.sync(), done.start(), done.start() + written - 1);
         }
         return new WriteResult(written, done.start() + written, pause);
+    }
+
+    /** The io_event of a queued AIO write: its iocb id and submitter, res (bytes, or a negative errno), its trace id. */
+    public record AioCompletion(long id, dev.ext4sim.bus.trace.Task task, long res, String traceId) {
+    }
+
+    /** ki_complete: where completions of queued AIO writes go (aio_complete into the submitter's io context). */
+    public void kiComplete(Consumer<AioCompletion> sink) {
+        this.kiComplete = java.util.Objects.requireNonNull(sink);
+    }
+
+    /**
+     * queue_work's wake-up of the dio/sda1 worker: {@code kick} must get {@link #runDioWork} run soon, on another
+     * thread (it is called under the filesystem lock). Without one, work waits for the next runDioWork.
+     */
+    public void dioWorker(Runnable kick) {
+        dioWq.kick(kick);
+    }
+
+    /**
+     * aio_write → ext4_file_write_iter with a kiocb that is not synchronous ({@code id} in the submitter's io
+     * context). An O_DIRECT write inside i_size (4.x) returns {@link DirectIo#EIOCBQUEUED} with its bios done and its
+     * completion queued; every other write is done when this returns and answers its bytes, as aio_rw_done then
+     * completes it at once. {@link WriteResult#written} is that return value.
+     */
+    public WriteResult writeAio(TraceContext ctx, int ino, long pos, byte[] data, WriteFlags flags, long id) {
+        if (!flags.direct() || sb.trace.v6()) {
+            return write(ctx, ino, pos, data, flags);
+        }
+        DioWorkqueue.Kiocb iocb = new DioWorkqueue.Kiocb(id, ctx.task(), flags.sync(), flags.dsync());
+        record Submitted(long ret, long start, int len, List<DioWorkqueue.Work> irq) {
+        }
+        Submitted s = locked(ctx, () -> {
+            Ext4InodeInfo ei = sb.iget(ino, 0);
+            long start = flags.append() ? ei.size : pos;
+            DaWrite.checkWrite(ei, start, data.length);
+            int len = (int) Math.min(data.length, Super.MAX_BYTES - start);
+            long ret = len == 0 ? 0 : directIo.write(ctx, ei, start, data, len, iocb);
+            return new Submitted(ret, start, len, dioWq.takeCompletedInIrq());
+        });
+        for (DioWorkqueue.Work w : s.irq()) {
+            kiComplete.accept(new AioCompletion(w.iocb().id(), w.iocb().task(), w.len(), w.traceId()));
+        }
+        if (s.ret() > 0 && (flags.sync() || flags.dsync())) {
+            fsyncRange(ctx, ino, flags.dsync() && !flags.sync(), s.start(), s.start() + s.ret() - 1);
+        }
+        // a queued iocb's pos is past the range it submitted, as if it were written
+        return new WriteResult(s.ret(), s.start() + (s.ret() == DirectIo.EIOCBQUEUED ? s.len() : s.ret()), Duration.ZERO);
+    }
+
+    /**
+     * The dio/sda1 kworker: each queued completion in its turn, as dio_aio_complete_work runs it (the unwritten
+     * extents converted, generic_write_sync for O_SYNC/O_DSYNC), then ki_complete. Returns how many ran.
+     */
+    public int runDioWork() {
+        int n = 0;
+        while (true) {
+            DioWorkqueue.Work w;
+            sb.lock.lock();
+            try {
+                w = dioWq.poll();
+            } finally {
+                sb.lock.unlock();
+            }
+            if (w == null) {
+                return n;
+            }
+            TraceContext worker = w.worker();
+            long res = locked(worker, () -> directIo.endIoDio(worker, w));
+            if (res > 0 && (w.iocb().sync() || w.iocb().dsync())) {
+                try {
+                    fsyncRange(worker, w.ei().ino, w.iocb().dsync() && !w.iocb().sync(), w.pos(), w.pos() + w.len() - 1);
+                } catch (ErrnoException e) {
+                    res = -e.errno().code();
+                }
+            }
+            kiComplete.accept(new AioCompletion(w.iocb().id(), w.iocb().task(), res, w.traceId()));
+            n++;
+        }
     }
 
     /** fsync(2) (datasync false) and fdatasync(2). */
@@ -529,6 +614,7 @@ public final class Ext4Mount {
 
     /** ext4_put_super: sync, jbd2_journal_flush (commit and checkpoint everything), then the clean superblock. */
     public void unmount(TraceContext ctx) {
+        runDioWork();
         locked(ctx, () -> {
             // the tasks still holding files exit before a umount can go: the last fput of an unlinked inode frees it
             List<Ext4InodeInfo> unlinked = new ArrayList<>();

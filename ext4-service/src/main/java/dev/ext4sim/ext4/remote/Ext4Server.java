@@ -4,6 +4,7 @@ import dev.ext4sim.bus.Errno;
 import dev.ext4sim.bus.ErrnoException;
 import dev.ext4sim.bus.call.CallContext;
 import dev.ext4sim.bus.call.CallServer;
+import dev.ext4sim.bus.ext4.AioCalls;
 import dev.ext4sim.bus.ext4.Ext4Calls;
 import dev.ext4sim.bus.ext4.OrderedDataCall;
 import dev.ext4sim.ext4.fs.DirtyInode;
@@ -94,6 +95,7 @@ public final class Ext4Server {
                     return mounted(q.dev(), q.mount()).read(c.trace(), ino(q.ino()), q.pos(), (int) Math.min(q.length(), 8 << 20));
                 })
                 .register(Ext4Calls.WRITE_ITER, this::write)
+                .register(AioCalls.AIO_WRITE, this::aioWrite)
                 .register(Ext4Calls.FSYNC, (q, c) -> {
                     long t = System.nanoTime();
                     mounted(q.dev(), q.mount()).fsync(c.trace(), ino(q.ino()), q.datasync());
@@ -176,6 +178,21 @@ public final class Ext4Server {
             Thread.sleep(pause); // balance_dirty_pages' io_schedule_timeout, outside every lock
         }
         return new Ext4Calls.WriteResult(r.written(), r.pos(), size);
+    }
+
+    /** aio_write: the writer's part of an io_submit iocb; a queued one completes through Ext4Mount#kiComplete. */
+    private AioCalls.Submitted aioWrite(AioCalls.AioWrite q, CallContext c) throws InterruptedException {
+        Ext4Mount m = mounted(q.dev(), q.mount());
+        if (q.pos() < 0) {
+            throw new ErrnoException(Errno.EINVAL, "write at negative position " + q.pos());
+        }
+        Ext4Mount.WriteResult r = m.writeAio(c.trace(), ino(q.ino()), q.pos(), q.data(),
+                new Ext4Mount.WriteFlags(q.append(), q.sync(), q.dsync(), q.direct()), q.id());
+        pump.awaitRoom();
+        if (r.pause().isPositive()) {
+            Thread.sleep(r.pause()); // a buffered iocb's balance_dirty_pages, outside every lock
+        }
+        return new AioCalls.Submitted(r.written(), r.pos());
     }
 
     private Ext4Calls.WritepagesResult writepages(Ext4Calls.Writepages q, CallContext c) {

@@ -11,6 +11,8 @@ import dev.ext4sim.ext4.port.BlockPort;
 import dev.ext4sim.ext4.port.WritebackPort;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -38,6 +40,10 @@ public final class Ext4Service {
     private volatile Ext4Mount mount;
     private volatile boolean stopping;
     private Thread mounter;
+    private volatile Consumer<Ext4Mount.AioCompletion> kiComplete = c -> {
+    };
+    /** The dio/sda1 workqueue's worker: runs the mount's queued AIO completions, one round at a time. */
+    private final ExecutorService dioWorker = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("dio-worker").factory());
 
     public Ext4Service(String dev, BlockPort block, JournalPump journal, WritebackPort writeback, Tracer tracer,
                        TraceClock clock, Duration retry) {
@@ -68,6 +74,11 @@ public final class Ext4Service {
         this.tracer = tracer;
         this.clock = clock;
         this.retry = retry;
+    }
+
+    /** Where each mount's completions of queued AIO writes go (Ext4Mount#kiComplete). */
+    public void kiComplete(Consumer<Ext4Mount.AioCompletion> sink) {
+        this.kiComplete = sink;
     }
 
     /** The mounted filesystem, or null before the mount finished. */
@@ -110,6 +121,8 @@ public final class Ext4Service {
                 m.timeGranularity(timeGranularity);
                 m.pageCacheLimit(pageCacheLimit);
                 m.crashPoints(crashPoints);
+                m.kiComplete(c -> kiComplete.accept(c));
+                m.dioWorker(() -> dioWorker.execute(() -> runDioWork(m)));
                 for (dev.ext4sim.ext4.fs.KernelMessage msg : m.mountMessages()) {
                     if (msg.error()) {
                         log.error(msg.line(dev, MOUNT_TASK.comm()));
@@ -135,6 +148,14 @@ public final class Ext4Service {
                     return;
                 }
             }
+        }
+    }
+
+    private static void runDioWork(Ext4Mount m) {
+        try {
+            m.runDioWork();
+        } catch (RuntimeException e) {
+            log.error("dio/sda1: an AIO completion failed; its iocb stays incomplete: {}", e.getMessage(), e);
         }
     }
 
@@ -164,6 +185,7 @@ public final class Ext4Service {
                 Thread.currentThread().interrupt();
             }
         }
+        dioWorker.shutdownNow();
         journal.close();
     }
 }

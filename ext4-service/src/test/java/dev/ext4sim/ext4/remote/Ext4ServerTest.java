@@ -9,6 +9,7 @@ import dev.ext4sim.bus.call.CallClient;
 import dev.ext4sim.bus.call.CallServer;
 import dev.ext4sim.bus.call.CallType;
 import dev.ext4sim.bus.call.Topics;
+import dev.ext4sim.bus.ext4.AioCalls;
 import dev.ext4sim.bus.ext4.Ext4Calls;
 import dev.ext4sim.bus.ext4.OrderedDataCall;
 import dev.ext4sim.bus.jbd2.Jbd2Calls;
@@ -192,5 +193,37 @@ class Ext4ServerTest {
         errno(Errno.ENOENT, () -> call(Ext4Calls.LOOKUP, new Ext4Calls.Lookup("sda1", 2, "nothing")));
         assertThat(call(Ext4Calls.CREATE, new Ext4Calls.Create("sda1", 2, "first", 0644, false)).ino())
                 .as("nothing was allocated by the refused calls").isEqualTo(12);
+    }
+
+    @Test
+    void anAioWriteIsQueuedOverTheBusAndCompletesThroughKiComplete() {
+        mount();
+        List<Ext4Mount.AioCompletion> completions = new java.util.concurrent.CopyOnWriteArrayList<>();
+        mounted.get().kiComplete(completions::add);
+        Ext4Calls.Attr a = call(Ext4Calls.CREATE, new Ext4Calls.Create("sda1", 2, "f", 0644, false));
+        call(Ext4Calls.OPEN, new Ext4Calls.OpenFile("sda1", a.ino(), a.mount(), true));
+        call(Ext4Calls.TRUNCATE, new Ext4Calls.Truncate("sda1", a.ino(), 16384, a.mount()));
+        byte[] data = new byte[4096];
+        Arrays.fill(data, (byte) 7);
+
+        AioCalls.Submitted s = call(AioCalls.AIO_WRITE, new AioCalls.AioWrite("sda1", a.ino(), a.mount(), 4096, false,
+                false, false, true, 9, data));
+
+        assertThat(s).isEqualTo(new AioCalls.Submitted(AioCalls.EIOCBQUEUED, 8192));
+        assertThat(completions).isEmpty();
+        assertThat(call(Ext4Calls.READ_ITER, new Ext4Calls.ReadIter("sda1", a.ino(), 4096, 4096, a.mount())))
+                .isEqualTo(new byte[4096]);
+        assertThat(mounted.get().runDioWork()).isEqualTo(1);
+        assertThat(completions).containsExactly(new Ext4Mount.AioCompletion(9, DEMO.task(), 4096, DEMO.traceId()));
+        assertThat(call(Ext4Calls.READ_ITER, new Ext4Calls.ReadIter("sda1", a.ino(), 4096, 4096, a.mount()))).isEqualTo(data);
+        // past i_size: synchronous, its bytes answered at once; a buffered iocb likewise
+        assertThat(call(AioCalls.AIO_WRITE, new AioCalls.AioWrite("sda1", a.ino(), a.mount(), 16384, false, false, false,
+                true, 10, data))).isEqualTo(new AioCalls.Submitted(4096, 20480));
+        assertThat(call(AioCalls.AIO_WRITE, new AioCalls.AioWrite("sda1", a.ino(), a.mount(), 1, false, false, false,
+                false, 11, new byte[]{1}))).isEqualTo(new AioCalls.Submitted(1, 2));
+        errno(Errno.EINVAL, () -> call(AioCalls.AIO_WRITE, new AioCalls.AioWrite("sda1", a.ino(), a.mount(), 512, false,
+                false, false, true, 12, data)));
+        assertThat(mounted.get().runDioWork()).isZero();
+        assertThat(completions).hasSize(1);
     }
 }

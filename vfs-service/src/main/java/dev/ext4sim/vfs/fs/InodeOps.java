@@ -38,6 +38,16 @@ public interface InodeOps {
         return writeIter(ino, mount, pos, append, sync, dsync, data, ctx);
     }
 
+    /**
+     * aio_write: the write of an io_submit iocb ({@code id} in the caller's io context). {@link WriteResult#written}
+     * is the bytes written, or -EIOCBQUEUED (-529) when the filesystem completes the iocb later. A filesystem without
+     * asynchronous writes finishes it here.
+     */
+    default WriteResult aioWrite(long ino, long mount, long pos, boolean append, boolean sync, boolean dsync,
+                                 boolean direct, long id, byte[] data, TraceContext ctx) {
+        return writeIter(ino, mount, pos, append, sync, dsync, direct, data, ctx);
+    }
+
     void fsync(long ino, long mount, boolean datasync, TraceContext ctx);
 
     /** ext4_file_open of a struct file on the inode; {@code write}: opened FMODE_WRITE (counted in i_writecount). */

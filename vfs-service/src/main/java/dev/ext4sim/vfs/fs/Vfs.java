@@ -37,6 +37,16 @@ public final class Vfs {
         this.namei = new Namei(ops);
     }
 
+    /** The filesystem the calls go to (for fs/aio.c, which shares it). */
+    public InodeOps inodeOps() {
+        return ops;
+    }
+
+    /** The processes' fd tables. */
+    public Processes processes() {
+        return processes;
+    }
+
     /** do_sys_open > do_filp_open > path_openat. */
     public int open(String path, List<String> flagNames, int mode, TraceContext ctx) {
         OpenFlags flags = OpenFlags.parse(flagNames);
