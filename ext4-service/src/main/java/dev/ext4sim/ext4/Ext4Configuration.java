@@ -76,6 +76,7 @@ class Ext4Configuration {
         Ext4Service service = new Ext4Service(props.dev(), new BusBlockPort(client, props.dev(), props.ioTimeout(), fence),
                 pump, writeback, tracer, clock, props.mountRetry(), props.timeGranularity(), crashPoints::hit);
         service.pageCacheLimit(props.pageCacheSize().toBytes());
+        service.mountOptions(props.parsedMountOptions());
         return service;
     }
 
