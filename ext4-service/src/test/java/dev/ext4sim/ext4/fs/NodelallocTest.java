@@ -227,4 +227,42 @@ class NodelallocTest {
             f.unmountAndCheck();
         }
     }
+
+    @Test
+    void aFullDeviceFailsTheWriteWithEnospcAndLeavesWhatWasWrittenIntact() {
+        try (Ext4Fixture f = new Ext4Fixture(dir, 16L << 20, NODELALLOC)) {
+            TraceContext w = Ext4Fixture.writer(W, 9);
+            int ino = f.ext4.create(w, Ext4.ROOT_INO, "big", 0644);
+            f.ext4.open(w, ino, true);
+            byte[] chunk = new byte[256 << 10];
+            new java.util.Random(3).nextBytes(chunk);
+            long pos = 0;
+            dev.ext4sim.bus.ErrnoException full = null;
+            for (int i = 0; i < 200 && full == null; i++) {
+                try {
+                    Ext4Mount.WriteResult r = f.ext4.write(w, ino, pos, chunk, Ext4Mount.WriteFlags.NONE);
+                    pos = r.pos();
+                } catch (dev.ext4sim.bus.ErrnoException e) {
+                    full = e;
+                }
+            }
+            assertThat(full).as("the device filled up").isNotNull();
+            assertThat(full.errno()).isEqualTo(dev.ext4sim.bus.Errno.ENOSPC);
+            assertThat(pos).isGreaterThan(8L << 20);
+            // every page was allocated in write(), none through delalloc
+            assertThat(f.names(W)).contains("ext4_write_begin").doesNotContain("ext4_da_write_begin", "ext4_da_reserve_space");
+            Stat st = f.ext4.getattr(w, ino);
+            assertThat(st.size()).isEqualTo(pos);
+            assertThat(st.blocks()).isEqualTo(pos / 4096 * 8);
+            f.ext4.release(w, ino, true);
+            f.flushAll();
+            byte[] back = f.ext4.read(w, ino, 0, (int) pos);
+            for (int off = 0; off < pos; off += chunk.length) {
+                int n = (int) Math.min(chunk.length, pos - off);
+                assertThat(Arrays.copyOfRange(back, off, off + n)).isEqualTo(Arrays.copyOf(chunk, n));
+            }
+            f.unmountAndCheck();
+            assertThat(E2fsprogs.debugfs(f.image, "stat /big").output()).contains("Size: " + pos);
+        }
+    }
 }
