@@ -80,6 +80,7 @@ class Ext4Configuration {
         service.pageCacheLimit(props.pageCacheSize().toBytes());
         service.kiComplete(c -> bus.events().publish(AioCalls.AIO_COMPLETE, Integer.toString(c.task().pid()),
                 new AioCalls.Completed(c.task().pid(), c.id(), c.res()), new TraceContext(c.traceId(), c.task())));
+        service.mountOptions(props.parsedMountOptions());
         return service;
     }
 

@@ -135,7 +135,7 @@ final class ConvertUnwritten {
      */
     private int mapConvert(TraceContext ctx, Ext4Handle h, Ext4InodeInfo ei, long lblk, int len, int flags, Caller extDirty) {
         map.esLookup(ctx, ei, lblk);
-        sb.trace.ext4(Ext4Trace.EXT_MAP_BLOCKS_ENTER, ctx, (long) ei.ino, lblk, len, flags);
+        sb.trace.ext4(sb.trace.extMapBlocksEnter(), ctx, (long) ei.ino, lblk, len, flags);
         List<Extent> extents = new ArrayList<>(sb.fs.extents().extents(ei.raw));
         Extent shown = MapBlocks.pathExtent(extents, lblk);
         if (shown != null) {
@@ -144,18 +144,18 @@ final class ConvertUnwritten {
         Extent ex = extents.stream().filter(e -> e.contains(lblk)).findFirst().orElse(null);
         if (ex == null) {
             // truncated meanwhile: nothing left to convert
-            sb.trace.ext4(Ext4Trace.EXT_MAP_BLOCKS_EXIT, ctx, (long) ei.ino, flags, 0L, lblk, 0L, 0, 0);
+            sb.trace.ext4(sb.trace.extMapBlocksExit(), ctx, (long) ei.ino, flags, 0L, lblk, 0L, 0, 0);
             return 0;
         }
         int n = (int) Math.min(len, ex.endLblk() - lblk);
         long pblk = ex.map(lblk);
         if (ex.unwritten()) {
-            sb.trace.ext4(Ext4Trace.EXT_HANDLE_UNWRITTEN_EXTENTS, ctx, (long) ei.ino, lblk, pblk, (long) n,
+            sb.trace.ext4(sb.trace.extHandleUnwrittenExtents(), ctx, (long) ei.ino, lblk, pblk, (long) n,
                     flags | Flags.GET_BLOCKS_METADATA_NOFAIL, (int) (ex.endLblk() - lblk), pblk);
             sb.fs.extents().markWritten(ei.raw, lblk, n);
             sb.markInodeDirty(ctx, h, ei, extDirty, true);
         }
-        sb.trace.ext4(Ext4Trace.EXT_MAP_BLOCKS_EXIT, ctx, (long) ei.ino, flags, pblk, lblk, (long) n, Flags.MAP_MAPPED, n);
+        sb.trace.ext4(sb.trace.extMapBlocksExit(), ctx, (long) ei.ino, flags, pblk, lblk, (long) n, Flags.MAP_MAPPED, n);
         map.esInsert(ctx, ei, lblk, n, pblk, Flags.ES_WRITTEN);
         return n;
     }

@@ -48,7 +48,8 @@ final class DaWrite {
             int offset = (int) (p & (PageCache.PAGE_SIZE - 1));
             int bytes = (int) Math.min(PageCache.PAGE_SIZE - offset, len - written);
             try {
-                boolean newlyDirty = sb.nondaSwitch()
+                // nodelalloc mounts ext4_aops, whose write_begin never asks ext4_nonda_switch
+                boolean newlyDirty = !sb.opts.delalloc() || sb.nondaSwitch()
                         ? writePage(ctx, ei, p, data, off + (int) written, bytes)
                         : sb.trace.v6() ? daWritePage6x(ctx, ei, p, data, off + (int) written, bytes)
                         : daWritePage(ctx, ei, p, data, off + (int) written, bytes);
@@ -263,8 +264,9 @@ final class DaWrite {
     }
 
     /**
-     * nodelalloc (ext4_write_begin/_end): the block is allocated at once in the handle, as data=ordered, and i_disksize
-     * follows i_size.
+     * ext4_write_begin/_end (a nodelalloc mount, or delalloc's fallback near a full device): the block is allocated at
+     * once through ext4_get_block (CREATE) in write_begin's handle, which stays open until write_end, and i_disksize
+     * follows i_size. Under data=ordered the new block joins the transaction's inode list, so its commit writes the page.
      */
     private boolean writePage(TraceContext ctx, Ext4InodeInfo ei, long pos, byte[] data, int off, int len) {
         if (sb.trace.v6()) {
@@ -275,7 +277,9 @@ final class DaWrite {
         long index = pos >>> PageCache.PAGE_SHIFT;
         PageCache.Page existing = ei.pages.find(index);
         PageCache.Page page = ei.pages.grab(index);
-        Ext4Handle h = sb.journalStart(ctx, null, Super.HT_WRITE_PAGE, Writepages.credits(sb, ei), Caller.WRITE_BEGIN, ei.ino);
+        // 4.19: ext4_writepage_trans_blocks + 1, the one more for the orphan list should the copy come up short
+        int credits = Writepages.credits(sb, ei) + (sb.trace.v6() ? 0 : 1);
+        Ext4Handle h = sb.journalStart(ctx, null, Super.HT_WRITE_PAGE, credits, Caller.WRITE_BEGIN, ei.ino);
         try {
             try {
                 ExtentStatus.Es es = ei.es.lookup(index);

@@ -103,13 +103,31 @@ public final class Ext4Mount {
         return mount(ctx, block, journal, writeback, new Ext4Trace(tracer, devT, bdi), time, devT);
     }
 
+    /** ext4_fill_super on sda1 with mount options ({@link MountOptions#parse}). */
+    public static Ext4Mount mount(TraceContext ctx, BlockPort block, JournalPort journal, WritebackPort writeback,
+                                  Tracer tracer, Time time, MountOptions opts) {
+        return mount(ctx, block, journal, writeback, new Ext4Trace(tracer, SDA1, BDI_SDA), time, SDA1, opts);
+    }
+
     /** With the tracepoints as given (for example {@code new Ext4Trace(tracer, devT, bdi, false)}: tracing off). */
     public static Ext4Mount mount(TraceContext ctx, BlockPort block, JournalPort journal, WritebackPort writeback,
                                   Ext4Trace trace, Time time, int devT) {
-        Ext4Mount m = new Ext4Mount(Super.mount(ctx, block, journal, writeback, trace, time, devT));
+        return mount(ctx, block, journal, writeback, trace, time, devT, MountOptions.DEFAULTS);
+    }
+
+    public static Ext4Mount mount(TraceContext ctx, BlockPort block, JournalPort journal, WritebackPort writeback,
+                                  Ext4Trace trace, Time time, int devT, MountOptions opts) {
+        Super sb = Super.mount(ctx, block, journal, writeback, trace, time, devT);
+        sb.opts = java.util.Objects.requireNonNull(opts);
+        Ext4Mount m = new Ext4Mount(sb);
         // ext4_fill_super: after the journal's recovery and ext4_setup_super, before the mount returns
         m.mountMessages = List.copyOf(m.locked(ctx, () -> m.orphanCleanup.cleanup(ctx)));
         return m;
+    }
+
+    /** The options this filesystem was mounted with. */
+    public MountOptions options() {
+        return sb.opts;
     }
 
     /** The lines the mount printed to the kernel log (EXT4-fs (sda1): ...), oldest first. */

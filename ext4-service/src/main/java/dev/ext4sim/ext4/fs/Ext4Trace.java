@@ -222,6 +222,20 @@ public final class Ext4Trace {
     public static final Tracepoint RELEASEPAGE = dev(EXT4, "ext4_releasepage", "dev %d,%d ino %lu page_index %lu",
             "ino", "index");
 
+    /** 4.x: ext4_ext_map_blocks_enter/_exit and ext4_ext_handle_unwritten_extents with 4.19's show_map_flags table. */
+    public static final Tracepoint EXT_MAP_BLOCKS_ENTER_4X = dev(EXT4, "ext4_ext_map_blocks_enter",
+            "dev %d,%d ino %lu lblk %u len %u flags %s", v -> withFlags(v, 5, Flags.MAP_FLAG_BITS_4X, Flags.MAP_FLAG_NAMES_4X, "|"),
+            "ino", "lblk", "len", "flags");
+    public static final Tracepoint EXT_MAP_BLOCKS_EXIT_4X = dev(EXT4, "ext4_ext_map_blocks_exit",
+            "dev %d,%d ino %lu flags %s lblk %u pblk %llu len %u mflags %s ret %d",
+            a -> new Object[]{a[0], a[1], a[2], Flags.print(((Number) a[3]).longValue(), "|", Flags.MAP_FLAG_BITS_4X, Flags.MAP_FLAG_NAMES_4X),
+                a[5], a[4], a[6], Flags.print(((Number) a[7]).longValue(), "", Flags.MFLAG_BITS, Flags.MFLAG_NAMES), a[8]},
+            "ino", "flags", "pblk", "lblk", "len", "mflags", "ret");
+    public static final Tracepoint EXT_HANDLE_UNWRITTEN_EXTENTS_4X = dev(EXT4, "ext4_ext_handle_unwritten_extents",
+            "dev %d,%d ino %lu m_lblk %u m_pblk %llu m_len %u flags %s allocated %d newblock %llu",
+            v -> withFlags(v, 6, Flags.MAP_FLAG_BITS_4X, Flags.MAP_FLAG_NAMES_4X, "|"),
+            "ino", "lblk", "pblk", "len", "flags", "allocated", "newblk");
+
     private final Tracer tracer;
     private final int devT;
     private final String bdi;
@@ -250,6 +264,19 @@ public final class Ext4Trace {
     /** Whether the stack emits 6.x's events (ext4sim.kernel) where the two kernels differ. */
     boolean v6() {
         return tracer.profile().v6();
+    }
+
+    /** ext4_ext_map_blocks_enter with the profile's show_map_flags table. */
+    Tracepoint extMapBlocksEnter() {
+        return v6() ? EXT_MAP_BLOCKS_ENTER : EXT_MAP_BLOCKS_ENTER_4X;
+    }
+
+    Tracepoint extMapBlocksExit() {
+        return v6() ? EXT_MAP_BLOCKS_EXIT : EXT_MAP_BLOCKS_EXIT_4X;
+    }
+
+    Tracepoint extHandleUnwrittenExtents() {
+        return v6() ? EXT_HANDLE_UNWRITTEN_EXTENTS : EXT_HANDLE_UNWRITTEN_EXTENTS_4X;
     }
 
     /** The cpu the task of {@code ctx} runs on, as its events print it (smp_processor_id()). */

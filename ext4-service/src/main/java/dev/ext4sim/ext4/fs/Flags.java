@@ -62,6 +62,18 @@ final class Flags {
     static final String[] INODE_STATE_NAMES = {"I_DIRTY_SYNC", "I_DIRTY_DATASYNC", "I_DIRTY_PAGES", "I_NEW",
         "I_WILL_FREE", "I_FREEING", "I_CLEAR", "I_SYNC", "I_DIRTY_TIME", "I_DIRTY_TIME_EXPIRED", "I_REFERENCED"};
 
+    /** EXT4_GET_BLOCKS_* bits and pairs not named above, with their 4.19 values (fs/ext4/ext4.h). */
+    static final int GET_BLOCKS_CREATE_UNWRIT_EXT = GET_BLOCKS_UNWRIT | GET_BLOCKS_CREATE;
+    static final int GET_BLOCKS_DELALLOC_RESERVE = GET_BLOCKS_DELALLOC;
+    static final int GET_BLOCKS_IO_CREATE_EXT = GET_BLOCKS_PRE_IO | GET_BLOCKS_CREATE_UNWRIT_EXT;
+    static final int GET_BLOCKS_IO_CONVERT_EXT = GET_BLOCKS_CONVERT | GET_BLOCKS_CREATE_UNWRIT_EXT;
+    static final int GET_BLOCKS_NO_NORMALIZE = 0x40;
+    static final int GET_BLOCKS_KEEP_SIZE = 0x80;
+    /** 4.19's show_map_flags: KEEP_SIZE and ZERO named; CONVERT_UNWRITTEN (0x100), IO_SUBMIT and EX_* print as hex. */
+    static final long[] MAP_FLAG_BITS_4X = {0x1, 0x2, 0x4, 0x8, 0x10, 0x20, 0x40, 0x80, 0x200};
+    static final String[] MAP_FLAG_NAMES_4X = {"CREATE", "UNWRIT", "DELALLOC", "PRE_IO", "CONVERT", "METADATA_NOFAIL",
+        "NO_NORMALIZE", "KEEP_SIZE", "ZERO"};
+
     private Flags() {
     }
 

@@ -100,9 +100,9 @@ final class MapBlocks {
             return mapCreatedUnwritten(ctx, ei, m, flags);
         }
         esInsert(ctx, ei, lblk, m.len(), m.pblk(), Flags.ES_WRITTEN);
-        if ((m.mflags() & Flags.MAP_NEW) != 0 && ei.isReg()) {
+        if ((m.mflags() & Flags.MAP_NEW) != 0 && sb.shouldOrderData(ei)) {
             // data=ordered: this transaction may commit only once these blocks hold their data (ext4_jbd2_inode_add_write);
-            // a directory's blocks are metadata (ext4_should_order_data)
+            // a directory's blocks are metadata, and data=writeback orders nothing (ext4_should_order_data)
             h.inodeRangedWrite(ei.ino, m.lblk() << PageCache.PAGE_SHIFT, (long) m.len() << PageCache.PAGE_SHIFT);
         }
         return m;
@@ -153,7 +153,7 @@ final class MapBlocks {
         if (allocated && (flags & Flags.GET_BLOCKS_DELALLOC) != 0) {
             reserve.update(ctx, h, ei, m.len(), true);
         }
-        if (allocated && !unwritten && ei.isReg()) {
+        if (allocated && !unwritten && sb.shouldOrderData(ei)) {
             h.inodeRangedWrite(ei.ino, m.lblk() << PageCache.PAGE_SHIFT, (long) m.len() << PageCache.PAGE_SHIFT);
         }
         return m;
@@ -161,7 +161,7 @@ final class MapBlocks {
 
     /** ext4_ext_map_blocks: a lookup in the extent tree; a hole is cached, or with CREATE allocated and inserted. */
     Map extMapBlocks(TraceContext ctx, Ext4Handle h, Ext4InodeInfo ei, long lblk, int len, int flags) {
-        sb.trace.ext4(Ext4Trace.EXT_MAP_BLOCKS_ENTER, ctx, (long) ei.ino, lblk, len, flags);
+        sb.trace.ext4(sb.trace.extMapBlocksEnter(), ctx, (long) ei.ino, lblk, len, flags);
         List<Extent> extents = sb.fs.extents().extents(ei.raw);
         if (sb.trace.v6() && (flags & Flags.GET_BLOCKS_EX_NOCACHE) == 0 && sb.fs.extents().root(ei.raw).header().depth() == 0) {
             cacheExtents(ctx, ei, extents);
@@ -270,7 +270,7 @@ final class MapBlocks {
     }
 
     private Map exit(TraceContext ctx, Ext4InodeInfo ei, int flags, Map m) {
-        sb.trace.ext4(Ext4Trace.EXT_MAP_BLOCKS_EXIT, ctx, (long) ei.ino, flags, m.pblk(), m.lblk(), (long) m.len(), m.mflags(), m.ret());
+        sb.trace.ext4(sb.trace.extMapBlocksExit(), ctx, (long) ei.ino, flags, m.pblk(), m.lblk(), (long) m.len(), m.mflags(), m.ret());
         return m;
     }
 

@@ -80,6 +80,8 @@ final class Super {
     boolean mounted;
     /** Blocks freed by transactions not yet committed: allocation skips them. */
     final FreedData freed = new FreedData();
+    /** What the mount was asked for (nodelalloc, data=writeback); set before the mount's first operation. */
+    MountOptions opts = MountOptions.DEFAULTS;
 
     private Super(BlockPort block, JournalPort journal, WritebackPort writeback, Ext4Trace trace, Time time, int devT,
                   BufferCache cache, Ext4Filesystem fs) {
@@ -479,6 +481,11 @@ final class Super {
         }
         long resv = fs.superBlock().s_r_blocks_count() + resvClusters;
         return free - resv >= n;
+    }
+
+    /** ext4_should_order_data: data=ordered and a regular file (a directory's blocks are metadata). */
+    boolean shouldOrderData(Ext4InodeInfo ei) {
+        return opts.data() == MountOptions.DataMode.ORDERED && ei.isReg();
     }
 
     /** ext4_nonda_switch: near a full device, write_begin allocates at once instead of reserving. */

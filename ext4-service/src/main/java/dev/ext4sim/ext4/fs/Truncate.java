@@ -90,7 +90,7 @@ final class Truncate {
             // __ext4_block_zero_page_range dirties a mapped buffer, delayed or allocated, dirty already or not
             sb.buffers.markBufferDirty(ctx, blocknr);
         }
-        if (pblk >= 0 && ei.isReg()) {
+        if (pblk >= 0 && sb.shouldOrderData(ei)) {
             // data=ordered (ext4_jbd2_inode_add_write): the smaller i_size commits only once these zeros are home,
             // or a crash leaves the old bytes past EOF on disk for a later extension to expose
             h.inodeRangedWrite(ei.ino, index << PageCache.PAGE_SHIFT, PageCache.PAGE_SIZE);

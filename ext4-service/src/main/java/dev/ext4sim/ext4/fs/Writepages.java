@@ -11,7 +11,7 @@ import java.util.Set;
 /**
  * ext4_writepages (inode.c, 4.x): pages whose blocks are already allocated go out first without a handle; then, one
  * handle per round, mpage_prepare_extent_to_map gathers a run of delayed dirty pages and mpage_map_and_submit_extent
- * allocates it (ext4_map_blocks with CREATE|DELALLOC|METADATA_NOFAIL), raises i_disksize and, after the handle stops,
+ * allocates it (ext4_map_blocks with CREATE|DELALLOC|METADATA_NOFAIL|IO_SUBMIT), raises i_disksize and, after the handle stops,
  * submits the data bios. Runs in the caller's task: the flusher's kworker, or the writer in fsync.
  */
 final class Writepages {
@@ -19,6 +19,12 @@ final class Writepages {
     static final int MAX_WRITEPAGES_EXTENT_LEN = 2048;
     /** A bio carries at most 1 MiB. */
     static final int MAX_BIO_BLOCKS = 256;
+    /**
+     * mpage_map_one_extent's flags (4.19): CREATE|METADATA_NOFAIL|IO_SUBMIT, and DELALLOC_RESERVE for the delayed
+     * blocks every run here holds (0x425, printed CREATE|DELALLOC|METADATA_NOFAIL|0x400; 4.4 had no IO_SUBMIT).
+     */
+    static final int MAP_FLAGS = Flags.GET_BLOCKS_CREATE | Flags.GET_BLOCKS_METADATA_NOFAIL | Flags.GET_BLOCKS_IO_SUBMIT
+            | Flags.GET_BLOCKS_DELALLOC_RESERVE;
     /** The buffer state of a delayed block in m_flags (1 << BH_Delay before 5.8), printed as hex. */
     static final int BH_DELAY = 0x200;
 
@@ -161,8 +167,7 @@ final class Writepages {
                 }
                 long lblk = run.getFirst().index;
                 sb.trace.ext4(Ext4Trace.DA_WRITE_PAGES_EXTENT, ctx, (long) ei.ino, lblk, run.size(), BH_DELAY);
-                m = map.mapBlocks(ctx, h, ei, lblk, run.size(),
-                        Flags.GET_BLOCKS_CREATE | Flags.GET_BLOCKS_DELALLOC | Flags.GET_BLOCKS_METADATA_NOFAIL);
+                m = map.mapBlocks(ctx, h, ei, lblk, run.size(), MAP_FLAGS);
                 run = run.subList(0, m.len());
                 long disksize = Math.min((lblk + m.len()) << PageCache.PAGE_SHIFT, ei.size);
                 if (disksize > ei.disksize()) {

@@ -7,6 +7,7 @@ import dev.ext4sim.bus.trace.TraceClock;
 import dev.ext4sim.bus.trace.TraceContext;
 import dev.ext4sim.bus.trace.Tracer;
 import dev.ext4sim.ext4.fs.Ext4Mount;
+import dev.ext4sim.ext4.fs.MountOptions;
 import dev.ext4sim.ext4.port.BlockPort;
 import dev.ext4sim.ext4.port.WritebackPort;
 import java.time.Duration;
@@ -35,6 +36,7 @@ public final class Ext4Service {
     private final Duration retry;
     private final Duration timeGranularity;
     private volatile long pageCacheLimit;
+    private volatile MountOptions mountOptions = MountOptions.DEFAULTS;
     private final Consumer<String> crashPoints;
     private final CountDownLatch mountedLatch = new CountDownLatch(1);
     private volatile Ext4Mount mount;
@@ -53,6 +55,11 @@ public final class Ext4Service {
     /** How much file data each mount's page cache keeps before it reclaims clean pages (Ext4Mount#pageCacheLimit). */
     public void pageCacheLimit(long bytes) {
         this.pageCacheLimit = bytes;
+    }
+
+    /** What each mount is asked for (MountOptions#parse): nodelalloc, data=writeback; the defaults otherwise. */
+    public void mountOptions(MountOptions options) {
+        this.mountOptions = java.util.Objects.requireNonNull(options);
     }
 
     /** @param timeGranularity of inode times (Ext4Mount#timeGranularity) */
@@ -117,7 +124,7 @@ public final class Ext4Service {
         while (!stopping) {
             try {
                 TraceContext ctx = TraceContext.of(MOUNT_TASK);
-                Ext4Mount m = Ext4Mount.mount(ctx, block, journal, writeback, tracer, time);
+                Ext4Mount m = Ext4Mount.mount(ctx, block, journal, writeback, tracer, time, mountOptions);
                 m.timeGranularity(timeGranularity);
                 m.pageCacheLimit(pageCacheLimit);
                 m.crashPoints(crashPoints);
@@ -133,7 +140,7 @@ public final class Ext4Service {
                 journal.onCommit(m::journalCommitCallback);
                 mount = m;
                 mountedLatch.countDown();
-                log.info("EXT4-fs ({}): mounted filesystem with ordered data mode. Opts: (null) ({} ms after start)", dev,
+                log.info("EXT4-fs ({}): {} ({} ms after start)", dev, m.options().mountedMessage(),
                         (System.nanoTime() - began) / 1_000_000);
                 return;
             } catch (ErrnoException e) {

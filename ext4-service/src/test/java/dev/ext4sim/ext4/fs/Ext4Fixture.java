@@ -47,13 +47,23 @@ final class Ext4Fixture implements AutoCloseable {
         this(image, KernelProfile.V4X);
     }
 
+    /** A fresh image mounted with {@code opts} (4.x profile). */
+    Ext4Fixture(Path dir, long sizeBytes, MountOptions opts) {
+        this(format(dir.resolve("sda1.img"), sizeBytes), KernelProfile.V4X, opts);
+    }
+
     Ext4Fixture(Path image, KernelProfile profile) {
+        this(image, profile, MountOptions.DEFAULTS);
+    }
+
+    Ext4Fixture(Path image, KernelProfile profile, MountOptions opts) {
         this.image = image;
         this.dev = ImageFile.open(image, 4096);
         this.block = new FakeBlockPort(dev);
         this.journal = new FakeJournal(dev);
         Tracer tracer = new Tracer("ext4-service", clock.traceClock(), sink, 2, profile);
-        this.ext4 = Ext4Mount.mount(MOUNT, block, journal, writeback, tracer, clock);
+        this.ext4 = Ext4Mount.mount(MOUNT, block, journal, writeback, new Ext4Trace(tracer, Ext4Mount.SDA1, Ext4Mount.BDI_SDA),
+                clock, Ext4Mount.SDA1, opts);
         journal.ordered(ext4);
     }
 

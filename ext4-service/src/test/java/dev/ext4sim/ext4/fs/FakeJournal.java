@@ -33,6 +33,8 @@ final class FakeJournal implements JournalPort {
     private final Set<Long> revoked = new HashSet<>();
     private final List<InodeRange> ranges = new ArrayList<>();
     private final List<Started> started = new ArrayList<>();
+    /** Every jbd2_journal_inode_ranged_write since the mount (data=ordered's inode list), committed or not. */
+    final List<InodeRange> registered = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final List<Integer> commits = new ArrayList<>();
     /** The home blocks each commit logged, in commit order. */
     private final List<List<Long>> logged = new ArrayList<>();
@@ -110,6 +112,7 @@ final class FakeJournal implements JournalPort {
                 check();
                 synchronized (FakeJournal.this) {
                     ranges.add(new InodeRange(ino, start, start + length - 1));
+                    registered.add(new InodeRange(ino, start, start + length - 1));
                 }
             }
 

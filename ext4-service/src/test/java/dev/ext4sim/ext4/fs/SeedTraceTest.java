@@ -209,7 +209,7 @@ class SeedTraceTest {
             assertThat(text(k, "ext4_journal_start", 0)).isEqualTo("dev 8,1 blocks, 8 rsv_blocks, 0 caller ext4_writepages+0x4f4/0xe70");
             assertThat(text(k, "ext4_da_write_pages_extent", 0)).isEqualTo("dev 8,1 ino 12 lblk 0 len 1 flags 0x200");
             assertThat(text(k, "ext4_es_lookup_extent_exit", 0)).isEqualTo("dev 8,1 ino 12 found 1 [0/1) 576460752303423487 D");
-            assertThat(text(k, "ext4_ext_map_blocks_enter", 0)).isEqualTo("dev 8,1 ino 12 lblk 0 len 1 flags CREATE|DELALLOC|METADATA_NOFAIL");
+            assertThat(text(k, "ext4_ext_map_blocks_enter", 0)).isEqualTo("dev 8,1 ino 12 lblk 0 len 1 flags CREATE|DELALLOC|METADATA_NOFAIL|0x400");
             assertThat(text(k, "ext4_request_blocks", 0)).isEqualTo("dev 8,1 ino 12 flags HINT_DATA|DELALLOC_RESV|USE_RESV len 1 lblk 0 "
                     + "goal 0 lleft 0 lright 0 pleft 0 pright 0 ");
             assertThat(text(k, "ext4_allocate_blocks", 0)).isEqualTo("dev 8,1 ino 12 flags HINT_DATA|DELALLOC_RESV|USE_RESV len 1 block "
@@ -218,7 +218,7 @@ class SeedTraceTest {
                     + "/1@0 blks 1 grps 1 cr 0 flags HINT_DATA|HINT_NOPREALLOC|DELALLOC_RESV|USE_RESV tail 0 broken 0");
             assertThat(text(k, "ext4_da_update_reserve_space", 0)).isEqualTo("dev 8,1 ino 12 mode 0100644 i_blocks 0 used_blocks 1 "
                     + "reserved_data_blocks 1 reserved_meta_blocks 0 allocated_meta_blocks 0 quota_claim 1");
-            assertThat(text(k, "ext4_ext_map_blocks_exit", 0)).isEqualTo("dev 8,1 ino 12 flags CREATE|DELALLOC|METADATA_NOFAIL lblk 0 pblk "
+            assertThat(text(k, "ext4_ext_map_blocks_exit", 0)).isEqualTo("dev 8,1 ino 12 flags CREATE|DELALLOC|METADATA_NOFAIL|0x400 lblk 0 pblk "
                     + pblk + " len 1 mflags NM ret 1");
             assertThat(text(k, "ext4_es_insert_extent", 0)).isEqualTo("dev 8,1 ino 12 es [0/1) mapped " + pblk + " status W");
             assertThat(text(k, "ext4_writepages_result", 0)).isEqualTo("dev 8,1 ino 12 ret 0 pages_written 1 pages_skipped 0 sync_mode 0 writeback_index 1");
