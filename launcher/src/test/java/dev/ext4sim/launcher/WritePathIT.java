@@ -8,6 +8,8 @@ import dev.ext4sim.ondisk.ext4.MkfsOptions;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,7 +40,9 @@ import org.junit.jupiter.api.TestMethodOrder;
  * The seed program end to end, over REST against the whole stack as `./ext4sim up` runs it: the three
  * variants of open/write/[fsync] with their tracepoints per task in the seed call graph's order, the bytes on the real
  * image as e2fsck and debugfs read them, a seeded random workload, the errno of every bad call, ENOSPC at write() on a
- * full device with nothing acknowledged lost, and a gateway benchmark that prints latencies in bus round trips.
+ * full device with nothing acknowledged lost, a gateway benchmark that prints latencies in bus round trips, and direct
+ * I/O (a synchronous O_DIRECT write past the end, into a hole and over written blocks, each with its path's
+ * tracepoints in the writer; an asynchronous one whose conversion the dio/sda1 worker does before its event is reaped).
  * One stack, on a 64 MiB disk formatted before `up` so that filling it is quick.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -135,19 +139,19 @@ class WritePathIT {
                 List.of("ext4_sync_file_enter"), writepagesOpen(events), List.of("ext4_sync_file_exit", "ext4_discard_preallocations")));
         // the stack's first commit on a clean journal writes the log tail first (JBD2_FLUSHED)
         assertThat(commitPhases(commit)).containsExactlyElementsOf(concat(List.of("jbd2_write_superblock"), COMMIT));
-        assertThat(text(commit, "jbd2_write_superblock")).isEqualTo("dev 8,1 write_flags 800");
+        assertThat(directText(commit, "jbd2_write_superblock")).isEqualTo("dev 8,1 write_flags 800");
         // the data went out from the writer as a sync write after the allocation's handle, before the commit
         assertThat(names(writer, l -> l.event().startsWith("block_bio_queue"))).isNotEmpty();
         assertThat(writer).anyMatch(l -> l.event().equals("block_bio_queue") && l.text().matches("8,0 WS \\d+ \\+ 8 \\[seed-fsync]"));
-        assertThat(text(writer, "ext4_da_write_begin")).isEqualTo("dev 8,1 ino 12 pos 0 len 12 flags 0");
-        assertThat(text(writer, "ext4_da_write_end")).isEqualTo("dev 8,1 ino 12 pos 0 len 12 copied 12");
+        assertThat(directText(writer, "ext4_da_write_begin")).isEqualTo("dev 8,1 ino 12 pos 0 len 12 flags 0");
+        assertThat(directText(writer, "ext4_da_write_end")).isEqualTo("dev 8,1 ino 12 pos 0 len 12 copied 12");
         // block_write_end's mark_buffer_dirty of the delayed page's buffer: b_blocknr is ext4_da_map_blocks' ~0xffff
         // (the buffer events are not pathEvents; their touches depend on which cpus the tasks hash to)
-        assertThat(text(writer, "block_dirty_buffer")).isEqualTo("8,1 sector=18446744073709486080 size=4096");
+        assertThat(directText(writer, "block_dirty_buffer")).isEqualTo("8,1 sector=18446744073709486080 size=4096");
         assertThat(writer).filteredOn(l -> l.event().equals("block_touch_buffer")).isNotEmpty()
                 .allMatch(l -> l.text().matches("8,1 sector=\\d+ size=4096"));
-        assertThat(text(writer, "ext4_sync_file_enter")).isEqualTo("dev 8,1 ino 12 parent 2 datasync 0 ");
-        assertThat(text(writer, "ext4_sync_file_exit")).isEqualTo("dev 8,1 ino 12 ret 0");
+        assertThat(directText(writer, "ext4_sync_file_enter")).isEqualTo("dev 8,1 ino 12 parent 2 datasync 0 ");
+        assertThat(directText(writer, "ext4_sync_file_exit")).isEqualTo("dev 8,1 ino 12 ret 0");
         assertThat(writer).anyMatch(l -> l.raw().matches(" {6}seed-fsync-3001 +\\[\\d{3}] \\.\\.\\.1 +\\d+\\.\\d{6}: "
                 + "ext4_da_reserve_space: dev 8,1 ino 12 mode 0100644 i_blocks 0 reserved_data_blocks 1 reserved_meta_blocks 0"));
     }
@@ -166,11 +170,11 @@ class WritePathIT {
         List<Rest.Line> commit = rest.traceUntil("trace=" + write.traceId(), l -> l.event().equals("jbd2_end_commit"));
         print("seed with O_SYNC", writer, commit);
         assertThat(commitPhases(commit)).containsExactlyElementsOf(COMMIT);
-        assertThat(text(writer, "ext4_sync_file_enter")).isEqualTo("dev 8,1 ino 13 parent 2 datasync 0 ");
+        assertThat(directText(writer, "ext4_sync_file_enter")).isEqualTo("dev 8,1 ino 13 parent 2 datasync 0 ");
         List<String> events = names(writer, WritePathIT::pathEvent);
         assertThat(events).containsExactlyElementsOf(concat(createAndWrite(events),
                 List.of("ext4_sync_file_enter"), writepagesOpen(events), List.of("ext4_sync_file_exit", "ext4_discard_preallocations")));
-        assertThat(text(writer, "ext4_writepages")).isEqualTo("dev 8,1 ino 13 nr_to_write 9223372036854775807 pages_skipped 0"
+        assertThat(directText(writer, "ext4_writepages")).isEqualTo("dev 8,1 ino 13 nr_to_write 9223372036854775807 pages_skipped 0"
                 + " range_start 0 range_end 11 sync_mode 1 for_kupdate 0 range_cyclic 0 writeback_index 0");
     }
 
@@ -207,7 +211,7 @@ class WritePathIT {
         List<String> events = names(writer, WritePathIT::pathEvent);
         assertThat(events).containsExactlyElementsOf(createAndWrite(events));
         assertThat(names(kworker, WritePathIT::pathEvent)).containsExactlyElementsOf(FLUSHER);
-        assertThat(text(kworker, "ext4_writepages")).startsWith("dev 8,1 ino " + ino + " nr_to_write 1024 pages_skipped 0")
+        assertThat(directText(kworker, "ext4_writepages")).startsWith("dev 8,1 ino " + ino + " nr_to_write 1024 pages_skipped 0")
                 .contains("sync_mode 0 for_kupdate 1 range_cyclic 1");
         // a kupdate pass writes only inodes dirty for dirty_expire_centisecs: this one went when younger than the default
         // thirty seconds, so the expiry set over REST a moment ago is the one the flusher used
@@ -245,7 +249,7 @@ class WritePathIT {
         List<String> events = names(writer, WritePathIT::pathEvent);
         assertThat(events).containsExactlyElementsOf(concat(createAndWrite(events),
                 List.of("ext4_sync_file_enter"), writepagesOpen(events), List.of("ext4_sync_file_exit", "ext4_discard_preallocations")));
-        assertThat(text(writer, "ext4_sync_file_enter")).isEqualTo("dev 8,1 ino " + ino + " parent 2 datasync 1 ");
+        assertThat(directText(writer, "ext4_sync_file_enter")).isEqualTo("dev 8,1 ino " + ino + " parent 2 datasync 1 ");
 
         Rest.Caller fdatasync = rest.as("seed-fdatasync", 3005);
         assertThat(fdatasync.open("/hello-dsync", List.of("O_RDWR"), null).body()).isEqualTo("{\"fd\":3}");
@@ -253,9 +257,9 @@ class WritePathIT {
         assertThat(fdatasync.post("/v1/fds/3/fdatasync").body()).isEqualTo("{\"ret\":0}");
         assertThat(fdatasync.post("/v1/fds/3/close").body()).isEqualTo("{\"ret\":0}");
         List<Rest.Line> overwrite = rest.traceUntil("task=seed-fdatasync", l -> l.event().equals("ext4_sync_file_exit"));
-        assertThat(text(overwrite, "ext4_sync_file_enter")).isEqualTo("dev 8,1 ino " + ino + " parent 2 datasync 1 ");
-        assertThat(text(overwrite, "ext4_sync_file_exit")).isEqualTo("dev 8,1 ino " + ino + " ret 0");
-        assertThat(text(overwrite, "ext4_writepages")).contains("sync_mode 1 for_kupdate 0");
+        assertThat(directText(overwrite, "ext4_sync_file_enter")).isEqualTo("dev 8,1 ino " + ino + " parent 2 datasync 1 ");
+        assertThat(directText(overwrite, "ext4_sync_file_exit")).isEqualTo("dev 8,1 ino " + ino + " ret 0");
+        assertThat(directText(overwrite, "ext4_writepages")).contains("sync_mode 1 for_kupdate 0");
         print("fdatasync after an overwrite", overwrite, List.of());
         // the data-only sync needed no commit (the block was allocated and committed before), so nothing flushed the
         // device's cache for it: ext4_sync_file's own blkdev_issue_flush, an empty PREFLUSH write, in the writer
@@ -284,8 +288,8 @@ class WritePathIT {
                 System.arraycopy(chunk, 0, file, i * chunk.length, chunk.length);
             }
             List<Rest.Line> throttled = rest.traceUntil("task=test-throttle", l -> l.event().equals("balance_dirty_pages"));
-            assertThat(text(throttled, "balance_dirty_pages")).startsWith("bdi 8:0: limit=2 ").endsWith(" cgroup=/");
-            assertThat(text(throttled, "writeback_wake_background")).isEqualTo("bdi 8:0: cgroup=/");
+            assertThat(directText(throttled, "balance_dirty_pages")).startsWith("bdi 8:0: limit=2 ").endsWith(" cgroup=/");
+            assertThat(directText(throttled, "writeback_wake_background")).isEqualTo("bdi 8:0: cgroup=/");
             // the flusher woken by the writer runs a background pass
             String woken = throttled.stream().filter(l -> l.event().equals("writeback_wake_background")).findFirst()
                     .orElseThrow().timestamp();
@@ -485,6 +489,98 @@ class WritePathIT {
         assertThat(w.postJson("/v1/unlink", "{\"path\":\"/logs\"}").body()).contains("\"errno\":\"EISDIR\"");
         assertThat(w.postJson("/v1/mkdir", "{\"path\":\"/hello/x\"}").body()).contains("\"errno\":\"ENOTDIR\"");
         // the disk truth below: e2fsck accepts the tree, and debugfs reads /logs/b
+    }
+
+    // ---- direct I/O (4.x): the paths of a synchronous O_DIRECT write, an asynchronous one, buffered writes between -----
+
+    static final int BLOCK = 4096;
+    static final Random DIRECT_RANDOM = new Random(21);
+
+    @Test
+    @Order(6)
+    void aSynchronousDirectWriteTakesItsPathByWhereItLands() throws Exception {
+        Rest.Caller dio = rest.as("dio", 4001);
+        int fd = dio.open("/direct", List.of("O_CREAT", "O_RDWR", "O_DIRECT"), "0644").fd();
+
+        // past the end: blocks allocated initialized (CREATE) while the inode is on the orphan list
+        byte[] first = directBytes(2 * BLOCK);
+        Rest.Reply extend = dio.write(fd, 0, first);
+        assertThat(extend.body()).isEqualTo("{\"written\":8192}");
+        List<Rest.Line> ext = directCallTrace(extend);
+        assertThat(directNames(ext)).containsSubsequence("ext4_direct_IO_enter", "ext4_ext_map_blocks_enter",
+                "ext4_request_blocks", "ext4_ext_map_blocks_exit", "block_rq_issue", "ext4_direct_IO_exit");
+        assertThat(directText(ext, "ext4_ext_map_blocks_enter")).anyMatch(t -> t.endsWith("flags CREATE"));
+        assertThat(directText(ext, "block_rq_issue")).as("the data bios are the writer's, sync").allMatch(t -> t.contains(" WS "));
+        assertThat(ext).filteredOn(l -> l.event().equals("block_rq_issue")).allMatch(l -> l.comm().equals("dio"));
+        assertThat(directText(ext, "ext4_direct_IO_exit")).singleElement().satisfies(t -> assertThat(t).endsWith("ret 8192"));
+        model.put("/direct", first);
+
+        // into a hole inside i_size: unwritten, then converted in the writer
+        assertThat(dio.postJson("/v1/fds/" + fd + "/ftruncate", "{\"length\":32768}").status()).isEqualTo(200);
+        byte[] hole = directBytes(BLOCK);
+        Rest.Reply inHole = dio.write(fd, 4L * BLOCK, hole);
+        assertThat(inHole.body()).isEqualTo("{\"written\":4096}");
+        List<Rest.Line> unwritten = directCallTrace(inHole);
+        assertThat(directText(unwritten, "ext4_ext_map_blocks_enter")).anyMatch(t -> t.endsWith("flags CREATE|UNWRIT|PRE_IO"))
+                .anyMatch(t -> t.contains("flags CREATE|UNWRIT|CONVERT"));
+        assertThat(directNames(unwritten)).containsSubsequence("ext4_direct_IO_enter", "ext4_ext_map_blocks_enter",
+                "block_rq_issue", "ext4_ext_handle_unwritten_extents", "ext4_direct_IO_exit");
+        byte[] expected = Arrays.copyOf(first, 32768);
+        System.arraycopy(hole, 0, expected, 4 * BLOCK, BLOCK);
+        model.put("/direct", expected);
+
+        // over written blocks: nothing allocated
+        byte[] over = directBytes(BLOCK);
+        Rest.Reply overwrite = dio.write(fd, 0, over);
+        assertThat(overwrite.body()).isEqualTo("{\"written\":4096}");
+        assertThat(directNames(directCallTrace(overwrite))).contains("ext4_direct_IO_enter", "block_rq_issue")
+                .doesNotContain("ext4_request_blocks", "ext4_ext_handle_unwritten_extents");
+        System.arraycopy(over, 0, expected, 0, BLOCK);
+
+        // misaligned: EINVAL, and nothing changes
+        Rest.Reply bad = dio.write(fd, 1, directBytes(100));
+        assertThat(bad.status()).isEqualTo(400);
+        assertThat(bad.errno()).isEqualTo("EINVAL");
+        assertThat(dio.post("/v1/fds/" + fd + "/close").body()).isEqualTo("{\"ret\":0}");
+        assertThat(rest.as("dio-reader", 4009).readFile("/direct")).isEqualTo(expected);
+    }
+
+    @Test
+    @Order(6)
+    void bufferedWritesBetweenTheDirectOnes() throws Exception {
+        Rest.Caller buf = rest.as("buffered", 4003);
+        int fd = buf.open("/buffered", List.of("O_CREAT", "O_RDWR"), "0644").fd();
+        byte[] data = directBytes(3 * BLOCK + 17);
+        assertThat(buf.write(fd, data).written()).isEqualTo(data.length);
+        assertThat(buf.post("/v1/fds/" + fd + "/fsync").body()).isEqualTo("{\"ret\":0}");
+        assertThat(buf.post("/v1/fds/" + fd + "/close").body()).isEqualTo("{\"ret\":0}");
+        model.put("/buffered", data);
+    }
+
+    @Test
+    @Order(6)
+    void anAsynchronousDirectWriteIsReapedOnceTheDioWorkerConvertedItsExtent() throws Exception {
+        Rest.Caller aio = rest.as("aio", 4002);
+        int fd = aio.open("/aio", List.of("O_CREAT", "O_RDWR", "O_DIRECT"), "0644").fd();
+        assertThat(aio.postJson("/v1/fds/" + fd + "/ftruncate", "{\"length\":65536}").status()).isEqualTo(200);
+        byte[] data = directBytes(2 * BLOCK);
+        Rest.Reply submitted = rest.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                        + settings.port(Component.SERVICES.getFirst()) + "/v1/fds/" + fd + "/io_submit?offset=16384"))
+                .header("X-Comm", "aio").header("X-Pid", "4002").header("Content-Type", "application/octet-stream")
+                .timeout(Duration.ofSeconds(60)).POST(HttpRequest.BodyPublishers.ofByteArray(data)));
+        assertThat(submitted.body()).isEqualTo("{\"id\":1}");
+        Rest.Reply events = aio.get("/v1/io_getevents?min_nr=1&nr=8&timeout_ms=10000");
+        assertThat(events.body()).isEqualTo("{\"events\":[{\"id\":1,\"fd\":" + fd + ",\"res\":8192}]}");
+
+        List<Rest.Line> writer = directCallTrace(submitted, "ext4_direct_IO_exit", "ext4_ext_handle_unwritten_extents");
+        assertThat(directText(writer, "ext4_direct_IO_exit")).as("queued: -EIOCBQUEUED").anyMatch(t -> t.endsWith("ret -529"));
+        assertThat(writer).filteredOn(l -> l.event().equals("ext4_ext_handle_unwritten_extents"))
+                .as("the conversion is the dio worker's").allMatch(l -> l.comm().equals("kworker/1:0")).isNotEmpty();
+        byte[] expected = new byte[65536];
+        System.arraycopy(data, 0, expected, 16384, data.length);
+        assertThat(aio.post("/v1/fds/" + fd + "/close").body()).isEqualTo("{\"ret\":0}");
+        assertThat(rest.as("dio-reader", 4009).readFile("/aio")).isEqualTo(expected);
+        model.put("/aio", expected);
     }
 
     // ---- disk truth --------------------------------------------------------------------------------------------------
@@ -801,5 +897,29 @@ class WritePathIT {
             b.forEach(l -> s.append(l.raw()).append('\n'));
         }
         System.out.println(s);
+    }
+
+    /**
+     * The events of one REST call (its X-Trace-Id), once each of {@code events} is in: the services publish their
+     * events on their own, so ext4's may come before blockdev's.
+     */
+    static List<Rest.Line> directCallTrace(Rest.Reply reply, String... events) throws Exception {
+        List<String> wanted = events.length == 0 ? List.of("ext4_direct_IO_exit", "block_rq_issue") : List.of(events);
+        return rest.traceUntilAll("trace=" + reply.traceId(), lines -> wanted.stream()
+                .allMatch(e -> lines.stream().anyMatch(l -> l.event().equals(e))));
+    }
+
+    static List<String> directNames(List<Rest.Line> lines) {
+        return lines.stream().map(Rest.Line::event).toList();
+    }
+
+    static List<String> directText(List<Rest.Line> lines, String event) {
+        return lines.stream().filter(l -> l.event().equals(event)).map(Rest.Line::text).toList();
+    }
+
+    static byte[] directBytes(int n) {
+        byte[] b = new byte[n];
+        DIRECT_RANDOM.nextBytes(b);
+        return b;
     }
 }
