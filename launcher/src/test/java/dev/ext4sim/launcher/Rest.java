@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
 public final class Rest {
     public static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private static final Pattern FTRACE = Pattern.compile(
-            "^\\s*(.+)-(\\d+)\\s+\\[(\\d{3})]\\s+\\S+\\s+(\\d+\\.\\d{6}): ([a-z0-9_]+): ?(.*)$");
+            "^\\s*(.+)-(\\d+)\\s+\\[(\\d{3})]\\s+\\S+\\s+(\\d+\\.\\d{6}): ([A-Za-z0-9_]+): ?(.*)$");
 
     private final int port;
 

@@ -139,19 +139,19 @@ class WritePathIT {
                 List.of("ext4_sync_file_enter"), writepagesOpen(events), List.of("ext4_sync_file_exit", "ext4_discard_preallocations")));
         // the stack's first commit on a clean journal writes the log tail first (JBD2_FLUSHED)
         assertThat(commitPhases(commit)).containsExactlyElementsOf(concat(List.of("jbd2_write_superblock"), COMMIT));
-        assertThat(directText(commit, "jbd2_write_superblock")).isEqualTo("dev 8,1 write_flags 800");
+        assertThat(text(commit, "jbd2_write_superblock")).isEqualTo("dev 8,1 write_flags 800");
         // the data went out from the writer as a sync write after the allocation's handle, before the commit
         assertThat(names(writer, l -> l.event().startsWith("block_bio_queue"))).isNotEmpty();
         assertThat(writer).anyMatch(l -> l.event().equals("block_bio_queue") && l.text().matches("8,0 WS \\d+ \\+ 8 \\[seed-fsync]"));
-        assertThat(directText(writer, "ext4_da_write_begin")).isEqualTo("dev 8,1 ino 12 pos 0 len 12 flags 0");
-        assertThat(directText(writer, "ext4_da_write_end")).isEqualTo("dev 8,1 ino 12 pos 0 len 12 copied 12");
+        assertThat(text(writer, "ext4_da_write_begin")).isEqualTo("dev 8,1 ino 12 pos 0 len 12 flags 0");
+        assertThat(text(writer, "ext4_da_write_end")).isEqualTo("dev 8,1 ino 12 pos 0 len 12 copied 12");
         // block_write_end's mark_buffer_dirty of the delayed page's buffer: b_blocknr is ext4_da_map_blocks' ~0xffff
         // (the buffer events are not pathEvents; their touches depend on which cpus the tasks hash to)
-        assertThat(directText(writer, "block_dirty_buffer")).isEqualTo("8,1 sector=18446744073709486080 size=4096");
+        assertThat(text(writer, "block_dirty_buffer")).isEqualTo("8,1 sector=18446744073709486080 size=4096");
         assertThat(writer).filteredOn(l -> l.event().equals("block_touch_buffer")).isNotEmpty()
                 .allMatch(l -> l.text().matches("8,1 sector=\\d+ size=4096"));
-        assertThat(directText(writer, "ext4_sync_file_enter")).isEqualTo("dev 8,1 ino 12 parent 2 datasync 0 ");
-        assertThat(directText(writer, "ext4_sync_file_exit")).isEqualTo("dev 8,1 ino 12 ret 0");
+        assertThat(text(writer, "ext4_sync_file_enter")).isEqualTo("dev 8,1 ino 12 parent 2 datasync 0 ");
+        assertThat(text(writer, "ext4_sync_file_exit")).isEqualTo("dev 8,1 ino 12 ret 0");
         assertThat(writer).anyMatch(l -> l.raw().matches(" {6}seed-fsync-3001 +\\[\\d{3}] \\.\\.\\.1 +\\d+\\.\\d{6}: "
                 + "ext4_da_reserve_space: dev 8,1 ino 12 mode 0100644 i_blocks 0 reserved_data_blocks 1 reserved_meta_blocks 0"));
     }
@@ -170,11 +170,11 @@ class WritePathIT {
         List<Rest.Line> commit = rest.traceUntil("trace=" + write.traceId(), l -> l.event().equals("jbd2_end_commit"));
         print("seed with O_SYNC", writer, commit);
         assertThat(commitPhases(commit)).containsExactlyElementsOf(COMMIT);
-        assertThat(directText(writer, "ext4_sync_file_enter")).isEqualTo("dev 8,1 ino 13 parent 2 datasync 0 ");
+        assertThat(text(writer, "ext4_sync_file_enter")).isEqualTo("dev 8,1 ino 13 parent 2 datasync 0 ");
         List<String> events = names(writer, WritePathIT::pathEvent);
         assertThat(events).containsExactlyElementsOf(concat(createAndWrite(events),
                 List.of("ext4_sync_file_enter"), writepagesOpen(events), List.of("ext4_sync_file_exit", "ext4_discard_preallocations")));
-        assertThat(directText(writer, "ext4_writepages")).isEqualTo("dev 8,1 ino 13 nr_to_write 9223372036854775807 pages_skipped 0"
+        assertThat(text(writer, "ext4_writepages")).isEqualTo("dev 8,1 ino 13 nr_to_write 9223372036854775807 pages_skipped 0"
                 + " range_start 0 range_end 11 sync_mode 1 for_kupdate 0 range_cyclic 0 writeback_index 0");
     }
 
@@ -211,7 +211,7 @@ class WritePathIT {
         List<String> events = names(writer, WritePathIT::pathEvent);
         assertThat(events).containsExactlyElementsOf(createAndWrite(events));
         assertThat(names(kworker, WritePathIT::pathEvent)).containsExactlyElementsOf(FLUSHER);
-        assertThat(directText(kworker, "ext4_writepages")).startsWith("dev 8,1 ino " + ino + " nr_to_write 1024 pages_skipped 0")
+        assertThat(text(kworker, "ext4_writepages")).startsWith("dev 8,1 ino " + ino + " nr_to_write 1024 pages_skipped 0")
                 .contains("sync_mode 0 for_kupdate 1 range_cyclic 1");
         // a kupdate pass writes only inodes dirty for dirty_expire_centisecs: this one went when younger than the default
         // thirty seconds, so the expiry set over REST a moment ago is the one the flusher used
@@ -249,7 +249,7 @@ class WritePathIT {
         List<String> events = names(writer, WritePathIT::pathEvent);
         assertThat(events).containsExactlyElementsOf(concat(createAndWrite(events),
                 List.of("ext4_sync_file_enter"), writepagesOpen(events), List.of("ext4_sync_file_exit", "ext4_discard_preallocations")));
-        assertThat(directText(writer, "ext4_sync_file_enter")).isEqualTo("dev 8,1 ino " + ino + " parent 2 datasync 1 ");
+        assertThat(text(writer, "ext4_sync_file_enter")).isEqualTo("dev 8,1 ino " + ino + " parent 2 datasync 1 ");
 
         Rest.Caller fdatasync = rest.as("seed-fdatasync", 3005);
         assertThat(fdatasync.open("/hello-dsync", List.of("O_RDWR"), null).body()).isEqualTo("{\"fd\":3}");
@@ -257,9 +257,9 @@ class WritePathIT {
         assertThat(fdatasync.post("/v1/fds/3/fdatasync").body()).isEqualTo("{\"ret\":0}");
         assertThat(fdatasync.post("/v1/fds/3/close").body()).isEqualTo("{\"ret\":0}");
         List<Rest.Line> overwrite = rest.traceUntil("task=seed-fdatasync", l -> l.event().equals("ext4_sync_file_exit"));
-        assertThat(directText(overwrite, "ext4_sync_file_enter")).isEqualTo("dev 8,1 ino " + ino + " parent 2 datasync 1 ");
-        assertThat(directText(overwrite, "ext4_sync_file_exit")).isEqualTo("dev 8,1 ino " + ino + " ret 0");
-        assertThat(directText(overwrite, "ext4_writepages")).contains("sync_mode 1 for_kupdate 0");
+        assertThat(text(overwrite, "ext4_sync_file_enter")).isEqualTo("dev 8,1 ino " + ino + " parent 2 datasync 1 ");
+        assertThat(text(overwrite, "ext4_sync_file_exit")).isEqualTo("dev 8,1 ino " + ino + " ret 0");
+        assertThat(text(overwrite, "ext4_writepages")).contains("sync_mode 1 for_kupdate 0");
         print("fdatasync after an overwrite", overwrite, List.of());
         // the data-only sync needed no commit (the block was allocated and committed before), so nothing flushed the
         // device's cache for it: ext4_sync_file's own blkdev_issue_flush, an empty PREFLUSH write, in the writer
@@ -288,8 +288,8 @@ class WritePathIT {
                 System.arraycopy(chunk, 0, file, i * chunk.length, chunk.length);
             }
             List<Rest.Line> throttled = rest.traceUntil("task=test-throttle", l -> l.event().equals("balance_dirty_pages"));
-            assertThat(directText(throttled, "balance_dirty_pages")).startsWith("bdi 8:0: limit=2 ").endsWith(" cgroup=/");
-            assertThat(directText(throttled, "writeback_wake_background")).isEqualTo("bdi 8:0: cgroup=/");
+            assertThat(text(throttled, "balance_dirty_pages")).startsWith("bdi 8:0: limit=2 ").endsWith(" cgroup=/");
+            assertThat(text(throttled, "writeback_wake_background")).isEqualTo("bdi 8:0: cgroup=/");
             // the flusher woken by the writer runs a background pass
             String woken = throttled.stream().filter(l -> l.event().equals("writeback_wake_background")).findFirst()
                     .orElseThrow().timestamp();
