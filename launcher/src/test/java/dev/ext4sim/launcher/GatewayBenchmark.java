@@ -15,7 +15,8 @@ import java.util.regex.Pattern;
 
 /**
  * The benchmark at the gateway: write() and fsync() latency (p50, p99), buffered 4 KiB writes per second and
- * fsyncs per second with 1 and 64 clients, and, in the same run, the bus's bare request/reply round trip (the last
+ * fsyncs per second with 1 and 64 clients, O_DIRECT 4 KiB writes' latency and rate with 1 and 16 clients, and, in the
+ * same run, the bus's bare request/reply round trip (the last
  * hop of a ping, jbd2 → blockdev), so that each latency reads as a multiple of it. Writes overwrite the first 4 KiB
  * of one file per client, so the benchmark takes no space. It prints; it asserts nothing about speed.
  *
@@ -74,7 +75,8 @@ final class GatewayBenchmark {
                   double roundTripUs, double writeP50,
                   double writeP99, double rewriteP50, double fsyncP50, double fsyncP99, double deviceUsPerFsync,
                   double appendWriteP50, double commitFsyncP50, double commitFsyncP99, double deviceUsPerCommitFsync,
-                  double writes1, double writes64, double fsyncs1, double fsyncs64, Cpu cpuPerWrite, Cpu cpuPerFsync) {
+                  double writes1, double writes64, double fsyncs1, double fsyncs64, Cpu cpuPerWrite, Cpu cpuPerFsync,
+                  double directP50, double directP99, double deviceUsPerDirect, double directs1, double directs16) {
         @Override
         public String toString() {
             return String.format("""
@@ -92,6 +94,9 @@ final class GatewayBenchmark {
                         the device's part         %8.0f us per fsync: p50 %.1f round trips besides it
                       buffered 4 KiB writes/s   1 client %8.0f   64 clients %8.0f
                       write+fsync per second    1 client %8.0f   64 clients %8.0f
+                      O_DIRECT write() 4 KiB    p50 %8.0f us (%4.1f round trips)  p99 %8.0f us (%4.1f)
+                        the device's part         %8.0f us per write: p50 %.1f round trips besides it
+                      O_DIRECT 4 KiB writes/s   1 client %8.0f   16 clients %8.0f
                       clients (one process each) %7d on %d kept-alive connections
                       CPU per buffered 4 KiB write, 1 client: %s
                       CPU per write+fsync, 1 client:          %s
@@ -102,7 +107,10 @@ final class GatewayBenchmark {
                     appendWriteP50, appendWriteP50 / roundTripUs,
                     commitFsyncP50, commitFsyncP50 / roundTripUs, commitFsyncP99, commitFsyncP99 / roundTripUs,
                     deviceUsPerCommitFsync, (commitFsyncP50 - deviceUsPerCommitFsync) / roundTripUs,
-                    writes1, writes64, fsyncs1, fsyncs64, callers, connections, cpuPerWrite, cpuPerFsync);
+                    writes1, writes64, fsyncs1, fsyncs64,
+                    directP50, directP50 / roundTripUs, directP99, directP99 / roundTripUs,
+                    deviceUsPerDirect, (directP50 - deviceUsPerDirect) / roundTripUs, directs1, directs16,
+                    callers, connections, cpuPerWrite, cpuPerFsync);
         }
 
         private String untimedPasses() {
@@ -148,6 +156,9 @@ final class GatewayBenchmark {
         final List<Long> commitFsyncs = new ArrayList<>();
         long deviceNanos;
         long commitDeviceNanos;
+        /** O_DIRECT overwrites of an allocated block: the data straight to the device, in the writer. */
+        final List<Long> directs = new ArrayList<>();
+        long directDeviceNanos;
 
         double roundTrip() {
             return pct(roundTrips, 50);
@@ -164,21 +175,24 @@ final class GatewayBenchmark {
         Map<String, Long> cpu0 = cpuNanos();
         long t0 = System.nanoTime();
         AtomicLong ops = new AtomicLong();
-        double writes1 = load(1, false, ops);
+        double writes1 = load(1, Load.BUFFERED, ops);
         Cpu cpuPerWrite = cpuPerOp(cpu0, System.nanoTime() - t0, ops.get());
-        double writes64 = load(64, false, new AtomicLong());
+        double writes64 = load(64, Load.BUFFERED, new AtomicLong());
         cpu0 = cpuNanos();
         t0 = System.nanoTime();
         ops.set(0);
-        double fsyncs1 = load(1, true, ops);
+        double fsyncs1 = load(1, Load.FSYNC, ops);
         Cpu cpuPerFsync = cpuPerOp(cpu0, System.nanoTime() - t0, ops.get());
-        double fsyncs64 = load(64, true, new AtomicLong());
+        double fsyncs64 = load(64, Load.FSYNC, new AtomicLong());
+        double directs1 = load(1, Load.DIRECT, new AtomicLong());
+        double directs16 = load(16, Load.DIRECT, new AtomicLong());
         return new Report(callers.get(), connections.get(), warm, warmSeconds, untimed, l.roundTrip(),
                 pct(l.writes, 50), pct(l.writes, 99),
                 pct(l.rewrites, 50), pct(l.fsyncs, 50), pct(l.fsyncs, 99), l.deviceNanos / 1e3 / Math.max(1, l.fsyncs.size()),
                 pct(l.appends, 50), pct(l.commitFsyncs, 50), pct(l.commitFsyncs, 99),
                 l.commitDeviceNanos / 1e3 / Math.max(1, l.commitFsyncs.size()), writes1, writes64, fsyncs1, fsyncs64,
-                cpuPerWrite, cpuPerFsync);
+                cpuPerWrite, cpuPerFsync, pct(l.directs, 50), pct(l.directs, 99),
+                l.directDeviceNanos / 1e3 / Math.max(1, l.directs.size()), directs1, directs16);
     }
 
     /**
@@ -299,6 +313,17 @@ final class GatewayBenchmark {
             }
             l.commitDeviceNanos = deviceNanos() - deviceBefore;
             c.post("/v1/fds/" + log + "/close");
+
+            int direct = c.open("/bench-direct", "O_CREAT", "O_RDWR", "O_DIRECT");
+            c.pwrite(direct, 0, page); // allocates the block: the timed writes overwrite it
+            deviceBefore = deviceNanos();
+            end = System.nanoTime() + each.toNanos();
+            while (System.nanoTime() < end) {
+                l.roundTrips.add(roundTripNanos(c));
+                l.directs.add(timed(() -> c.pwrite(direct, 0, page)));
+            }
+            l.directDeviceNanos = deviceNanos() - deviceBefore;
+            c.post("/v1/fds/" + direct + "/close");
             connections.addAndGet(c.connections());
             return l;
         }
@@ -345,8 +370,12 @@ final class GatewayBenchmark {
         return Long.parseLong(m.group(1)) * 1000;
     }
 
-    /** Operations per second of {@code clients} processes, each overwriting 4 KiB of its own file (and fsyncing). */
-    private double load(int clients, boolean fsync, AtomicLong ops) throws Exception {
+    /** What each client of a load phase does: buffered 4 KiB overwrites, each followed by fsync, or O_DIRECT ones. */
+    enum Load { BUFFERED, FSYNC, DIRECT }
+
+    /** Operations per second of {@code clients} processes, each overwriting 4 KiB of its own file as {@code load}. */
+    private double load(int clients, Load load, AtomicLong ops) throws Exception {
+        boolean fsync = load == Load.FSYNC;
         byte[] page = new byte[4096];
         List<Thread> threads = new ArrayList<>();
         long start = System.nanoTime();
@@ -354,8 +383,9 @@ final class GatewayBenchmark {
         for (int i = 0; i < clients; i++) {
             int id = i;
             threads.add(Thread.ofVirtual().start(() -> {
-                try (KeepAliveConnection c = client("bench-" + (fsync ? "f" : "w") + clients, 5000 + id)) {
-                    int fd = c.open("/bench-" + id);
+                try (KeepAliveConnection c = client("bench-" + load.name().charAt(0) + clients, 5000 + id)) {
+                    int fd = load == Load.DIRECT ? c.open("/bench-direct-" + id, "O_CREAT", "O_RDWR", "O_DIRECT")
+                            : c.open("/bench-" + id);
                     while (System.nanoTime() < end) {
                         c.pwrite(fd, 0, page);
                         if (fsync) {

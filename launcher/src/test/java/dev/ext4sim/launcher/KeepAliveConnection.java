@@ -59,8 +59,14 @@ final class KeepAliveConnection implements Closeable {
 
     /** open(2) with O_CREAT|O_RDWR; the new fd, or an AssertionError with the gateway's answer. */
     int open(String path) throws IOException {
+        return open(path, "O_CREAT", "O_RDWR");
+    }
+
+    /** open(2) with {@code flags}; the new fd, or an AssertionError with the gateway's answer. */
+    int open(String path, String... flags) throws IOException {
+        String list = String.join("\",\"", flags);
         Response r = post("/v1/open", "application/json",
-                ("{\"path\":\"" + path + "\",\"flags\":[\"O_CREAT\",\"O_RDWR\"],\"mode\":\"0644\"}").getBytes(StandardCharsets.UTF_8));
+                ("{\"path\":\"" + path + "\",\"flags\":[\"" + list + "\"],\"mode\":\"0644\"}").getBytes(StandardCharsets.UTF_8));
         if (r.status() != 200) {
             throw new AssertionError("open " + path + ": " + r.status() + " " + r.text());
         }
