@@ -311,6 +311,7 @@ public final class Ext4Mount {
     public WriteResult write(TraceContext ctx, int ino, long pos, byte[] data, WriteFlags flags) {
         record Done(Ext4InodeInfo ei, long start, DaWrite.Written w) {
         }
+        boolean direct = flags.direct() && !sb.trace.v6(); // 6.x takes O_DIRECT through the page cache here
         Done done = locked(ctx, () -> {
             Ext4InodeInfo ei = sb.iget(ino, 0);
             long start = flags.append() ? ei.size : pos;
@@ -319,14 +320,13 @@ public final class Ext4Mount {
             if (len == 0) {
                 return new Done(ei, start, new DaWrite.Written(0, 0));
             }
-            if (flags.direct() && !sb.trace.v6()) {
+            if (direct) {
                 return new Done(ei, start, new DaWrite.Written(directIo.write(ctx, ei, start, data, len), 0));
             }
             return new Done(ei, start, write.performWrite(ctx, ei, start, data, 0, len));
         });
         long written = done.w().bytes();
         // balance_dirty_pages_ratelimited belongs to generic_perform_write: a direct write dirtied nothing
-        boolean direct = flags.direct() && !sb.trace.v6();
         Duration pause = written > 0 && !direct
                 ? sb.writeback.balanceDirtyPagesRatelimited(ctx, done.w().pagesDirtied()) : Duration.ZERO;
         if (written > 0 && (flags.sync() || flags.dsync())) {
