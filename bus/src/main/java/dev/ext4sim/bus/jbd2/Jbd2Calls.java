@@ -84,6 +84,8 @@ public final class Jbd2Calls {
     public static final String GET_WRITE_ACCESS = "get_write_access";
     public static final String DIRTY_METADATA = "dirty_metadata";
     public static final String REVOKE = "revoke";
+    /** jbd2_journal_forget: a freed block the running transaction must not log, and no revoke record (data=journal). */
+    public static final String FORGET = "forget";
     /** jbd2_journal_inode_ranged_write: the transaction may commit only after bytes [start, start+length) of ino are written. */
     public static final String INODE_RANGED_WRITE = "inode_ranged_write";
 

@@ -9,6 +9,7 @@ record Caller(String symbol, int lineNo) {
     static final Caller DA_WRITE_END = new Caller("ext4_da_write_end+0xd8/0x2e0", 3102);
     static final Caller WRITE_BEGIN = new Caller("ext4_write_begin+0x15c/0x560", 1192);
     static final Caller WRITE_END = new Caller("ext4_write_end+0x9c/0x3c0", 1301);
+    static final Caller JOURNALLED_WRITE_END = new Caller("ext4_journalled_write_end+0x1e0/0x4a0", 1439);
     static final Caller DIRTY_INODE = new Caller("ext4_dirty_inode+0x48/0x70", 5773);
     static final Caller DIRTY_INODE_MARK = new Caller("ext4_dirty_inode+0x5c/0x70", 5775);
     static final Caller WRITEPAGES = new Caller("ext4_writepages+0x4f4/0xe70", 2843);

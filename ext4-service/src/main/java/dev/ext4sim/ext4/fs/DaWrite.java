@@ -41,6 +41,11 @@ final class DaWrite {
      */
     Written performWrite(TraceContext ctx, Ext4InodeInfo ei, long pos, byte[] data, int off, int len) {
         fileUpdateTime(ctx, ei);
+        return genericPerformWrite(ctx, ei, pos, data, off, len);
+    }
+
+    /** generic_perform_write: the page loop alone (an O_DIRECT write falling back to it updated the times already). */
+    Written genericPerformWrite(TraceContext ctx, Ext4InodeInfo ei, long pos, byte[] data, int off, int len) {
         long written = 0;
         int dirtied = 0;
         while (written < len) {
@@ -48,7 +53,8 @@ final class DaWrite {
             int offset = (int) (p & (PageCache.PAGE_SIZE - 1));
             int bytes = (int) Math.min(PageCache.PAGE_SIZE - offset, len - written);
             try {
-                // nodelalloc mounts ext4_aops, whose write_begin never asks ext4_nonda_switch
+                // nodelalloc mounts ext4_aops (data=journal ext4_journalled_aops), whose write_begin never asks
+                // ext4_nonda_switch
                 boolean newlyDirty = !sb.opts.delalloc() || sb.nondaSwitch()
                         ? writePage(ctx, ei, p, data, off + (int) written, bytes)
                         : sb.trace.v6() ? daWritePage6x(ctx, ei, p, data, off + (int) written, bytes)
@@ -267,6 +273,8 @@ final class DaWrite {
      * ext4_write_begin/_end (a nodelalloc mount, or delalloc's fallback near a full device): the block is allocated at
      * once through ext4_get_block (CREATE) in write_begin's handle, which stays open until write_end, and i_disksize
      * follows i_size. Under data=ordered the new block joins the transaction's inode list, so its commit writes the page.
+     * Under data=journal the page's buffer is logged in that handle instead (ext4_journalled_write_end), and the page
+     * never goes dirty.
      */
     private boolean writePage(TraceContext ctx, Ext4InodeInfo ei, long pos, byte[] data, int off, int len) {
         if (sb.trace.v6()) {
@@ -277,8 +285,10 @@ final class DaWrite {
         long index = pos >>> PageCache.PAGE_SHIFT;
         PageCache.Page existing = ei.pages.find(index);
         PageCache.Page page = ei.pages.grab(index);
-        // 4.19: ext4_writepage_trans_blocks + 1, the one more for the orphan list should the copy come up short
-        int credits = Writepages.credits(sb, ei) + (sb.trace.v6() ? 0 : 1);
+        boolean journalData = sb.shouldJournalData(ei);
+        // 4.19: ext4_writepage_trans_blocks + 1, the one more for the orphan list should the copy come up short;
+        // ext4_writepage_trans_blocks counts the page's own block under data=journal
+        int credits = Writepages.credits(sb, ei) + (sb.trace.v6() ? 0 : 1) + (journalData ? 1 : 0);
         Ext4Handle h = sb.journalStart(ctx, null, Super.HT_WRITE_PAGE, credits, Caller.WRITE_BEGIN, ei.ino);
         try {
             try {
@@ -292,6 +302,9 @@ final class DaWrite {
                 if (existing == null) {
                     read.fillPage(ctx, ei, page, pos, len);
                 }
+                if (journalData) {
+                    h.dataWriteAccess(read.bufferBlock(ei, index)); // do_journal_get_write_access
+                }
             } catch (ErrnoException e) {
                 if (existing == null) {
                     ei.pages.remove(page);
@@ -299,20 +312,42 @@ final class DaWrite {
                 throw e;
             }
             System.arraycopy(data, off, page.data, (int) (pos & (PageCache.PAGE_SIZE - 1)), len);
+            if (journalData) {
+                journalledWriteEnd(ctx, ei, h, page, pos, len);
+                return false;
+            }
             // ext4_write_end: block_write_end, then ext4_update_inode_size (i_size and i_disksize) and the mark
             sb.trace.ext4(Ext4Trace.WRITE_END, ctx, (long) ei.ino, pos, len, len);
             boolean newlyDirty = blockWriteEnd(ctx, ei, h, page);
-            if (pos + len > ei.size) {
-                ei.size = pos + len;
-                ei.disksize(Math.max(ei.disksize(), ei.size));
-                sb.markInodeDirty(ctx, h, ei, Caller.WRITE_END, true);
-            } else if (pos + len > ei.disksize()) {
-                ei.disksize(pos + len);
-                sb.markInodeDirty(ctx, h, ei, Caller.WRITE_END, true);
-            }
+            updateInodeSize(ctx, h, ei, pos + len, Caller.WRITE_END);
             return newlyDirty;
         } finally {
             sb.journalStop(h);
+        }
+    }
+
+    /**
+     * ext4_journalled_write_end: write_end_fn logs the page's buffer in the handle (no buffer or page goes dirty; the
+     * commit writes the block into the journal, the checkpoint home), then ext4_update_inode_size, and i_datasync_tid
+     * becomes the handle's transaction.
+     */
+    private void journalledWriteEnd(TraceContext ctx, Ext4InodeInfo ei, Ext4Handle h, PageCache.Page page, long pos, int copied) {
+        sb.trace.ext4(Ext4Trace.JOURNALLED_WRITE_END, ctx, (long) ei.ino, pos, copied, copied);
+        h.dirtyData(read.bufferBlock(ei, page.index), page.data);
+        page.journaled = true;
+        h.onStop(tid -> ei.datasyncTid = tid);
+        updateInodeSize(ctx, h, ei, pos + copied, Caller.JOURNALLED_WRITE_END);
+    }
+
+    /** ext4_update_inode_size: i_size and i_disksize up to {@code newSize}; the inode is marked when either moved. */
+    private void updateInodeSize(TraceContext ctx, Ext4Handle h, Ext4InodeInfo ei, long newSize, Caller caller) {
+        if (newSize > ei.size) {
+            ei.size = newSize;
+            ei.disksize(Math.max(ei.disksize(), ei.size));
+            sb.markInodeDirty(ctx, h, ei, caller, true);
+        } else if (newSize > ei.disksize()) {
+            ei.disksize(newSize);
+            sb.markInodeDirty(ctx, h, ei, caller, true);
         }
     }
 

@@ -76,13 +76,47 @@ final class DirectIo {
         return genericFileDirectWrite(ctx, ei, pos, len, data, iocb);
     }
 
+    /**
+     * O_DIRECT where ext4_direct_IO returns 0 before any tracepoint (data=journal): generic_file_direct_write writes
+     * the range back and tries to drop its pages, then __generic_file_write_iter falls back to generic_perform_write,
+     * writes that range back and tries again (invalidate_mapping_pages). Nothing asks for alignment, since
+     * do_blockdev_direct_IO never runs. A page jbd2 holds a buffer of stays cached. Returns the bytes written.
+     */
+    DaWrite.Written writeBuffered(TraceContext ctx, Ext4InodeInfo ei, long pos, byte[] data, int len) {
+        overwriteIo(ctx, ei, pos, len); // ext4_file_write_iter asks whether it overwrites, as for any O_DIRECT
+        write.fileUpdateTime(ctx, ei);
+        writeAndInvalidate(ctx, ei, pos, pos + len - 1);
+        DaWrite.Written w = write.genericPerformWrite(ctx, ei, pos, data, 0, len);
+        if (w.bytes() > 0) {
+            writeAndInvalidate(ctx, ei, pos, pos + w.bytes() - 1);
+        }
+        return w;
+    }
+
+    /**
+     * filemap_write_and_wait_range, then an invalidation of the range: each cached page with buffers traces
+     * ext4_releasepage; one whose buffer the journal holds is not released.
+     */
+    private void writeAndInvalidate(TraceContext ctx, Ext4InodeInfo ei, long start, long end) {
+        if (ei.pages.size() > 0) {
+            writepages.writepages(ctx, ei, WritebackControl.fsync(start, end));
+        }
+        for (PageCache.Page p : ei.pages.cachedIn(start >>> PageCache.PAGE_SHIFT, end >>> PageCache.PAGE_SHIFT)) {
+            sb.trace.ext4(Ext4Trace.RELEASEPAGE, ctx, (long) ei.ino, p.index);
+            if (!p.journaled) {
+                ei.pages.remove(p);
+            }
+        }
+    }
+
     /** ext4_overwrite_io: the whole range inside i_size and mapped to written blocks (a lookup, nothing allocated). */
     private boolean overwriteIo(TraceContext ctx, Ext4InodeInfo ei, long pos, int len) {
         if (pos + len > ei.size) {
             return false;
         }
-        int blocks = len >>> PageCache.PAGE_SHIFT;
-        MapBlocks.Map m = map.mapBlocks(ctx, null, ei, pos >>> PageCache.PAGE_SHIFT, blocks, 0);
+        long first = pos >>> PageCache.PAGE_SHIFT;
+        int blocks = (int) (((pos + len - 1) >>> PageCache.PAGE_SHIFT) - first + 1); // EXT4_MAX_BLOCKS
+        MapBlocks.Map m = map.mapBlocks(ctx, null, ei, first, blocks, 0);
         return m.ret() == blocks && m.mapped();
     }
 
@@ -92,14 +126,7 @@ final class DirectIo {
      */
     private long genericFileDirectWrite(TraceContext ctx, Ext4InodeInfo ei, long pos, int len, byte[] data,
                                         DioWorkqueue.Kiocb iocb) {
-        long end = pos + len - 1;
-        if (ei.pages.size() > 0) {
-            writepages.writepages(ctx, ei, WritebackControl.fsync(pos, end));
-        }
-        for (PageCache.Page p : ei.pages.cachedIn(pos >>> PageCache.PAGE_SHIFT, end >>> PageCache.PAGE_SHIFT)) {
-            sb.trace.ext4(Ext4Trace.RELEASEPAGE, ctx, (long) ei.ino, p.index);
-            ei.pages.remove(p);
-        }
+        writeAndInvalidate(ctx, ei, pos, pos + len - 1);
         return directIo(ctx, ei, pos, len, data, iocb);
     }
 

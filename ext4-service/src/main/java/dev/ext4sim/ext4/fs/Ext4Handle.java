@@ -18,6 +18,9 @@ final class Ext4Handle implements BufferCache.Dirtier {
     final TraceContext owner;
     private final JournalHandle journal;
     private final Set<Long> access = new LinkedHashSet<>();
+    /** data=journal: the file blocks this handle has write access to, and the pages it logs for them (at stop). */
+    private final Set<Long> dataAccess = new LinkedHashSet<>();
+    private final Map<Long, byte[]> data = new LinkedHashMap<>();
     /** Inodes marked dirty, with whether the change matters to fdatasync. */
     private final Map<Ext4InodeInfo, Boolean> marked = new LinkedHashMap<>();
     private final java.util.List<java.util.function.Consumer<JournalTid>> onStop = new java.util.ArrayList<>();
@@ -38,6 +41,31 @@ final class Ext4Handle implements BufferCache.Dirtier {
     void revoke(long block) {
         access.remove(block);
         journal.revoke(block);
+    }
+
+    /** do_journal_get_write_access on a file page's buffer (data=journal's write_begin). */
+    void dataWriteAccess(long block) {
+        if (dataAccess.add(block)) {
+            journal.getWriteAccess(block);
+        }
+    }
+
+    /**
+     * write_end_fn's ext4_handle_dirty_metadata on a file page's buffer: the page's bytes as they are when the handle
+     * stops are logged for {@code block}.
+     */
+    void dirtyData(long block, byte[] page) {
+        if (!dataAccess.contains(block)) {
+            throw new IllegalStateException("data block " + block + " dirtied without write access");
+        }
+        data.put(block, page);
+    }
+
+    /** ext4_forget of a freed file block under data=journal: jbd2_journal_forget, no revoke. */
+    void forget(long block) {
+        data.remove(block);
+        dataAccess.remove(block);
+        journal.forget(block);
     }
 
     void inodeRangedWrite(long ino, long start, long length) {
@@ -72,6 +100,7 @@ final class Ext4Handle implements BufferCache.Dirtier {
         for (long block : access) {
             journal.dirtyMetadata(block, cache.buffer(block).clone());
         }
+        data.forEach((block, page) -> journal.dirtyMetadata(block, page.clone()));
         JournalTid tid = journal.stop();
         onStop.forEach(a -> a.accept(tid));
         marked.forEach((ei, datasync) -> {

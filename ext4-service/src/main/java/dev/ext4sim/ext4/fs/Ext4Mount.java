@@ -306,12 +306,12 @@ public final class Ext4Mount {
     /**
      * ext4_file_write_iter: generic_write_checks (EFBIG past s_maxbytes, the count cut to fit), the buffered write,
      * balance_dirty_pages_ratelimited, and generic_write_sync for O_SYNC/O_DSYNC. With O_DIRECT (4.x) the direct write
-     * instead, which dirties no page.
+     * instead, which dirties no page, or under data=journal its buffered fallback.
      */
     public WriteResult write(TraceContext ctx, int ino, long pos, byte[] data, WriteFlags flags) {
         record Done(Ext4InodeInfo ei, long start, DaWrite.Written w) {
         }
-        boolean direct = flags.direct() && !sb.trace.v6(); // 6.x takes O_DIRECT through the page cache here
+        boolean direct = directIo(flags);
         Done done = locked(ctx, () -> {
             Ext4InodeInfo ei = sb.iget(ino, 0);
             long start = flags.append() ? ei.size : pos;
@@ -320,6 +320,9 @@ public final class Ext4Mount {
             if (len == 0) {
                 return new Done(ei, start, new DaWrite.Written(0, 0));
             }
+            if (direct && sb.shouldJournalData(ei)) {
+                return new Done(ei, start, directIo.writeBuffered(ctx, ei, start, data, len));
+            }
             if (direct) {
                 return new Done(ei, start, new DaWrite.Written(directIo.write(ctx, ei, start, data, len), 0));
             }
@@ -327,12 +330,20 @@ public final class Ext4Mount {
         });
         long written = done.w().bytes();
         // balance_dirty_pages_ratelimited belongs to generic_perform_write: a direct write dirtied nothing
-        Duration pause = written > 0 && !direct
+        Duration pause = written > 0 && (!direct || sb.opts.journalData())
                 ? sb.writeback.balanceDirtyPagesRatelimited(ctx, done.w().pagesDirtied()) : Duration.ZERO;
         if (written > 0 && (flags.sync() || flags.dsync())) {
             fsyncRange(ctx, ino, flags.dsync() && !flags.sync(), done.start(), done.start() + written - 1);
         }
         return new WriteResult(written, done.start() + written, pause);
+    }
+
+    /**
+     * O_DIRECT goes to {@link DirectIo}: 4.x only (6.x takes it through the page cache here). Under data=journal it
+     * falls back to a buffered write there.
+     */
+    private boolean directIo(WriteFlags flags) {
+        return flags.direct() && !sb.trace.v6();
     }
 
     /** The io_event of a queued AIO write: its iocb id and submitter, res (bytes, or a negative errno), its trace id. */
@@ -359,8 +370,8 @@ public final class Ext4Mount {
      * completes it at once. {@link WriteResult#written} is that return value.
      */
     public WriteResult writeAio(TraceContext ctx, int ino, long pos, byte[] data, WriteFlags flags, long id) {
-        if (!flags.direct() || sb.trace.v6()) {
-            return write(ctx, ino, pos, data, flags);
+        if (!directIo(flags) || sb.opts.journalData()) {
+            return write(ctx, ino, pos, data, flags); // done at submission: aio_rw_done completes it at once
         }
         DioWorkqueue.Kiocb iocb = new DioWorkqueue.Kiocb(id, ctx.task(), flags.sync(), flags.dsync());
         record Submitted(long ret, long start, int len, List<DioWorkqueue.Work> irq) {

@@ -26,6 +26,7 @@ public final class Ext4Trace {
     public static final Tracepoint WRITE_BEGIN = dev(EXT4, "ext4_write_begin", W_BEGIN, "ino", "pos", "len", "flags");
     public static final Tracepoint DA_WRITE_END = dev(EXT4, "ext4_da_write_end", W_END, "ino", "pos", "len", "copied");
     public static final Tracepoint WRITE_END = dev(EXT4, "ext4_write_end", W_END, "ino", "pos", "len", "copied");
+    public static final Tracepoint JOURNALLED_WRITE_END = dev(EXT4, "ext4_journalled_write_end", W_END, "ino", "pos", "len", "copied");
     /** 6.x (the write_begin flags argument went in 6.0): no flags field. */
     public static final Tracepoint DA_WRITE_BEGIN_6X = dev(EXT4, "ext4_da_write_begin", "dev %d,%d ino %lu pos %lld len %u",
             "ino", "pos", "len");

@@ -19,10 +19,11 @@ final class Fsync {
     }
 
     /**
-     * What the locked half leaves for the unlocked one: the tid to wait for, and whether every page over an allocated
-     * block was written when it looked (data=ordered then has nothing to write in the commit's T_FLUSH).
+     * What the locked half leaves for the unlocked one: the tid to wait for, whether every page over an allocated
+     * block was written when it looked (data=ordered then has nothing to write in the commit's T_FLUSH), and whether
+     * the file's data is journalled, so that only a commit makes it durable.
      */
-    record Begun(JournalTid tid, boolean orderedDataWritten) {
+    record Begun(JournalTid tid, boolean orderedDataWritten, boolean journalData) {
     }
 
     /** The locked first half: ext4_sync_file_enter and file_write_and_wait_range. */
@@ -30,7 +31,7 @@ final class Fsync {
         sb.trace.ext4(Ext4Trace.SYNC_FILE_ENTER, ctx, (long) ei.ino, (long) ei.parent, datasync ? 1 : 0);
         writepages.writepagesNoWait(ctx, ei, WritebackControl.fsync(start, end));
         writepages.waitWriteback(ctx, ei, start >>> PageCache.PAGE_SHIFT, end >>> PageCache.PAGE_SHIFT);
-        return new Begun(datasync ? ei.datasyncTid : ei.syncTid, orderedDataWritten());
+        return new Begun(datasync ? ei.datasyncTid : ei.syncTid, orderedDataWritten(), sb.shouldJournalData(ei));
     }
 
     /**
@@ -58,11 +59,17 @@ final class Fsync {
 
     /**
      * The unlocked second half: jbd2_complete_transaction on i_sync_tid (or i_datasync_tid), then blkdev_issue_flush
-     * unless that commit's own PREFLUSH already covered the data.
+     * unless that commit's own PREFLUSH already covered the data. Under data=journal, ext4_force_commit instead: the
+     * file's pages were logged, not written, and the commit that writes them to the journal is what makes them durable
+     * (its commit block's PREFLUSH|FUA is the barrier).
      */
     void complete(TraceContext ctx, Begun begun) {
         JournalTid tid = begun.tid();
         sb.crashPoints.accept(Ext4CrashPoints.SYNC_FILE_BEFORE_COMMIT_WAIT);
+        if (begun.journalData()) {
+            sb.journal.forceCommit(ctx);
+            return;
+        }
         boolean barrierSent = tid != null && sb.journal.completeTransaction(ctx, tid, begun.orderedDataWritten());
         if (!barrierSent) {
             sb.block.flush(ctx);

@@ -20,6 +20,12 @@ final class PageCache {
         boolean dirty;
         /** buffer_mapped: the block is known (delayed, or allocated); write_begin then skips get_block. */
         boolean mapped;
+        /**
+         * data=journal: the page's buffer was logged, and jbd2 writes it home when it checkpoints, on its own time. Such
+         * a page is never dropped while the inode lives (jbd2_journal_try_to_free_buffers refuses it), or a read would
+         * find the home block older than the journal's copy.
+         */
+        boolean journaled;
 
         Page(long index) {
             this.index = index;
@@ -57,13 +63,14 @@ final class PageCache {
 
     /**
      * shrink_page_list over this file: up to {@code max} clean pages leave the cache (their blocks are on the device:
-     * writeback cleans a page only once the device has it). Returns how many went.
+     * writeback cleans a page only once the device has it), never a journaled one. Returns how many went.
      */
     long evictClean(long max) {
         long n = 0;
         var it = pages.values().iterator();
         while (it.hasNext() && n < max) {
-            if (!it.next().dirty) {
+            Page p = it.next();
+            if (!p.dirty && !p.journaled) {
                 it.remove();
                 n++;
             }

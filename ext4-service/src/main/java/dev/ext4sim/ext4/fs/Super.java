@@ -488,6 +488,14 @@ final class Super {
         return opts.data() == MountOptions.DataMode.ORDERED && ei.isReg();
     }
 
+    /**
+     * ext4_should_journal_data: a regular file under data=journal (per-inode journalling, chattr +j, is not
+     * simulated). A directory's blocks are metadata in every mode.
+     */
+    boolean shouldJournalData(Ext4InodeInfo ei) {
+        return opts.journalData() && ei.isReg();
+    }
+
     /** ext4_nonda_switch: near a full device, write_begin allocates at once instead of reserving. */
     boolean nondaSwitch() {
         long free = freeClusters();

@@ -84,8 +84,16 @@ final class Truncate {
             System.arraycopy(sb.block.read(ctx, pblk, 1), 0, page.data, 0, PageCache.PAGE_SIZE);
             page.mapped = true;
         }
-        java.util.Arrays.fill(page.data, offset, PageCache.PAGE_SIZE, (byte) 0);
         long blocknr = read.bufferBlock(ei, index);
+        if (pblk >= 0 && sb.shouldJournalData(ei)) {
+            // data=journal: the zeroed buffer is logged in the setattr handle, like any write of the file
+            h.dataWriteAccess(pblk);
+            java.util.Arrays.fill(page.data, offset, PageCache.PAGE_SIZE, (byte) 0);
+            h.dirtyData(pblk, page.data);
+            page.journaled = true;
+            return;
+        }
+        java.util.Arrays.fill(page.data, offset, PageCache.PAGE_SIZE, (byte) 0);
         if (blocknr != -1) {
             // __ext4_block_zero_page_range dirties a mapped buffer, delayed or allocated, dirty already or not
             sb.buffers.markBufferDirty(ctx, blocknr);
@@ -171,6 +179,13 @@ final class Truncate {
             for (Extent e : freed) {
                 sb.freeBlocks(ctx, h, e.pblk(), e.len());
                 freedBlocks += e.len();
+                if (sb.shouldJournalData(ei)) {
+                    // ext4_remove_blocks' EXT4_FREE_BLOCKS_FORGET: ext4_forget of each block, which under data=journal
+                    // forgets rather than revokes (every later use of the block is logged too)
+                    for (long b = e.pblk(); b < e.pblk() + e.len(); b++) {
+                        h.forget(b);
+                    }
+                }
             }
             if (!freed.isEmpty()) {
                 ei.raw.i_blocks(ei.raw.i_blocks() - freedBlocks * SECTORS_PER_BLOCK);

@@ -14,6 +14,12 @@ public interface JournalHandle {
     /** jbd2_journal_revoke: {@code block} was freed; older journaled copies must not be replayed over it. */
     void revoke(long block);
 
+    /**
+     * jbd2_journal_forget: {@code block} was freed under full data journalling, where ext4_forget revokes nothing; the
+     * transaction drops its copy of the block, if it holds one.
+     */
+    void forget(long block);
+
     /** jbd2_journal_inode_ranged_write: the transaction commits only after bytes [start, start+length) of ino are written. */
     void inodeRangedWrite(long ino, long start, long length);
 

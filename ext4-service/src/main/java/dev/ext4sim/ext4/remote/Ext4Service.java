@@ -140,6 +140,9 @@ public final class Ext4Service {
                 journal.onCommit(m::journalCommitCallback);
                 mount = m;
                 mountedLatch.countDown();
+                if (m.options().journalData()) {
+                    log.warn("EXT4-fs: {}", MountOptions.JOURNAL_DATA_WARNING);
+                }
                 log.info("EXT4-fs ({}): {} ({} ms after start)", dev, m.options().mountedMessage(),
                         (System.nanoTime() - began) / 1_000_000);
                 return;

@@ -53,6 +53,12 @@ final class LocalHandle implements JournalHandle {
     }
 
     @Override
+    public void forget(long block) {
+        ops.add(new Jbd2Calls.Op(Jbd2Calls.FORGET, block));
+        blocks.remove(block);
+    }
+
+    @Override
     public void inodeRangedWrite(long ino, long start, long length) {
         ops.add(Jbd2Calls.Op.inodeRangedWrite(ino, start, length));
     }

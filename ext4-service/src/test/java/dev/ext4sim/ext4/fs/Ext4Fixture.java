@@ -11,6 +11,7 @@ import dev.ext4sim.bus.trace.TraceEvent;
 import dev.ext4sim.bus.trace.Tracer;
 import dev.ext4sim.ext4.port.WritebackControl;
 import dev.ext4sim.ondisk.E2fsprogs;
+import dev.ext4sim.ondisk.ext4.Ext4;
 import dev.ext4sim.ondisk.ImageFile;
 import dev.ext4sim.ondisk.ext4.Mkfs;
 import dev.ext4sim.ondisk.ext4.MkfsOptions;
@@ -83,6 +84,32 @@ final class Ext4Fixture implements AutoCloseable {
                 ext4.writepages(KWORKER, (int) d.ino(), WritebackControl.periodic(1024));
             }
         }
+    }
+
+    /** A new file under the root, created and opened for writing by {@code w}; its inode number. */
+    int createOpen(TraceContext w, String name) {
+        int ino = ext4.create(w, Ext4.ROOT_INO, name, 0644);
+        ext4.open(w, ino, true);
+        return ino;
+    }
+
+    /** The events of {@code comm} recorded from index {@code mark} on. */
+    List<TraceEvent> since(String comm, int mark) {
+        return sink.events().subList(mark, sink.events().size()).stream().filter(e -> e.comm().equals(comm)).toList();
+    }
+
+    /** Where {@link #since} starts for what happens next. */
+    int mark() {
+        return sink.events().size();
+    }
+
+    static List<String> names(List<TraceEvent> events) {
+        return events.stream().map(TraceEvent::event).toList();
+    }
+
+    /** The text of the {@code nth} (from 0) event named {@code name}. */
+    static String text(List<TraceEvent> events, String name, int nth) {
+        return events.stream().filter(e -> e.event().equals(name)).skip(nth).findFirst().orElseThrow().text();
     }
 
     List<TraceEvent> events(String comm) {

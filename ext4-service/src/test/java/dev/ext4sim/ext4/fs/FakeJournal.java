@@ -31,6 +31,8 @@ final class FakeJournal implements JournalPort {
     private int committed;
     private final Map<Long, byte[]> buffers = new LinkedHashMap<>();
     private final Set<Long> revoked = new HashSet<>();
+    /** Every jbd2_journal_forget since the mount. */
+    final List<Long> forgotten = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final List<InodeRange> ranges = new ArrayList<>();
     private final List<Started> started = new ArrayList<>();
     /** Every jbd2_journal_inode_ranged_write since the mount (data=ordered's inode list), committed or not. */
@@ -104,6 +106,15 @@ final class FakeJournal implements JournalPort {
                 synchronized (FakeJournal.this) {
                     buffers.remove(block);
                     revoked.add(block);
+                }
+            }
+
+            @Override
+            public void forget(long block) {
+                check();
+                synchronized (FakeJournal.this) {
+                    buffers.remove(block);
+                    forgotten.add(block);
                 }
             }
 

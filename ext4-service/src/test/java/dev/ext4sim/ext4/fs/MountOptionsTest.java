@@ -31,11 +31,19 @@ class MountOptionsTest {
     }
 
     @Test
-    void dataJournalIsRefusedNamingWhatIsSupported() {
-        assertThatThrownBy(() -> MountOptions.parse("nodelalloc,data=journal"))
-                .isInstanceOfSatisfying(ErrnoException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL))
-                .hasMessageContaining("data=journal is not supported")
-                .hasMessageContaining("supported: delalloc, nodelalloc, data=ordered, data=writeback");
+    void dataJournalClearsDelallocAndRefusesAnExplicitOneWhereverItStands() {
+        MountOptions j = MountOptions.parse("data=journal");
+        assertThat(j.journalData()).isTrue();
+        assertThat(j.delalloc()).isFalse();
+        assertThat(j.mountedMessage()).isEqualTo("mounted filesystem with journalled data mode. Opts: data=journal");
+        assertThat(MountOptions.parse("nodelalloc,data=journal").delalloc()).isFalse();
+        for (String both : new String[]{"delalloc,data=journal", "data=journal,delalloc"}) {
+            assertThatThrownBy(() -> MountOptions.parse(both))
+                    .isInstanceOfSatisfying(ErrnoException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL))
+                    .hasMessageContaining("can't mount with both data=journal and delalloc");
+        }
+        // a later data= mode takes journalling back, and delalloc with it
+        assertThat(MountOptions.parse("data=journal,data=ordered").delalloc()).isTrue();
     }
 
     @Test

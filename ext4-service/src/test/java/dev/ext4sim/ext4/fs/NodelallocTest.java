@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.ext4sim.bus.trace.TraceContext;
 import dev.ext4sim.bus.trace.TraceEvent;
 import dev.ext4sim.ondisk.E2fsprogs;
-import dev.ext4sim.ondisk.ext4.Ext4;
 import dev.ext4sim.ondisk.ext4.Ext4Filesystem;
 import dev.ext4sim.ondisk.ext4.Extent;
 import dev.ext4sim.ondisk.ext4.Inode;
@@ -39,14 +38,6 @@ class NodelallocTest {
                 .toList();
     }
 
-    private static List<String> names(List<TraceEvent> events) {
-        return events.stream().map(TraceEvent::event).toList();
-    }
-
-    private static String text(List<TraceEvent> events, String name, int nth) {
-        return events.stream().filter(e -> e.event().equals(name)).skip(nth).findFirst().orElseThrow().text();
-    }
-
     static Inode inodeOnDisk(Path image, int ino) {
         try (Ext4Filesystem fs = Ext4Filesystem.open(image)) {
             return fs.inodes().read(ino);
@@ -74,15 +65,14 @@ class NodelallocTest {
     void writeBeginAllocatesEachPageWithCreateInItsHandle() {
         try (Ext4Fixture f = new Ext4Fixture(dir, 16L << 20, NODELALLOC)) {
             TraceContext w = Ext4Fixture.writer(W, 9);
-            int ino = f.ext4.create(w, Ext4.ROOT_INO, "f", 0644);
-            f.ext4.open(w, ino, true);
+            int ino = f.createOpen(w, "f");
             int mark = f.sink.events().size();
             int handles = f.journal.started().size();
 
             f.ext4.write(w, ino, 0, filled(8192, 'a'), Ext4Mount.WriteFlags.NONE);
 
             List<TraceEvent> ev = events(f, W, mark).stream().filter(e -> e.system().equals("ext4")).toList();
-            assertThat(names(ev)).containsExactly(
+            assertThat(Ext4Fixture.names(ev)).containsExactly(
                     // page 0: a status-tree miss, the lookup pass caches the hole, then CREATE allocates
                     "ext4_write_begin", "ext4_journal_start",
                     "ext4_es_lookup_extent_enter", "ext4_es_lookup_extent_exit",
@@ -97,15 +87,15 @@ class NodelallocTest {
                     "ext4_ext_map_blocks_enter", "ext4_ext_show_extent", "ext4_request_blocks", "ext4_allocate_blocks",
                     "ext4_mark_inode_dirty", "ext4_ext_map_blocks_exit", "ext4_es_insert_extent",
                     "ext4_write_end", "ext4_mark_inode_dirty");
-            assertThat(text(ev, "ext4_write_begin", 0)).isEqualTo("dev 8,1 ino 12 pos 0 len 4096 flags 0");
+            assertThat(Ext4Fixture.text(ev, "ext4_write_begin", 0)).isEqualTo("dev 8,1 ino 12 pos 0 len 4096 flags 0");
             // ext4_writepage_trans_blocks + 1
-            assertThat(text(ev, "ext4_journal_start", 0)).isEqualTo("dev 8,1 blocks, 9 rsv_blocks, 0 caller ext4_write_begin+0x15c/0x560");
-            assertThat(text(ev, "ext4_ext_map_blocks_enter", 0)).isEqualTo("dev 8,1 ino 12 lblk 0 len 1 flags ");
-            assertThat(text(ev, "ext4_ext_map_blocks_enter", 1)).isEqualTo("dev 8,1 ino 12 lblk 0 len 1 flags CREATE");
-            assertThat(text(ev, "ext4_ext_map_blocks_exit", 1)).matches("dev 8,1 ino 12 flags CREATE lblk 0 pblk \\d+ len 1 mflags NM ret 1");
-            assertThat(text(ev, "ext4_ext_map_blocks_enter", 2)).isEqualTo("dev 8,1 ino 12 lblk 1 len 1 flags CREATE");
-            assertThat(text(ev, "ext4_write_end", 1)).isEqualTo("dev 8,1 ino 12 pos 4096 len 4096 copied 4096");
-            assertThat(text(ev, "ext4_mark_inode_dirty", 1)).isEqualTo("dev 8,1 ino 12 caller ext4_write_end+0x9c/0x3c0");
+            assertThat(Ext4Fixture.text(ev, "ext4_journal_start", 0)).isEqualTo("dev 8,1 blocks, 9 rsv_blocks, 0 caller ext4_write_begin+0x15c/0x560");
+            assertThat(Ext4Fixture.text(ev, "ext4_ext_map_blocks_enter", 0)).isEqualTo("dev 8,1 ino 12 lblk 0 len 1 flags ");
+            assertThat(Ext4Fixture.text(ev, "ext4_ext_map_blocks_enter", 1)).isEqualTo("dev 8,1 ino 12 lblk 0 len 1 flags CREATE");
+            assertThat(Ext4Fixture.text(ev, "ext4_ext_map_blocks_exit", 1)).matches("dev 8,1 ino 12 flags CREATE lblk 0 pblk \\d+ len 1 mflags NM ret 1");
+            assertThat(Ext4Fixture.text(ev, "ext4_ext_map_blocks_enter", 2)).isEqualTo("dev 8,1 ino 12 lblk 1 len 1 flags CREATE");
+            assertThat(Ext4Fixture.text(ev, "ext4_write_end", 1)).isEqualTo("dev 8,1 ino 12 pos 4096 len 4096 copied 4096");
+            assertThat(Ext4Fixture.text(ev, "ext4_mark_inode_dirty", 1)).isEqualTo("dev 8,1 ino 12 caller ext4_write_end+0x9c/0x3c0");
             assertThat(f.journal.started().subList(handles, f.journal.started().size()))
                     .extracting(FakeJournal.Started::type).containsExactly(Super.HT_WRITE_PAGE, Super.HT_WRITE_PAGE);
             // nothing reserved, nothing delayed: the blocks are the file's already
@@ -123,8 +113,7 @@ class NodelallocTest {
     void dataOrderedCommitsTheAllocationOnlyAfterTheDataAndWritebackAllocatesNothing() {
         try (Ext4Fixture f = new Ext4Fixture(dir, 16L << 20, NODELALLOC)) {
             TraceContext w = Ext4Fixture.writer(W, 9);
-            int ino = f.ext4.create(w, Ext4.ROOT_INO, "f", 0644);
-            f.ext4.open(w, ino, true);
+            int ino = f.createOpen(w, "f");
             f.ext4.write(w, ino, 0, filled(3 * 4096, 'o'), Ext4Mount.WriteFlags.NONE);
             int submitted = f.block.submitted().size();
 
@@ -148,7 +137,7 @@ class NodelallocTest {
             f.ext4.write(w, ino, 4096, filled(4096, 'p'), Ext4Mount.WriteFlags.NONE);
             int mark = f.sink.events().size();
             f.flushAll();
-            List<String> kworker = names(events(f, Ext4Fixture.KWORKER.task().comm(), mark));
+            List<String> kworker = Ext4Fixture.names(events(f, Ext4Fixture.KWORKER.task().comm(), mark));
             assertThat(kworker).contains("ext4_writepages", "ext4_writepages_result")
                     .doesNotContain("ext4_ext_map_blocks_enter", "ext4_request_blocks", "ext4_da_update_reserve_space");
             f.ext4.release(w, ino, true);
@@ -163,8 +152,7 @@ class NodelallocTest {
     void dataWritebackOrdersNothingTheCommitWritesNoData() {
         try (Ext4Fixture f = new Ext4Fixture(dir, 16L << 20, MountOptions.parse("nodelalloc,data=writeback"))) {
             TraceContext w = Ext4Fixture.writer(W, 9);
-            int ino = f.ext4.create(w, Ext4.ROOT_INO, "f", 0644);
-            f.ext4.open(w, ino, true);
+            int ino = f.createOpen(w, "f");
             f.ext4.write(w, ino, 0, filled(2 * 4096, 'x'), Ext4Mount.WriteFlags.NONE);
             int submitted = f.block.submitted().size();
 
@@ -192,11 +180,10 @@ class NodelallocTest {
     void dataWritebackWithDelallocKeepsTheSeedPathAndOrdersNothing() {
         try (Ext4Fixture f = new Ext4Fixture(dir, 16L << 20, MountOptions.parse("data=writeback"))) {
             TraceContext w = Ext4Fixture.writer(W, 9);
-            int ino = f.ext4.create(w, Ext4.ROOT_INO, "f", 0644);
-            f.ext4.open(w, ino, true);
+            int ino = f.createOpen(w, "f");
             int mark = f.sink.events().size();
             f.ext4.write(w, ino, 0, filled(4096, 'd'), Ext4Mount.WriteFlags.NONE);
-            assertThat(names(events(f, W, mark))).contains("ext4_da_write_begin", "ext4_da_reserve_space", "ext4_da_write_end")
+            assertThat(Ext4Fixture.names(events(f, W, mark))).contains("ext4_da_write_begin", "ext4_da_reserve_space", "ext4_da_write_end")
                     .doesNotContain("ext4_write_begin");
             f.ext4.truncate(w, ino, 100); // a zeroed partial block is not ordered data either
             f.ext4.write(w, ino, 0, filled(4096, 'e'), Ext4Mount.WriteFlags.NONE);
@@ -216,8 +203,7 @@ class NodelallocTest {
     void theDefaultMountStillRegistersOrderedData() {
         try (Ext4Fixture f = new Ext4Fixture(dir, 16L << 20, MountOptions.DEFAULTS)) {
             TraceContext w = Ext4Fixture.writer(W, 9);
-            int ino = f.ext4.create(w, Ext4.ROOT_INO, "f", 0644);
-            f.ext4.open(w, ino, true);
+            int ino = f.createOpen(w, "f");
             f.ext4.write(w, ino, 0, filled(4096, 'd'), Ext4Mount.WriteFlags.NONE);
             f.flushAll();
             f.journal.commit();
@@ -232,8 +218,7 @@ class NodelallocTest {
     void aFullDeviceFailsTheWriteWithEnospcAndLeavesWhatWasWrittenIntact() {
         try (Ext4Fixture f = new Ext4Fixture(dir, 16L << 20, NODELALLOC)) {
             TraceContext w = Ext4Fixture.writer(W, 9);
-            int ino = f.ext4.create(w, Ext4.ROOT_INO, "big", 0644);
-            f.ext4.open(w, ino, true);
+            int ino = f.createOpen(w, "big");
             byte[] chunk = new byte[256 << 10];
             new java.util.Random(3).nextBytes(chunk);
             long pos = 0;

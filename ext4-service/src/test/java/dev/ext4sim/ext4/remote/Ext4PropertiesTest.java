@@ -28,9 +28,9 @@ class Ext4PropertiesTest {
     }
 
     @Test
-    void dataJournalIsRefusedAtBinding() {
-        assertThatThrownBy(() -> withOptions("data=journal"))
+    void aBadCombinationIsRefusedAtBinding() {
+        assertThatThrownBy(() -> withOptions("data=journal,delalloc"))
                 .isInstanceOfSatisfying(ErrnoException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL))
-                .hasMessageStartingWith("EINVAL: mount option data=journal is not supported");
+                .hasMessageStartingWith("EINVAL: can't mount with both data=journal and delalloc");
     }
 }

@@ -429,6 +429,23 @@ public final class Journal {
         }
     }
 
+    /**
+     * {@code jbd2_journal_forget}: {@code block} was freed and its owner will never need an older copy kept from being
+     * replayed (full data journalling logs every later use of the block too). This transaction does not log it; the
+     * credit it took comes back. Older transactions keep their copies, which checkpoint writes home harmlessly.
+     */
+    public void jbd2_journal_forget(Handle h, long block) {
+        lock.lock();
+        try {
+            checkOpen(h);
+            if (h.transaction.buffers.remove(block) != null) {
+                h.credits++; // drop_reserve: whichever handle of the transaction modified it
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** {@code jbd2_journal_inode_ranged_write}: the transaction commits only after this data range is written. */
     public void jbd2_journal_inode_ranged_write(Handle h, long ino, long start, long length) {
         lock.lock();

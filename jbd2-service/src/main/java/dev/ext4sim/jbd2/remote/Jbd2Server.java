@@ -304,7 +304,7 @@ public final class Jbd2Server {
 
     private static void checkOp(LoadedJournal lj, String op, long block, long ino, long start, long length, int dataLength) {
         switch (op == null ? "" : op) {
-            case Jbd2Calls.GET_WRITE_ACCESS, Jbd2Calls.DIRTY_METADATA, Jbd2Calls.REVOKE -> {
+            case Jbd2Calls.GET_WRITE_ACCESS, Jbd2Calls.DIRTY_METADATA, Jbd2Calls.REVOKE, Jbd2Calls.FORGET -> {
                 if (block < 0 || block >= lj.device().blocks()) {
                     throw new ErrnoException(Errno.EINVAL, op + " on block " + block + ", outside " + lj.loaded().dev()
                             + " (" + lj.device().blocks() + " blocks)");
@@ -321,7 +321,8 @@ public final class Jbd2Server {
                 }
             }
             default -> throw new ErrnoException(Errno.EINVAL, "unknown handle operation '" + op + "'; one of "
-                    + List.of(Jbd2Calls.GET_WRITE_ACCESS, Jbd2Calls.DIRTY_METADATA, Jbd2Calls.REVOKE, Jbd2Calls.INODE_RANGED_WRITE));
+                    + List.of(Jbd2Calls.GET_WRITE_ACCESS, Jbd2Calls.DIRTY_METADATA, Jbd2Calls.REVOKE, Jbd2Calls.FORGET,
+                    Jbd2Calls.INODE_RANGED_WRITE));
         }
     }
 
@@ -330,6 +331,7 @@ public final class Jbd2Server {
             case Jbd2Calls.GET_WRITE_ACCESS -> j.jbd2_journal_get_write_access(h, block);
             case Jbd2Calls.DIRTY_METADATA -> j.jbd2_journal_dirty_metadata(h, block, data);
             case Jbd2Calls.REVOKE -> j.jbd2_journal_revoke(h, block);
+            case Jbd2Calls.FORGET -> j.jbd2_journal_forget(h, block);
             case Jbd2Calls.INODE_RANGED_WRITE -> j.jbd2_journal_inode_ranged_write(h, ino, start, length);
             default -> throw new ErrnoException(Errno.EINVAL, "unknown handle operation '" + op + "'");
         }

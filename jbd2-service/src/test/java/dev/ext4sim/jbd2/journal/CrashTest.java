@@ -113,4 +113,35 @@ class CrashTest {
         k2.commitNow();
         assertThat(f.journal.commitSequence()).isEqualTo(7);
     }
+
+    /**
+     * data=journal's ext4_forget: a block dirtied and freed in the same transaction is not logged, and a block freed
+     * after an older transaction logged it gets no revoke record, so recovery still replays that older copy (harmless:
+     * the block is free, and any later use of it is logged after).
+     */
+    @Test
+    void aForgottenBlockIsNotLoggedAndRevokesNothing() {
+        f.load();
+        Kjournald2 k = new Kjournald2(f.journal);
+        write(f.journal, 2, 0, 0x21);
+        k.commitNow();
+        Handle h = f.journal.jbd2_journal_start(task("w", 1), 2, 1, 1);
+        f.journal.jbd2_journal_get_write_access(h, home(1));
+        f.journal.jbd2_journal_dirty_metadata(h, home(1), block(0x31));
+        f.journal.jbd2_journal_get_write_access(h, home(2));
+        f.journal.jbd2_journal_dirty_metadata(h, home(2), block(0x32));
+        int credits = h.credits;
+        f.journal.jbd2_journal_forget(h, home(1));
+        f.journal.jbd2_journal_forget(h, home(0));
+        assertThat(h.credits).isEqualTo(credits + 1); // only the block this transaction held gives its credit back
+        f.journal.jbd2_journal_stop(h);
+        f.journal.jbd2_log_start_commit(3, task("w", 1));
+        k.commitNow();
+
+        f.port.crashAfter(-1);
+        f.load();
+        assertThat(f.disk.read(home(0))).isEqualTo(block(0x21)); // no revoke record hides tid 2's copy
+        assertThat(f.disk.read(home(1))).isEqualTo(new byte[4096]); // never logged
+        assertThat(f.disk.read(home(2))).isEqualTo(block(0x32));
+    }
 }
