@@ -690,6 +690,122 @@ class WritePathIT {
         assertThat(fsck.exit()).as(fsck.output()).isZero();
     }
 
+    // ---- the other data modes, each mounted by an up of its own -------------------------------------------------------
+
+    /** The stack up again on the same disk, ext4-service mounting with {@code options} (ext4sim.ext4.mount-options). */
+    static void upMountedWith(String options) throws Exception {
+        stack = new Stack(new Settings(settings.root(), settings.home(), settings.httpPort(), settings.kafkaPort(),
+                settings.prometheusPort(), "-Dext4sim.ext4.mount-options=" + options), new PrintStream(output, true, StandardCharsets.UTF_8));
+        assertThat(stack.up()).as(output.toString(StandardCharsets.UTF_8)).isZero();
+    }
+
+    /** Until ext4-service's log holds {@code line} (the mount logs it as it starts serving), within a deadline. */
+    static void awaitExt4Log(String line) throws Exception {
+        Path log = settings.log(Component.byName("ext4-service").orElseThrow());
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!Files.readString(log).contains(line) && System.nanoTime() < deadline) {
+            Thread.sleep(100); // polling pace for the log file; the deadline decides
+        }
+        assertThat(Files.readString(log)).contains(line);
+    }
+
+    /**
+     * data=journal: write() logs each page's buffer in its write_begin handle and dirties no page, fsync is a forced
+     * commit, O_DIRECT falls back to that buffered path without asking for alignment; the data is then in the journal
+     * alone (a block starting with the JBD2 magic is escaped there), and both e2fsck's replay and ours bring it home.
+     */
+    @Test
+    @Order(12)
+    void dataJournalLogsTheFileDataAndEveryReplayBringsItHome() throws Exception {
+        upMountedWith("data=journal");
+        awaitExt4Log("mounted filesystem with journalled data mode. Opts: data=journal");
+        assertThat(Files.readString(settings.log(Component.byName("ext4-service").orElseThrow())))
+                .contains("EXT4-fs: Warning: mounting with data=journal disables delayed allocation and O_DIRECT support!");
+        Rest.Caller dj = rest.as("journalled", 4101);
+        int fd = dj.open("/journalled", List.of("O_CREAT", "O_RDWR"), "0644").fd();
+        byte[] expected = directBytes(2 * BLOCK);
+        // jbd2's magic at the start of a data block: the commit must escape it in the log, a replay restore it
+        System.arraycopy(new byte[]{(byte) 0xc0, 0x3b, 0x39, (byte) 0x98}, 0, expected, BLOCK, 4);
+        assertThat(dj.write(fd, 0, expected).body()).isEqualTo("{\"written\":8192}");
+        Rest.Reply fsync = dj.post("/v1/fds/" + fd + "/fsync");
+        assertThat(fsync.body()).isEqualTo("{\"ret\":0}");
+        List<Rest.Line> writer = rest.traceUntil("task=journalled", l -> l.event().equals("ext4_sync_file_exit"));
+        assertThat(names(writer, WritePathIT::pathEvent)).containsSubsequence("ext4_write_begin", "ext4_journal_start",
+                        "ext4_journalled_write_end", "ext4_write_begin", "ext4_journal_start", "ext4_journalled_write_end",
+                        "ext4_sync_file_enter", "ext4_sync_file_exit")
+                .doesNotContain("ext4_da_write_begin", "writeback_dirty_page");
+        assertThat(text(writer, "ext4_journalled_write_end")).matches("dev 8,1 ino \\d+ pos 0 len 4096 copied 4096");
+        // the forced commit logs the data blocks and writes no ordered data first
+        List<Rest.Line> commit = rest.traceUntil("trace=" + fsync.traceId(), l -> l.event().equals("jbd2_end_commit"));
+        assertThat(names(commit, l -> l.event().startsWith("jbd2_"))).contains("jbd2_commit_logging")
+                .doesNotContain("jbd2_submit_inode_data");
+
+        // O_DIRECT: ext4_direct_IO returns 0 before its tracepoint, so a misaligned write is taken, buffered
+        int direct = dj.open("/journalled", List.of("O_RDWR", "O_DIRECT"), null).fd();
+        Rest.Reply misaligned = dj.write(direct, 100, "direct".getBytes(StandardCharsets.US_ASCII));
+        assertThat(misaligned.body()).isEqualTo("{\"written\":6}");
+        System.arraycopy("direct".getBytes(StandardCharsets.US_ASCII), 0, expected, 100, 6);
+        assertThat(directNames(rest.traceUntil("trace=" + misaligned.traceId(), l -> l.event().equals("ext4_journalled_write_end"))))
+                .doesNotContain("ext4_direct_IO_enter");
+        assertThat(dj.post("/v1/fds/" + direct + "/fsync").body()).isEqualTo("{\"ret\":0}");
+        assertThat(dj.post("/v1/fds/" + direct + "/close").body()).isEqualTo("{\"ret\":0}");
+        assertThat(dj.post("/v1/fds/" + fd + "/close").body()).isEqualTo("{\"ret\":0}");
+
+        // a crash now: e2fsck's replay finds the data in the log
+        Path copy = replayedCopy("journalled");
+        E2fsprogs.Result fsck = E2fsprogs.fsckReadOnly(copy);
+        assertThat(fsck.exit()).as(fsck.output()).isZero();
+        assertThat(E2fsprogs.debugfs(copy, "cat /journalled").stdout()).isEqualTo(expected);
+
+        // and a real one: power cut, journal and filesystem killed; jbd2-service recovers at its start, and the new
+        // mount reads the file from its home blocks
+        for (String service : List.of("blockdev-service", "jbd2-service", "ext4-service")) {
+            assertThat(stack.kill(service)).isZero();
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        byte[] read = null;
+        while (read == null && System.nanoTime() < deadline) {
+            try {
+                read = rest.as("journalled-read", 4102).readFile("/journalled");
+            } catch (AssertionError | IOException serviceStillStarting) {
+                Thread.sleep(200); // polling pace while the watchdog starts the three again; the deadline decides
+            }
+        }
+        assertThat(read).as("/journalled read back after the crash").isEqualTo(expected);
+        assertThat(stack.down()).isZero();
+        fsck = E2fsprogs.fsckReadOnly(settings.image());
+        assertThat(fsck.exit()).as(fsck.output()).isZero();
+        assertThat(E2fsprogs.debugfs(settings.image(), "cat /journalled").stdout()).isEqualTo(expected);
+        model.put("/journalled", expected);
+    }
+
+    /** nodelalloc with data=writeback: write() allocates with CREATE in ext4_write_begin, and no commit orders data. */
+    @Test
+    @Order(13)
+    void nodelallocAndDataWritebackAllocateInWriteAndOrderNothing() throws Exception {
+        upMountedWith("nodelalloc,data=writeback");
+        awaitExt4Log("mounted filesystem with writeback data mode. Opts: nodelalloc,data=writeback");
+        Rest.Caller nd = rest.as("nodelalloc", 4201);
+        int fd = nd.open("/nodelalloc", List.of("O_CREAT", "O_RDWR"), "0644").fd();
+        byte[] bytes = directBytes(BLOCK);
+        assertThat(nd.write(fd, 0, bytes).body()).isEqualTo("{\"written\":4096}");
+        Rest.Reply fsync = nd.post("/v1/fds/" + fd + "/fsync");
+        assertThat(fsync.body()).isEqualTo("{\"ret\":0}");
+        List<Rest.Line> writer = rest.traceUntil("task=nodelalloc", l -> l.event().equals("ext4_sync_file_exit"));
+        assertThat(names(writer, WritePathIT::pathEvent)).containsSubsequence("ext4_write_begin", "ext4_journal_start",
+                "ext4_ext_map_blocks_enter", "ext4_request_blocks", "ext4_write_end", "ext4_sync_file_enter", "ext4_writepages")
+                .doesNotContain("ext4_da_write_begin", "ext4_da_reserve_space");
+        assertThat(directText(writer, "ext4_ext_map_blocks_enter")).anyMatch(t -> t.endsWith("flags CREATE"));
+        List<Rest.Line> commit = rest.traceUntil("trace=" + fsync.traceId(), l -> l.event().equals("jbd2_end_commit"));
+        assertThat(names(commit, l -> l.event().startsWith("jbd2_"))).doesNotContain("jbd2_submit_inode_data");
+        assertThat(nd.post("/v1/fds/" + fd + "/close").body()).isEqualTo("{\"ret\":0}");
+        assertThat(nd.readFile("/journalled")).isEqualTo(model.get("/journalled"));
+        assertThat(stack.down()).isZero();
+        E2fsprogs.Result fsck = E2fsprogs.fsckReadOnly(settings.image());
+        assertThat(fsck.exit()).as(fsck.output()).isZero();
+        assertThat(E2fsprogs.debugfs(settings.image(), "cat /nodelalloc").stdout()).isEqualTo(bytes);
+    }
+
     // ---- helpers -----------------------------------------------------------------------------------------------------
 
     /** An event of the seed call graphs: ext4, jbd2 and writeback (the block and UFS events are the device's story). */
