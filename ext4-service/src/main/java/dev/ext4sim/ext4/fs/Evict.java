@@ -5,9 +5,8 @@ import dev.ext4sim.ondisk.ext4.ExtentNode;
 
 /**
  * ext4_evict_inode for an inode whose last link and last open file are gone: truncate to zero, then ext4_free_inode
- * (bitmap bit and group counts) with the slot left as the kernel leaves it (dtime set, no links, no blocks). An
- * unlinked inode that is still open is only kept in memory until release: no orphan list is written, so a crash in
- * between leaks it until e2fsck. An inode on the orphan list (one the mount's ext4_orphan_cleanup found unlinked)
+ * (bitmap bit and group counts) with the slot left as the kernel leaves it (dtime set, no links, no blocks). The
+ * inode is on the orphan list (ext4_unlink put it there, or the mount's ext4_orphan_cleanup found it unlinked) and
  * leaves it in the freeing handle.
  */
 final class Evict {

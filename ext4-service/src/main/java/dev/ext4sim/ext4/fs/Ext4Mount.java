@@ -80,7 +80,7 @@ public final class Ext4Mount {
         Orphan orphans = new Orphan(sb);
         this.truncate = new Truncate(sb, reserve, dirty, read, orphans);
         this.evict = new Evict(sb, truncate, orphans);
-        this.namei = new Ext4Namei(sb, evict, map);
+        this.namei = new Ext4Namei(sb, evict, map, orphans);
         this.fsync = new Fsync(sb, writepages);
         this.lastMounted = new SampleLastMounted(sb);
         this.directIo = new DirectIo(sb, map, writepages, write, orphans, truncate, dioWq);

@@ -24,10 +24,12 @@ final class Ext4Namei {
 
     private final Super sb;
     private final Evict evict;
+    private final Orphan orphans;
     private final MapBlocks map;
     private final Dcache dcache = new Dcache();
 
-    Ext4Namei(Super sb, Evict evict, MapBlocks map) {
+    Ext4Namei(Super sb, Evict evict, MapBlocks map, Orphan orphans) {
+        this.orphans = orphans;
         this.sb = sb;
         this.evict = evict;
         this.map = map;
@@ -265,7 +267,11 @@ final class Ext4Namei {
         }
     }
 
-    /** ext4_unlink: the entry goes; the inode too once no link and no open file is left. */
+    /**
+     * ext4_unlink: the entry goes; an inode left without a link joins the orphan list in the same handle, so that a
+     * crash before its eviction (a file still open) leaves it for the next mount's ext4_orphan_cleanup to delete. The
+     * inode goes once no link and no open file is left.
+     */
     void unlink(TraceContext ctx, int dirIno, String name) {
         checkName(name);
         Ext4InodeInfo dir = dir(dirIno);
@@ -288,6 +294,9 @@ final class Ext4Namei {
             dir.raw.ctime(dir.raw.mtime());
             sb.markInodeDirty(ctx, h, dir, Caller.UNLINK_MARK, true);
             ei.raw.i_links_count(ei.raw.i_links_count() - 1);
+            if (ei.raw.i_links_count() == 0) {
+                orphans.add(ctx, h, ei);
+            }
             ei.raw.ctime(sb.currentTime());
             sb.markInodeDirty(ctx, h, ei, Caller.UNLINK_MARK, true);
         } finally {

@@ -148,6 +148,41 @@ class OrphanCleanupTest {
     }
 
     @Test
+    void aFileUnlinkedWhileOpenIsOnTheOrphanListSoACrashBeforeItsCloseLeaksNothing() {
+        Path image;
+        int u;
+        int v;
+        try (Ext4Fixture f = new Ext4Fixture(dir, 32L << 20)) {
+            TraceContext w = Ext4Fixture.writer("rm", 7);
+            u = f.createOpen(w, "u");
+            v = f.createOpen(w, "v");
+            f.ext4.write(w, u, 0, pattern(8192, 7), Ext4Mount.WriteFlags.NONE);
+            f.ext4.fsync(w, u, false);
+            f.ext4.release(w, v, true);
+            f.ext4.unlink(w, Ext4.ROOT_INO, "v"); // closed: on the list and off it again at once, in its eviction
+            assertThat(inodeInUse(f.image, v)).isTrue(); // not committed yet
+            f.ext4.unlink(w, Ext4.ROOT_INO, "u"); // still open: ext4_unlink's ext4_orphan_add keeps it listed
+            commit(f);
+            image = f.image;
+            assertThat(inodeInUse(image, v)).isFalse();
+        } // the crash, the file still open
+        assertThat(lastOrphan(image)).isEqualTo(u);
+        assertThat(inode(image, u).i_links_count()).isZero();
+        assertThat(inode(image, u).i_dtime()).isZero(); // the end of the chain
+        long freeBefore = freeBlocksInGroups(image);
+
+        try (Ext4Fixture g = new Ext4Fixture(image)) {
+            assertThat(g.ext4.mountMessages()).extracting(m -> m.line("sda1", "mount"))
+                    .containsExactly("EXT4-fs (sda1): 1 orphan inode deleted");
+            commit(g);
+            assertThat(lastOrphan(image)).isZero();
+            assertThat(inodeInUse(image, u)).isFalse();
+            assertThat(freeBlocksInGroups(image)).isEqualTo(freeBefore + 2);
+            g.unmountAndCheck();
+        }
+    }
+
+    @Test
     void aCrashInTheMiddleOfAnExtendingDirectWriteIsTruncatedBackAtTheNextMount() {
         Path image;
         int ino;
