@@ -166,14 +166,20 @@ final class ChaosClient implements Runnable {
                 () -> f.ledger().directWriteMayHaveHappened(at, data), () -> wrote(f, at, data));
     }
 
-    /** The write through io_submit; an io context full of iocbs a dead ext4-service never completes (EAGAIN): pwrite. */
+    /**
+     * The write through io_submit. On EAGAIN, pwrite: when that goes through, the io context was full of iocbs a dead
+     * ext4-service never completes (counted); when it is EAGAIN too, ext4 is not mounted yet (counted once, by retry).
+     */
     private Gateway.Answer aioWrite(File f, long offset, byte[] data) {
         Gateway.Answer a = submitAndReap(gateway, f.fd(), offset, data, AIO_WAIT);
-        if ("EAGAIN".equals(a.errno())) {
-            count(a.errno());
-            return gateway.pwrite(f.fd(), offset, data);
+        if (!"EAGAIN".equals(a.errno())) {
+            return a;
         }
-        return a;
+        Gateway.Answer sync = gateway.pwrite(f.fd(), offset, data);
+        if (sync.ok()) {
+            count(a.errno());
+        }
+        return sync;
     }
 
     /**
