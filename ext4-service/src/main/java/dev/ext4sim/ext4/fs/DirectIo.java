@@ -242,6 +242,7 @@ final class DirectIo {
         if (!w.unwritten()) {
             return w.len();
         }
+        sb.crashPoints.accept(Ext4CrashPoints.DIO_COMPLETE_BEFORE_CONVERSION);
         try {
             conversion.convertUnwrittenExtents(ctx, w.ei(), w.pos() >>> PageCache.PAGE_SHIFT, w.len() >>> PageCache.PAGE_SHIFT);
             return w.len();

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ext4sim.bus.Errno;
 import dev.ext4sim.bus.ErrnoException;
+import dev.ext4sim.bus.crash.CrashPoints;
+import dev.ext4sim.bus.trace.KernelProfile;
 import dev.ext4sim.bus.trace.TraceContext;
 import dev.ext4sim.bus.trace.TraceEvent;
 import dev.ext4sim.ondisk.E2fsprogs;
@@ -16,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,6 +30,7 @@ class AioDirectIoTest {
     static final String DIO = "aio";
     static final String KWORKER = "kworker/1:0";
     static final Ext4Mount.WriteFlags DIRECT = new Ext4Mount.WriteFlags(false, false, false, true);
+    static final Ext4Mount.WriteFlags DIRECT_DSYNC = new Ext4Mount.WriteFlags(false, false, true, true);
 
     @TempDir
     Path dir;
@@ -280,5 +284,131 @@ class AioDirectIoTest {
             f.ext4.release(w, ino, true);
             f.unmountAndCheck();
         }
+    }
+    /** What the disk holds when ki_complete hands an iocb's result on: a crash from then on leaves at least this. */
+    record AtEvent(long res, List<Extent> extentsOnDisk, byte[] blockOnDisk, int commits, List<String> flushes) {
+    }
+
+    private static AtEvent atEvent(Ext4Fixture f, Ext4Mount.AioCompletion c, int ino, long pblk) {
+        byte[] block = new byte[4096];
+        f.dev.read(pblk, block);
+        return new AtEvent(c.res(), extentsOnDisk(f.image, ino), block, f.journal.commits().size(), f.block.flushes());
+    }
+
+    /** The block the writer's ext4_ext_map_blocks_exit since {@code mark} allocated. */
+    private static long allocated(Ext4Fixture f, int mark) {
+        String exit = text(ext4Events(f, mark, DIO), "ext4_ext_map_blocks_exit", 0);
+        return Long.parseLong(exit.replaceAll(".* pblk (\\d+) .*", "$1"));
+    }
+
+    @Test
+    void anODsyncAioWriteIntoAHoleIsCommittedConvertedBeforeItsEventComes() {
+        try (Ext4Fixture f = new Ext4Fixture(dir, 32L << 20)) {
+            TraceContext w = Ext4Fixture.writer(DIO, 7);
+            int ino = fileWithHole(f, w);
+            List<AtEvent> seen = new ArrayList<>();
+            long[] pblk = {-1};
+            f.ext4.kiComplete(c -> seen.add(atEvent(f, c, ino, pblk[0])));
+            byte[] data = pattern(4096, 6);
+            int mark = f.sink.events().size();
+
+            assertThat(f.ext4.writeAio(w, ino, 16384, data, DIRECT_DSYNC, 9).written()).isEqualTo(DirectIo.EIOCBQUEUED);
+            pblk[0] = allocated(f, mark);
+            int commitsBefore = f.journal.commits().size();
+            assertThat(seen).isEmpty();
+
+            assertThat(f.ext4.runDioWork()).isEqualTo(1);
+
+            // dio_complete: ext4_end_io_dio's conversion, generic_write_sync's commit of it (whose commit block
+            // flushes the cache the data bios went to), and only then ki_complete
+            assertThat(seen).singleElement().satisfies(e -> {
+                assertThat(e.res()).isEqualTo(4096);
+                assertThat(e.commits()).isGreaterThan(commitsBefore);
+                assertThat(e.extentsOnDisk()).contains(new Extent(4, 1, pblk[0], false)).noneMatch(Extent::unwritten);
+                assertThat(e.blockOnDisk()).isEqualTo(data);
+            });
+            f.ext4.release(w, ino, true);
+            f.unmountAndCheck();
+        }
+    }
+
+    @Test
+    void anODsyncAioOverwriteFlushesTheCacheInTheKworkerBeforeItsEventComes() {
+        try (Ext4Fixture f = new Ext4Fixture(dir, 32L << 20)) {
+            TraceContext w = Ext4Fixture.writer(DIO, 7);
+            int ino = fileWithHole(f, w);
+            commit(f); // nothing of the file left to commit: only the flush can make the overwrite durable
+            long pblk = extentsOnDisk(f.image, ino).getFirst().map(0);
+            List<AtEvent> seen = new ArrayList<>();
+            f.ext4.kiComplete(c -> seen.add(atEvent(f, c, ino, pblk)));
+            byte[] data = pattern(4096, 7);
+
+            assertThat(f.ext4.writeAio(w, ino, 0, data, DIRECT_DSYNC, 10).written()).isEqualTo(DirectIo.EIOCBQUEUED);
+            int flushesBefore = f.block.flushes().size();
+            assertThat(seen).as("O_DSYNC defers even a completion with nothing to convert").isEmpty();
+
+            assertThat(f.ext4.runDioWork()).isEqualTo(1);
+
+            assertThat(seen).singleElement().satisfies(e -> {
+                assertThat(e.res()).isEqualTo(4096);
+                assertThat(e.flushes().subList(flushesBefore, e.flushes().size())).containsExactly(KWORKER);
+                assertThat(e.blockOnDisk()).isEqualTo(data);
+            });
+            f.ext4.release(w, ino, true);
+            f.unmountAndCheck();
+        }
+    }
+
+    @Test
+    void aCrashInTheDioCompletionBeforeTheConversionLeavesZerosAndNoEvent() {
+        Path image;
+        int ino;
+        byte[] old;
+        try (Ext4Fixture f = new Ext4Fixture(dir, 32L << 20)) {
+            image = f.image;
+            CrashPoints points = new CrashPoints(Ext4CrashPoints.points(KernelProfile.V4X), new Random(1), () -> {
+                throw new IllegalStateException("died");
+            });
+            points.arm(Ext4CrashPoints.DIO_COMPLETE_BEFORE_CONVERSION, 1L, null);
+            f.ext4.crashPoints(points::hit);
+            TraceContext w = Ext4Fixture.writer(DIO, 7);
+            ino = fileWithHole(f, w);
+            List<Ext4Mount.AioCompletion> completions = new ArrayList<>();
+            f.ext4.kiComplete(completions::add);
+            // neither a synchronous write into a hole nor an AIO one with nothing to convert gets there
+            f.ext4.write(w, ino, 12288, pattern(4096, 1), DIRECT_DSYNC);
+            f.ext4.writeAio(w, ino, 0, pattern(4096, 2), DIRECT_DSYNC, 1);
+            assertThat(f.ext4.runDioWork()).isEqualTo(1);
+            assertThat(points.armed()).extracting(CrashPoints.Armed::hits).containsExactly(0L);
+            old = f.ext4.read(w, ino, 0, 32768);
+            int mark = f.sink.events().size();
+
+            assertThat(f.ext4.writeAio(w, ino, 16384, pattern(8192, 3), DIRECT_DSYNC, 2).written())
+                    .isEqualTo(DirectIo.EIOCBQUEUED);
+            long pblk = allocated(f, mark);
+            assertThatThrownBy(f.ext4::runDioWork).hasMessage("died");
+
+            assertThat(completions).extracting(Ext4Mount.AioCompletion::id).containsExactly(1L);
+            assertThat(ext4Events(f, mark, KWORKER)).isEmpty();
+            byte[] onDevice = new byte[4096];
+            f.dev.read(pblk, onDevice);
+            assertThat(onDevice).as("the bios were done").isEqualTo(Arrays.copyOf(pattern(8192, 3), 4096));
+            commit(f); // the worst the journal can hold: the allocation, committed
+            assertThat(extentsOnDisk(image, ino)).contains(new Extent(4, 2, pblk, true));
+        }
+        try (Ext4Fixture after = new Ext4Fixture(image)) {
+            TraceContext r = Ext4Fixture.writer("cat", 8);
+            assertThat(after.ext4.read(r, ino, 0, 32768)).as("unwritten extents read as zeros: the old bytes")
+                    .isEqualTo(old);
+            after.unmountAndCheck();
+        }
+    }
+
+    @Test
+    void theDioCompletionsCrashPointIsA4xPoint() {
+        assertThat(Ext4CrashPoints.points(KernelProfile.V4X)).extracting(CrashPoints.Point::name)
+                .contains(Ext4CrashPoints.DIO_COMPLETE_BEFORE_CONVERSION, Ext4CrashPoints.DIRECT_IO_AFTER_BIOS);
+        assertThat(Ext4CrashPoints.points(KernelProfile.V6X)).extracting(CrashPoints.Point::name)
+                .doesNotContain(Ext4CrashPoints.DIO_COMPLETE_BEFORE_CONVERSION, Ext4CrashPoints.DIRECT_IO_AFTER_BIOS);
     }
 }

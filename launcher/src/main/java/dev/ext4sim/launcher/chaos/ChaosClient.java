@@ -14,7 +14,8 @@ import java.util.function.Supplier;
 /**
  * One process of the chaos workload: in its own directory, four files it appends to, overwrites and truncates, made
  * durable by fsync, by fdatasync, by O_SYNC writes, and by O_DIRECT|O_DSYNC writes of whole 4 KiB blocks (the direct
- * I/O path: unwritten extents inside the file, the orphan list past its end). A write or truncate that fails is tried again with the same
+ * I/O path: unwritten extents inside the file, the orphan list past its end), half of those inside the file submitted
+ * with io_submit and acknowledged by their io_event. A write or truncate that fails is tried again with the same
  * bytes until it succeeds, so that the ledger knows what the file holds; a durability call that fails promises
  * nothing. Every answer's errno is counted, and the longest call kept.
  *
@@ -26,6 +27,8 @@ import java.util.function.Supplier;
 final class ChaosClient implements Runnable {
     /** O_DIRECT's alignment: the device's logical block. */
     static final int DIRECT_BLOCK = 4096;
+    /** The longest wait for an iocb's event (io_getevents' most): a dead ext4-service never sends it. */
+    static final Duration AIO_WAIT = Duration.ofSeconds(20);
 
     /** A file of the client: its path, its fd (replaced when opened again), how it is made durable, and its ledger. */
     static final class File {
@@ -145,24 +148,78 @@ final class ChaosClient implements Runnable {
     }
 
     /**
-     * An O_DIRECT write of 1 to 4 blocks at a block boundary: past the end (the file only ever holds whole blocks), or
-     * over blocks it has, half of them in a hole punched by skipping a block past the end first.
+     * An O_DIRECT write of 1 to 4 blocks at a block boundary: past the end (the file only ever holds whole blocks),
+     * some of them after a hole of 1 or 2 blocks left by skipping past the end, or over blocks it has, half of those
+     * from a block that reads as zeros (a hole, or an extent a crash left unwritten) where there is one. Half of those
+     * that end inside the file go through io_submit: 4.x queues them, and the dio/sda1 kworker converts their unwritten
+     * extents and commits them (O_DSYNC) before their event; one that ends past the file would run synchronously anyway.
      */
     private void directWrite(File f, int op, long size) {
         long blocks = size / DIRECT_BLOCK;
-        long at = op < 55 || blocks == 0 ? (blocks + (op < 10 ? 1 : 0)) * DIRECT_BLOCK
+        List<Long> zeros = op >= 55 && op < 78 ? f.ledger().blocksOfZeros() : List.of();
+        long at = op < 55 || blocks == 0 ? (blocks + (op < 25 ? 1 + random.nextInt(2) : 0)) * DIRECT_BLOCK
+                : !zeros.isEmpty() ? zeros.get(random.nextInt(zeros.size()))
                 : random.nextLong(blocks) * DIRECT_BLOCK;
-        write(f, at, bytes((1 + random.nextInt(4)) * DIRECT_BLOCK));
+        byte[] data = bytes((1 + random.nextInt(4)) * DIRECT_BLOCK);
+        boolean aio = at + data.length <= size && random.nextBoolean();
+        retry(f, aio ? () -> aioWrite(f, at, data) : () -> gateway.pwrite(f.fd(), at, data),
+                () -> f.ledger().directWriteMayHaveHappened(at, data), () -> wrote(f, at, data));
+    }
+
+    /**
+     * The write through io_submit. On EAGAIN, pwrite: when that goes through, the io context was full of iocbs a dead
+     * ext4-service never completes (counted); when it is EAGAIN too, ext4 is not mounted yet (counted once, by retry).
+     */
+    private Gateway.Answer aioWrite(File f, long offset, byte[] data) {
+        Gateway.Answer a = submitAndReap(gateway, f.fd(), offset, data, AIO_WAIT);
+        if (!"EAGAIN".equals(a.errno())) {
+            return a;
+        }
+        Gateway.Answer sync = gateway.pwrite(f.fd(), offset, data);
+        if (sync.ok()) {
+            count(a.errno());
+        }
+        return sync;
+    }
+
+    /**
+     * io_submit, then io_getevents until the iocb's own event, which succeeds only with res the whole length. Events
+     * of iocbs given up on before are reaped and dropped; none within {@code wait} (ext4-service died with the iocb,
+     * or vfs-service with the io context) fails it.
+     */
+    static Gateway.Answer submitAndReap(Gateway gateway, int fd, long offset, byte[] data, Duration wait) {
+        Gateway.Answer submitted = gateway.ioSubmit(fd, offset, data);
+        if (!submitted.ok()) {
+            return submitted;
+        }
+        long id = submitted.number("id");
+        long deadline = System.nanoTime() + wait.toNanos();
+        for (long left = wait.toNanos(); left > 0; left = deadline - System.nanoTime()) {
+            Gateway.Answer reaped = gateway.ioGetevents(16, Duration.ofMillis(Math.max(1, left / 1_000_000)));
+            if (!reaped.ok()) {
+                return reaped;
+            }
+            for (Gateway.Event e : Gateway.events(reaped)) {
+                if (e.id() == id) {
+                    return e.res() == data.length ? reaped
+                            : new Gateway.Answer(false, "io_event res " + e.res(), reaped.body(), reaped.bytes());
+                }
+            }
+        }
+        return new Gateway.Answer(false, "no io_event in " + wait.toSeconds() + " s", "", new byte[0]);
     }
 
     private void write(File f, long offset, byte[] data) {
-        retry(f, () -> gateway.pwrite(f.fd(), offset, data), () -> f.ledger().mayHaveHappened(offset, data.length), () -> {
-            f.ledger().wrote(offset, data);
-            if (f.durability().equals("osync") || f.durability().equals("direct")) {
-                f.ledger().synced(); // O_SYNC, O_DSYNC: the write returns once the file's data is durable
-                durableCalls.incrementAndGet();
-            }
-        });
+        retry(f, () -> gateway.pwrite(f.fd(), offset, data), () -> f.ledger().mayHaveHappened(offset, data.length),
+                () -> wrote(f, offset, data));
+    }
+
+    private void wrote(File f, long offset, byte[] data) {
+        f.ledger().wrote(offset, data);
+        if (f.durability().equals("osync") || f.durability().equals("direct")) {
+            f.ledger().synced(); // O_SYNC, O_DSYNC: the write (or its io_event) comes once the file's data is durable
+            durableCalls.incrementAndGet();
+        }
     }
 
     /**

@@ -2,11 +2,15 @@ package dev.ext4sim.launcher.chaos;
 
 import java.util.Arrays;
 import java.util.BitSet;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * What one file must hold: its content after every write and truncate that succeeded (the model), and what the last
  * successful fsync (or fdatasync, or O_SYNC write) made durable: the model as it was then, less the bytes changed since.
- * A crash may lose what was written after the last durability call, and nothing before it.
+ * A crash may lose what was written after the last durability call, and nothing before it. A direct write that was not
+ * acknowledged may leave each block it covers old or new, and nothing else.
  */
 final class FileLedger {
     private byte[] model = new byte[0];
@@ -17,6 +21,8 @@ final class FileLedger {
     /** An operation whose outcome nobody learned: the exact check after a clean unmount is off for this file. */
     private boolean uncertain;
     private long ackedBytes;
+    /** The blocks of direct writes not acknowledged since the last durability call, by offset. */
+    private final TreeMap<Long, Durable.Block> direct = new TreeMap<>();
 
     synchronized void wrote(long offset, byte[] data) {
         int end = Math.toIntExact(offset + data.length);
@@ -36,6 +42,7 @@ final class FileLedger {
             changedSinceAck.set(model.length, len);
         }
         model = Arrays.copyOf(model, len);
+        direct.tailMap((long) len / Durable.BLOCK * Durable.BLOCK, true).clear(); // cut: either value, as above
     }
 
     /** An operation whose outcome nobody will learn: bytes {@code [from, from + length)} may hold either, for good. */
@@ -56,6 +63,25 @@ final class FileLedger {
         }
         if (length == Long.MAX_VALUE) {
             shrunkSinceAck = true;
+        }
+    }
+
+    /**
+     * A direct write (O_DIRECT, whole blocks at block boundaries) that failed and may have happened all the same: as
+     * {@link #mayHaveHappened}, and besides, until a durability call, each block from {@code offset} to its end, and
+     * each of the hole it leaves past the end of the file, must read whole as it was (acknowledged, or as the model
+     * has it now) or as the write leaves it.
+     */
+    synchronized void directWriteMayHaveHappened(long offset, byte[] data) {
+        mayHaveHappened(offset, data.length);
+        int end = Math.toIntExact(offset + data.length);
+        byte[] after = Arrays.copyOf(model, Math.max(model.length, end));
+        System.arraycopy(data, 0, after, (int) offset, data.length);
+        for (long b = Math.min(offset, model.length) / Durable.BLOCK * Durable.BLOCK; b < end; b += Durable.BLOCK) {
+            Durable.Block block = direct.getOrDefault(b, new Durable.Block(b, List.of(), false));
+            direct.put(b, block.or(Durable.Block.of(acked, b), b >= acked.length)
+                    .or(Durable.Block.of(model, b), b >= model.length)
+                    .or(Durable.Block.of(after, b), false));
         }
     }
 
@@ -88,20 +114,15 @@ final class FileLedger {
     }
 
     /**
-     * The acknowledged bytes {@code found} lost, counted once: they are no longer held against later reads (the
-     * report has them).
+     * The acknowledged bytes {@code found} lost, and the bytes of direct-write blocks it holds neither version of,
+     * counted once: they are no longer held against later reads (the report has them).
      */
     synchronized long takeLost(byte[] found) {
-        long lost = lostAcknowledged(found);
-        if (lost > 0) {
-            Durable d = new Durable(acked, changedSinceAck, shrunkSinceAck);
-            for (int i = 0; i < acked.length; i++) {
-                if (d.lostAt(found, i)) {
-                    changedSinceAck.set(i);
-                }
-            }
-        }
-        return lost;
+        BitSet lost = durable().lostBytes(found);
+        changedSinceAck.or(lost);
+        direct.replaceAll((b, block) -> block.heldBy(found) ? block
+                : block.or(Durable.Block.of(found, b), found.length <= b));
+        return lost.cardinality();
     }
 
     /** A durability call covering everything before it returned success. */
@@ -109,7 +130,20 @@ final class FileLedger {
         acked = model.clone();
         changedSinceAck.clear();
         shrunkSinceAck = false;
+        direct.clear();
         ackedBytes = acked.length;
+    }
+
+    /** The offsets of the model's whole blocks that hold only zeros: holes, or extents a crash left unwritten. */
+    synchronized List<Long> blocksOfZeros() {
+        List<Long> zeros = new java.util.ArrayList<>();
+        byte[] none = new byte[Durable.BLOCK];
+        for (int b = 0; b + Durable.BLOCK <= model.length; b += Durable.BLOCK) {
+            if (Arrays.equals(model, b, b + Durable.BLOCK, none, 0, Durable.BLOCK)) {
+                zeros.add((long) b);
+            }
+        }
+        return zeros;
     }
 
     synchronized long size() {
@@ -126,20 +160,21 @@ final class FileLedger {
 
     /**
      * The acknowledged bytes {@code found} does not hold: those of the last durable state that nothing changed since,
-     * missing or different. 0 is the only right answer.
+     * missing or different; and the bytes of each block of an unacknowledged direct write that reads as neither its
+     * old nor its new bytes. 0 is the only right answer.
      */
     synchronized long lostAcknowledged(byte[] found) {
-        return new Durable(acked, changedSinceAck, shrunkSinceAck).lost(found);
+        return durable().lost(found);
     }
 
-    /** Where {@code found} first loses an acknowledged byte, for the report: offset, and the lengths. */
+    /** Where {@code found} first loses an acknowledged byte or a direct write's block, for the report. */
     synchronized String describeLoss(byte[] found) {
-        return new Durable(acked, changedSinceAck, shrunkSinceAck).describe(found) + " (model " + model.length + ")";
+        return durable().describe(found) + " (model " + model.length + ")";
     }
 
     /** What a crash now must leave of the file, kept apart from what the ledger learns later. */
     synchronized Durable durable() {
-        return new Durable(acked, (BitSet) changedSinceAck.clone(), shrunkSinceAck);
+        return new Durable(acked, (BitSet) changedSinceAck.clone(), shrunkSinceAck, Map.copyOf(direct));
     }
 
     /** After a clean unmount everything that succeeded is on the disk: the bytes of {@code found} that differ. */

@@ -55,6 +55,32 @@ final class Gateway {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(data)));
     }
 
+    /** io_submit of one pwrite: answers {@code {"id":N}}, the iocb's id in this process's io context. */
+    Answer ioSubmit(int fd, long offset, byte[] data) {
+        return send(request("/v1/fds/" + fd + "/io_submit?offset=" + offset)
+                .header("Content-Type", "application/octet-stream").POST(HttpRequest.BodyPublishers.ofByteArray(data)));
+    }
+
+    /** An io_event: the iocb's id, its fd, and res (the bytes written, or a negative errno). */
+    record Event(long id, int fd, long res) {
+    }
+
+    private static final Pattern EVENT = Pattern.compile("\\{\"id\":(\\d+),\"fd\":(-?\\d+),\"res\":(-?\\d+)}");
+
+    /** io_getevents: 1 to {@code nr} events, waiting up to {@code timeout} for the first; the events are in the body. */
+    Answer ioGetevents(int nr, Duration timeout) {
+        return send(request("/v1/io_getevents?min_nr=1&nr=" + nr + "&timeout_ms=" + timeout.toMillis()).GET());
+    }
+
+    static List<Event> events(Answer a) {
+        List<Event> events = new java.util.ArrayList<>();
+        Matcher m = EVENT.matcher(a.body());
+        while (m.find()) {
+            events.add(new Event(Long.parseLong(m.group(1)), Integer.parseInt(m.group(2)), Long.parseLong(m.group(3))));
+        }
+        return events;
+    }
+
     Answer ftruncate(int fd, long length) {
         return send(request("/v1/fds/" + fd + "/ftruncate").header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"length\":" + length + "}")));

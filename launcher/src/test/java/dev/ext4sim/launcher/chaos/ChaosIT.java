@@ -71,7 +71,7 @@ class ChaosIT {
         for (String point : List.of("jbd2.commit.T_LOCKED", "jbd2.commit.T_FLUSH", "jbd2.commit.T_COMMIT",
                 "jbd2.commit.commit_block_written", "jbd2.checkpoint.written_home", "jbd2.write_superblock",
                 "ext4.writepages.after_bios", "ext4.sync_file.before_commit_wait", "ext4.direct_io.after_bios",
-                "kafka.stopped")) {
+                "ext4.dio_complete.before_conversion", "kafka.stopped")) {
             assertThat(report).as(point).containsPattern("\"" + point.replace(".", "\\.") + "\":\\{\"fired\":1,");
         }
         for (String point : List.of("blockdev.flush", "blockdev.fua", "blockdev.write")) {

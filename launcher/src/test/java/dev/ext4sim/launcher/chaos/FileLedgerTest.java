@@ -105,4 +105,74 @@ class FileLedgerTest {
         assertThat(then.lost(fill(40, 1))).isEqualTo(60);
         assertThat(Durable.NOTHING.lost(new byte[0])).isZero();
     }
+    /** {@code blocks} blocks of 4 KiB, each filled with its value. */
+    static byte[] blocks(int... values) {
+        byte[] b = new byte[values.length * Durable.BLOCK];
+        for (int i = 0; i < values.length; i++) {
+            Arrays.fill(b, i * Durable.BLOCK, (i + 1) * Durable.BLOCK, (byte) values[i]);
+        }
+        return b;
+    }
+
+    @Test
+    void anUnacknowledgedDirectWriteLeavesEachBlockOldOrNewAndNothingElse() {
+        ledger.wrote(0, blocks(1, 1));
+        ledger.synced();
+        ledger.directWriteMayHaveHappened(4096, blocks(2, 2)); // over block 1, and block 2 past the end
+
+        assertThat(ledger.lostAcknowledged(blocks(1, 1))).as("nothing of it landed").isZero();
+        assertThat(ledger.lostAcknowledged(blocks(1, 2, 2))).as("all of it").isZero();
+        assertThat(ledger.lostAcknowledged(blocks(1, 1, 2))).as("block by block").isZero();
+        assertThat(ledger.lostAcknowledged(blocks(1, 2))).as("block 1, the size not yet moved").isZero();
+
+        assertThat(ledger.lostAcknowledged(blocks(1, 9))).as("block 1 from a block the file did not own").isEqualTo(4096);
+        assertThat(ledger.lostAcknowledged(blocks(1, 2, 9))).as("stale data past the old end").isEqualTo(4096);
+        assertThat(ledger.lostAcknowledged(blocks(1, 0, 2))).as("zeros are not block 1's old bytes").isEqualTo(4096);
+        byte[] torn = blocks(1, 1, 2);
+        Arrays.fill(torn, 4096, 6144, (byte) 2);
+        assertThat(ledger.lostAcknowledged(torn)).as("a torn block").isEqualTo(4096);
+        assertThat(ledger.lostAcknowledged(blocks(1))).as("block 1 was acknowledged").isEqualTo(4096);
+        assertThat(ledger.describeLoss(blocks(1, 9))).contains("the block at offset 4096 of an unacknowledged direct write");
+
+        ledger.wrote(4096, blocks(2, 2));
+        ledger.synced();
+        assertThat(ledger.lostAcknowledged(blocks(1, 2, 2))).isZero();
+        assertThat(ledger.lostAcknowledged(blocks(1, 2))).as("acknowledged once the retry succeeded").isEqualTo(4096);
+    }
+
+    @Test
+    void theHoleADirectWritePastTheEndLeavesReadsAsZerosOrNotAtAll() {
+        ledger.wrote(0, blocks(1));
+        ledger.synced();
+        ledger.directWriteMayHaveHappened(8192, blocks(3)); // block 1 stays a hole
+
+        assertThat(ledger.lostAcknowledged(blocks(1))).isZero();
+        assertThat(ledger.lostAcknowledged(blocks(1, 0, 3))).isZero();
+        assertThat(ledger.lostAcknowledged(blocks(1, 0))).isZero();
+        assertThat(ledger.lostAcknowledged(blocks(1, 7, 3))).as("the hole holds another file's block").isEqualTo(4096);
+        assertThat(ledger.lostAcknowledged(blocks(1, 0, 0))).as("zeros, as an extent not yet converted reads")
+                .isZero();
+        assertThat(ledger.lostAcknowledged(blocks(1, 0, 5))).isEqualTo(4096);
+    }
+
+    @Test
+    void aDirectBlockFoundWrongIsCountedOnceAndARetryAfterTheFileWasReadBackKeepsTheRule() {
+        ledger.wrote(0, blocks(1, 1));
+        ledger.synced();
+        ledger.directWriteMayHaveHappened(0, blocks(2));
+        byte[] stale = blocks(9, 1);
+        assertThat(ledger.takeLost(stale)).isEqualTo(4096);
+        assertThat(ledger.takeLost(stale)).as("already reported").isZero();
+
+        ledger.wrote(0, blocks(1, 1));
+        ledger.synced();
+        ledger.unacknowledgedMayBeLost();
+        assertThat(ledger.rebase(blocks(1, 1))).isZero();
+        ledger.directWriteMayHaveHappened(4096, blocks(4));
+        assertThat(ledger.rebase(blocks(1, 4))).as("read back with the write landed").isZero();
+        ledger.directWriteMayHaveHappened(4096, blocks(4)); // tried again after the file was opened again
+        assertThat(ledger.lostAcknowledged(blocks(1, 1))).isZero();
+        assertThat(ledger.lostAcknowledged(blocks(1, 4))).isZero();
+        assertThat(ledger.lostAcknowledged(blocks(1, 8))).isEqualTo(4096);
+    }
 }
