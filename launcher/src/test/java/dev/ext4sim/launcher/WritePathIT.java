@@ -764,19 +764,25 @@ class WritePathIT {
 
         // and a real one: power cut, journal and filesystem killed; jbd2-service recovers at its start, and the new
         // mount reads the file from its home blocks
-        for (String service : List.of("blockdev-service", "jbd2-service", "ext4-service")) {
+        List<String> crashed = List.of("blockdev-service", "jbd2-service", "ext4-service");
+        for (String service : crashed) {
             assertThat(stack.kill(service)).isZero();
         }
-        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        for (String service : crashed) {
+            assertThat(stack.start(service)).as(output.toString(StandardCharsets.UTF_8)).isZero();
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         byte[] read = null;
         while (read == null && System.nanoTime() < deadline) {
             try {
                 read = rest.as("journalled-read", 4102).readFile("/journalled");
             } catch (AssertionError | IOException serviceStillStarting) {
-                Thread.sleep(200); // polling pace while the watchdog starts the three again; the deadline decides
+                Thread.sleep(200); // polling pace while ext4-service mounts again; the deadline decides
             }
         }
         assertThat(read).as("/journalled read back after the crash").isEqualTo(expected);
+        assertThat(Files.readString(settings.log(Component.byName("jbd2-service").orElseThrow())))
+                .contains("recovering journal");
         assertThat(stack.down()).isZero();
         fsck = E2fsprogs.fsckReadOnly(settings.image());
         assertThat(fsck.exit()).as(fsck.output()).isZero();
