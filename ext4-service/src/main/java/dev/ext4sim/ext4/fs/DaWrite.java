@@ -128,7 +128,7 @@ final class DaWrite {
         if (es == null) {
             MapBlocks.Map m = map.extMapBlocks(ctx, null, ei, lblk, 1, 0);
             if (m.ret() > 0) {
-                map.esInsert(ctx, ei, lblk, m.len(), m.pblk(), Flags.ES_WRITTEN);
+                map.esInsert(ctx, ei, lblk, m.len(), m.pblk(), esStatus(m));
                 page.mapped = true;
                 return;
             }
@@ -136,6 +136,11 @@ final class DaWrite {
         reserve.reserve(ctx, ei);
         map.esInsert(ctx, ei, lblk, 1, -1, Flags.ES_DELAYED);
         page.mapped = true;
+    }
+
+    /** The status ext4_map_blocks caches for what a lookup found: unwritten stays unwritten until converted. */
+    private static int esStatus(MapBlocks.Map m) {
+        return (m.mflags() & Flags.MAP_UNWRITTEN) != 0 ? Flags.ES_UNWRITTEN : Flags.ES_WRITTEN;
     }
 
     /**
@@ -186,7 +191,7 @@ final class DaWrite {
         if (es == null) {
             MapBlocks.Map m = map.extMapBlocks(ctx, null, ei, lblk, 1, 0);
             if (m.ret() > 0) {
-                map.esInsert(ctx, ei, lblk, m.len(), m.pblk(), Flags.ES_WRITTEN);
+                map.esInsert(ctx, ei, lblk, m.len(), m.pblk(), esStatus(m));
                 return false;
             }
         }

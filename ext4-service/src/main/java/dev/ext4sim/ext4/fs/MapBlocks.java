@@ -80,7 +80,8 @@ final class MapBlocks {
             len = n;
         } else {
             Map found = extMapBlocks(ctx, h, ei, lblk, len, 0);
-            boolean foundUnwritten = (found.mflags() & Flags.MAP_UNWRITTEN) != 0 && sb.trace.v6();
+            // cached as what it is: an unwritten extent cached written would be read, and written over, unconverted
+            boolean foundUnwritten = (found.mflags() & Flags.MAP_UNWRITTEN) != 0;
             if (found.ret() > 0) {
                 esInsert(ctx, ei, lblk, found.len(), found.pblk(), foundUnwritten ? Flags.ES_UNWRITTEN : Flags.ES_WRITTEN);
                 if (!foundUnwritten || !create) {
@@ -160,6 +161,20 @@ final class MapBlocks {
     }
 
     /** ext4_ext_map_blocks: a lookup in the extent tree; a hole is cached, or with CREATE allocated and inserted. */
+    /**
+     * ext4_ext_handle_unwritten_extents for a buffered write's CREATE (no UNWRIT: not a direct write's PRE_IO) over an
+     * unwritten extent, one a crash left before its conversion: ext4_ext_convert_to_initialized makes the range
+     * written at once, and MAP_NEW puts it on data=ordered's list, so the commit that exposes it writes the pages first.
+     */
+    private Map convertToInitialized(TraceContext ctx, Ext4Handle h, Ext4InodeInfo ei, Extent e, long lblk, int n, int flags) {
+        long pblk = e.map(lblk);
+        sb.trace.ext4(sb.trace.extHandleUnwrittenExtents(), ctx, (long) ei.ino, lblk, pblk, (long) n, flags,
+                (int) (e.endLblk() - lblk), pblk);
+        sb.fs.extents().markWritten(ei.raw, lblk, n);
+        sb.markInodeDirty(ctx, h, ei, sb.trace.v6() ? EXT_INSERT_EXTENT_MARK : Caller.EXT_DIRTY, true);
+        return exit(ctx, ei, flags, new Map(lblk, pblk, n, Flags.MAP_NEW | Flags.MAP_MAPPED, n));
+    }
+
     Map extMapBlocks(TraceContext ctx, Ext4Handle h, Ext4InodeInfo ei, long lblk, int len, int flags) {
         sb.trace.ext4(sb.trace.extMapBlocksEnter(), ctx, (long) ei.ino, lblk, len, flags);
         List<Extent> extents = sb.fs.extents().extents(ei.raw);
@@ -175,6 +190,9 @@ final class MapBlocks {
         for (Extent e : extents) {
             if (e.contains(lblk)) {
                 int n = (int) Math.min(len, e.endLblk() - lblk);
+                if (e.unwritten() && (flags & Flags.GET_BLOCKS_CREATE) != 0 && (flags & Flags.GET_BLOCKS_UNWRIT) == 0) {
+                    return convertToInitialized(ctx, h, ei, e, lblk, n, flags);
+                }
                 int mflags = Flags.MAP_MAPPED | (e.unwritten() ? Flags.MAP_UNWRITTEN : 0);
                 return exit(ctx, ei, flags, new Map(lblk, e.map(lblk), n, mflags, n));
             }

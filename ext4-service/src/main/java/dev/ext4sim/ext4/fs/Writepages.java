@@ -190,9 +190,13 @@ final class Writepages {
         return new long[]{written, after};
     }
 
-    /** mpage_prepare_extent_to_map: the first dirty delayed page from {@code from}, and the delayed dirty pages right after it. */
+    /**
+     * mpage_prepare_extent_to_map: the first dirty page from {@code from} that needs mapping, and those right after it.
+     * As mpage_add_bh_to_extent, a buffer that is delayed or unwritten (left so by a crash before its conversion) needs
+     * it: its block is made written in the writepages handle.
+     */
     private List<PageCache.Page> prepareExtentToMap(Ext4InodeInfo ei, long from, long last, int max) {
-        return prepareExtentToMap(ei, from, last, max, false);
+        return prepareExtentToMap(ei, from, last, max, true);
     }
 
     /** The same; {@code unwritten}: pages over an unwritten extent need mapping too (6.x, dioread_nolock). */

@@ -423,4 +423,50 @@ class DirectIoTest {
             f.unmountAndCheck();
         }
     }
+
+    /**
+     * A block a crash left unwritten (its data bios done, the conversion never run), written again after the next
+     * mount by an O_DIRECT|O_DSYNC write and then by a buffered one: each path must see the extent as unwritten (the
+     * status tree caches it so, as 4.19's ext4_map_blocks does) and convert it, or the acknowledged bytes read as zeros
+     * after the following crash. Reads before any write see zeros.
+     */
+    @Test
+    void aBlockACrashLeftUnwrittenIsConvertedByTheWritesThatComeAfter() {
+        Path image;
+        int ino;
+        try (Ext4Fixture f = new Ext4Fixture(dir, 32L << 20)) {
+            TraceContext w = Ext4Fixture.writer(DIO, 7);
+            ino = f.createOpen(w, "f");
+            f.ext4.write(w, ino, 0, pattern(4096, 1), DIRECT);
+            f.ext4.truncate(w, ino, 4 * 4096);
+            f.ext4.crashPoints(point -> {
+                if (point.equals(Ext4CrashPoints.DIRECT_IO_AFTER_BIOS)) {
+                    commit(f);
+                    throw new IllegalStateException("crashed at " + point);
+                }
+            });
+            assertThatThrownBy(() -> f.ext4.write(w, ino, 4096, pattern(2 * 4096, 2), DIRECT))
+                    .hasMessageContaining("crashed");
+            image = f.image;
+        }
+        assertThat(extentsOnDisk(image, ino)).anyMatch(e -> e.unwritten() && e.contains(1) && e.contains(2));
+        byte[] direct = pattern(4096, 3);
+        byte[] buffered = pattern(4096, 4);
+        try (Ext4Fixture g = new Ext4Fixture(image)) {
+            TraceContext w = Ext4Fixture.writer(DIO, 8);
+            g.ext4.open(w, ino, true);
+            assertThat(g.ext4.read(w, ino, 4096, 2 * 4096)).isEqualTo(new byte[2 * 4096]);
+            g.ext4.write(w, ino, 4096, direct, new Ext4Mount.WriteFlags(false, false, true, true));
+            g.ext4.write(w, ino, 2 * 4096, buffered, Ext4Mount.WriteFlags.NONE);
+            g.ext4.fsync(w, ino, false);
+            commit(g);
+        } // the next crash
+        assertThat(extentsOnDisk(image, ino)).noneMatch(Extent::unwritten);
+        try (Ext4Fixture h = new Ext4Fixture(image)) {
+            TraceContext r = Ext4Fixture.writer("cat", 9);
+            assertThat(h.ext4.read(r, ino, 4096, 4096)).isEqualTo(direct);
+            assertThat(h.ext4.read(r, ino, 2 * 4096, 4096)).isEqualTo(buffered);
+            h.unmountAndCheck();
+        }
+    }
 }
