@@ -44,7 +44,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  * I/O (a synchronous O_DIRECT write past the end, into a hole and over written blocks, each with its path's
  * tracepoints in the writer; an asynchronous one whose conversion the dio/sda1 worker does before its event is reaped),
  * then the same disk mounted data=journal (file data logged, replayed by e2fsck and by jbd2-service after a power cut)
- * and nodelalloc,data=writeback. One stack at a time, on a 64 MiB disk formatted before `up` so that filling it is quick.
+ * and remounted nodelalloc,data=writeback. One stack at a time, on a 64 MiB disk formatted before `up` so that filling it is quick.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class WritePathIT {
@@ -692,7 +692,7 @@ class WritePathIT {
         assertThat(again.readFile("/hello-nosync")).isEqualTo(HELLO);
     }
 
-    // ---- the data modes, each mounted by an up of its own -----------------------------------------------------------
+    // ---- the data modes, each mounted by an up or a remount of its own ----------------------------------------------
 
     /** The stack up again on the same disk, ext4-service mounting with {@code options} (ext4sim.ext4.mount-options). */
     static void upMountedWith(String options) throws Exception {
@@ -782,18 +782,28 @@ class WritePathIT {
         assertThat(read).as("/journalled read back after the crash").isEqualTo(expected);
         assertThat(Files.readString(settings.log(Component.byName("jbd2-service").orElseThrow())))
                 .contains("recovering journal");
-        assertThat(stack.down()).isZero();
-        fsck = E2fsprogs.fsckReadOnly(settings.image());
-        assertThat(fsck.exit()).as(fsck.output()).isZero();
-        assertThat(E2fsprogs.debugfs(settings.image(), "cat /journalled").stdout()).isEqualTo(expected);
-        model.put("/journalled", expected);
+        model.put("/journalled", expected); // on the image once the next test's unmount checkpointed it home
     }
 
-    /** nodelalloc with data=writeback: write() allocates with CREATE in ext4_write_begin, and no commit orders data. */
+    /**
+     * ext4-service alone stopped, which unmounts (the journal flushed and checkpointed home), and started again
+     * mounting with {@code options}: umount and mount -o, the rest of the stack running on.
+     */
+    static void remountWith(String options) throws Exception {
+        assertThat(stack.supervisor().stop(Component.byName("ext4-service").orElseThrow(), Duration.ofSeconds(30))).isTrue();
+        stack = new Stack(new Settings(settings.root(), settings.home(), settings.httpPort(), settings.kafkaPort(),
+                settings.prometheusPort(), "-Dext4sim.ext4.mount-options=" + options), new PrintStream(output, true, StandardCharsets.UTF_8));
+        assertThat(stack.start("ext4-service")).as(output.toString(StandardCharsets.UTF_8)).isZero();
+    }
+
+    /**
+     * Remounted nodelalloc with data=writeback: write() allocates with CREATE in ext4_write_begin, and no commit orders
+     * data; the data=journal file is home after that mount's clean unmount, as e2fsck and debugfs read it at the end.
+     */
     @Test
     @Order(13)
     void nodelallocAndDataWritebackAllocateInWriteAndOrderNothing() throws Exception {
-        upMountedWith("nodelalloc,data=writeback");
+        remountWith("nodelalloc,data=writeback");
         awaitExt4Log("mounted filesystem with writeback data mode. Opts: nodelalloc,data=writeback");
         Rest.Caller nd = rest.as("nodelalloc", 4201);
         int fd = nd.open("/nodelalloc", List.of("O_CREAT", "O_RDWR"), "0644").fd();
@@ -814,6 +824,7 @@ class WritePathIT {
         E2fsprogs.Result fsck = E2fsprogs.fsckReadOnly(settings.image());
         assertThat(fsck.exit()).as(fsck.output()).isZero();
         assertThat(E2fsprogs.debugfs(settings.image(), "cat /nodelalloc").stdout()).isEqualTo(bytes);
+        assertThat(E2fsprogs.debugfs(settings.image(), "cat /journalled").stdout()).isEqualTo(model.get("/journalled"));
     }
 
     // ---- helpers -----------------------------------------------------------------------------------------------------

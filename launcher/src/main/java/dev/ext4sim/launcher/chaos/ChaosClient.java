@@ -27,8 +27,11 @@ import java.util.function.Supplier;
 final class ChaosClient implements Runnable {
     /** O_DIRECT's alignment: the device's logical block. */
     static final int DIRECT_BLOCK = 4096;
-    /** The longest wait for an iocb's event (io_getevents' most): a dead ext4-service never sends it. */
-    static final Duration AIO_WAIT = Duration.ofSeconds(20);
+    /**
+     * The longest wait for an iocb's event (io_getevents' most): a dead ext4-service never sends it. A live one sends
+     * it within a commit or two; one that comes later leaves the write unacknowledged, which the retry then writes again.
+     */
+    static final Duration AIO_WAIT = Duration.ofSeconds(10);
 
     /** A file of the client: its path, its fd (replaced when opened again), how it is made durable, and its ledger. */
     static final class File {
