@@ -232,6 +232,12 @@ public final class Ext4Trace {
             a -> new Object[]{a[0], a[1], a[2], Flags.print(((Number) a[3]).longValue(), "|", Flags.MAP_FLAG_BITS_4X, Flags.MAP_FLAG_NAMES_4X),
                 a[5], a[4], a[6], Flags.print(((Number) a[7]).longValue(), "", Flags.MFLAG_BITS, Flags.MFLAG_NAMES), a[8]},
             "ino", "flags", "pblk", "lblk", "len", "mflags", "ret");
+    public static final Tracepoint EXT_CONVERT_TO_INITIALIZED_ENTER = dev(EXT4, "ext4_ext_convert_to_initialized_enter",
+            "dev %d,%d ino %lu m_lblk %u m_len %u u_lblk %u u_len %u u_pblk %llu",
+            "ino", "m_lblk", "m_len", "u_lblk", "u_len", "u_pblk");
+    public static final Tracepoint EXT_CONVERT_TO_INITIALIZED_FASTPATH = dev(EXT4, "ext4_ext_convert_to_initialized_fastpath",
+            "dev %d,%d ino %lu m_lblk %u m_len %u u_lblk %u u_len %u u_pblk %llu i_lblk %u i_len %u i_pblk %llu ",
+            "ino", "m_lblk", "m_len", "u_lblk", "u_len", "u_pblk", "i_lblk", "i_len", "i_pblk");
     public static final Tracepoint EXT_HANDLE_UNWRITTEN_EXTENTS_4X = dev(EXT4, "ext4_ext_handle_unwritten_extents",
             "dev %d,%d ino %lu m_lblk %u m_pblk %llu m_len %u flags %s allocated %d newblock %llu",
             v -> withFlags(v, 6, Flags.MAP_FLAG_BITS_4X, Flags.MAP_FLAG_NAMES_4X, "|"),

@@ -168,8 +168,17 @@ final class MapBlocks {
      */
     private Map convertToInitialized(TraceContext ctx, Ext4Handle h, Ext4InodeInfo ei, Extent e, long lblk, int n, int flags) {
         long pblk = e.map(lblk);
-        sb.trace.ext4(sb.trace.extHandleUnwrittenExtents(), ctx, (long) ei.ino, lblk, pblk, (long) n, flags,
-                (int) (e.endLblk() - lblk), pblk);
+        sb.trace.ext4(sb.trace.extHandleUnwrittenExtents(), ctx, (long) ei.ino, lblk, pblk, (long) n,
+                flags | Flags.GET_BLOCKS_METADATA_NOFAIL, (int) (e.endLblk() - lblk), pblk);
+        sb.trace.ext4(Ext4Trace.EXT_CONVERT_TO_INITIALIZED_ENTER, ctx, (long) ei.ino, lblk, n, e.lblk(), e.len(), e.pblk());
+        // the range at the extent's start, after an initialized extent it follows logically and physically: it grows
+        Extent prev = sb.fs.extents().extents(ei.raw).stream()
+                .filter(x -> x.endLblk() == e.lblk() && !x.unwritten() && x.pblk() + x.len() == e.pblk())
+                .findFirst().orElse(null);
+        if (prev != null && lblk == e.lblk()) {
+            sb.trace.ext4(Ext4Trace.EXT_CONVERT_TO_INITIALIZED_FASTPATH, ctx, (long) ei.ino, lblk, n, e.lblk(), e.len(),
+                    e.pblk(), prev.lblk(), prev.len(), prev.pblk());
+        }
         sb.fs.extents().markWritten(ei.raw, lblk, n);
         sb.markInodeDirty(ctx, h, ei, sb.trace.v6() ? EXT_INSERT_EXTENT_MARK : Caller.EXT_DIRTY, true);
         return exit(ctx, ei, flags, new Map(lblk, pblk, n, Flags.MAP_NEW | Flags.MAP_MAPPED, n));

@@ -457,8 +457,21 @@ class DirectIoTest {
             g.ext4.open(w, ino, true);
             assertThat(g.ext4.read(w, ino, 4096, 2 * 4096)).isEqualTo(new byte[2 * 4096]);
             g.ext4.write(w, ino, 4096, direct, new Ext4Mount.WriteFlags(false, false, true, true));
+            int mark = g.mark();
             g.ext4.write(w, ino, 2 * 4096, buffered, Ext4Mount.WriteFlags.NONE);
             g.ext4.fsync(w, ino, false);
+            // fsync's writepages maps the unwritten buffer with CREATE: ext4_ext_convert_to_initialized, and since the
+            // block follows the one the direct write converted, logically and physically, its fast path
+            List<TraceEvent> ev = g.since(DIO, mark);
+            assertThat(Ext4Fixture.names(ev)).containsSubsequence("ext4_ext_map_blocks_enter",
+                    "ext4_ext_handle_unwritten_extents", "ext4_ext_convert_to_initialized_enter",
+                    "ext4_ext_convert_to_initialized_fastpath", "ext4_ext_map_blocks_exit");
+            assertThat(Ext4Fixture.text(ev, "ext4_ext_convert_to_initialized_enter", 0))
+                    .matches("dev 8,1 ino " + ino + " m_lblk 2 m_len 1 u_lblk 2 u_len 1 u_pblk \\d+");
+            // the write_begin's lookup found it unwritten (MU); the writepages' CREATE made it new and mapped
+            assertThat(Ext4Fixture.text(ev, "ext4_ext_map_blocks_exit", 0)).contains(" lblk 2 ").endsWith("mflags MU ret 1");
+            assertThat(ev).filteredOn(e -> e.event().equals("ext4_ext_map_blocks_exit")).last()
+                    .satisfies(e -> assertThat(e.text()).contains("flags CREATE").contains(" lblk 2 ").endsWith("mflags NM ret 1"));
             commit(g);
         } // the next crash
         assertThat(extentsOnDisk(image, ino)).noneMatch(Extent::unwritten);
